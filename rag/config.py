@@ -1,0 +1,99 @@
+"""Settings: read once from the environment (prefix ``RAG_``) and passed down."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_DIR = PACKAGE_DIR.parent
+BUNDLED_CORPUS = REPO_DIR / "store" / "corpus"
+STORE_FORMAT_VERSION = 1
+LOCAL_EMBED_MODEL = "all-MiniLM-L6-v2"
+
+
+def _default_store() -> Path:
+    # A source checkout keeps its index in store/ beside the bundled corpus.
+    if (REPO_DIR / "store" / "corpus").is_dir():
+        return REPO_DIR / "store"
+    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "rag"
+
+
+class Settings(BaseSettings):
+    """Every knob of the assistant. Environment variables are ``RAG_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore")
+
+    # --- store -------------------------------------------------------------------------
+    store: Path = Field(default_factory=_default_store, description="Directory the index lives in.")
+    corpus: Path = Field(BUNDLED_CORPUS, description="What `rag ingest` reads with no PATH.")
+    chroma_host: str | None = Field(None, description="Chroma server host (`chroma run`); unset: embedded.")
+    chroma_port: int = Field(8000, description="Chroma server port.")
+    chroma_token: str | None = Field(None, description="Chroma server auth token, if the server wants one.")
+
+    # --- embeddings and chunking ---------------------------------------------------------
+    embed_model: str = Field(
+        LOCAL_EMBED_MODEL,
+        description="'all-MiniLM-L6-v2' (local, packaged) or an OpenAI embedding model name.",
+    )
+    embed_batch_size: int = Field(64, description="Texts per embedding batch.")
+    chunk_size: int = Field(200, description="Chunk size in the embedding model's tokens.")
+    chunk_overlap: int = Field(40, description="Overlap between chunks, in tokens.")
+
+    # --- retrieval ---------------------------------------------------------------------
+    top_k: int = Field(5, description="Papers used as sources for an answer.")
+    candidates: int = Field(100, description="Candidates each retriever returns before fusion.")
+    rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
+    dense_weight: float = Field(1.0, description="Weight of the dense ranking in the fusion.")
+    keyword_weight: float = Field(1.0, description="Weight of the BM25 ranking in the fusion.")
+
+    # --- answers -----------------------------------------------------------------------
+    backend: str = Field("auto", description="'auto', 'extractive' or 'llm'.")
+    abstain_dense: float = Field(
+        0.30, description="Abstain when the best passage's cosine similarity is below this."
+    )
+    abstain_sentence: float = Field(
+        0.33, description="Abstain when no sentence scores at least this against the question."
+    )
+    max_answer_sentences: int = Field(4, description="Sentences in an extractive answer.")
+
+    # --- LLM (OpenAI or OpenAI-compatible) ---------------------------------------------
+    llm_model: str = Field("gpt-4o-mini", description="Chat model name.")
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible server, e.g. http://localhost:11434/v1")
+    llm_context_window: int = Field(16384, description="Context window of the model, in tokens.")
+    llm_timeout: float = Field(60.0, description="Total seconds for one model call.")
+    llm_connect_timeout: float = Field(5.0, description="Seconds to connect to the model server.")
+    llm_max_retries: int = Field(3, description="Retries for 429/5xx before the first token.")
+    llm_temperature: float = Field(0.1, description="Sampling temperature.")
+
+    # --- UI ------------------------------------------------------------------------------
+    ui_host: str = Field("127.0.0.1", description="Address the web UI binds.")
+    ui_port: int = Field(7860, description="Port the web UI binds.")
+
+    @property
+    def is_local_embedding(self) -> bool:
+        return self.embed_model == LOCAL_EMBED_MODEL
+
+    def index_signature(self) -> dict:
+        """What must match between a store and the settings reading it."""
+        return {
+            "format": STORE_FORMAT_VERSION,
+            "embed_model": self.embed_model,
+            "chunk_size": self.chunk_size,
+            "chunk_overlap": self.chunk_overlap,
+        }
+
+    def collection_name(self) -> str:
+        """The Chroma collection is named from the signature, so vectors never mix."""
+        sig = json.dumps(self.index_signature(), sort_keys=True)
+        return "papers-" + hashlib.sha1(sig.encode()).hexdigest()[:10]
+
+
+def get_settings(**overrides) -> Settings:
+    """Settings from the environment, with explicit overrides (None values ignored)."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
