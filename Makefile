@@ -27,7 +27,7 @@ ingest: install
 	$(BIN)/rag ingest
 
 run: install
-	$(BIN)/rag ingest --quiet-if-unchanged
+	$(BIN)/rag ingest --quiet
 	$(BIN)/rag ui --host $(HOST) --port $(PORT)
 
 # Debian's chromium for the browser test; never a downloaded browser.

@@ -32,9 +32,13 @@ class Settings(BaseSettings):
     # --- store -------------------------------------------------------------------------
     store: Path = Field(default_factory=_default_store, description="Directory the index lives in.")
     corpus: Path = Field(BUNDLED_CORPUS, description="What `rag ingest` reads with no PATH.")
-    chroma_host: str | None = Field(None, description="Chroma server host (`chroma run`); unset: embedded.")
+    chroma_host: str | None = Field(
+        None, description="Chroma server host (`chroma run`); unset: embedded."
+    )
     chroma_port: int = Field(8000, description="Chroma server port.")
-    chroma_token: str | None = Field(None, description="Chroma server auth token, if the server wants one.")
+    chroma_token: str | None = Field(
+        None, description="Chroma server auth token, if the server wants one."
+    )
 
     # --- embeddings and chunking ---------------------------------------------------------
     embed_model: str = Field(
@@ -64,7 +68,9 @@ class Settings(BaseSettings):
 
     # --- LLM (OpenAI or OpenAI-compatible) ---------------------------------------------
     llm_model: str = Field("gpt-4o-mini", description="Chat model name.")
-    llm_base_url: str | None = Field(None, description="OpenAI-compatible server, e.g. http://localhost:11434/v1")
+    llm_base_url: str | None = Field(
+        None, description="OpenAI-compatible server, e.g. http://localhost:11434/v1"
+    )
     llm_context_window: int = Field(16384, description="Context window of the model, in tokens.")
     llm_timeout: float = Field(60.0, description="Total seconds for one model call.")
     llm_connect_timeout: float = Field(5.0, description="Seconds to connect to the model server.")

@@ -188,14 +188,22 @@ def _read_text(path: Path, source: str, res: ParseResult) -> str | None:
     try:
         data = path.read_bytes()
     except OSError as e:
-        res.rejects.append(Reject(source, "file", f"cannot be read ({e.strerror}); check permissions"))
+        res.rejects.append(
+            Reject(source, "file", f"cannot be read ({e.strerror}); check permissions")
+        )
         return None
     if not data.strip():
-        res.rejects.append(Reject(source, "file", "the file is empty (0 bytes of text); nothing to ingest"))
+        res.rejects.append(
+            Reject(source, "file", "the file is empty (0 bytes of text); nothing to ingest")
+        )
         return None
     if b"\x00" in data[:8192]:
         res.rejects.append(
-            Reject(source, "file", "looks like a binary file (NUL bytes); give .txt, .jsonl or .csv text")
+            Reject(
+                source,
+                "file",
+                "looks like a binary file (NUL bytes); give .txt, .jsonl or .csv text",
+            )
         )
         return None
     if data.startswith(b"\xef\xbb\xbf"):
@@ -276,7 +284,9 @@ def parse_text(path: Path, source: str, res: ParseResult) -> None:
         if why:
             res.rejects.append(Reject(source, f"line {line_no}, abstract {pos}", why))
             continue
-        res.papers.append(_make_paper(text=raw, source=source, position=pos, line=line_no, header=header))
+        res.papers.append(
+            _make_paper(text=raw, source=source, position=pos, line=line_no, header=header)
+        )
 
 
 def _looks_like_header(line: str) -> bool:
@@ -303,10 +313,16 @@ def _as_str(v: object) -> str | None:
     return s or None
 
 
-def _record(rec: object, source: str, position: int, where: str, line: int | None, res: ParseResult):
+def _record(
+    rec: object, source: str, position: int, where: str, line: int | None, res: ParseResult
+):
     if not isinstance(rec, dict):
         res.rejects.append(
-            Reject(source, where, f"expected a JSON object with 'abstract' or 'text', got {type(rec).__name__}")
+            Reject(
+                source,
+                where,
+                f"expected a JSON object with 'abstract' or 'text', got {type(rec).__name__}",
+            )
         )
         return
     text = _field(rec, TEXT_KEYS)
@@ -315,7 +331,11 @@ def _record(rec: object, source: str, position: int, where: str, line: int | Non
     if text is None:
         keys = ", ".join(sorted(map(str, rec.keys()))[:8]) or "none"
         res.rejects.append(
-            Reject(source, where, f"no 'abstract' or 'text' field (fields: {keys}); add the abstract text")
+            Reject(
+                source,
+                where,
+                f"no 'abstract' or 'text' field (fields: {keys}); add the abstract text",
+            )
         )
         return
     text = str(text)
@@ -357,7 +377,9 @@ def parse_jsonl(path: Path, source: str, res: ParseResult) -> None:
         try:
             items = json.loads(content)
         except json.JSONDecodeError as e:
-            res.rejects.append(Reject(source, f"line {e.lineno}", f"invalid JSON ({e.msg}); fix the file"))
+            res.rejects.append(
+                Reject(source, f"line {e.lineno}", f"invalid JSON ({e.msg}); fix the file")
+            )
             return
         for pos, rec in enumerate(items, start=1):
             _record(rec, source, pos, f"record {pos}", None, res)
@@ -371,7 +393,11 @@ def parse_jsonl(path: Path, source: str, res: ParseResult) -> None:
             rec = json.loads(line)
         except json.JSONDecodeError as e:
             res.rejects.append(
-                Reject(source, f"line {i}", f"invalid JSON ({e.msg} at column {e.colno}); fix or remove the line")
+                Reject(
+                    source,
+                    f"line {i}",
+                    f"invalid JSON ({e.msg} at column {e.colno}); fix or remove the line",
+                )
             )
             continue
         _record(rec, source, pos, f"line {i}", i, res)
@@ -406,12 +432,22 @@ def parse_csv(path: Path, source: str, res: ParseResult) -> None:
             line = reader.line_num
             if None in row:
                 res.rejects.append(
-                    Reject(source, f"line {line}", "more fields than the header names; quote fields that contain the delimiter")
+                    Reject(
+                        source,
+                        f"line {line}",
+                        "more fields than the header names; quote fields that contain the delimiter",
+                    )
                 )
                 continue
             _record({k: v for k, v in row.items() if k}, source, pos, f"line {line}", line, res)
     except csv.Error as e:
-        res.rejects.append(Reject(source, f"line {reader.line_num}", f"malformed CSV ({e}); the rest of the file was skipped"))
+        res.rejects.append(
+            Reject(
+                source,
+                f"line {reader.line_num}",
+                f"malformed CSV ({e}); the rest of the file was skipped",
+            )
+        )
 
 
 def parse_file(path: Path, res: ParseResult | None = None) -> ParseResult:

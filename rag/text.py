@@ -44,7 +44,9 @@ _LATEX_SYMBOLS = {
     r"\#": "#",
     r"\$": "$",
 }
-_STYLE_CMDS = "textbf|textit|emph|texttt|textsc|textrm|mathrm|mathbf|mathit|mathcal|underline|text|mbox"
+_STYLE_CMDS = (
+    "textbf|textit|emph|texttt|textsc|textrm|mathrm|mathbf|mathit|mathcal|underline|text|mbox"
+)
 _RE_HREF = re.compile(r"\\href\{([^{}]*)\}\{([^{}]*)\}")
 _RE_URL = re.compile(r"\\url\{([^{}]*)\}")
 _RE_STYLE = re.compile(r"\\(?:%s)\{([^{}]*)\}" % _STYLE_CMDS)

@@ -154,7 +154,18 @@ def _acronym_expansion(sentence: str, acro: str) -> str:
             break
         if caps_seen >= len(letters):
             break
-    while taken and taken[-1].lower() in {"of", "for", "and", "in", "on", "with", "via", "to", "the", "a"}:
+    while taken and taken[-1].lower() in {
+        "of",
+        "for",
+        "and",
+        "in",
+        "on",
+        "with",
+        "via",
+        "to",
+        "the",
+        "a",
+    }:
         taken.pop()
     exp = " ".join(reversed(taken))
     return exp if len(exp.split()) >= 2 else ""
@@ -212,7 +223,9 @@ def _topic(text: str) -> str:
         m = _TOPIC_VERBS.search(s)
         if m:
             phrase = m.group(1)
-            phrase = re.sub(r"^(?:a|an|the)\s+(?:novel\s+|new\s+|first\s+)?", "", phrase, flags=re.I)
+            phrase = re.sub(
+                r"^(?:a|an|the)\s+(?:novel\s+|new\s+|first\s+)?", "", phrase, flags=re.I
+            )
             phrase = re.split(r"[,;:]|\s(?:that|which|where|by|through|using|to)\s", phrase)[0]
             words = phrase.split()
             if len(words) >= 3:

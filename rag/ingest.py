@@ -1,0 +1,294 @@
+"""Ingest: parsed papers -> chunks (llama-index) -> embeddings -> Chroma + catalogue + BM25.
+
+Incremental and idempotent: a paper is (re)embedded only when its content hash changed. A file
+that is read again is authoritative for its papers (an abstract deleted from it is removed);
+``prune`` also removes papers whose file is gone. Work is committed in batches, and a run
+interrupted at any point is repaired by the next one (see ``_reconcile``).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .config import Settings
+from .embed import count_tokens, get_embedder
+from .parse import Paper, Reject, parse_paths, resolve_source
+from .store import Store
+from .text import tokenize
+
+BATCH_PAPERS = 256
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    rejected: list[Reject] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    repaired: int = 0
+    total: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.repaired)
+
+    def summary(self) -> str:
+        s = (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
+            f"{self.unchanged} unchanged, {len(self.rejected)} rejected "
+            f"({len(self.files)} file(s); {self.total} papers in the index)"
+        )
+        if self.repaired:
+            s += f"; repaired {self.repaired} paper(s) left half-written by an interrupted run"
+        if not self.changed:
+            s += "; nothing to do"
+        return s
+
+    def to_dict(self) -> dict:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "rejected": [r.__dict__ for r in self.rejected],
+            "files": self.files,
+            "repaired": self.repaired,
+            "total": self.total,
+        }
+
+
+@lru_cache(maxsize=4)
+def _splitter(chunk_size: int, chunk_overlap: int):
+    from llama_index.core.node_parser import SentenceSplitter
+
+    return SentenceSplitter(
+        chunk_size=chunk_size,
+        chunk_overlap=chunk_overlap,
+        tokenizer=count_tokens,
+        paragraph_separator="\n\n",
+    )
+
+
+def chunk_paper(paper: Paper, settings: Settings) -> list[str]:
+    """A paper's abstract cut into chunks of at most ``chunk_size`` model tokens."""
+    chunks = _splitter(settings.chunk_size, settings.chunk_overlap).split_text(paper.text)
+    return [c for c in chunks if c.strip()] or [paper.text]
+
+
+def embed_text(paper: Paper, chunk: str) -> str:
+    """What is embedded for a chunk: the title gives every chunk its paper's context."""
+    return f"{paper.title}. {chunk}"
+
+
+def keyword_tokens(paper: Paper) -> str:
+    return " ".join(tokenize(f"{paper.title} {paper.text}"))
+
+
+class _Progress:
+    """A tqdm bar on stderr for long runs; silent when not wanted."""
+
+    def __init__(self, total: int, enabled: bool, desc: str) -> None:
+        self.bar = None
+        if enabled and total > 0:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=desc, unit="chunk", file=sys.stderr, leave=False)
+
+    def __call__(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _reconcile(store: Store) -> int:
+    """Bring Chroma in line with the catalogue after an interrupted run.
+
+    Chunks of papers the catalogue does not hold (or holds with another content hash) are
+    deleted; catalogue rows whose chunks are missing are dropped so the run re-adds them.
+    Returns how many papers were repaired.
+    """
+    inventory = store.chunk_inventory()
+    catalogue = store.catalogue.hashes()
+    stale = [
+        pid
+        for pid, hashes in inventory.items()
+        if pid not in catalogue or hashes != {catalogue[pid][0]}
+    ]
+    missing = [pid for pid in catalogue if pid not in inventory]
+    if stale:
+        store.delete_papers(stale)
+    if missing:
+        store.catalogue.delete(missing)
+    if stale or missing:
+        store.catalogue.bump()
+        store.catalogue.commit()
+    return len(set(stale) | set(missing))
+
+
+def ingest(
+    paths: Iterable[Path],
+    settings: Settings,
+    *,
+    prune: bool = False,
+    rebuild: bool = False,
+    progress: bool = True,
+    wait: float = 0.0,
+    on_event: Callable[[str, int, int], None] | None = None,
+) -> IngestReport:
+    """Parse, diff against the catalogue, embed what changed, write Chroma, SQLite and BM25."""
+    paths = [Path(p) for p in paths]
+    parsed = parse_paths(paths)
+    report = IngestReport(rejected=list(parsed.rejects), files=list(parsed.files))
+    if rebuild:
+        _drop_indexes(settings)
+    elif not (Path(settings.store) / settings.collection_name() / "papers.sqlite").exists():
+        Store(settings, create=False) if _has_other_index(settings) else None
+    store = Store(settings, create=True)
+    try:
+        with store.write_lock(wait=wait):
+            cat = store.catalogue
+            if cat.get_meta("dirty") == "1":
+                report.repaired = _reconcile(store)
+            existing = cat.hashes()
+            by_slot = {(src, pos): pid for pid, (_, src, pos) in existing.items()}
+            new_ids = {p.paper_id for p in parsed.papers}
+            files_read = set(parsed.files)
+
+            todo: list[Paper] = []
+            moved: list[Paper] = []
+            for p in parsed.papers:
+                old = existing.get(p.paper_id)
+                if old is None:
+                    prev = by_slot.get((p.source, p.position))
+                    if prev and prev not in new_ids:
+                        report.updated.append(p.paper_id)  # edited in place: new text, same slot
+                    else:
+                        report.added.append(p.paper_id)
+                    todo.append(p)
+                elif old[0] != p.content_hash():
+                    report.updated.append(p.paper_id)
+                    todo.append(p)
+                else:
+                    if (old[1], old[2]) != (p.source, p.position):
+                        moved.append(p)
+                    report.unchanged += 1
+
+            replaced_slots = {(p.source, p.position) for p in todo}
+            gone: list[str] = []
+            for pid, (_, src, pos) in existing.items():
+                if pid in new_ids:
+                    continue
+                if src in files_read:
+                    gone.append(pid)  # no longer in a file that was read again
+                    if (src, pos) not in replaced_slots:
+                        report.removed.append(pid)
+                elif prune and not resolve_source(src).exists():
+                    gone.append(pid)
+                    report.removed.append(pid)
+
+            if todo or gone or moved:
+                cat.set_meta("dirty", "1")
+                cat.commit()
+            if gone:
+                store.delete_papers(gone)
+                cat.delete(gone)
+                cat.commit()
+            for p in moved:
+                cat.upsert(p, n_chunks=-1, tokens=keyword_tokens(p))
+            if moved:
+                _fix_chunk_counts(cat, [p.paper_id for p in moved])
+                cat.commit()
+            if todo:
+                _embed_and_write(store, todo, settings, progress, on_event)
+            if todo or gone or moved or report.repaired:
+                cat.bump()
+                cat.set_meta("dirty", "0")
+                cat.commit()
+                store.rebuild_keyword()
+            elif not (store.index_dir / "keyword.json").exists():
+                store.rebuild_keyword()
+            report.total = cat.count()
+    finally:
+        store.close()
+    return report
+
+
+def _fix_chunk_counts(cat, ids: list[str]) -> None:
+    # a moved paper keeps its chunks; n_chunks is informative only
+    cat.db.executemany(
+        "UPDATE papers SET n_chunks=0 WHERE paper_id=? AND n_chunks<0", [(i,) for i in ids]
+    )
+
+
+def _embed_and_write(
+    store: Store, papers: list[Paper], settings: Settings, progress: bool, on_event
+) -> None:
+    embedder = get_embedder(settings)
+    chunked = [(p, chunk_paper(p, settings)) for p in papers]
+    total = sum(len(c) for _, c in chunked)
+    bar = _Progress(total, progress and total >= 64, "embedding")
+    done = 0
+    try:
+        for start in range(0, len(chunked), BATCH_PAPERS):
+            batch = chunked[start : start + BATCH_PAPERS]
+            ids, docs, metas, texts = [], [], [], []
+            for p, chunks in batch:
+                h = p.content_hash()
+                for i, c in enumerate(chunks):
+                    ids.append(f"{p.paper_id}:{h}:{i}")
+                    docs.append(c)
+                    texts.append(embed_text(p, c))
+                    metas.append(
+                        {"paper_id": p.paper_id, "hash": h, "chunk": i, "title": p.title[:200]}
+                    )
+
+            def tick(n: int) -> None:
+                nonlocal done
+                done += n
+                bar(n)
+                if on_event:
+                    on_event("embedding", done, total)
+
+            vecs = store_embeddings(embedder, texts, settings, tick)
+            store.delete_papers([p.paper_id for p, _ in batch])  # old chunks of updated papers
+            store.add_chunks(ids, vecs, docs, metas)
+            for p, chunks in batch:
+                store.catalogue.upsert(p, n_chunks=len(chunks), tokens=keyword_tokens(p))
+            store.catalogue.commit()
+    finally:
+        bar.close()
+
+
+def store_embeddings(embedder, texts: list[str], settings: Settings, tick) -> list[list[float]]:
+    vecs = embedder.embed(texts, batch_size=settings.embed_batch_size, progress=tick)
+    return vecs.tolist()
+
+
+def _has_other_index(settings: Settings) -> bool:
+    return any(Path(settings.store).glob("*/papers.sqlite"))
+
+
+def _drop_indexes(settings: Settings) -> None:
+    """Remove every index of the store, whatever its settings (``rag ingest --rebuild``)."""
+    import shutil
+
+    from .store import make_chroma_client
+
+    root = Path(settings.store)
+    names = {p.parent.name for p in root.glob("*/papers.sqlite")} | {settings.collection_name()}
+    client = make_chroma_client(settings)
+    for name in names:
+        try:
+            client.delete_collection(name)
+        except Exception:  # noqa: BLE001 - the collection may not exist
+            pass
+        shutil.rmtree(root / name, ignore_errors=True)

@@ -1,0 +1,118 @@
+"""BM25 keyword index over whole papers (title + abstract), as a sparse matrix.
+
+Weights are precomputed per (paper, term), so a query is a sum of a few sparse columns:
+milliseconds at 100k+ papers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from .text import tokenize
+
+K1 = 0.9
+B = 0.4
+
+
+class KeywordIndex:
+    def __init__(
+        self, ids: list[str], vocab: dict[str, int], matrix, idf: np.ndarray, generation: int
+    ):
+        self.ids = ids
+        self.vocab = vocab
+        self.matrix = matrix  # scipy.sparse csc: papers x terms, BM25 weights
+        self.idf = idf
+        self.generation = generation
+
+    @classmethod
+    def build(cls, docs: list[tuple[str, str]], generation: int = 0) -> KeywordIndex:
+        """docs: (paper_id, space-joined tokens) pairs."""
+        from scipy import sparse
+
+        vocab: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[float] = []
+        lengths = np.zeros(len(docs), dtype=np.float32)
+        for r, (_, toks) in enumerate(docs):
+            counts = Counter(toks.split())
+            lengths[r] = sum(counts.values())
+            for t, c in counts.items():
+                j = vocab.setdefault(t, len(vocab))
+                rows.append(r)
+                cols.append(j)
+                vals.append(c)
+        n = len(docs)
+        tf = sparse.csr_matrix(
+            (np.asarray(vals, dtype=np.float32), (rows, cols)), shape=(n, max(len(vocab), 1))
+        )
+        df = np.bincount(np.asarray(cols, dtype=np.int64), minlength=max(len(vocab), 1))
+        idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        avgdl = float(lengths.mean()) if n else 1.0
+        tf = tf.tocoo()
+        denom = tf.data + K1 * (1 - B + B * lengths[tf.row] / max(avgdl, 1e-9))
+        w = idf[tf.col] * tf.data * (K1 + 1) / denom
+        matrix = sparse.csc_matrix((w.astype(np.float32), (tf.row, tf.col)), shape=tf.shape)
+        return cls([d[0] for d in docs], vocab, matrix, idf, generation)
+
+    def save(self, directory: Path) -> None:
+        from scipy import sparse
+
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp_m = directory / "keyword.tmp.npz"
+        tmp_j = directory / "keyword.tmp.json"
+        sparse.save_npz(tmp_m, self.matrix, compressed=False)
+        np.save(directory / "keyword_idf.tmp.npy", self.idf)
+        with open(tmp_j, "w") as f:
+            json.dump({"generation": self.generation, "ids": self.ids, "vocab": self.vocab}, f)
+        # data files first, the json (which names the generation) last: a reader never pairs
+        # a new matrix with old ids because it checks the shapes agree.
+        os.replace(tmp_m, directory / "keyword.npz")
+        os.replace(directory / "keyword_idf.tmp.npy", directory / "keyword_idf.npy")
+        os.replace(tmp_j, directory / "keyword.json")
+
+    @classmethod
+    def load(cls, directory: Path) -> KeywordIndex | None:
+        from scipy import sparse
+
+        try:
+            with open(directory / "keyword.json") as f:
+                meta = json.load(f)
+            matrix = sparse.load_npz(directory / "keyword.npz").tocsc()
+            idf = np.load(directory / "keyword_idf.npy")
+        except (OSError, ValueError):
+            return None
+        if matrix.shape[0] != len(meta["ids"]) or matrix.shape[1] != max(len(meta["vocab"]), 1):
+            return None
+        return cls(meta["ids"], meta["vocab"], matrix, idf, int(meta["generation"]))
+
+    def term_weights(self, query: str) -> dict[int, float]:
+        counts = Counter(tokenize(query))
+        return {self.vocab[t]: 1.0 + 0.2 * (c - 1) for t, c in counts.items() if t in self.vocab}
+
+    def search(self, query: str, n: int) -> list[tuple[str, float]]:
+        """Top-n (paper_id, BM25 score), best first; papers sharing no term are left out."""
+        terms = self.term_weights(query)
+        if not terms or not self.ids:
+            return []
+        cols = list(terms)
+        sub = self.matrix[:, cols]
+        scores = np.asarray(sub @ np.asarray([terms[c] for c in cols], dtype=np.float32)).ravel()
+        nz = np.flatnonzero(scores)
+        if nz.size == 0:
+            return []
+        if nz.size > n:
+            part = nz[np.argpartition(-scores[nz], n - 1)[:n]]
+        else:
+            part = nz
+        part = part[np.argsort(-scores[part], kind="stable")]
+        return [(self.ids[i], float(scores[i])) for i in part]
+
+    def idf_of(self, token: str) -> float:
+        j = self.vocab.get(token)
+        return float(self.idf[j]) if j is not None else float(self.idf.max(initial=1.0))

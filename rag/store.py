@@ -1,0 +1,338 @@
+"""The store: Chroma (chunk vectors), a SQLite catalogue of papers, and the BM25 index.
+
+Layout under the store directory::
+
+    chroma/                 Chroma's PersistentClient data (unless a Chroma server is used)
+    <index-name>/           one folder per index signature (embedding model, chunking, format)
+        papers.sqlite       the catalogue: every paper, its content hash, keyword tokens
+        keyword.*           the BM25 matrix, rebuilt from the catalogue after each ingest
+    .lock                   held by the one process that writes
+
+The index name is a hash of the signature, so vectors of different models or chunkings never
+mix. SQLite is the source of truth; Chroma and BM25 are reconciled against it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from .config import Settings
+from .errors import StoreError, StoreIncompatible, StoreLocked
+from .parse import Paper
+
+CHROMA_MAX_BATCH = 5000
+
+
+def rebuild_hint(settings: Settings) -> str:
+    return (
+        f"rebuild it with `rag ingest --store {settings.store}` (add --rebuild to drop the old "
+        "index), or point RAG_STORE at another directory"
+    )
+
+
+class Catalogue:
+    """SQLite table of papers: the source of truth for what is indexed."""
+
+    def __init__(self, path: Path, signature: dict) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path, timeout=30, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute(
+            """CREATE TABLE IF NOT EXISTS papers (
+                 paper_id TEXT PRIMARY KEY, hash TEXT NOT NULL, source TEXT NOT NULL,
+                 position INTEGER NOT NULL, n_chunks INTEGER NOT NULL, tokens TEXT NOT NULL,
+                 data TEXT NOT NULL)"""
+        )
+        self.db.execute("CREATE INDEX IF NOT EXISTS papers_source ON papers(source)")
+        self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        self.db.commit()
+        stored = self.get_meta("signature")
+        if stored is None:
+            self.set_meta("signature", json.dumps(signature, sort_keys=True))
+            self.set_meta("generation", "0")
+            self.db.commit()
+        elif json.loads(stored) != signature:
+            raise StoreIncompatible(
+                f"the index at {path.parent} was built with {json.loads(stored)}, "
+                f"not the current settings {signature}"
+            )
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    @property
+    def generation(self) -> int:
+        return int(self.get_meta("generation") or 0)
+
+    def bump(self) -> None:
+        self.set_meta("generation", str(self.generation + 1))
+
+    def count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
+
+    def hashes(self) -> dict[str, tuple[str, str, int]]:
+        """paper_id -> (hash, source, position)."""
+        return {
+            r[0]: (r[1], r[2], r[3])
+            for r in self.db.execute("SELECT paper_id, hash, source, position FROM papers")
+        }
+
+    def get(self, paper_id: str) -> Paper | None:
+        row = self.db.execute("SELECT data FROM papers WHERE paper_id=?", (paper_id,)).fetchone()
+        return Paper.from_dict(json.loads(row[0])) if row else None
+
+    def get_many(self, ids: list[str]) -> dict[str, Paper]:
+        out: dict[str, Paper] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            q = "SELECT paper_id, data FROM papers WHERE paper_id IN (%s)" % ",".join(
+                "?" * len(chunk)
+            )
+            for pid, data in self.db.execute(q, chunk):
+                out[pid] = Paper.from_dict(json.loads(data))
+        return out
+
+    def all(self) -> Iterator[Paper]:
+        for (data,) in self.db.execute("SELECT data FROM papers ORDER BY source, position"):
+            yield Paper.from_dict(json.loads(data))
+
+    def keyword_docs(self) -> list[tuple[str, str]]:
+        return list(self.db.execute("SELECT paper_id, tokens FROM papers ORDER BY paper_id"))
+
+    def upsert(self, paper: Paper, n_chunks: int, tokens: str) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO papers(paper_id, hash, source, position, n_chunks, tokens, data)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                paper.paper_id,
+                paper.content_hash(),
+                paper.source,
+                paper.position,
+                n_chunks,
+                tokens,
+                json.dumps(paper.to_dict(), ensure_ascii=False),
+            ),
+        )
+
+    def delete(self, ids: list[str]) -> None:
+        self.db.executemany("DELETE FROM papers WHERE paper_id=?", [(i,) for i in ids])
+
+    def commit(self) -> None:
+        self.db.commit()
+
+    def close(self) -> None:
+        self.db.close()
+
+
+class Store:
+    """Opens the index that matches the current settings (or refuses with how to rebuild)."""
+
+    def __init__(self, settings: Settings, *, create: bool = False) -> None:
+        self.settings = settings
+        self.root = Path(settings.store)
+        self.name = settings.collection_name()
+        self.index_dir = self.root / self.name
+        self.signature = settings.index_signature()
+        if not create and not (self.index_dir / "papers.sqlite").exists():
+            others = self.other_indexes()
+            if others:
+                desc = "; ".join(json.dumps(o, sort_keys=True) for o in others)
+                raise StoreIncompatible(
+                    f"the store {self.root} holds an index built with other settings ({desc}); "
+                    f"the current settings are {json.dumps(self.signature, sort_keys=True)}: "
+                    + rebuild_hint(settings)
+                )
+            raise StoreError(
+                f"no index in {self.root} yet: run `rag ingest` (it reads {settings.corpus} "
+                "by default) or give files: `rag ingest PATH...`"
+            )
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.catalogue = Catalogue(self.index_dir / "papers.sqlite", self.signature)
+        self._client = None
+        self._collection = None
+        self._keyword = None
+
+    # --- indexes built with other settings ---------------------------------------------------
+    def other_indexes(self) -> list[dict]:
+        found = []
+        if not self.root.is_dir():
+            return found
+        for p in sorted(self.root.glob("*/papers.sqlite")):
+            if p.parent.name == self.name:
+                continue
+            try:
+                db = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
+                row = db.execute("SELECT value FROM meta WHERE key='signature'").fetchone()
+                db.close()
+                found.append(
+                    json.loads(row[0]) if row else {"format": "unknown", "dir": p.parent.name}
+                )
+            except sqlite3.Error:
+                found.append({"format": "unreadable", "dir": p.parent.name})
+        return found
+
+    # --- Chroma --------------------------------------------------------------------------------
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = make_chroma_client(self.settings)
+        return self._client
+
+    @property
+    def collection(self):
+        if self._collection is None:
+            meta = {
+                "hnsw:space": "cosine",
+                **{f"rag_{k}": str(v) for k, v in self.signature.items()},
+            }
+            try:
+                self._collection = self.client.get_or_create_collection(self.name, metadata=meta)
+            except Exception as e:  # chromadb raises many types; say where it failed
+                raise StoreError(f"cannot open the Chroma collection {self.name}: {e}") from e
+            stored = self._collection.metadata or {}
+            for k, v in self.signature.items():
+                if stored.get(f"rag_{k}") not in (None, str(v)):
+                    raise StoreIncompatible(
+                        f"Chroma collection {self.name} was built with {k}={stored.get(f'rag_{k}')}, "
+                        f"not {v}: " + rebuild_hint(self.settings)
+                    )
+        return self._collection
+
+    def add_chunks(
+        self, ids: list[str], embeddings, documents: list[str], metadatas: list[dict]
+    ) -> None:
+        limit = CHROMA_MAX_BATCH
+        with contextlib.suppress(Exception):
+            limit = min(limit, int(self.client.get_max_batch_size()))
+        for s in range(0, len(ids), limit):
+            self.collection.upsert(
+                ids=ids[s : s + limit],
+                embeddings=embeddings[s : s + limit],
+                documents=documents[s : s + limit],
+                metadatas=metadatas[s : s + limit],
+            )
+
+    def delete_papers(self, paper_ids: list[str]) -> None:
+        for s in range(0, len(paper_ids), 500):
+            chunk = paper_ids[s : s + 500]
+            self.collection.delete(where={"paper_id": {"$in": chunk}})
+
+    def chunk_inventory(self) -> dict[str, set[str]]:
+        """paper_id -> set of content hashes that have chunks in Chroma."""
+        inv: dict[str, set[str]] = {}
+        total = self.collection.count()
+        step = 5000
+        for off in range(0, total, step):
+            got = self.collection.get(include=["metadatas"], limit=step, offset=off)
+            for m in got["metadatas"] or []:
+                inv.setdefault(m["paper_id"], set()).add(m.get("hash", ""))
+        return inv
+
+    def query_dense(self, vector, n_chunks: int) -> list[tuple[str, float, str, int]]:
+        """(paper_id, cosine similarity, chunk text, chunk index), best first."""
+        count = self.collection.count()
+        if count == 0:
+            return []
+        res = self.collection.query(
+            query_embeddings=[vector],
+            n_results=min(n_chunks, count),
+            include=["metadatas", "documents", "distances"],
+        )
+        out = []
+        for m, d, dist in zip(
+            res["metadatas"][0], res["documents"][0], res["distances"][0], strict=False
+        ):
+            out.append((m["paper_id"], 1.0 - float(dist), d, int(m.get("chunk", 0))))
+        return out
+
+    # --- keyword index -------------------------------------------------------------------------
+    def keyword(self):
+        from .keyword import KeywordIndex
+
+        gen = self.catalogue.generation
+        if self._keyword is None or self._keyword.generation != gen:
+            kw = KeywordIndex.load(self.index_dir)
+            if kw is None or kw.generation != gen:
+                kw = KeywordIndex.build(self.catalogue.keyword_docs(), generation=gen)
+            self._keyword = kw
+        return self._keyword
+
+    def rebuild_keyword(self) -> None:
+        from .keyword import KeywordIndex
+
+        kw = KeywordIndex.build(self.catalogue.keyword_docs(), generation=self.catalogue.generation)
+        kw.save(self.index_dir)
+        self._keyword = kw
+
+    # --- writer lock -----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def write_lock(self, wait: float = 0.0) -> Iterator[None]:
+        """One writer per store. Waits up to ``wait`` seconds, then refuses clearly."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / ".lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + wait
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+                        raise StoreLocked(
+                            f"another process (pid {holder}) is writing to the store {self.root}; "
+                            "wait for it to finish, or pass --wait SECONDS to queue behind it"
+                        ) from None
+                    time.sleep(0.2)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def close(self) -> None:
+        self.catalogue.close()
+
+
+def make_chroma_client(settings: Settings):
+    """Embedded PersistentClient by default; an HttpClient when RAG_CHROMA_HOST is set."""
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    csettings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_host:
+        headers = {}
+        if settings.chroma_token:
+            headers["Authorization"] = f"Bearer {settings.chroma_token}"
+        try:
+            return chromadb.HttpClient(
+                host=settings.chroma_host,
+                port=settings.chroma_port,
+                headers=headers,
+                settings=csettings,
+            )
+        except Exception as e:
+            raise StoreError(
+                f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port} ({type(e).__name__}); "
+                "start it with `chroma run --path DIR --port PORT` or unset RAG_CHROMA_HOST"
+            ) from None
+    path = Path(settings.store) / "chroma"
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=csettings)

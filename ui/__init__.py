@@ -1,0 +1,1 @@
+"""The Gradio browser UI, a thin layer over ``rag.Assistant``."""
