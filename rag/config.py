@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -27,7 +27,7 @@ def _default_store() -> Path:
 class Settings(BaseSettings):
     """Every knob of the assistant. Environment variables are ``RAG_<FIELD>``."""
 
-    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore", validate_by_name=True)
 
     # --- store -------------------------------------------------------------------------
     store: Path = Field(default_factory=_default_store, description="Directory the index lives in.")
@@ -75,6 +75,42 @@ class Settings(BaseSettings):
     llm_base_url: str | None = Field(
         None, description="OpenAI-compatible server, e.g. http://localhost:11434/v1"
     )
+    llm_api_key: SecretStr | None = Field(
+        None, description="Key for the RAG_LLM_BASE_URL server, if it wants one."
+    )
+    openai_api_key: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("OPENAI_API_KEY"),
+        description="OpenAI API key (env OPENAI_API_KEY, no prefix).",
+    )
+    openai_base_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("OPENAI_BASE_URL"),
+        description="OpenAI-compatible base URL (env OPENAI_BASE_URL, no prefix).",
+    )
+    llm_max_tokens: int = Field(800, description="Most tokens the model may write per answer.")
+    llm_retry_backoff: float = Field(
+        0.5, description="First retry delay in seconds (doubles per retry)."
+    )
+    llm_stream_usage: bool = Field(
+        True, description="Ask the server for token usage at the end of a stream."
+    )
+    llm_price_input: float | None = Field(
+        None, description="USD per million prompt tokens (default: known OpenAI prices)."
+    )
+    llm_price_output: float | None = Field(
+        None, description="USD per million completion tokens (default: known OpenAI prices)."
+    )
+    llm_rewrite: bool = Field(
+        True, description="Let the model rewrite chat follow-ups (else a local heuristic)."
+    )
+    support_threshold: float = Field(
+        0.45, description="A cited sentence scoring below this against its sources is unsupported."
+    )
+    embed_base_url: str | None = Field(
+        None, description="Server for OpenAI-style embeddings (default: the LLM's, else OpenAI)."
+    )
+    embed_api_key: SecretStr | None = Field(None, description="Key for RAG_EMBED_BASE_URL.")
     llm_context_window: int = Field(16384, description="Context window of the model, in tokens.")
     llm_timeout: float = Field(60.0, description="Total seconds for one model call.")
     llm_connect_timeout: float = Field(5.0, description="Seconds to connect to the model server.")

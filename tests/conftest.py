@@ -18,6 +18,11 @@ for var in (
     "OPENAI_API_KEY",
     "OPENAI_BASE_URL",
     "RAG_LLM_BASE_URL",
+    "RAG_LLM_API_KEY",
+    "RAG_LLM_MODEL",
+    "RAG_EMBED_BASE_URL",
+    "RAG_EMBED_API_KEY",
+    "RAG_EMBED_MODEL",
     "RAG_CHROMA_HOST",
     "RAG_BACKEND",
 ):
