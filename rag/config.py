@@ -120,6 +120,14 @@ class Settings(BaseSettings):
     # --- UI ------------------------------------------------------------------------------
     ui_host: str = Field("127.0.0.1", description="Address the web UI binds.")
     ui_port: int = Field(7860, description="Port the web UI binds.")
+    ui_user: str | None = Field(None, description="Login name for the web UI (with ui_password).")
+    ui_password: SecretStr | None = Field(None, description="Login password for the web UI.")
+    ui_auth_file: Path | None = Field(
+        None, description="File of 'user:password' lines for the web UI login."
+    )
+    ui_max_file_size: str = Field("5mb", description="Largest file the web UI accepts.")
+    ui_concurrency: int = Field(2, description="Requests the web UI works on at once.")
+    ui_queue_size: int = Field(32, description="Requests that may wait; more get 'busy'.")
 
     @property
     def is_local_embedding(self) -> bool:
