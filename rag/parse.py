@@ -29,6 +29,13 @@ ID_KEYS = ("paper_id", "_id", "id", "doc_id")
 TEXT_KEYS = ("abstract", "text", "body", "content")
 _URL = re.compile(r"https?://[^\s<>\"'{}|\\^`\]]+")
 _MARKER = re.compile(r"(?:(?<=\s)|^)(?:Abstract|ABSTRACT)\s*[:：]\s*")
+# unpaired surrogates: bytes that were not UTF-8 (decoded with surrogateescape) or a broken
+# "\ud83d" JSON escape. Neither can be stored, so a record holding one is rejected.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+NOT_UTF8 = (
+    "contains bytes that are not valid UTF-8 (or an unpaired surrogate escape); "
+    "re-save the file as UTF-8"
+)
 
 
 @dataclass
@@ -81,6 +88,17 @@ class Reject:
     source: str
     where: str
     reason: str
+    # the record's slot in its file (None: not a record, or a duplicate); ``to_end``: every
+    # slot from ``position`` on was skipped (0 and to_end: the whole file). Ingest keeps the
+    # papers it had indexed in those slots, so bad input never deletes what is in the store.
+    position: int | None = None
+    to_end: bool = False
+
+    def __post_init__(self) -> None:
+        # a message quotes the user's input; it must print even when that input was not UTF-8
+        self.source, self.where, self.reason = (
+            _SURROGATE.sub("\ufffd", str(x)) for x in (self.source, self.where, self.reason)
+        )
 
     def __str__(self) -> str:
         return f"{self.source}: {self.where}: {self.reason}"
@@ -130,8 +148,9 @@ def _clean_abstract(raw: str) -> str:
 
 def _check_text(text: str) -> str | None:
     """Why a text cannot be an abstract, or None."""
-    if "\udc80" <= max(text, default=" ") and any("\udc80" <= c <= "\udcff" for c in text):
-        return "contains bytes that are not valid UTF-8; re-save the file as UTF-8"
+    if _SURROGATE.search(text):
+        return NOT_UTF8
+    text = strip_invisible(text)
     if not text.strip():
         return "the abstract is empty; write its text after the marker or remove the record"
     words = len(text.split())
@@ -163,9 +182,9 @@ def _make_paper(
 ) -> Paper:
     rid = rid or text_id(text)  # from the text as written, so cleaning rules never change ids
     text = _clean_abstract(text)
-    title_derived = not title
     if title:
         title = normalize_ws(clean_latex(strip_invisible(title)))[:MAX_TITLE_CHARS]
+    title_derived = not title
     return Paper(
         paper_id=rid,
         title=title or derive_title(text),
@@ -189,20 +208,41 @@ def _read_text(path: Path, source: str, res: ParseResult) -> str | None:
         data = path.read_bytes()
     except OSError as e:
         res.rejects.append(
-            Reject(source, "file", f"cannot be read ({e.strerror}); check permissions")
+            Reject(
+                source,
+                "file",
+                f"cannot be read ({e.strerror}); check permissions",
+                position=0,
+                to_end=True,
+            )
         )
         return None
     if not data.strip():
         res.rejects.append(
-            Reject(source, "file", "the file is empty (0 bytes of text); nothing to ingest")
+            Reject(
+                source,
+                "file",
+                "the file is empty (0 bytes of text); nothing to ingest (to remove its papers, "
+                "delete the file and run `rag ingest --prune`)",
+                position=0,
+                to_end=True,
+            )
         )
         return None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a byte-order mark
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     if b"\x00" in data[:8192]:
         res.rejects.append(
             Reject(
                 source,
                 "file",
-                "looks like a binary file (NUL bytes); give .txt, .jsonl or .csv text",
+                "looks like a binary file (NUL bytes), not text; give abstracts as .txt, "
+                ".jsonl or .csv (UTF-8); the papers indexed from it before were kept",
+                position=0,
+                to_end=True,
             )
         )
         return None
@@ -224,6 +264,8 @@ def parse_text(path: Path, source: str, res: ParseResult) -> None:
                 "file",
                 "no 'Abstract:' marker found; put 'Abstract:' before each abstract "
                 "(or give the records as .jsonl/.csv)",
+                position=0,
+                to_end=True,
             )
         )
         return
@@ -239,6 +281,14 @@ def parse_text(path: Path, source: str, res: ParseResult) -> None:
             records.append((current_line, " ".join(current), "; ".join(header_lines) or None))
             current.clear()
 
+    def header(text: str, i: int) -> list[str]:
+        if _SURROGATE.search(text):
+            res.rejects.append(
+                Reject(source, f"line {i}", f"header line {NOT_UTF8}; the header was left out")
+            )
+            return []
+        return [normalize_ws(text)]
+
     for i, line in enumerate(lines, start=1):
         stripped = strip_invisible(line).strip()
         if not stripped:
@@ -248,12 +298,12 @@ def parse_text(path: Path, source: str, res: ParseResult) -> None:
         if len(parts) == 1:
             # no marker on this line
             if not seen_marker:
-                header_lines.append(normalize_ws(stripped))
+                header_lines.extend(header(stripped, i))
             elif current and not blank_since:
                 current.append(stripped)  # a wrapped line of the same abstract
             elif _looks_like_header(stripped):
                 flush()
-                header_lines = [normalize_ws(stripped)]
+                header_lines = header(stripped, i)
             elif current:
                 current.append(stripped)
             else:
@@ -271,7 +321,7 @@ def parse_text(path: Path, source: str, res: ParseResult) -> None:
             if current:
                 current.append(before.strip())
             elif not seen_marker:
-                header_lines.append(normalize_ws(before))
+                header_lines.extend(header(before, i))
         for a in abstracts:
             flush()
             seen_marker = True
@@ -282,7 +332,7 @@ def parse_text(path: Path, source: str, res: ParseResult) -> None:
     for pos, (line_no, raw, header) in enumerate(records, start=1):
         why = _check_text(raw)
         if why:
-            res.rejects.append(Reject(source, f"line {line_no}, abstract {pos}", why))
+            res.rejects.append(Reject(source, f"line {line_no}, abstract {pos}", why, position=pos))
             continue
         res.papers.append(
             _make_paper(text=raw, source=source, position=pos, line=line_no, header=header)
@@ -303,14 +353,23 @@ def _field(rec: dict, keys: Iterable[str]) -> object | None:
 
 
 def _as_str(v: object) -> str | None:
+    """A metadata value as one clean string (lists joined, ``{"name": ...}`` items named)."""
     if v is None:
         return None
-    if isinstance(v, list | tuple):
-        return ", ".join(str(x) for x in v if x is not None) or None
     if isinstance(v, dict):
-        return None
-    s = normalize_ws(str(v))
+        return _as_str(v.get("name")) if "name" in v else None
+    if isinstance(v, list | tuple):
+        parts = [_as_str(x) for x in v]
+        return ", ".join(p for p in parts if p) or None
+    s = normalize_ws(strip_invisible(str(v)))
     return s or None
+
+
+def _web_url(v: str | None) -> str | None:
+    """Only http(s) links are kept: a ``javascript:`` or ``file:`` URL is never shown."""
+    if v and re.match(r"https?://[^\s]+$", v, re.IGNORECASE):
+        return v
+    return None
 
 
 def _record(
@@ -322,6 +381,7 @@ def _record(
                 source,
                 where,
                 f"expected a JSON object with 'abstract' or 'text', got {type(rec).__name__}",
+                position=position,
             )
         )
         return
@@ -335,17 +395,27 @@ def _record(
                 source,
                 where,
                 f"no 'abstract' or 'text' field (fields: {keys}); add the abstract text",
+                position=position,
             )
         )
         return
     text = str(text)
     why = _check_text(text)
     if why:
-        res.rejects.append(Reject(source, where, why))
+        res.rejects.append(Reject(source, where, why, position=position))
         return
     rid = _as_str(_field(rec, ID_KEYS))
     if rid is not None:
-        rid = strip_invisible(rid).strip()[:128] or None
+        rid = rid[:128]
+    title = _as_str(_field(rec, ("title",)))
+    url = _as_str(_field(rec, ("url", "link", "code_url")))
+    authors = _as_str(_field(rec, ("authors", "author")))
+    for name, value in (("id", rid), ("title", title), ("url", url), ("authors", authors)):
+        if value and _SURROGATE.search(value):
+            res.rejects.append(
+                Reject(source, where, f"the {name} field {NOT_UTF8}", position=position)
+            )
+            return
     year_v = _field(rec, ("year",))
     year = None
     if year_v is not None:
@@ -360,27 +430,44 @@ def _record(
             position=position,
             line=line,
             rid=rid,
-            title=_as_str(_field(rec, ("title",))),
-            url=_as_str(_field(rec, ("url", "link", "code_url"))),
-            authors=_as_str(_field(rec, ("authors", "author"))),
+            title=title,
+            url=_web_url(url),
+            authors=authors,
             year=year,
         )
     )
+
+
+def _json_line(line: str) -> bool:
+    try:
+        json.loads(line)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def parse_jsonl(path: Path, source: str, res: ParseResult) -> None:
     content = _read_text(path, source, res)
     if content is None:
         return
-    stripped = content.lstrip()
-    if stripped.startswith("["):
+    stripped = content.strip()
+    whole = stripped.startswith("[") or (
+        stripped.startswith("{") and "\n" in stripped and not _json_line(stripped.splitlines()[0])
+    )  # a JSON array, or one pretty-printed object
+    if whole:
         try:
             items = json.loads(content)
-        except json.JSONDecodeError as e:
-            res.rejects.append(
-                Reject(source, f"line {e.lineno}", f"invalid JSON ({e.msg}); fix the file")
+        except (json.JSONDecodeError, RecursionError) as e:
+            why = (
+                f"invalid JSON ({e.msg}); fix the file"
+                if isinstance(e, json.JSONDecodeError)
+                else "JSON nested too deeply to read; give one flat object per record"
             )
+            where = f"line {e.lineno}" if isinstance(e, json.JSONDecodeError) else "file"
+            res.rejects.append(Reject(source, where, why, position=0, to_end=True))
             return
+        if isinstance(items, dict):
+            items = [items]
         for pos, rec in enumerate(items, start=1):
             _record(rec, source, pos, f"record {pos}", None, res)
         return
@@ -397,6 +484,17 @@ def parse_jsonl(path: Path, source: str, res: ParseResult) -> None:
                     source,
                     f"line {i}",
                     f"invalid JSON ({e.msg} at column {e.colno}); fix or remove the line",
+                    position=pos,
+                )
+            )
+            continue
+        except RecursionError:
+            res.rejects.append(
+                Reject(
+                    source,
+                    f"line {i}",
+                    "JSON nested too deeply to read; give one flat object per line",
+                    position=pos,
                 )
             )
             continue
@@ -422,6 +520,8 @@ def parse_csv(path: Path, source: str, res: ParseResult) -> None:
                 "header",
                 f"no 'abstract' or 'text' column (columns: {', '.join(map(str, reader.fieldnames or []))}); "
                 "the first row must name the columns",
+                position=0,
+                to_end=True,
             )
         )
         return
@@ -436,6 +536,7 @@ def parse_csv(path: Path, source: str, res: ParseResult) -> None:
                         source,
                         f"line {line}",
                         "more fields than the header names; quote fields that contain the delimiter",
+                        position=pos,
                     )
                 )
                 continue
@@ -446,6 +547,8 @@ def parse_csv(path: Path, source: str, res: ParseResult) -> None:
                 source,
                 f"line {reader.line_num}",
                 f"malformed CSV ({e}); the rest of the file was skipped",
+                position=pos + 1,
+                to_end=True,
             )
         )
 
@@ -465,7 +568,7 @@ def parse_file(path: Path, res: ParseResult | None = None) -> ParseResult:
 
 
 def iter_files(paths: Iterable[Path]) -> tuple[list[Path], list[Reject]]:
-    """Expand directories (sorted, hidden files skipped); report paths that do not exist."""
+    """Expand directories (sorted, hidden files skipped); report paths that cannot be read."""
     files: list[Path] = []
     missing: list[Reject] = []
     for p in paths:
@@ -475,11 +578,28 @@ def iter_files(paths: Iterable[Path]) -> tuple[list[Path], list[Reject]]:
                 if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts):
                     if f.suffix.lower() in SUPPORTED:
                         files.append(f)
+                    else:
+                        missing.append(
+                            Reject(
+                                display_path(f),
+                                "file",
+                                f"not a supported format ({f.suffix or 'no extension'}); skipped: "
+                                f"give abstracts as {', '.join(SUPPORTED)} text (UTF-8)",
+                            )
+                        )
         elif p.is_file():
             files.append(p)
         else:
             missing.append(Reject(str(p), "path", "does not exist; check the path"))
-    return files, missing
+    named: list[Path] = []
+    for f in files:
+        if _SURROGATE.search(str(f)):
+            missing.append(
+                Reject(str(f), "file", "the file name is not valid UTF-8; rename the file")
+            )
+        else:
+            named.append(f)
+    return named, missing
 
 
 def parse_paths(paths: Iterable[Path]) -> ParseResult:
