@@ -1,105 +1,395 @@
-"""The browser chat: question in, cited answer out; public API endpoint ``/ask``.
+"""The browser chat (Gradio): chat with cited answers, research-area summaries, the corpus, settings.
 
-A thin layer over ``rag.assistant.Assistant``: handlers are plain functions (tested without a
-server); ``build_app`` wires them into Gradio; ``serve`` launches on 127.0.0.1 by default.
+A thin layer over ``rag.assistant.Assistant``: the behaviour lives in ``ui.handlers`` (plain
+functions, tested without a server) and the HTML in ``ui.render`` (escaped text only). This
+module wires them into gradio and launches with safe defaults: 127.0.0.1, no share link, optional
+login, an upload size limit, queue limits, and the store and the checkout never served.
+
+Public API endpoints (stable names): ``/ask`` (question -> the ``rag ask --json`` dictionary) and
+``/summarize`` (topic -> the ``rag summarize --json`` dictionary). Every other handler is private.
 """
 
 from __future__ import annotations
 
-import html
+import hmac
 import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
 
 from rag.assistant import Assistant
-from rag.config import Settings, get_settings
-from rag.errors import RagError
+from rag.config import REPO_DIR, Settings, get_settings
+from rag.errors import ConfigError
+
+from . import render
+from .handlers import EXAMPLE_QUESTIONS, EXAMPLE_TOPICS, Handlers
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+CSS = (Path(__file__).with_name("style.css")).read_text(encoding="utf-8")
+UPLOAD_TYPES = [".txt", ".md", ".jsonl", ".ndjson", ".json", ".csv", ".tsv"]
+
+# Clicking a citation marker scrolls to its source card and makes it flash (plain anchors work too).
+CITE_JS = """
+element.addEventListener('click', (ev) => {
+  const a = ev.target.closest && ev.target.closest('a.rag-cite');
+  if (!a) return;
+  const card = element.querySelector('#' + CSS.escape(a.dataset.target || ''));
+  if (!card) return;
+  ev.preventDefault();
+  card.classList.remove('rag-flash'); void card.offsetWidth; card.classList.add('rag-flash');
+  card.scrollIntoView({behavior: 'smooth', block: 'center'});
+  setTimeout(() => card.classList.remove('rag-flash'), 2500);
+});
+"""
 
 
-def _esc(text: str) -> str:
-    return html.escape(text or "", quote=True)
-
-
-def render_answer(d: dict) -> str:
-    """An answer dictionary as safe HTML: every piece of model or corpus text is escaped."""
-    parts = [f"<p>{_esc(d['answer'])}</p>"]
-    for c in d.get("citations", []):
-        link = (
-            f' · <a href="{_esc(c["url"])}" rel="noopener noreferrer" target="_blank">code</a>'
-            if c.get("url")
-            else ""
-        )
-        parts.append(
-            f'<div class="rag-card"><b>[{c["n"]}] {_esc(c["title"])}</b> '
-            f"<code>{_esc(c['paper_id'])}</code>{link}<br><i>“{_esc(c['snippet'])}”</i></div>"
-        )
-    return "\n".join(parts)
-
-
-class Handlers:
-    """Plain functions behind the UI."""
-
-    def __init__(self, assistant: Assistant) -> None:
-        self.assistant = assistant
-
-    def ask(self, question: str) -> dict:
-        """Answer a question from the indexed abstracts; returns the `rag ask --json` dictionary."""
+# --- safe defaults -------------------------------------------------------------------------------
+def load_auth(settings: Settings) -> Callable[[str, str], bool] | None:
+    """The login check from RAG_UI_USER/RAG_UI_PASSWORD or RAG_UI_AUTH_FILE, or None for no login."""
+    pairs: list[tuple[str, str]] = []
+    pw = settings.ui_password.get_secret_value() if settings.ui_password else None
+    if settings.ui_user or pw:
+        if not (settings.ui_user and pw):
+            raise ConfigError(
+                "set both RAG_UI_USER and RAG_UI_PASSWORD for the web UI login (or neither)"
+            )
+        pairs.append((settings.ui_user, pw))
+    if settings.ui_auth_file:
+        path = Path(settings.ui_auth_file).expanduser()
         try:
-            return self.assistant.ask(question).to_dict()
-        except RagError as e:
-            return {
-                "question": question,
-                "answer": str(e),
-                "abstained": True,
-                "citations": [],
-                "sources": [],
-                "backend": "error",
-                "timings_ms": {},
-                "error": str(e),
-            }
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except OSError as e:
+            raise ConfigError(
+                f"cannot read the login file {path} ({e.strerror}); check RAG_UI_AUTH_FILE"
+            ) from None
+        for i, line in enumerate(lines, start=1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            user, sep, password = line.partition(":")
+            if not sep or not user.strip() or not password:
+                raise ConfigError(
+                    f"{path}, line {i}: expected 'user:password'; fix the line or remove it"
+                )
+            pairs.append((user.strip(), password))
+        if not pairs:
+            raise ConfigError(f"the login file {path} holds no 'user:password' line")
+    if not pairs:
+        return None
+    encoded = [(u.encode(), p.encode()) for u, p in pairs]
 
-    def chat(self, message: str, history: list[dict]) -> tuple[list[dict], str]:
-        history = list(history or [])
-        if not (message or "").strip():
-            return history, ""
-        d = self.ask(message)
-        history.append({"role": "user", "content": message})
-        history.append({"role": "assistant", "content": render_answer(d)})
-        return history, ""
+    def check(username: str, password: str) -> bool:
+        u, p = (username or "").encode(), (password or "").encode()
+        ok = False
+        for eu, ep in encoded:  # compare against every pair, in constant time
+            ok |= hmac.compare_digest(u, eu) & hmac.compare_digest(p, ep)
+        return ok
+
+    return check
 
 
-def build_app(settings: Settings | None = None):
+def blocked_paths(settings: Settings) -> list[str]:
+    """What the file routes must never serve: the store, the checkout (and its .env), secrets."""
+    upload_dir = Path(
+        os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio"
+    ).resolve()
+    candidates = [
+        Path(settings.store),
+        REPO_DIR / ".env",
+        Path.cwd() / ".env",
+        REPO_DIR,
+        Path.cwd(),
+        Path.home() / ".env",
+        Path.home() / ".ssh",
+        Path("/etc"),
+        Path("/proc"),
+        Path("/root"),
+    ]
+    if settings.ui_auth_file:
+        candidates.append(Path(settings.ui_auth_file))
+    out: list[str] = []
+    for p in candidates:
+        rp = p.expanduser().resolve()
+        # never block the folder gradio keeps uploads and outputs in (it would break uploads)
+        if upload_dir == rp or rp in upload_dir.parents:
+            continue
+        if str(rp) not in out:
+            out.append(str(rp))
+    return out
+
+
+def launch_kwargs(settings: Settings, host: str | None = None, port: int | None = None) -> dict:
+    """Everything ``launch`` is given: safe by default, the same for ``rag ui`` and the tests."""
     import gradio as gr
 
-    assistant = Assistant(settings or get_settings())
-    h = Handlers(assistant)
-    with gr.Blocks(title="Abstracts QA") as app:
-        gr.Markdown("## Ask the abstracts\nEvery answer cites the papers it comes from.")
-        chat = gr.Chatbot(label="Chat", sanitize_html=True, render_markdown=False, height=480)
-        box = gr.Textbox(placeholder="Ask a question about the papers…", label="Question")
-        box.submit(h.chat, [box, chat], [chat, box], api_visibility="private")
+    return {
+        "server_name": host or settings.ui_host,
+        "server_port": port or settings.ui_port,
+        "share": False,
+        "show_error": False,
+        "auth": load_auth(settings),
+        "auth_message": "Log in to the research-abstracts assistant.",
+        "max_file_size": settings.ui_max_file_size,
+        "allowed_paths": [],
+        "blocked_paths": blocked_paths(settings),
+        "strict_cors": True,
+        "ssr_mode": False,
+        "pwa": False,
+        "mcp_server": False,
+        "enable_monitoring": False,
+        "footer_links": [],
+        "theme": gr.themes.Default(),
+        "css": CSS,
+    }
 
+
+# --- the app -------------------------------------------------------------------------------------
+def build_app(settings: Settings | None = None, assistant: Assistant | None = None):
+    """The gradio Blocks app over one assistant (not launched)."""
+    import gradio as gr
+
+    settings = settings or (assistant.settings if assistant else get_settings())
+    h = Handlers(assistant or Assistant(settings))
+    summary_dir = Path(tempfile.mkdtemp(prefix="rag-ui-summaries-"))
+    private = {"api_visibility": "private"}
+    heavy = {"concurrency_id": "rag", "concurrency_limit": settings.ui_concurrency}
+
+    with gr.Blocks(title="Research abstracts · cited answers", analytics_enabled=False) as app:
+        gr.Markdown("## Research abstracts · cited answers")
+        status = gr.HTML(h.status_line(), elem_id="rag-status-line")
+        with gr.Tabs():
+            # --- chat ------------------------------------------------------------------------
+            with gr.Tab("Chat", id="chat"):
+                conversation = gr.HTML(
+                    render.conversation_html([]),
+                    elem_id="rag-conversation",
+                    js_on_load=CITE_JS,
+                    autoscroll=True,
+                    min_height=260,
+                )
+                turns = gr.State([])
+                with gr.Row(elem_id="rag-examples") as examples_row:
+                    example_buttons = [
+                        gr.Button(q, size="sm", variant="secondary") for q in EXAMPLE_QUESTIONS
+                    ]
+                with gr.Row(equal_height=True):
+                    box = gr.Textbox(
+                        placeholder="Ask a question about the papers… (Enter to send)",
+                        show_label=False,
+                        lines=1,
+                        max_lines=5,
+                        max_length=2000,
+                        autofocus=True,
+                        scale=8,
+                        elem_id="rag-question",
+                    )
+                    send = gr.Button("Ask", variant="primary", scale=1, elem_id="rag-ask")
+                    new = gr.Button("New chat", scale=1, elem_id="rag-new-chat")
+            # --- summary ---------------------------------------------------------------------
+            with gr.Tab("Research-area summary", id="summary"):
+                gr.Markdown(
+                    "A topic in, an overview by theme out; every statement cites its papers."
+                )
+                with gr.Row(equal_height=True):
+                    topic = gr.Textbox(
+                        placeholder="e.g. federated learning",
+                        show_label=False,
+                        scale=8,
+                        max_length=300,
+                        elem_id="rag-topic",
+                    )
+                    go = gr.Button("Summarize", variant="primary", scale=1, elem_id="rag-summarize")
+                with gr.Row():
+                    topic_buttons = [
+                        gr.Button(t, size="sm", variant="secondary") for t in EXAMPLE_TOPICS
+                    ]
+                download = gr.DownloadButton(
+                    "Download as Markdown", visible=False, size="sm", elem_id="rag-download"
+                )
+                summary = gr.HTML(
+                    ""
+                    if h.can_summarize
+                    else render.error_html(
+                        "Research-area summaries are not available in this version."
+                    ),
+                    elem_id="rag-summary",
+                    js_on_load=CITE_JS,
+                    min_height=80,
+                )
+            # --- corpus ----------------------------------------------------------------------
+            with gr.Tab("Corpus", id="corpus"):
+                with gr.Row(equal_height=True):
+                    query = gr.Textbox(
+                        placeholder="Search the papers (words or a description)…",
+                        show_label=False,
+                        scale=6,
+                        max_length=500,
+                        elem_id="rag-corpus-search",
+                    )
+                    page = gr.Number(
+                        value=1, precision=0, minimum=1, label="Page", scale=1, min_width=90
+                    )
+                    search_btn = gr.Button("Search", scale=1)
+                with gr.Accordion("Add abstracts", open=False, elem_id="rag-add"):
+                    gr.Markdown(
+                        "Paste one abstract (title and URL optional), or several each after "
+                        "`Abstract:`, or JSON records. Or upload files the `rag ingest` command "
+                        "reads: `.txt` with `Abstract:` markers, `.jsonl`, `.json`, `.csv` "
+                        f"(up to {settings.ui_max_file_size} each)."
+                    )
+                    with gr.Tab("Paste"):
+                        with gr.Row():
+                            p_title = gr.Textbox(label="Title (optional)", max_length=300)
+                            p_url = gr.Textbox(
+                                label="Code or project URL (optional)", max_length=500
+                            )
+                        p_text = gr.Textbox(
+                            label="Abstract", lines=6, max_lines=20, elem_id="rag-paste"
+                        )
+                        add_btn = gr.Button(
+                            "Add to the index", variant="primary", elem_id="rag-add-text"
+                        )
+                    with gr.Tab("Upload files"):
+                        files = gr.File(
+                            file_count="multiple",
+                            file_types=UPLOAD_TYPES,
+                            type="filepath",
+                            label="Files of abstracts",
+                            elem_id="rag-upload",
+                        )
+                        upload_btn = gr.Button(
+                            "Index these files", variant="primary", elem_id="rag-add-files"
+                        )
+                    report = gr.HTML(elem_id="rag-report")
+                listing = gr.HTML(elem_id="rag-listing")
+            # --- settings --------------------------------------------------------------------
+            with gr.Tab("Settings", id="settings"):
+                k = gr.Slider(
+                    1, 10, value=settings.top_k, step=1, label="Number of sources per answer"
+                )
+                backend = gr.Radio(
+                    ["auto", "extractive", "llm"],
+                    value="auto",
+                    label="Answers from",
+                    info="auto: the LLM when one is configured, else quotes from the abstracts",
+                )
+                gr.Markdown("#### Backend status")
+                status_table = gr.HTML(h.status_html(), elem_id="rag-status-table")
+                refresh = gr.Button("Refresh status", size="sm")
+
+        # --- events (all private; the public API is below) -------------------------------------
+        def on_chat(message, state, k_value, backend_value):
+            for t, html in h.chat(message, state, int(k_value or settings.top_k), backend_value):
+                yield t, html, "", gr.Row(visible=not t)
+
+        chat_io = {
+            "inputs": [box, turns, k, backend],
+            "outputs": [turns, conversation, box, examples_row],
+        }
+        box.submit(on_chat, **chat_io, **private, **heavy)
+        send.click(on_chat, **chat_io, **private, **heavy)
+        for b, q in zip(example_buttons, EXAMPLE_QUESTIONS, strict=True):
+            b.click(lambda q=q: q, None, box, queue=False, **private).then(
+                on_chat, **chat_io, **private, **heavy
+            )
+
+        def on_new():
+            t, html = h.new_chat()
+            return t, html, "", gr.Row(visible=True)
+
+        new.click(on_new, None, [turns, conversation, box, examples_row], queue=False, **private)
+
+        def on_summary(topic_value):
+            html, path = h.summary_page(topic_value, summary_dir)
+            return html, gr.DownloadButton(value=path, visible=bool(path))
+
+        go.click(on_summary, topic, [summary, download], **private, **heavy)
+        topic.submit(on_summary, topic, [summary, download], **private, **heavy)
+        for b, t in zip(topic_buttons, EXAMPLE_TOPICS, strict=True):
+            b.click(lambda t=t: t, None, topic, queue=False, **private).then(
+                on_summary, topic, [summary, download], **private, **heavy
+            )
+
+        def on_browse(q, p):
+            return h.browse(q, int(p or 1))
+
+        query.submit(on_browse, [query, page], listing, **private, **heavy)
+        search_btn.click(on_browse, [query, page], listing, **private, **heavy)
+        page.submit(on_browse, [query, page], listing, **private, **heavy)
+
+        def on_add_text(text, title, url, p=gr.Progress()):
+            html = h.add_text(text, title, url, lambda f, d: p(f, desc=d))
+            return html, h.browse("", 1), h.status_line(), h.status_html()
+
+        def on_add_files(paths, p=gr.Progress()):
+            html = h.add_files(paths, lambda f, d: p(f, desc=d))
+            return html, h.browse("", 1), h.status_line(), h.status_html(), None
+
+        ingest_opts = {"concurrency_id": "ingest", "concurrency_limit": 1}
+        add_btn.click(
+            on_add_text,
+            [p_text, p_title, p_url],
+            [report, listing, status, status_table],
+            **private,
+            **ingest_opts,
+        )
+        upload_btn.click(
+            on_add_files,
+            files,
+            [report, listing, status, status_table, files],
+            **private,
+            **ingest_opts,
+        )
+        refresh.click(
+            lambda: (h.status_html(), h.status_line()),
+            None,
+            [status_table, status],
+            **private,
+        )
+        app.load(lambda: (h.status_line(), h.browse("", 1)), None, [status, listing], **private)
+
+        # --- the public API --------------------------------------------------------------------
         def ask(question: str) -> dict:
-            """Answer a question; returns the same dictionary as `rag ask --json`."""
+            """Answer a question from the indexed abstracts; returns the same dictionary as `rag ask --json`."""
             return h.ask(question)
 
-        gr.api(ask, api_name="ask")
-    app.queue(default_concurrency_limit=2, max_size=64)
+        def summarize(topic: str) -> dict:
+            """A cited, themed summary of a research area; returns the same dictionary as `rag summarize --json`."""
+            return h.summarize(topic)
+
+        gr.api(ask, api_name="ask", **heavy)
+        gr.api(summarize, api_name="summarize", **heavy)
+
+    app.queue(default_concurrency_limit=settings.ui_concurrency, max_size=settings.ui_queue_size)
+    app.rag_handlers = h  # for tests and embedding
     return app
+
+
+def warm_up(h: Handlers) -> None:
+    """Load the embedding model and open the index before the first question (best effort)."""
+    try:
+        h.assistant.search("warm up", k=1)
+    except Exception:  # noqa: BLE001 - an empty or missing index is reported in the page instead
+        pass
 
 
 def serve(
     settings: Settings | None = None, host: str | None = None, port: int | None = None
 ) -> None:
+    """Launch the app (blocking) with the safe defaults of ``launch_kwargs``."""
     settings = settings or get_settings()
+    kwargs = launch_kwargs(settings, host, port)  # validates the login settings first
     app = build_app(settings)
-    app.launch(
-        server_name=host or settings.ui_host,
-        server_port=port or settings.ui_port,
-        share=False,
-        show_error=False,
-        max_file_size="5mb",
-    )
+    warm_up(app.rag_handlers)
+    if kwargs["server_name"] not in ("127.0.0.1", "localhost", "::1") and not kwargs["auth"]:
+        print(
+            f"warning: serving on {kwargs['server_name']} without a login; "
+            "set RAG_UI_USER and RAG_UI_PASSWORD to require one"
+        )
+    app.launch(**kwargs)
 
 
 if __name__ == "__main__":  # pragma: no cover
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     serve()

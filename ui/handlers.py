@@ -1,0 +1,487 @@
+"""The plain functions behind the browser UI: no gradio here, so tests call them directly.
+
+Every handler takes and returns plain data (strings, lists, dicts); the gradio wiring in
+``ui.app`` only connects them to components. Library errors (``RagError``) become messages in
+the page, never tracebacks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import re
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rag.assistant import Assistant
+from rag.errors import RagError
+from rag.parse import SUPPORTED, display_path
+
+from . import render
+
+MAX_PASTE_CHARS = 2_000_000
+PAGE_SIZE = 40
+EXAMPLE_QUESTIONS = [
+    "How can a model forget specific training data without retraining from scratch?",
+    "Which papers use LoRA or other parameter-efficient fine-tuning?",
+    "How do multi-agent LLM systems coordinate?",
+    "What benchmarks evaluate code generation?",
+]
+EXAMPLE_TOPICS = ["federated learning", "machine unlearning", "multi-agent systems", "medicine"]
+_MARKER = re.compile(r"(?:(?<=\s)|^)(?:Abstract|ABSTRACT)\s*[:：]")
+
+Progress = Callable[[float, str], None]
+
+
+def _noop(_f: float, _d: str) -> None:
+    pass
+
+
+def error_dict(question: str, message: str) -> dict:
+    """The `rag ask --json` shape for a failure, with the message the user should read."""
+    return {
+        "question": question,
+        "answer": message,
+        "abstained": True,
+        "citations": [],
+        "sources": [],
+        "backend": "error",
+        "timings_ms": {},
+        "error": message,
+    }
+
+
+def _accepts(fn: Callable, name: str) -> bool:
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+class Handlers:
+    """The UI's behaviour over one ``Assistant``."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+        self.settings = assistant.settings
+
+    # --- capabilities ------------------------------------------------------------------------
+    @property
+    def can_stream(self) -> bool:
+        return callable(getattr(self.assistant, "ask_stream", None))
+
+    @property
+    def can_summarize(self) -> bool:
+        return callable(getattr(self.assistant, "summarize", None))
+
+    def backend(self) -> str:
+        """The backend answers come from: 'extractive' or the model's name, or why it fails."""
+        try:
+            name = self.assistant.backend_name()
+        except RagError as e:
+            return f"unavailable: {e}"
+        if name != "extractive":
+            model = getattr(self.settings, "llm_model", None)
+            return f"{name} ({model})" if model and model not in name else name
+        return name
+
+    def status(self) -> dict:
+        """What a user may want to know about the running assistant."""
+        try:
+            n_papers = self.assistant.store.catalogue.count()
+        except RagError as e:
+            n_papers = None
+            store_error = str(e)
+        else:
+            store_error = None
+        d = {
+            "backend": self.backend(),
+            "llm_model": getattr(self.settings, "llm_model", None),
+            "embed_model": self.settings.embed_model,
+            "papers": n_papers,
+            "top_k": self.settings.top_k,
+            "streaming": self.can_stream,
+            "summaries": self.can_summarize,
+        }
+        if store_error:
+            d["store_error"] = store_error
+        extra = getattr(self.assistant, "status", None)
+        if callable(extra):
+            try:
+                more = extra()
+                if isinstance(more, dict):
+                    d["details"] = {k: v for k, v in more.items() if "key" not in k.lower()}
+            except RagError as e:
+                d["details"] = {"error": str(e)}
+        return d
+
+    def status_line(self) -> str:
+        s = self.status()
+        papers = "no index" if s["papers"] is None else f"{s['papers']} papers"
+        return (
+            f'<div class="rag-status">Backend: <b>{render.esc(s["backend"])}</b> · {papers} · '
+            f"embeddings {render.esc(s['embed_model'])}</div>"
+        )
+
+    def status_html(self) -> str:
+        s = self.status()
+        rows = [
+            ("Answers come from", s["backend"]),
+            (
+                "Model (LLM backend)",
+                s["llm_model"] if s["backend"] != "extractive" else "– (offline)",
+            ),
+            ("Embedding model", s["embed_model"]),
+            (
+                "Papers in the index",
+                "none: run `rag ingest`" if s["papers"] is None else s["papers"],
+            ),
+            ("Streaming answers", "yes" if s["streaming"] else "no (answers appear when complete)"),
+            (
+                "Research-area summaries",
+                "yes" if s["summaries"] else "not available in this version",
+            ),
+        ]
+        if s.get("store_error"):
+            rows.append(("Index", s["store_error"]))
+        for k, v in (s.get("details") or {}).items():
+            if isinstance(v, str | int | float | bool) and k not in ("backend", "model"):
+                rows.append((k.replace("_", " "), v))
+        body = "".join(
+            f"<tr><th>{render.esc(k)}</th><td>{render.esc(v)}</td></tr>" for k, v in rows
+        )
+        return f'<table class="rag-table">{body}</table>'
+
+    # --- public API ----------------------------------------------------------------------------
+    def ask(self, question: str, k: int | None = None, backend: str | None = None) -> dict:
+        """A question in, the `rag ask --json` dictionary out (errors as an 'error' field)."""
+        question = (question or "").strip()
+        if not question:
+            return error_dict(question, "The question is empty: type a question about the papers.")
+        try:
+            return self.assistant.ask(question, k=k, backend=backend).to_dict()
+        except RagError as e:
+            return error_dict(question, str(e))
+
+    def summarize(self, topic: str) -> dict:
+        """A topic in, the `rag summarize --json` dictionary out (errors as an 'error' field)."""
+        topic = (topic or "").strip()
+        base = {"topic": topic, "summary": "", "abstained": True, "themes": [], "citations": []}
+        if not topic:
+            return {
+                **base,
+                "error": "The topic is empty: type a research area, e.g. 'federated learning'.",
+            }
+        if not self.can_summarize:
+            return {**base, "error": "Research-area summaries are not available in this version."}
+        try:
+            return self._summary(topic)[0]
+        except RagError as e:
+            return {**base, "error": str(e)}
+
+    def _summary(self, topic: str) -> tuple[dict, str]:
+        t0 = time.perf_counter()
+        s = self.assistant.summarize(topic)
+        d = s.to_dict()
+        if "timings_ms" not in d:
+            d["timings_ms"] = {"total": round((time.perf_counter() - t0) * 1000, 1)}
+        md = s.to_markdown() if callable(getattr(s, "to_markdown", None)) else ""
+        return d, md
+
+    # --- chat ----------------------------------------------------------------------------------
+    def _abstracts(self, d: dict) -> dict[str, str]:
+        ids = {c["paper_id"] for c in d.get("citations") or []}
+        out: dict[str, str] = {}
+        try:
+            got = self.assistant.store.catalogue.get_many(sorted(ids))
+        except RagError:
+            return out
+        for pid, p in got.items():
+            out[pid] = p.text
+        return out
+
+    def _history(self, turns: list[dict]) -> list[dict]:
+        """Previous exchanges as chat messages, for follow-up rewriting."""
+        msgs: list[dict] = []
+        for t in turns:
+            d = t.get("result")
+            if not d or d.get("error"):
+                continue
+            msgs.append({"role": "user", "content": t["question"]})
+            msgs.append({"role": "assistant", "content": d.get("answer", "")})
+        return msgs
+
+    def _answer_events(
+        self, question: str, history: list[dict], k: int | None, backend: str | None
+    ) -> Iterator[tuple[str, object]]:
+        """('delta', text) while the answer streams, then ('answer', Answer)."""
+        a = self.assistant
+        if self.can_stream:
+            kw: dict = {}
+            if history and _accepts(a.ask_stream, "history"):
+                kw["history"] = history
+            if _accepts(a.ask_stream, "k"):
+                kw["k"] = k
+            if backend and _accepts(a.ask_stream, "backend"):
+                kw["backend"] = backend
+            for item in a.ask_stream(question, **kw):
+                if isinstance(item, str):
+                    yield "delta", item
+                else:
+                    yield "answer", item
+            return
+        kw = {"k": k}
+        if backend:
+            kw["backend"] = backend
+        if history and _accepts(a.ask, "history"):
+            kw["history"] = history
+        yield "answer", a.ask(question, **kw)
+
+    def chat(
+        self,
+        message: str,
+        turns: list[dict] | None,
+        k: int | None = None,
+        backend: str | None = None,
+    ) -> Iterator[tuple[list[dict], str]]:
+        """One chat turn, streamed: yields (turns, conversation HTML) as the answer grows."""
+        turns = list(turns or [])
+        message = (message or "").strip()
+        if not message:
+            yield turns, render.conversation_html(turns)
+            return
+        if len(message) > 2000:
+            message = message[:2000]
+        turn: dict = {"question": message, "partial": "", "result": None}
+        turns.append(turn)
+        yield turns, render.conversation_html(turns)
+        history = self._history(turns[:-1])
+        t0 = time.perf_counter()
+        last = 0.0
+        try:
+            for kind, item in self._answer_events(message, history, k, backend):
+                if kind == "delta":
+                    turn["partial"] += str(item)
+                    now = time.perf_counter()
+                    if now - last > 0.05:  # at most ~20 repaints a second
+                        last = now
+                        yield turns, render.conversation_html(turns)
+                else:
+                    d = item.to_dict()
+                    turn["abstracts"] = self._abstracts(d)
+                    turn["result"] = d
+        except RagError as e:
+            d = error_dict(message, str(e))
+            if turn["partial"]:
+                d["error"] = f"{e} (the answer so far: {turn['partial']})"
+            turn["result"] = d
+        if turn["result"] is None:
+            turn["result"] = error_dict(message, "No answer came back; try again.")
+        turn["result"].setdefault("timings_ms", {})
+        turn["wall_ms"] = (time.perf_counter() - t0) * 1000
+        yield turns, render.conversation_html(turns)
+
+    @staticmethod
+    def new_chat() -> tuple[list[dict], str]:
+        """An empty conversation."""
+        return [], render.conversation_html([])
+
+    # --- summaries -----------------------------------------------------------------------------
+    def summary_page(self, topic: str, out_dir: Path | None = None) -> tuple[str, str | None]:
+        """(summary HTML, path of the Markdown file to download or None)."""
+        topic = (topic or "").strip()
+        if not topic:
+            return render.error_html("Type a research area, e.g. 'federated learning'."), None
+        if not self.can_summarize:
+            return render.error_html(
+                "Research-area summaries are not available in this version."
+            ), None
+        try:
+            d, md = self._summary(topic)
+        except RagError as e:
+            return render.error_html(str(e)), None
+        abstracts = self._abstracts(d)
+        path = None
+        if md:
+            out_dir = Path(out_dir or tempfile.mkdtemp(prefix="rag-summary-"))
+            out_dir.mkdir(parents=True, exist_ok=True)
+            slug = re.sub(r"[^a-z0-9]+", "-", topic.lower()).strip("-")[:60] or "summary"
+            path = str(out_dir / f"summary-{slug}.md")
+            Path(path).write_text(md, encoding="utf-8")
+        return render.summary_html(d, abstracts), path
+
+    # --- corpus --------------------------------------------------------------------------------
+    def browse(self, query: str = "", page: int = 1) -> str:
+        """The papers (all, or those matching the query), one page, as HTML."""
+        query = (query or "").strip()
+        try:
+            if query:
+                hits = self.assistant.search(query, k=PAGE_SIZE)
+                rows = [{**h.paper.public(), "_score": h.score} for h in hits]
+                header = f"{len(rows)} papers best matching “{query}”"
+                return render.papers_html(rows, header)
+            papers = self.assistant.papers()
+        except RagError as e:
+            return render.error_html(str(e))
+        papers.sort(key=lambda p: (p.title or "").lower())
+        pages = max(1, -(-len(papers) // PAGE_SIZE))
+        page = min(max(int(page or 1), 1), pages)
+        rows = [p.public() for p in papers[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]]
+        header = (
+            f"{len(papers)} papers · page {page} of {pages} · click a title for the full abstract"
+        )
+        return render.papers_html(rows, header)
+
+    def page_count(self) -> int:
+        try:
+            n = self.assistant.store.catalogue.count()
+        except RagError:
+            return 1
+        return max(1, -(-n // PAGE_SIZE))
+
+    @property
+    def uploads_dir(self) -> Path:
+        return Path(self.settings.store) / "uploads"
+
+    def _save(self, name: str, data: bytes) -> Path:
+        self.uploads_dir.mkdir(parents=True, exist_ok=True)
+        stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name).strip("._") or "upload"
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        digest = hashlib.sha1(data).hexdigest()[:8]
+        dest = self.uploads_dir / f"{stamp}-{digest}-{stem[-80:]}"
+        dest.write_bytes(data)
+        return dest
+
+    def paste_to_file(self, text: str, title: str = "", url: str = "") -> tuple[str, bytes]:
+        """A file name and content for pasted text: its own format if it has one, else one record."""
+        body = text.strip()
+        if body[:1] in "[{":
+            try:
+                json.loads(body)
+                return "pasted.json", body.encode()
+            except ValueError:
+                lines = [ln for ln in body.splitlines() if ln.strip()]
+                try:
+                    for ln in lines:
+                        json.loads(ln)
+                    return "pasted.jsonl", body.encode()
+                except ValueError:
+                    pass
+        if _MARKER.search(body):
+            return "pasted.txt", body.encode()
+        rec = {"abstract": body}
+        if title.strip():
+            rec["title"] = title.strip()
+        if url.strip():
+            rec["url"] = url.strip()
+        return "pasted.jsonl", (json.dumps(rec, ensure_ascii=False) + "\n").encode()
+
+    def add_text(
+        self, text: str, title: str = "", url: str = "", progress: Progress = _noop
+    ) -> str:
+        """Index pasted abstracts; returns the report as HTML."""
+        if not (text or "").strip():
+            return render.error_html("Paste an abstract first (or choose a file).")
+        if len(text) > MAX_PASTE_CHARS:
+            return render.error_html(
+                f"The pasted text is {len(text):,} characters, over the {MAX_PASTE_CHARS:,} limit: "
+                "split it, or ingest it with `rag ingest FILE`."
+            )
+        name, data = self.paste_to_file(text, title, url)
+        dest = self._save(name, data)
+        return self._ingest([dest], {str(dest): "pasted text"}, progress)
+
+    def add_files(self, files: list | None, progress: Progress = _noop) -> str:
+        """Index uploaded files (.txt with 'Abstract:' markers, .jsonl, .json, .csv)."""
+        files = [f for f in (files or []) if f]
+        if not files:
+            return render.error_html("Choose a file first (or paste an abstract).")
+        saved: list[Path] = []
+        names: dict[str, str] = {}
+        refused: list[dict] = []
+        for f in files:
+            if isinstance(f, str | Path):
+                src = Path(f)
+            else:  # a gradio FileData or a tempfile wrapper
+                src = Path(getattr(f, "path", None) or getattr(f, "name", None) or str(f))
+            shown = getattr(f, "orig_name", None) or src.name
+            if src.suffix.lower() not in SUPPORTED:
+                refused.append(
+                    {
+                        "where": shown,
+                        "reason": f"'{src.suffix or 'no extension'}' is not a format the index reads; "
+                        "give .txt (with 'Abstract:' markers), .jsonl, .json or .csv",
+                    }
+                )
+                continue
+            try:
+                data = src.read_bytes()
+            except OSError as e:
+                refused.append(
+                    {"where": shown, "reason": f"cannot be read ({e.strerror}); upload it again"}
+                )
+                continue
+            dest = self._save(shown if Path(shown).suffix else src.name, data)
+            saved.append(dest)
+            names[str(dest)] = shown
+        if not saved:
+            return render.ingest_report_html(
+                {
+                    "added": [],
+                    "updated": [],
+                    "unchanged": 0,
+                    "rejected": refused,
+                    "total": self._count(),
+                }
+            )
+        return self._ingest(saved, names, progress, refused)
+
+    def _count(self) -> int:
+        try:
+            return self.assistant.store.catalogue.count()
+        except RagError:
+            return 0
+
+    def _ingest(
+        self,
+        paths: list[Path],
+        names: dict[str, str],
+        progress: Progress = _noop,
+        refused: list[dict] | None = None,
+    ) -> str:
+        progress(0.0, "reading")
+
+        def on_event(stage: str, done: int, total: int) -> None:
+            progress(done / total if total else 1.0, f"{stage} {done}/{total} chunks")
+
+        try:
+            report = self.assistant.ingest(paths, progress=False, wait=30.0, on_event=on_event)
+        except RagError as e:
+            return render.error_html(str(e))
+        finally:
+            self.assistant.reset()
+        progress(1.0, "done")
+        d = report.to_dict()
+        by_source = {display_path(p): names.get(str(p), p.name) for p in paths}
+        for r in d["rejected"]:
+            shown = by_source.get(r.get("source"), Path(str(r.get("source"))).name)
+            r["where"] = f"{shown}, {r.get('where')}"
+        d["rejected"] = (refused or []) + d["rejected"]
+        ids = d["added"] + d["updated"]
+        try:
+            cat = self.assistant.store.catalogue
+            got = cat.get_many(ids) if ids else {}
+            d["titles"] = {pid: p.title for pid, p in got.items()}
+            used = {src for _, src, _ in cat.hashes().values()}
+        except RagError:
+            d["titles"], used = {}, None
+        if used is not None:  # a saved file that no paper comes from is not kept
+            for p in paths:
+                if display_path(p) not in used:
+                    p.unlink(missing_ok=True)
+        return render.ingest_report_html(d, [names.get(str(p), p.name) for p in paths])

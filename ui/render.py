@@ -1,0 +1,424 @@
+"""HTML for the browser chat, built here from escaped text only.
+
+Nothing that comes from a model or from the corpus is ever inserted as markup: every piece is
+escaped first, and the only tags in the output are the ones written in this module. Markdown is
+not rendered, so ``![x](http://host/img)`` stays literal text and no browser fetches it; the one
+kind of link built from data is a validated http(s) URL, with ``rel="noopener noreferrer"``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from rag.text import split_sentences, tokenize
+
+# Characters that gradio's HTML template engine (a JS template string over Handlebars) could read
+# as syntax are written as entities too; they display the same.
+_EXTRA = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;", "\\": "&#92;"})
+_MARKER = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+
+
+def esc(text: object) -> str:
+    """Text as inert HTML: tags, attributes and template syntax all become plain characters."""
+    return html.escape("" if text is None else str(text), quote=True).translate(_EXTRA)
+
+
+def safe_url(url: object) -> str | None:
+    """The URL if it is a plain http(s) address that is safe to link to, else None."""
+    if not isinstance(url, str) or not url or len(url) > 500:
+        return None
+    if any(c.isspace() or ord(c) < 32 or c in "\"'<>`\\" for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+        return None
+    return url
+
+
+def link(url: object, label: str) -> str:
+    """An external link for a validated URL, or the escaped label alone."""
+    u = safe_url(url)
+    if u is None:
+        return esc(label)
+    return (
+        f'<a class="ext" href="{esc(u)}" target="_blank" rel="noopener noreferrer nofollow">'
+        f"{esc(label)}</a>"
+    )
+
+
+def fmt_ms(ms: float | None) -> str:
+    if ms is None:
+        return "–"
+    return f"{ms / 1000:.1f} s" if ms >= 1000 else f"{ms:.0f} ms"
+
+
+GENERATION_KEYS = ("answer", "generate", "generation", "llm", "first_token", "synthesis")
+
+
+def split_timings(timings: dict) -> tuple[float | None, float | None]:
+    """(retrieval ms, generation ms) from an answer's ``timings_ms``."""
+    if not timings:
+        return None, None
+    retrieval = timings.get("retrieve")
+    if retrieval is None:
+        parts = [v for k, v in timings.items() if k in ("embed", "dense", "keyword", "fuse")]
+        retrieval = sum(parts) if parts else None
+    gen = [v for k, v in timings.items() if k in ("answer", "generate", "generation", "llm")]
+    return retrieval, (sum(gen) if gen else None)
+
+
+def backend_label(backend: str | None) -> str:
+    if not backend:
+        return "unknown backend"
+    if backend == "extractive":
+        return "extractive (sentences quoted from the abstracts)"
+    return backend
+
+
+def meta_line(d: dict) -> str:
+    """The visible line: which backend answered and how long retrieval and generation took."""
+    r, g = split_timings(d.get("timings_ms") or {})
+    bits = [f"answered by <b>{esc(backend_label(d.get('backend')))}</b>"]
+    bits.append(f"retrieval {fmt_ms(r)}")
+    bits.append(f"generation {fmt_ms(g)}")
+    if d.get("sources"):
+        bits.append(f"{len(d['sources'])} sources searched")
+    usage = d.get("usage") or {}
+    if usage.get("total_tokens"):
+        bits.append(f"{usage['total_tokens']} tokens")
+    return '<div class="rag-meta">' + " · ".join(bits) + "</div>"
+
+
+# --- answer text -----------------------------------------------------------------------------
+
+
+def _paragraphs(escaped: str) -> str:
+    """Escaped text -> paragraphs, bullet lists and line breaks (markup added after escaping)."""
+    out: list[str] = []
+    for block in re.split(r"\n\s*\n", escaped.strip()):
+        lines = [ln for ln in block.split("\n") if ln.strip()]
+        if lines and all(_BULLET.match(ln) for ln in lines):
+            items = "".join(f"<li>{_BULLET.sub('', ln, count=1)}</li>" for ln in lines)
+            out.append(f"<ul>{items}</ul>")
+        elif lines:
+            out.append("<p>" + "<br>".join(lines) + "</p>")
+    return "".join(out)
+
+
+def cite_links(escaped: str, turn: int | str, known: dict[int, str]) -> str:
+    """Turn ``[n]`` / ``[1, 2]`` markers in escaped text into links to source card ``n``."""
+
+    def one(n: int) -> str:
+        if n not in known:
+            return f"[{n}]"
+        return (
+            f'<a class="rag-cite" href="#src-{esc(turn)}-{n}" data-target="src-{esc(turn)}-{n}" '
+            f'title="{esc(known[n])}">[{n}]</a>'
+        )
+
+    def repl(m: re.Match) -> str:
+        nums = [int(x) for x in re.split(r"\s*[,;]\s*", m.group(1))]
+        return "".join(one(n) for n in nums)
+
+    return _MARKER.sub(repl, escaped)
+
+
+def answer_body(text: str, turn: int | str, known: dict[int, str], unsupported=()) -> str:
+    """The answer text as safe HTML with clickable citation markers."""
+    e = esc(text)
+    e = _BOLD.sub(r"<strong>\1</strong>", e)
+    for s in unsupported:
+        es = esc(s).strip()
+        if es and es in e:
+            e = e.replace(
+                es,
+                f'<span class="rag-unsupported" title="not supported by the passage it cites">'
+                f"{es}</span>",
+                1,
+            )
+    return cite_links(_paragraphs(e), turn, known)
+
+
+# --- source cards ----------------------------------------------------------------------------
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"\W+", " ", s).strip().lower()
+
+
+def supporting_indices(
+    sentences: list[str], quoted: Iterable[str], claims: Iterable[str]
+) -> set[int]:
+    """Which sentences of an abstract support a citation: the quoted ones, else the closest."""
+    normed = [_norm(s) for s in sentences]
+    found: set[int] = set()
+    for q in quoted:
+        nq = _norm(q)
+        if not nq:
+            continue
+        for i, ns in enumerate(normed):
+            if ns and (ns == nq or ns in nq or (len(nq) > 40 and nq in ns)):
+                found.add(i)
+    if found or not sentences:
+        return found
+    target = set(tokenize(" ".join(list(quoted) + list(claims))))
+    if not target:
+        return found
+    best, best_i = 0.0, None
+    for i, s in enumerate(sentences):
+        toks = set(tokenize(s))
+        if not toks:
+            continue
+        score = len(toks & target) / (len(toks | target) ** 0.5 * len(toks) ** 0.5)
+        if score > best:
+            best, best_i = score, i
+    return {best_i} if best_i is not None else found
+
+
+def passage_html(abstract: str, quoted: list[str], claims: list[str]) -> tuple[str, str]:
+    """(the passage around the supporting sentence, the full abstract), both with it marked."""
+    sents = split_sentences(abstract) if abstract else []
+    if not sents:
+        text = " … ".join(quoted)
+        return f"<mark>{esc(text)}</mark>", esc(abstract)
+    idx = supporting_indices(sents, quoted, claims)
+    marked = [f"<mark>{esc(s)}</mark>" if i in idx else esc(s) for i, s in enumerate(sents)]
+    # one sentence of context either side of each supporting sentence; gaps become "…"
+    keep = sorted({j for i in idx or {0} for j in (i - 1, i, i + 1) if 0 <= j < len(sents)})
+    pieces: list[str] = []
+    prev = -1
+    for j in keep:
+        if j != prev + 1:
+            pieces.append("…")
+        pieces.append(marked[j])
+        prev = j
+    if prev < len(sents) - 1:
+        pieces.append("…")
+    return " ".join(pieces), " ".join(marked)
+
+
+def source_card(
+    turn: int | str, c: dict, abstract: str | None, claims: list[str], score: float | None
+) -> str:
+    """One cited source: title, id, passage with the supporting sentence marked, code link, scores."""
+    n = c["n"]
+    quoted = [q for q in str(c.get("snippet") or "").split(" … ") if q.strip()]
+    passage, full = passage_html(abstract or "", quoted, claims)
+    pills = []
+    if c.get("support") is not None:
+        pills.append(
+            f'<span class="rag-pill" title="how well the passage supports what cites it">'
+            f"support {float(c['support']):.2f}</span>"
+        )
+    if score is not None:
+        pills.append(
+            f'<span class="rag-pill" title="retrieval score (1.00 = ranked first by both '
+            f'retrievers)">relevance {float(score):.2f}</span>'
+        )
+    code = ""
+    if safe_url(c.get("url")):
+        code = " · " + link(c["url"], "code / project page ↗")
+    details = (
+        f"<details><summary>Full abstract</summary><div class='rag-abstract'>{full}</div></details>"
+        if abstract
+        else ""
+    )
+    return (
+        f'<div class="rag-card" id="src-{esc(turn)}-{n}">'
+        f'<div class="rag-card-head"><span class="rag-n">[{n}]</span> '
+        f'<span class="rag-title">{esc(c.get("title"))}</span></div>'
+        f'<div class="rag-card-sub"><code>{esc(c.get("paper_id"))}</code>{code} {"".join(pills)}</div>'
+        f'<blockquote class="rag-passage">{passage}</blockquote>{details}</div>'
+    )
+
+
+def answer_html(turn: int | str, d: dict, abstracts: dict[str, str]) -> str:
+    """A finished answer: text with linked markers, source cards, other sources, the meta line."""
+    if d.get("error"):
+        return f'<div class="rag-error">{esc(d["error"])}</div>' + (
+            meta_line(d) if d.get("backend") not in (None, "error") else ""
+        )
+    cits = d.get("citations") or []
+    known = {c["n"]: c.get("title") or "" for c in cits}
+    unsupported = [s["text"] for s in d.get("sentences") or [] if s.get("supported") is False]
+    cls = "rag-answer rag-abstained" if d.get("abstained") else "rag-answer"
+    parts = [
+        f'<div class="{cls}">{answer_body(d.get("answer", ""), turn, known, unsupported)}</div>'
+    ]
+    if d.get("interrupted"):
+        parts.append('<div class="rag-warn">The answer was cut off before it finished.</div>')
+    if d.get("removed_citations"):
+        nums = ", ".join(f"[{n}]" for n in d["removed_citations"])
+        parts.append(
+            f'<div class="rag-warn">Removed citations to sources that were not retrieved: {esc(nums)}</div>'
+        )
+    scores = {s.get("paper_id"): s.get("score") for s in d.get("sources") or []}
+    if cits:
+        cards = []
+        for c in cits:
+            claims = [
+                s["text"] for s in d.get("sentences") or [] if c["n"] in (s.get("citations") or [])
+            ]
+            cards.append(
+                source_card(
+                    turn, c, abstracts.get(c["paper_id"]), claims, scores.get(c["paper_id"])
+                )
+            )
+        parts.append('<div class="rag-cards">' + "".join(cards) + "</div>")
+    cited = {c["paper_id"] for c in cits}
+    others = [s for s in d.get("sources") or [] if s.get("paper_id") not in cited]
+    if others:
+        items = "".join(
+            f"<li>{esc(s.get('title'))} <code>{esc(s.get('paper_id'))}</code></li>" for s in others
+        )
+        label = "Sources searched" if d.get("abstained") else "Also retrieved, not cited"
+        parts.append(
+            f'<details class="rag-others"><summary>{label} ({len(others)})</summary><ul>{items}</ul></details>'
+        )
+    parts.append(meta_line(d))
+    return "".join(parts)
+
+
+def turn_html(i: int, turn: dict) -> str:
+    """One exchange: the question, and the answer (streaming, finished or failed)."""
+    q = f'<div class="rag-q"><div class="rag-bubble">{esc(turn.get("question"))}</div></div>'
+    d = turn.get("result")
+    standalone = (d or {}).get("standalone_question") or turn.get("standalone")
+    if standalone and standalone != turn.get("question"):
+        q += f'<div class="rag-rewrite">searched for: “{esc(standalone)}”</div>'
+    if d is not None:
+        body = answer_html(i, d, turn.get("abstracts") or {})
+    else:
+        partial = turn.get("partial") or ""
+        status = esc(turn.get("status") or "Searching the abstracts…")
+        body = (
+            f'<div class="rag-answer rag-streaming">{answer_body(partial, i, {}) if partial else ""}'
+            f'<span class="rag-pending">{"" if partial else status}</span><span class="rag-caret"></span></div>'
+        )
+    return f'<div class="rag-turn" data-turn="{i}">{q}<div class="rag-a">{body}</div></div>'
+
+
+WELCOME = (
+    '<div class="rag-welcome"><h3>Ask the research abstracts</h3>'
+    "<p>Ask a question in plain words. Every answer cites the papers it stands on: "
+    "click a marker like <span class='rag-cite'>[1]</span> to jump to its source card, open "
+    "<i>Full abstract</i> to read the paper's abstract, then ask a follow-up "
+    "(“and which of them use LoRA?”). Try one of the examples below.</p></div>"
+)
+
+
+def conversation_html(turns: list[dict]) -> str:
+    """The whole chat as one block of safe HTML."""
+    if not turns:
+        return f'<div class="rag-chat">{WELCOME}</div>'
+    return (
+        '<div class="rag-chat">' + "".join(turn_html(i, t) for i, t in enumerate(turns)) + "</div>"
+    )
+
+
+# --- summaries -------------------------------------------------------------------------------
+
+
+def summary_html(d: dict, abstracts: dict[str, str]) -> str:
+    """A research-area summary: overview, themes, and the reference cards."""
+    if d.get("error"):
+        return f'<div class="rag-error">{esc(d["error"])}</div>'
+    cits = d.get("citations") or []
+    known = {c["n"]: c.get("title") or "" for c in cits}
+    tag = "sum"
+    parts = [f'<div class="rag-summary"><h3>{esc(d.get("topic"))}</h3>']
+    cls = "rag-answer rag-abstained" if d.get("abstained") else "rag-answer"
+    parts.append(f'<div class="{cls}">{answer_body(d.get("summary", ""), tag, known)}</div>')
+    for th in d.get("themes") or []:
+        n_papers = len(th.get("paper_ids") or [])
+        parts.append(
+            f'<div class="rag-theme"><h4>{esc(th.get("label"))} '
+            f'<span class="rag-pill">{n_papers} paper{"s" if n_papers != 1 else ""}</span></h4>'
+            f"{answer_body(th.get('text', ''), tag, known)}</div>"
+        )
+    if cits:
+        cards = [source_card(tag, c, abstracts.get(c["paper_id"]), [], None) for c in cits]
+        parts.append('<h4>References</h4><div class="rag-cards">' + "".join(cards) + "</div>")
+    if d.get("timings_ms") or d.get("backend"):
+        parts.append(meta_line(d))
+    parts.append("</div>")
+    return "".join(parts)
+
+
+# --- corpus ----------------------------------------------------------------------------------
+
+
+def paper_html(p: dict, score: float | None = None, open_: bool = False) -> str:
+    """One paper in the corpus browser: title, id, source, URL and the full abstract."""
+    url = p.get("url")
+    url_html = f"<div><b>URL</b> {link(url, url)}</div>" if safe_url(url) else ""
+    pill = f' <span class="rag-pill">relevance {score:.2f}</span>' if score is not None else ""
+    return (
+        f'<details class="rag-paper"{" open" if open_ else ""}><summary>'
+        f'<span class="rag-title">{esc(p.get("title"))}</span> <code>{esc(p.get("paper_id"))}</code>{pill}'
+        f"</summary><div class='rag-paper-body'>"
+        f"<div><b>ID</b> <code>{esc(p.get('paper_id'))}</code> · <b>source</b> {esc(p.get('source'))}</div>"
+        f"{url_html}<div class='rag-abstract'>{esc(p.get('text'))}</div></div></details>"
+    )
+
+
+def papers_html(rows: list[dict], header: str) -> str:
+    body = "".join(paper_html(p, p.get("_score")) for p in rows)
+    return f'<div class="rag-papers"><div class="rag-meta">{esc(header)}</div>{body}</div>'
+
+
+def ingest_report_html(report: dict, saved_as: list[str] | None = None) -> str:
+    """What an ingest did: added, updated, unchanged, rejected (with why)."""
+    added, updated = report.get("added") or [], report.get("updated") or []
+    rejected = report.get("rejected") or []
+    ok = bool(added or updated)
+    head = (
+        f"{len(added)} added, {len(updated)} updated, {report.get('unchanged', 0)} unchanged, "
+        f"{len(rejected)} rejected · {report.get('total', 0)} papers in the index"
+    )
+    parts = [
+        f'<div class="{"rag-ok" if ok and not rejected else "rag-warn" if rejected else "rag-note"}">{esc(head)}</div>'
+    ]
+    titles = report.get("titles") or {}
+    if added:
+        parts.append(
+            "<div><b>Added</b><ul>"
+            + "".join(f"<li>{esc(titles.get(i, ''))} <code>{esc(i)}</code></li>" for i in added)
+            + "</ul></div>"
+        )
+    if updated:
+        parts.append(
+            "<div><b>Updated</b><ul>"
+            + "".join(f"<li>{esc(titles.get(i, ''))} <code>{esc(i)}</code></li>" for i in updated)
+            + "</ul></div>"
+        )
+    if rejected:
+        parts.append(
+            "<div><b>Rejected</b><ul>"
+            + "".join(
+                f"<li><code>{esc(r.get('where'))}</code>: {esc(r.get('reason'))}</li>"
+                for r in rejected
+            )
+            + "</ul></div>"
+        )
+    if not (added or updated or rejected):
+        parts.append("<div>Nothing new: these abstracts are already in the index.</div>")
+    if saved_as:
+        parts.append(
+            '<div class="rag-meta">saved as '
+            + ", ".join(f"<code>{esc(s)}</code>" for s in saved_as)
+            + "</div>"
+        )
+    return '<div class="rag-report">' + "".join(parts) + "</div>"
+
+
+def error_html(message: str) -> str:
+    return f'<div class="rag-error">{esc(message)}</div>'
