@@ -16,8 +16,8 @@ from pathlib import Path
 
 from .config import Settings
 from .embed import count_tokens, get_embedder
-from .parse import Paper, Reject, parse_paths, resolve_source
-from .store import Store
+from .parse import Paper, ParseResult, Reject, parse_file, parse_paths, resolve_source
+from .store import Store, write_lock
 from .text import tokenize
 
 BATCH_PAPERS = 256
@@ -123,7 +123,8 @@ def _reconcile(store: Store) -> int:
         for pid, hashes in inventory.items()
         if pid not in catalogue or hashes != {catalogue[pid][0]}
     ]
-    missing = [pid for pid in catalogue if pid not in inventory]
+    # a row whose chunks were stale (an update cut short) has no vectors left either
+    missing = [pid for pid in catalogue if pid not in inventory or pid in stale]
     if stale:
         store.delete_papers(stale)
     if missing:
@@ -149,7 +150,8 @@ def ingest(
     parsed = parse_paths(paths)
     report = IngestReport(rejected=list(parsed.rejects), files=list(parsed.files))
     if rebuild:
-        _drop_indexes(settings)
+        with write_lock(Path(settings.store), wait):
+            _drop_indexes(settings)
     elif not (Path(settings.store) / settings.collection_name() / "papers.sqlite").exists():
         Store(settings, create=False) if _has_other_index(settings) else None
     store = Store(settings, create=True)
@@ -162,11 +164,24 @@ def ingest(
             by_slot = {(src, pos): pid for pid, (_, src, pos) in existing.items()}
             new_ids = {p.paper_id for p in parsed.papers}
             files_read = set(parsed.files)
+            kept = _KeptSlots(parsed.rejects)
+            elsewhere = _StillElsewhere(files_read)
 
             todo: list[Paper] = []
             moved: list[Paper] = []
             for p in parsed.papers:
                 old = existing.get(p.paper_id)
+                if old is not None and old[1] != p.source and elsewhere(p.paper_id, old[1]):
+                    # already indexed from another file that still holds it: the first one stays
+                    report.rejected.append(
+                        Reject(
+                            p.source,
+                            f"line {p.line}" if p.line else f"record {p.position}",
+                            f"duplicate of paper {p.paper_id}, already indexed from {old[1]} "
+                            f"(abstract {old[2]}); kept that one",
+                        )
+                    )
+                    continue
                 if old is None:
                     prev = by_slot.get((p.source, p.position))
                     if prev and prev not in new_ids:
@@ -187,6 +202,8 @@ def ingest(
             for pid, (_, src, pos) in existing.items():
                 if pid in new_ids:
                     continue
+                if src in files_read and kept(src, pos):
+                    continue  # its record (or the whole file) was rejected this time: keep it
                 if src in files_read:
                     gone.append(pid)  # no longer in a file that was read again
                     if (src, pos) not in replaced_slots:
@@ -194,6 +211,7 @@ def ingest(
                 elif prune and not resolve_source(src).exists():
                     gone.append(pid)
                     report.removed.append(pid)
+            kept.annotate(report.rejected)
 
             if todo or gone or moved:
                 cat.set_meta("dirty", "1")
@@ -203,9 +221,8 @@ def ingest(
                 cat.delete(gone)
                 cat.commit()
             for p in moved:
-                cat.upsert(p, n_chunks=-1, tokens=keyword_tokens(p))
+                cat.move(p)
             if moved:
-                _fix_chunk_counts(cat, [p.paper_id for p in moved])
                 cat.commit()
             if todo:
                 _embed_and_write(store, todo, settings, progress, on_event)
@@ -214,19 +231,77 @@ def ingest(
                 cat.set_meta("dirty", "0")
                 cat.commit()
                 store.rebuild_keyword()
-            elif not (store.index_dir / "keyword.json").exists():
-                store.rebuild_keyword()
+            elif not _keyword_current(store):
+                store.rebuild_keyword()  # an earlier run died before saving it
             report.total = cat.count()
     finally:
         store.close()
     return report
 
 
-def _fix_chunk_counts(cat, ids: list[str]) -> None:
-    # a moved paper keeps its chunks; n_chunks is informative only
-    cat.db.executemany(
-        "UPDATE papers SET n_chunks=0 WHERE paper_id=? AND n_chunks<0", [(i,) for i in ids]
-    )
+class _KeptSlots:
+    """Slots (file, position) whose record was rejected this run: what was indexed there stays.
+
+    Bad input never deletes what the store holds; each reject says how many papers it kept."""
+
+    def __init__(self, rejects: list[Reject]) -> None:
+        self.exact: dict[tuple[str, int], Reject] = {}
+        self.from_: dict[str, Reject] = {}
+        self.kept: dict[int, int] = {}
+        for r in rejects:
+            if r.position is None:
+                continue
+            if r.to_end:
+                prev = self.from_.get(r.source)
+                if prev is None or r.position < (prev.position or 0):
+                    self.from_[r.source] = r
+            else:
+                self.exact[(r.source, r.position)] = r
+
+    def __call__(self, source: str, position: int) -> bool:
+        r = self.exact.get((source, position))
+        if r is None:
+            start = self.from_.get(source)
+            if start is not None and position >= (start.position or 0):
+                r = start
+        if r is not None:
+            self.kept[id(r)] = self.kept.get(id(r), 0) + 1
+        return r is not None
+
+    def annotate(self, rejects: list[Reject]) -> None:
+        for r in rejects:
+            n = self.kept.get(id(r))
+            if n == 1 and not r.to_end:
+                r.reason += "; the version indexed earlier was kept"
+            elif n:
+                r.reason += f"; kept the {n} paper(s) indexed from it earlier"
+
+
+class _StillElsewhere:
+    """Whether a paper's indexed file, not read this run, still holds it (parsed on demand)."""
+
+    def __init__(self, files_read: set[str]) -> None:
+        self.files_read = files_read
+        self.ids: dict[str, set[str]] = {}
+
+    def __call__(self, paper_id: str, source: str) -> bool:
+        if source in self.files_read:
+            return False
+        if source not in self.ids:
+            path = resolve_source(source)
+            res = parse_file(path, ParseResult()) if path.is_file() else ParseResult()
+            self.ids[source] = {p.paper_id for p in res.papers}
+        return paper_id in self.ids[source]
+
+
+def _keyword_current(store: Store) -> bool:
+    import json
+
+    try:
+        with open(store.index_dir / "keyword.json") as f:
+            return int(json.load(f)["generation"]) == store.catalogue.generation
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
 
 
 def _embed_and_write(
@@ -279,6 +354,7 @@ def _has_other_index(settings: Settings) -> bool:
 
 def _drop_indexes(settings: Settings) -> None:
     """Remove every index of the store, whatever its settings (``rag ingest --rebuild``)."""
+    import contextlib
     import shutil
 
     from .store import make_chroma_client
@@ -292,3 +368,5 @@ def _drop_indexes(settings: Settings) -> None:
         except Exception:  # noqa: BLE001 - the collection may not exist
             pass
         shutil.rmtree(root / name, ignore_errors=True)
+    with contextlib.suppress(Exception):
+        client.close()

@@ -240,7 +240,7 @@ def _read_text(path: Path, source: str, res: ParseResult) -> str | None:
                 source,
                 "file",
                 "looks like a binary file (NUL bytes), not text; give abstracts as .txt, "
-                ".jsonl or .csv (UTF-8); the papers indexed from it before were kept",
+                ".jsonl or .csv (UTF-8)",
                 position=0,
                 to_end=True,
             )
@@ -451,21 +451,31 @@ def parse_jsonl(path: Path, source: str, res: ParseResult) -> None:
     if content is None:
         return
     stripped = content.strip()
-    whole = stripped.startswith("[") or (
-        stripped.startswith("{") and "\n" in stripped and not _json_line(stripped.splitlines()[0])
-    )  # a JSON array, or one pretty-printed object
+    first = stripped.splitlines()[0] if stripped else ""
+    # a JSON array or one (pretty-printed) object as the whole file; otherwise JSON Lines.
+    # A .jsonl file is read line by line unless its first line is not JSON on its own.
+    whole = stripped[:1] in ("[", "{") and (
+        path.suffix.lower() == ".json" or ("\n" in stripped and not _json_line(first))
+    )
+    if whole and path.suffix.lower() == ".json" and "\n" in stripped and _json_line(first):
+        whole = False  # JSON Lines saved as .json
+    items: object = None
     if whole:
         try:
             items = json.loads(content)
         except (json.JSONDecodeError, RecursionError) as e:
-            why = (
-                f"invalid JSON ({e.msg}); fix the file"
-                if isinstance(e, json.JSONDecodeError)
-                else "JSON nested too deeply to read; give one flat object per record"
-            )
-            where = f"line {e.lineno}" if isinstance(e, json.JSONDecodeError) else "file"
-            res.rejects.append(Reject(source, where, why, position=0, to_end=True))
-            return
+            if path.suffix.lower() != ".json":
+                whole = False  # a .jsonl whose first record is broken: read it line by line
+            else:
+                why = (
+                    f"invalid JSON ({e.msg}); fix the file"
+                    if isinstance(e, json.JSONDecodeError)
+                    else "JSON nested too deeply to read; give one flat object per record"
+                )
+                where = f"line {e.lineno}" if isinstance(e, json.JSONDecodeError) else "file"
+                res.rejects.append(Reject(source, where, why, position=0, to_end=True))
+                return
+    if whole:
         if isinstance(items, dict):
             items = [items]
         for pos, rec in enumerate(items, start=1):

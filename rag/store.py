@@ -18,9 +18,10 @@ import contextlib
 import fcntl
 import json
 import os
+import shlex
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .config import Settings
@@ -30,11 +31,61 @@ from .parse import Paper
 CHROMA_MAX_BATCH = 5000
 
 
-def rebuild_hint(settings: Settings) -> str:
+def rebuild_hint(settings: Settings, sources: Iterable[str] = ()) -> str:
+    """The command that rebuilds the store from the files its papers came from."""
+    from .parse import resolve_source
+
+    dirs = sorted({str(resolve_source(s).parent) for s in sources})
+    if dirs == [str(Path(settings.corpus).resolve())]:
+        dirs = []  # the bundled corpus is what `rag ingest` reads by default
+    more = ""
+    if len(dirs) > 6:
+        dirs, more = dirs[:6], f" (and the other {len(dirs) - 6} folders its papers came from)"
+    cmd = f"rag ingest --rebuild --store {shlex.quote(str(settings.store))}"
+    cmd += "".join(" " + shlex.quote(d) for d in dirs)
     return (
-        f"rebuild it with `rag ingest --store {settings.store}` (add --rebuild to drop the old "
-        "index), or point RAG_STORE at another directory"
+        f"rebuild it with `{cmd}`{more} (this drops the old index and embeds the abstracts "
+        "again), or point RAG_STORE at another directory"
     )
+
+
+def _sources(db: sqlite3.Connection) -> list[str]:
+    try:
+        return [r[0] for r in db.execute("SELECT DISTINCT source FROM papers")]
+    except sqlite3.Error:
+        return []
+
+
+@contextlib.contextmanager
+def write_lock(root: Path, wait: float = 0.0) -> Iterator[None]:
+    """One writer per store directory (an flock on ``.lock``, released if the process dies).
+
+    Waits up to ``wait`` seconds, then refuses clearly."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / ".lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + wait
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+                    raise StoreLocked(
+                        f"another process (pid {holder}) is writing to the store {root}; "
+                        "wait for it to finish, or pass --wait SECONDS to queue behind it"
+                    ) from None
+                time.sleep(0.2)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
 
 class Catalogue:
@@ -44,6 +95,19 @@ class Catalogue:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.db = sqlite3.connect(path, timeout=30, check_same_thread=False)
+        try:
+            self._open(signature)
+        except sqlite3.DatabaseError as e:
+            self.db.close()
+            raise StoreIncompatible(
+                f"the catalogue {path} is damaged or not a catalogue ({e})"
+            ) from None
+        except StoreIncompatible:
+            self.db.close()
+            raise
+
+    def _open(self, signature: dict) -> None:
+        path = self.path
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute(
@@ -65,6 +129,10 @@ class Catalogue:
                 f"the index at {path.parent} was built with {json.loads(stored)}, "
                 f"not the current settings {signature}"
             )
+
+    def sources(self) -> list[str]:
+        """The files the indexed papers came from."""
+        return _sources(self.db)
 
     def get_meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
@@ -127,6 +195,18 @@ class Catalogue:
             ),
         )
 
+    def move(self, paper: Paper) -> None:
+        """Record a new file or position for an unchanged paper (its chunks stay as they are)."""
+        self.db.execute(
+            "UPDATE papers SET source=?, position=?, data=? WHERE paper_id=?",
+            (
+                paper.source,
+                paper.position,
+                json.dumps(paper.to_dict(), ensure_ascii=False),
+                paper.paper_id,
+            ),
+        )
+
     def delete(self, ids: list[str]) -> None:
         self.db.executemany("DELETE FROM papers WHERE paper_id=?", [(i,) for i in ids])
 
@@ -153,19 +233,36 @@ class Store:
                 raise StoreIncompatible(
                     f"the store {self.root} holds an index built with other settings ({desc}); "
                     f"the current settings are {json.dumps(self.signature, sort_keys=True)}: "
-                    + rebuild_hint(settings)
+                    + rebuild_hint(settings, self.other_sources())
                 )
             raise StoreError(
                 f"no index in {self.root} yet: run `rag ingest` (it reads {settings.corpus} "
                 "by default) or give files: `rag ingest PATH...`"
             )
         self.root.mkdir(parents=True, exist_ok=True)
-        self.catalogue = Catalogue(self.index_dir / "papers.sqlite", self.signature)
+        try:
+            self.catalogue = Catalogue(self.index_dir / "papers.sqlite", self.signature)
+        except StoreIncompatible as e:
+            raise StoreIncompatible(
+                f"{e}: " + rebuild_hint(settings, self.other_sources())
+            ) from None
         self._client = None
         self._collection = None
         self._keyword = None
 
     # --- indexes built with other settings ---------------------------------------------------
+    def other_sources(self) -> list[str]:
+        """Source files of every index in the store (what a rebuild should read again)."""
+        out: set[str] = set()
+        for p in sorted(self.root.glob("*/papers.sqlite")):
+            try:
+                db = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
+                out.update(_sources(db))
+                db.close()
+            except sqlite3.Error:
+                continue
+        return sorted(out)
+
     def other_indexes(self) -> list[dict]:
         found = []
         if not self.root.is_dir():
@@ -207,7 +304,7 @@ class Store:
                 if stored.get(f"rag_{k}") not in (None, str(v)):
                     raise StoreIncompatible(
                         f"Chroma collection {self.name} was built with {k}={stored.get(f'rag_{k}')}, "
-                        f"not {v}: " + rebuild_hint(self.settings)
+                        f"not {v}: " + rebuild_hint(self.settings, self.catalogue.sources())
                     )
         return self._collection
 
@@ -264,7 +361,10 @@ class Store:
 
         gen = self.catalogue.generation
         if self._keyword is None or self._keyword.generation != gen:
-            kw = KeywordIndex.load(self.index_dir)
+            try:
+                kw = KeywordIndex.load(self.index_dir)
+            except Exception:  # noqa: BLE001 - damaged files: rebuilt from the catalogue below
+                kw = None
             if kw is None or kw.generation != gen:
                 kw = KeywordIndex.build(self.catalogue.keyword_docs(), generation=gen)
             self._keyword = kw
@@ -278,36 +378,18 @@ class Store:
         self._keyword = kw
 
     # --- writer lock -----------------------------------------------------------------------------
-    @contextlib.contextmanager
-    def write_lock(self, wait: float = 0.0) -> Iterator[None]:
+    def write_lock(self, wait: float = 0.0):
         """One writer per store. Waits up to ``wait`` seconds, then refuses clearly."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        path = self.root / ".lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        deadline = time.monotonic() + wait
-        try:
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
-                        raise StoreLocked(
-                            f"another process (pid {holder}) is writing to the store {self.root}; "
-                            "wait for it to finish, or pass --wait SECONDS to queue behind it"
-                        ) from None
-                    time.sleep(0.2)
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, str(os.getpid()).encode(), 0)
-            yield
-        finally:
-            with contextlib.suppress(OSError):
-                fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+        return write_lock(self.root, wait)
 
     def close(self) -> None:
+        """Close the catalogue and release this process's Chroma handle."""
         self.catalogue.close()
+        if self._client is not None:
+            with contextlib.suppress(Exception):
+                self._client.close()
+            self._client = None
+            self._collection = None
 
 
 def make_chroma_client(settings: Settings):
