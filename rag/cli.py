@@ -129,22 +129,26 @@ def ask(ctx, question, top_k, backend, as_json):
     """Answer QUESTION from the indexed abstracts, citing each claim [n].
 
     With '-' as QUESTION, reads one question per line from standard input and writes one
-    result per line (the model loads once).
+    result per line (the model loads once). With an LLM (OPENAI_API_KEY or RAG_LLM_BASE_URL),
+    the answer streams as the model writes it; the citations are checked at the end.
     """
     a = _assistant(ctx)
+    streaming = not as_json and a.backend_name(backend) == "llm"
     for q in _lines(question):
-        ans = a.ask(q, k=top_k, backend=backend)
-        if as_json:
-            _dump(ans.to_dict())
-            continue
-        click.echo(ans.answer)
-        if ans.citations:
-            click.echo("")
-            for c in ans.citations:
-                click.echo(f"[{c.n}] {c.title} ({c.paper_id})" + (f" {c.url}" if c.url else ""))
-                click.echo(f"    “{c.snippet}”")
+        if streaming:
+            ans = _stream_answer(a.ask_stream(q, k=top_k, backend=backend))
+            _answer_footer(ans)
+        else:
+            ans = a.ask(q, k=top_k, backend=backend)
+            if as_json:
+                _dump(ans.to_dict())
+                continue
+            click.echo(ans.answer)
+            _answer_footer(ans)
         if question == "-":
             click.echo("")
+    if question == "-" and a.usage.calls:
+        click.echo(f"run total: {a.usage.summary()}", err=True)
 
 
 @cli.command()
@@ -223,6 +227,324 @@ def ui(ctx, host, port):
     from ui.app import serve
 
     serve(_settings(ctx), host=host, port=port)
+
+
+@cli.command("eval")
+@click.argument("questions", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--resume",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Finish this interrupted run (default: the latest unfinished run with the same settings).",
+)
+@click.option("--fresh", is_flag=True, help="Start a new run even if an unfinished one matches.")
+@click.option(
+    "--compare",
+    nargs=2,
+    type=click.Path(exists=True, path_type=Path),
+    metavar="RUN_A RUN_B",
+    help="Print how RUN_B differs from RUN_A and flag regressions (exit 1 if any).",
+)
+@click.option(
+    "--tolerance",
+    type=float,
+    default=0.02,
+    show_default=True,
+    help="With --compare: a quality metric falling by more than this is a regression.",
+)
+@click.option(
+    "--beir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Score retrieval on a BEIR dataset (corpus.jsonl, queries.jsonl, qrels/) instead.",
+)
+@click.option("--split", default="test", show_default=True, help="With --beir: the qrels split.")
+@click.option(
+    "--mode", type=click.Choice(["hybrid", "dense", "keyword"]), default="hybrid", show_default=True
+)
+@click.option("--keep-store", is_flag=True, help="With --beir: keep the temporary store.")
+@click.option("-k", "--top-k", type=int, default=None, help="Sources per answer (default 5).")
+@click.option("--backend", type=click.Choice(["auto", "extractive", "llm"]), default=None)
+@click.option(
+    "--workers", type=int, default=None, help="Questions in parallel (default: 4 with an LLM, else 1)."
+)
+@click.option("--limit", type=int, default=None, help="Only the first N questions.")
+@click.option("--judge/--no-judge", default=None, help="LLM judge (default: on when an LLM is set).")
+@click.option("--judge-model", default=None, help="Model of the LLM judge (default RAG_LLM_MODEL).")
+@click.option(
+    "--runs-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="RAG_EVAL_RUNS",
+    help="Where runs are written (env RAG_EVAL_RUNS; default eval/runs/).",
+)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--json", "as_json", is_flag=True, help="Print summary.json instead of a table.")
+@click.pass_context
+def eval_cmd(
+    ctx,
+    questions,
+    resume,
+    fresh,
+    compare,
+    tolerance,
+    beir,
+    split,
+    mode,
+    keep_store,
+    top_k,
+    backend,
+    workers,
+    limit,
+    judge,
+    judge_model,
+    runs_dir,
+    quiet,
+    as_json,
+):
+    """Run a question set through the assistant and report retrieval, citation and answer metrics.
+
+    QUESTIONS is a JSON Lines file (default eval/questions.jsonl; format in eval/README.md).
+    Each run writes eval/runs/<timestamp>/: results.jsonl (one line per question, appended as
+    it finishes), summary.json (metrics and the full settings), report.md and PNG plots. An
+    interrupted run is resumed by the next `rag eval` with the same questions and settings.
+    """
+    from . import evaluate as ev
+
+    if compare:
+        c = ev.compare_runs(compare[0], compare[1], tolerance=tolerance)
+        click.echo(ev.format_comparison(c, compare[0], compare[1]))
+        if c.regressions:
+            sys.exit(1)
+        return
+    if beir:
+        path, summary = ev.run_beir(
+            beir,
+            settings=_settings(ctx),
+            split=split,
+            mode=mode,
+            runs_dir=runs_dir,
+            keep_store=keep_store,
+            progress=not quiet and not as_json,
+        )
+        if as_json:
+            _dump(summary)
+            return
+        r = summary["run"]
+        click.echo(f"BEIR {beir.name}: {r['queries']} queries, {r['corpus']} documents, {mode}")
+        for key, v in summary["metrics"].items():
+            click.echo(f"  {key:<28} {v:.4f}" if v < 10 else f"  {key:<28} {v:.1f}")
+        click.echo(f"report: {path / 'report.md'}")
+        return
+    out = ev.run_eval(
+        questions,
+        settings=_settings(ctx),
+        runs_dir=runs_dir,
+        resume=resume,
+        fresh=fresh,
+        workers=workers,
+        backend=backend,
+        k=top_k,
+        limit=limit,
+        judge=judge,
+        judge_model=judge_model,
+        progress=not quiet and not as_json,
+    )
+    s = out.summary
+    if as_json:
+        _dump(s)
+        return
+    r = s["run"]
+    click.echo(
+        f"{r['answered']} of {r['questions']} questions ({out.asked} asked now, {out.resumed} "
+        f"from before), backend {s['settings']['backend']}, {r['seconds']:.1f} s"
+    )
+    for key, v in ev.iter_headline(s):
+        click.echo(f"  {key:<34} {v:.3f}" if isinstance(v, float) and v < 10 else f"  {key:<34} {v}")
+    if r["errors"]:
+        click.echo(f"{r['errors']} question(s) failed: run `rag eval --resume {out.run_dir}`")
+        sys.exit(1)
+    click.echo(f"report: {out.run_dir / 'report.md'}")
+
+
+def _stream_answer(items) -> object:
+    """Print the text deltas of ``Assistant.ask_stream`` as they come; return the Answer."""
+    from .answer import Answer
+
+    ans = None
+    for item in items:
+        if isinstance(item, Answer):
+            ans = item
+        else:
+            click.echo(item, nl=False)
+    click.echo("")
+    return ans
+
+
+def _answer_footer(ans) -> None:
+    """What follows an answer's text: checks, sources with support, usage."""
+    llm = ans.backend == "llm"
+    if ans.interrupted:
+        click.echo(f"[interrupted: {ans.reason or 'the stream ended early'}]", err=True)
+    if ans.removed_citations:
+        nums = ", ".join(f"[{n}]" for n in ans.removed_citations)
+        click.echo(f"removed citations to sources that were not given: {nums}", err=True)
+    weak = [s for s in ans.sentences if llm and not s.supported]
+    for s in weak:
+        why = "no citation" if s.support is None else f"support {s.support:.2f}"
+        click.echo(f"unsupported ({why}): {s.text}", err=True)
+    if ans.citations:
+        click.echo("")
+        for c in ans.citations:
+            sup = f" · support {c.support:.2f}" if llm and c.support is not None else ""
+            click.echo(
+                f"[{c.n}] {c.title} ({c.paper_id})" + (f" {c.url}" if c.url else "") + sup
+            )
+            click.echo(f"    “{c.snippet}”")
+    if ans.standalone_question:
+        click.echo(f"(searched for: {ans.standalone_question})", err=True)
+    u = ans.usage
+    if llm and u and u.get("calls"):
+        cost = f"${u['cost_usd']:.5f}" if u.get("cost_usd") is not None else "cost unknown"
+        est = " (estimated)" if u.get("estimated") else ""
+        click.echo(
+            f"tokens: {u['prompt_tokens']} prompt + {u['completion_tokens']} completion"
+            f"{est} · {u['model']} · {cost}",
+            err=True,
+        )
+
+
+@cli.command()
+@click.option("-k", "--top-k", type=int, default=None, help="Papers to draw on (default 5).")
+@click.option("--backend", type=click.Choice(["auto", "extractive", "llm"]), default=None)
+@click.pass_context
+def chat(ctx, top_k, backend):
+    """Chat with the abstracts: follow-up questions build on the conversation.
+
+    Each turn is rewritten into a standalone question (by the LLM; offline by a simple
+    heuristic), retrieved and answered on its own, with its own citations. Type /new to start
+    over, /exit or Ctrl-D to leave.
+    """
+    from .chat import Conversation
+    from .errors import RagError
+
+    a = _assistant(ctx)
+    name = a.backend_name(backend)
+    click.echo(f"rag chat · {name} answers · /new starts over · /exit or Ctrl-D leaves", err=True)
+    conv = Conversation(a, k=top_k, backend=backend)
+    while True:
+        try:
+            line = input("you> ")
+        except EOFError:
+            click.echo("")
+            break
+        line = line.strip()
+        if not line:
+            continue
+        if line in ("/exit", "/quit", "/q"):
+            break
+        if line == "/new":
+            conv.reset()
+            click.echo("(new conversation)", err=True)
+            continue
+        try:
+            ans = _stream_answer(conv.stream(line))
+        except RagError as e:  # say it and keep the chat going
+            click.echo("")
+            click.echo(f"error: {e}", err=True)
+            continue
+        _answer_footer(ans)
+        click.echo("")
+    if a.usage.calls:
+        click.echo(f"run total: {a.usage.summary()}", err=True)
+
+
+@cli.command()
+@click.option("--check", is_flag=True, help="Also ask the model server which models it serves.")
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.pass_context
+def status(ctx, check, as_json):
+    """Say which answer backend, model, store and embedding are in use, and why.
+
+    No API key is ever printed, only where it comes from. With --check, the model server is
+    asked for its models (GET /models) and whether the configured model is among them.
+    """
+    from .config import LOCAL_EMBED_MODEL
+    from .errors import RagError, StoreError
+    from .llm import LLMClient, backend_reason, llm_endpoint
+    from .store import Store
+
+    s = _settings(ctx)
+    auto, why = backend_reason(s)
+    choice = s.backend.lower()
+    backend = auto if choice == "auto" else choice
+    if choice != "auto":
+        why = f"RAG_BACKEND={choice}" + (f"; {why}" if choice == "llm" else "")
+    ep = llm_endpoint(s)
+    info: dict = {"backend": backend, "why": why}
+    if ep is not None:
+        info["llm"] = {
+            "model": ep.model,
+            "url": ep.display_url,
+            "api_key": f"set ({ep.key_var})" if ep.key_var else "none",
+            "context_window": s.llm_context_window,
+            "timeout_s": s.llm_timeout,
+            "connect_timeout_s": s.llm_connect_timeout,
+            "max_retries": s.llm_max_retries,
+        }
+    info["store"] = str(s.store)
+    info["collection"] = s.collection_name()
+    try:
+        st = Store(s)
+        info["papers"] = st.catalogue.count()
+        st.close()
+    except StoreError as e:
+        info["papers"] = None
+        info["store_note"] = str(e)
+    if s.embed_model == LOCAL_EMBED_MODEL:
+        info["embedding"] = f"{s.embed_model} (local, packaged)"
+    else:
+        try:
+            from .openai_embed import embed_endpoint
+
+            info["embedding"] = f"{s.embed_model} at {embed_endpoint(s).display_url}"
+        except RagError as e:
+            info["embedding"] = f"{s.embed_model} (not usable: {e})"
+    if check:
+        if ep is None:
+            info["check"] = "no model server configured"
+        else:
+            try:
+                models = LLMClient(s, ep).models()
+                info["models"] = models
+                info["check"] = (
+                    f"ok: {ep.model} is served"
+                    if ep.model in models
+                    else f"the server does not list {ep.model}: set RAG_LLM_MODEL to one of them"
+                )
+            except RagError as e:
+                info["check"] = f"failed: {e}"
+    failed = check and not str(info["check"]).startswith("ok")
+    if as_json:
+        _dump(info)
+        sys.exit(1 if failed else 0)
+    click.echo(f"backend:   {backend} ({why})")
+    if "llm" in info:
+        m = info["llm"]
+        click.echo(
+            f"model:     {m['model']} at {m['url']} · key {m['api_key']} · context "
+            f"{m['context_window']} · timeout {m['timeout_s']:g}s (connect "
+            f"{m['connect_timeout_s']:g}s) · {m['max_retries']} retries"
+        )
+    papers = info["papers"]
+    click.echo(
+        f"store:     {info['store']} · index {info['collection']} · "
+        + (f"{papers} papers" if papers is not None else info.get("store_note", "empty"))
+    )
+    click.echo(f"embedding: {info['embedding']}")
+    if check:
+        if info.get("models"):
+            click.echo(f"models:    {', '.join(info['models'])}")
+        click.echo(f"check:     {info['check']}")
+    if failed:
+        sys.exit(1)
 
 
 def main() -> None:
