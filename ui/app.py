@@ -275,17 +275,29 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
                     label="Answers from",
                     info="auto: the LLM when one is configured, else quotes from the abstracts",
                 )
+                model = gr.Textbox(
+                    value=getattr(settings, "llm_model", ""),
+                    label="Model (LLM backend)",
+                    info=(
+                        "the model name on the configured server, for your session"
+                        if h.llm_available
+                        else "no LLM is configured: set OPENAI_API_KEY or RAG_LLM_BASE_URL"
+                    ),
+                    interactive=h.llm_available,
+                    max_length=200,
+                )
                 gr.Markdown("#### Backend status")
                 status_table = gr.HTML(h.status_html(), elem_id="rag-status-table")
                 refresh = gr.Button("Refresh status", size="sm")
 
         # --- events (all private; the public API is below) -------------------------------------
-        def on_chat(message, state, k_value, backend_value):
-            for t, html in h.chat(message, state, int(k_value or settings.top_k), backend_value):
+        def on_chat(message, state, k_value, backend_value, model_value):
+            k_int = int(k_value or settings.top_k)
+            for t, html in h.chat(message, state, k_int, backend_value, model_value):
                 yield t, html, "", gr.Row(visible=not t)
 
         chat_io = {
-            "inputs": [box, turns, k, backend],
+            "inputs": [box, turns, k, backend, model],
             "outputs": [turns, conversation, box, examples_row],
         }
         box.submit(on_chat, **chat_io, **private, **heavy)

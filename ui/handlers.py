@@ -12,6 +12,7 @@ import inspect
 import json
 import re
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -34,6 +35,8 @@ EXAMPLE_QUESTIONS = [
 EXAMPLE_TOPICS = ["federated learning", "machine unlearning", "multi-agent systems", "medicine"]
 _MARKER = re.compile(r"(?:(?<=\s)|^)(?:Abstract|ABSTRACT)\s*[:：]")
 
+# where a saved upload appears in engine messages: say "an earlier upload" instead of a path
+_SAVED = re.compile(r"\S*/uploads/\d{8}-\d{6}-[0-9a-f]{8}-")
 Progress = Callable[[float, str], None]
 
 
@@ -69,6 +72,8 @@ class Handlers:
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
         self.settings = assistant.settings
+        self._models: dict[str, Assistant] = {}
+        self._models_lock = threading.Lock()
 
     # --- capabilities ------------------------------------------------------------------------
     @property
@@ -78,6 +83,13 @@ class Handlers:
     @property
     def can_summarize(self) -> bool:
         return callable(getattr(self.assistant, "summarize", None))
+
+    @property
+    def llm_available(self) -> bool:
+        try:
+            return self.assistant.backend_name("llm") == "llm"
+        except RagError:
+            return False
 
     def backend(self) -> str:
         """The backend answers come from: 'extractive' or the model's name, or why it fails."""
@@ -206,39 +218,59 @@ class Handlers:
         return out
 
     def _history(self, turns: list[dict]) -> list[dict]:
-        """Previous exchanges as chat messages, for follow-up rewriting."""
-        msgs: list[dict] = []
+        """Previous exchanges ({question, answer, standalone}), for follow-up rewriting."""
+        out: list[dict] = []
         for t in turns:
             d = t.get("result")
             if not d or d.get("error"):
                 continue
-            msgs.append({"role": "user", "content": t["question"]})
-            msgs.append({"role": "assistant", "content": d.get("answer", "")})
-        return msgs
+            out.append(
+                {
+                    "question": t["question"],
+                    "answer": d.get("answer", ""),
+                    "standalone": d.get("standalone_question") or t["question"],
+                }
+            )
+        return out
+
+    def for_model(self, model: str | None) -> Assistant:
+        """The assistant answering with ``model`` (LLM backend); the default one when unset."""
+        model = (model or "").strip()
+        if not model or model == getattr(self.settings, "llm_model", None):
+            return self.assistant
+        with self._models_lock:
+            a = self._models.get(model)
+            if a is None:
+                if len(self._models) >= 4:
+                    self._models.pop(next(iter(self._models))).reset()
+                a = Assistant(self.settings.model_copy(update={"llm_model": model[:200]}))
+                self._models[model] = a
+            return a
 
     def _answer_events(
-        self, question: str, history: list[dict], k: int | None, backend: str | None
+        self,
+        question: str,
+        history: list[dict],
+        k: int | None,
+        backend: str | None,
+        model: str | None = None,
     ) -> Iterator[tuple[str, object]]:
         """('delta', text) while the answer streams, then ('answer', Answer)."""
-        a = self.assistant
-        if self.can_stream:
-            kw: dict = {}
-            if history and _accepts(a.ask_stream, "history"):
+        a = self.for_model(model) if (backend or "auto") != "extractive" else self.assistant
+        kw: dict = {"k": k}
+        if backend:
+            kw["backend"] = backend
+        stream = getattr(a, "ask_stream", None)
+        if callable(stream):
+            if history:
                 kw["history"] = history
-            if _accepts(a.ask_stream, "k"):
-                kw["k"] = k
-            if backend and _accepts(a.ask_stream, "backend"):
-                kw["backend"] = backend
-            for item in a.ask_stream(question, **kw):
+            for item in stream(question, **kw):
                 if isinstance(item, str):
                     yield "delta", item
                 else:
                     yield "answer", item
             return
-        kw = {"k": k}
-        if backend:
-            kw["backend"] = backend
-        if history and _accepts(a.ask, "history"):
+        if history and _accepts(a.ask, "history"):  # pragma: no cover - older engines
             kw["history"] = history
         yield "answer", a.ask(question, **kw)
 
@@ -248,15 +280,14 @@ class Handlers:
         turns: list[dict] | None,
         k: int | None = None,
         backend: str | None = None,
+        model: str | None = None,
     ) -> Iterator[tuple[list[dict], str]]:
         """One chat turn, streamed: yields (turns, conversation HTML) as the answer grows."""
         turns = list(turns or [])
-        message = (message or "").strip()
+        message = (message or "").strip()[:2000]
         if not message:
             yield turns, render.conversation_html(turns)
             return
-        if len(message) > 2000:
-            message = message[:2000]
         turn: dict = {"question": message, "partial": "", "result": None}
         turns.append(turn)
         yield turns, render.conversation_html(turns)
@@ -264,7 +295,7 @@ class Handlers:
         t0 = time.perf_counter()
         last = 0.0
         try:
-            for kind, item in self._answer_events(message, history, k, backend):
+            for kind, item in self._answer_events(message, history, k, backend, model):
                 if kind == "delta":
                     turn["partial"] += str(item)
                     now = time.perf_counter()
@@ -282,7 +313,6 @@ class Handlers:
             turn["result"] = d
         if turn["result"] is None:
             turn["result"] = error_dict(message, "No answer came back; try again.")
-        turn["result"].setdefault("timings_ms", {})
         turn["wall_ms"] = (time.perf_counter() - t0) * 1000
         yield turns, render.conversation_html(turns)
 
@@ -471,6 +501,7 @@ class Handlers:
         for r in d["rejected"]:
             shown = by_source.get(r.get("source"), Path(str(r.get("source"))).name)
             r["where"] = f"{shown}, {r.get('where')}"
+            r["reason"] = _SAVED.sub("an earlier upload, ", str(r.get("reason", "")))
         d["rejected"] = (refused or []) + d["rejected"]
         ids = d["added"] + d["updated"]
         try:

@@ -1,0 +1,399 @@
+"""The UI's handlers and HTML as plain functions: no server, the real engine underneath."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from rag.assistant import Assistant
+from rag.config import REPO_DIR, get_settings
+from rag.errors import ConfigError
+from ui import render
+from ui.app import blocked_paths, launch_kwargs, load_auth
+from ui.handlers import PAGE_SIZE, Handlers
+
+ASK_KEYS = {
+    "question",
+    "answer",
+    "abstained",
+    "citations",
+    "sources",
+    "backend",
+    "timings_ms",
+}
+PAYLOAD = (
+    "Quokka fur absorbs 40 percent of midday sunlight <script>window.__pwned=1</script> "
+    '<img src=x onerror="window.__pwned=2"> ![x](http://127.0.0.1:9/leak) ${7*7} {{value}} '
+    "according to our quokka fur telemetry."
+)
+# the only tags ui.render writes
+ALLOWED_TAGS = {
+    "div", "span", "p", "br", "ul", "li", "a", "b", "i", "strong", "code", "mark",
+    "blockquote", "details", "summary", "h3", "h4", "table", "tr", "th", "td",
+}  # fmt: skip
+
+
+class TagAudit(HTMLParser):
+    """Every tag and attribute in a piece of HTML."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str | None]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attrs.extend(attrs)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def audit(html: str) -> TagAudit:
+    a = TagAudit()
+    a.feed(html)
+    a.close()
+    return a
+
+
+def assert_inert(html: str) -> None:
+    """Only our own tags; no event handlers, no src, links only to cards or http(s) pages."""
+    a = audit(html)
+    assert set(a.tags) <= ALLOWED_TAGS, set(a.tags) - ALLOWED_TAGS
+    for name, value in a.attrs:
+        assert not name.startswith("on"), (name, value)
+        assert name not in ("src", "srcset", "style", "action", "formaction"), name
+        if name == "href":
+            assert value.startswith("#src-") or render.safe_url(value), value
+    assert "${" not in html and "{{" not in html  # gradio's template syntax never survives
+
+
+@pytest.fixture(scope="module")
+def handlers(seed_store) -> Handlers:
+    return Handlers(Assistant(get_settings(store=seed_store)))
+
+
+@pytest.fixture
+def writable(store_copy) -> Handlers:
+    return Handlers(Assistant(get_settings(store=store_copy)))
+
+
+# --- rendering ---------------------------------------------------------------------------------
+def test_escape_makes_markup_and_template_syntax_inert():
+    out = render.esc(PAYLOAD)
+    assert "<" not in out and ">" not in out and "$" not in out and "{" not in out
+    # the reader still sees exactly what the abstract says
+    assert "".join(audit(f"<p>{out}</p>").text) == PAYLOAD
+
+
+@pytest.mark.parametrize(
+    "url,ok",
+    [
+        ("https://github.com/org/repo", True),
+        ("http://example.org/x?a=1", True),
+        ("javascript:alert(1)", False),
+        ("JaVaScRiPt:alert(1)", False),
+        ("data:text/html,<script>", False),
+        ("https://a.b/x\"onmouseover=alert(1)", False),
+        ("https://user:pw@evil.example/", False),
+        ("//evil.example/x", False),
+        ("https:///nohost", False),
+        (None, False),
+    ],
+)
+def test_only_plain_http_urls_become_links(url, ok):
+    assert (render.safe_url(url) is not None) is ok
+    html = render.link(url, "code")
+    assert ("<a " in html) is ok
+
+
+def test_markers_link_to_their_cards_and_unknown_numbers_stay_text():
+    html = render.cite_links("A [1]. B [2, 3]. C [9].", 4, {1: "t1", 2: "t2", 3: "t3"})
+    assert re.findall(r'href="#src-4-(\d)"', html) == ["1", "2", "3"]
+    assert "[9]" in html and "#src-4-9" not in html
+
+
+def test_card_marks_the_supporting_sentence_inside_its_passage():
+    abstract = (
+        "Background one is here. Context two precedes it. The key finding is that X beats Y by "
+        "ten points. Context four follows. Unrelated five. Unrelated six."
+    )
+    c = {
+        "n": 2,
+        "paper_id": "p1",
+        "title": "T",
+        "snippet": "The key finding is that X beats Y by ten points.",
+        "support": 0.81,
+        "url": "https://github.com/x/y",
+    }
+    html = render.source_card(0, c, abstract, [], 0.5)
+    assert 'id="src-0-2"' in html
+    passage = re.search(r'<blockquote class="rag-passage">(.*?)</blockquote>', html).group(1)
+    assert "<mark>The key finding is that X beats Y by ten points.</mark>" in passage
+    assert "Context two precedes it." in passage and "Context four follows." in passage
+    assert "Background one" not in passage and passage.endswith("…")
+    assert "support 0.81" in html and "relevance 0.50" in html
+    assert 'href="https://github.com/x/y"' in html and 'rel="noopener noreferrer nofollow"' in html
+    assert "Full abstract" in html and "Unrelated six." in html  # the whole abstract, folded
+
+
+def test_hostile_answer_renders_inert():
+    d = {
+        "question": "q",
+        "answer": PAYLOAD + " [1]",
+        "abstained": False,
+        "citations": [
+            {
+                "n": 1,
+                "paper_id": "p<1>",
+                "title": "<b onmouseover=x>T</b>",
+                "snippet": PAYLOAD,
+                "support": 1.0,
+                "url": "javascript:alert(1)",
+            }
+        ],
+        "sources": [{"paper_id": "p<1>", "title": "<i>x</i>", "score": 1.0}],
+        "backend": "<script>",
+        "timings_ms": {"retrieve": 3.0, "answer": 5.0},
+        "sentences": [{"text": PAYLOAD, "citations": [1], "supported": False}],
+    }
+    html = render.answer_html(0, d, {"p<1>": "Intro sentence here. " + PAYLOAD})
+    assert_inert(html)
+    assert "<script" not in html and "<img" not in html
+    assert "![x](http://127.0.0.1:9/leak)" in "".join(audit(html).text)
+
+
+def test_meta_line_names_backend_and_times():
+    html = render.meta_line(
+        {
+            "backend": "extractive",
+            "timings_ms": {"embed": 10, "dense": 5, "retrieve": 16.0, "answer": 40.0},
+            "sources": [{}] * 5,
+        }
+    )
+    assert "extractive" in html and "retrieval 16 ms" in html and "generation 40 ms" in html
+
+
+# --- asking and chatting -------------------------------------------------------------------------
+def test_ask_returns_the_cli_json_shape(handlers, assistant):
+    q = "How can a model forget specific training data without retraining?"
+    d = handlers.ask(q)
+    assert ASK_KEYS <= set(d)
+    assert not d["abstained"] and d["citations"] and d["backend"] == "extractive"
+    assert {c["paper_id"] for c in d["citations"]} <= {s["paper_id"] for s in d["sources"]}
+    ref = assistant.ask(q).to_dict()
+    assert d["answer"] == ref["answer"] and d["citations"] == ref["citations"]
+    json.dumps(d)  # serialisable as it goes over the API
+
+
+def test_ask_errors_are_messages_not_tracebacks(handlers):
+    d = handlers.ask("   ")
+    assert d["abstained"] and "empty" in d["error"] and d["citations"] == []
+    d = handlers.ask("what is unlearning?", backend="llm")  # no LLM configured in tests
+    assert d["backend"] == "error" and "OPENAI_API_KEY" in d["error"]
+
+
+def test_chat_streams_then_shows_cards_and_follow_up_keeps_history(handlers):
+    updates = list(handlers.chat("How do multi-agent LLM systems coordinate?", []))
+    assert len(updates) >= 2
+    _, first_html = updates[0]  # shown at once, before retrieval
+    assert "Searching the abstracts" in first_html and "rag-streaming" in first_html
+    turns, html = updates[-1]
+    d = turns[0]["result"]
+    assert not d["abstained"] and d["citations"]
+    for c in d["citations"]:
+        assert f'id="src-0-{c["n"]}"' in html and f'href="#src-0-{c["n"]}"' in html
+    assert "answered by" in html and "retrieval" in html and "generation" in html
+    assert_inert(html)
+
+    *_, (turns2, html2) = handlers.chat("and which of them use LoRA?", turns)
+    assert len(turns2) == 2 and turns2[0]["result"] == d  # the first turn is kept as it was
+    d2 = turns2[1]["result"]
+    # the follow-up is searched with the conversation's topic, and says so
+    assert d2.get("standalone_question", "").startswith("Which of them use LoRA?")
+    assert "multi-agent" in d2["standalone_question"]
+    assert "searched for:" in html2 and 'data-turn="1"' in html2
+    if d2["citations"]:
+        assert f'id="src-1-{d2["citations"][0]["n"]}"' in html2
+
+    empty, welcome = Handlers.new_chat()
+    assert empty == [] and "rag-welcome" in welcome
+
+
+def test_chat_ignores_an_empty_message(handlers):
+    (turns, html), *rest = handlers.chat("  ", [])
+    assert turns == [] and not rest and "rag-welcome" in html
+
+
+def test_chat_reports_an_engine_error_in_the_page(handlers):
+    *_, (turns, html) = handlers.chat("what is unlearning?", [], backend="llm")
+    assert turns[0]["result"]["error"] and "rag-error" in html and "Traceback" not in html
+
+
+# --- corpus ---------------------------------------------------------------------------------------
+def test_browse_pages_through_every_paper(handlers, assistant):
+    all_ids = {p.paper_id for p in assistant.papers()}
+    p1, p2 = handlers.browse("", 1), handlers.browse("", 2)
+    ids = set(re.findall(r"<summary>.*?<code>([0-9a-f]+)</code>", p1 + p2))
+    assert ids == all_ids and len(all_ids) == 50
+    assert f"{len(all_ids)} papers · page 1 of 2" in p1
+    assert p1.count('class="rag-paper"') == PAGE_SIZE
+    assert handlers.page_count() == 2
+    assert_inert(p1 + p2)
+
+
+def test_browse_search_and_full_paper_fields(handlers, assistant):
+    html = handlers.browse("machine unlearning", 1)
+    first = assistant.search("machine unlearning", k=1)[0].paper
+    assert "best matching" in html
+    assert html.index(render.esc(first.title)) < html.index("</details>")  # ranked first
+    assert render.esc(first.text) in html  # the full abstract
+    assert f"<b>source</b> {render.esc(first.source)}" in html
+
+
+# --- adding abstracts -----------------------------------------------------------------------------
+NEW_ABSTRACT = (
+    "We present Glacier-Sense, a method for estimating glacier melt rates from sparse "
+    "seismometer readings with graph neural networks. On twelve Alpine glaciers it lowers the "
+    "error of melt estimates by 31 percent relative to degree-day models. Code is at "
+    "https://github.com/example/glacier-sense."
+)
+
+
+def test_pasted_abstract_is_saved_indexed_and_searchable(writable):
+    events: list[tuple[float, str]] = []
+    html = writable.add_text(NEW_ABSTRACT, "Glacier-Sense", "", lambda f, d: events.append((f, d)))
+    assert "1 added, 0 updated" in html and "51 papers in the index" in html
+    assert "Glacier-Sense" in html
+    saved = list(writable.uploads_dir.iterdir())
+    assert len(saved) == 1 and saved[0].suffix == ".jsonl"
+    assert json.loads(saved[0].read_text())["title"] == "Glacier-Sense"
+    assert events[0][0] == 0.0 and events[-1] == (1.0, "done")
+    assert any(d.startswith("embedding") for _, d in events)
+    # searchable at once, through the same handlers
+    assert "Glacier-Sense" in writable.browse("glacier melt seismometer", 1).split("</details>")[0]
+    d = writable.ask("How can glacier melt rates be estimated from seismometers?")
+    assert d["citations"][0]["title"] == "Glacier-Sense"
+    assert d["citations"][0]["url"] == "https://github.com/example/glacier-sense"
+    # the same abstract pasted again is not indexed twice, and the report says why
+    again = writable.add_text(NEW_ABSTRACT, "Glacier-Sense")
+    assert "0 added, 0 updated, 0 unchanged, 1 rejected · 51 papers" in again
+    assert "already indexed from an earlier upload, pasted.jsonl" in again
+    assert len(list(writable.uploads_dir.iterdir())) == 1  # the refused copy is not kept
+
+
+def test_paste_with_markers_or_json_keeps_its_format(writable):
+    two = f"Header line\nAbstract: {NEW_ABSTRACT}\nAbstract: too short"
+    name, data = writable.paste_to_file(two)
+    assert name == "pasted.txt" and data.decode() == two
+    name, _ = writable.paste_to_file(json.dumps([{"abstract": NEW_ABSTRACT}]))
+    assert name == "pasted.json"
+    name, _ = writable.paste_to_file(json.dumps({"abstract": NEW_ABSTRACT}) + "\n{}")
+    assert name == "pasted.jsonl"
+    html = writable.add_text(two)
+    assert "1 added" in html and "1 rejected" in html
+    assert "pasted text, line 3, abstract 2" in html and "word(s)" in html
+
+
+def test_uploaded_files_report_added_and_rejected_with_reasons(writable, tmp_path):
+    csv_file = tmp_path / "mine.csv"
+    csv_file.write_text(
+        "title,abstract,url\n"
+        f'"Glacier-Sense","{NEW_ABSTRACT}",\n'
+        '"Tiny","too short",\n',
+        encoding="utf-8",
+    )
+    bad = tmp_path / "paper.pdf"
+    bad.write_bytes(b"%PDF-1.4")
+    html = writable.add_files([str(csv_file), str(bad)])
+    assert "1 added" in html and "2 rejected" in html
+    assert "paper.pdf" in html and "not a format the index reads" in html
+    assert "mine.csv, line 3" in html and "word(s)" in html
+    saved = [p.name for p in writable.uploads_dir.iterdir()]
+    assert len(saved) == 1 and saved[0].endswith("-mine.csv")
+    assert_inert(html)
+
+
+def test_upload_with_nothing_usable_leaves_no_file(writable, tmp_path):
+    f = tmp_path / "empty.txt"
+    f.write_text("no marker here at all", encoding="utf-8")
+    html = writable.add_files([f])
+    assert "0 added" in html and "no &#x27;Abstract:&#x27; marker" in html
+    assert not any(writable.uploads_dir.iterdir())
+    assert "Choose a file" in writable.add_files([])
+    assert "Paste an abstract" in writable.add_text("  ")
+
+
+# --- summaries and status -------------------------------------------------------------------------
+def test_summarize_endpoint_and_page(handlers, tmp_path):
+    if not handlers.can_summarize:
+        d = handlers.summarize("federated learning")
+        assert d["error"] == "Research-area summaries are not available in this version."
+        html, path = handlers.summary_page("federated learning", tmp_path)
+        assert "not available" in html and path is None
+        return
+    d = handlers.summarize("federated learning")
+    assert {"topic", "summary", "abstained", "themes", "citations"} <= set(d)
+    assert not d["abstained"] and d["citations"]
+    html, path = handlers.summary_page("federated learning", tmp_path)
+    assert_inert(html)
+    for c in d["citations"]:
+        assert f'id="src-sum-{c["n"]}"' in html
+    md = Path(path).read_text(encoding="utf-8")
+    assert Path(path).parent == tmp_path and "federated" in md.lower()
+    assert all(c["paper_id"] in md for c in d["citations"])
+    off = handlers.summarize("protein folding in marine sponges")
+    assert off["abstained"]
+
+
+def test_status_says_which_backend_answers(handlers):
+    s = handlers.status()
+    assert s["backend"] == "extractive" and s["papers"] == 50
+    assert s["embed_model"] == "all-MiniLM-L6-v2" and s["streaming"] is True
+    assert "extractive" in handlers.status_line() and "50 papers" in handlers.status_line()
+    table = handlers.status_html()
+    assert "Answers come from" in table and "– (offline)" in table
+    assert not handlers.llm_available
+
+
+# --- safe launch defaults -------------------------------------------------------------------------
+def test_login_from_environment(monkeypatch, tmp_path):
+    assert load_auth(get_settings()) is None
+    monkeypatch.setenv("RAG_UI_USER", "ada")
+    monkeypatch.setenv("RAG_UI_PASSWORD", "s3cret:x")
+    check = load_auth(get_settings())
+    assert check("ada", "s3cret:x") and not check("ada", "wrong") and not check("bob", "s3cret:x")
+    monkeypatch.delenv("RAG_UI_PASSWORD")
+    with pytest.raises(ConfigError, match="RAG_UI_PASSWORD"):
+        load_auth(get_settings())
+
+
+def test_login_from_file(monkeypatch, tmp_path):
+    f = tmp_path / "users"
+    f.write_text("# team\nada:one\n\nbob:two:three\n", encoding="utf-8")
+    monkeypatch.setenv("RAG_UI_AUTH_FILE", str(f))
+    check = load_auth(get_settings())
+    assert check("ada", "one") and check("bob", "two:three") and not check("ada", "two:three")
+    f.write_text("ada\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="line 1: expected 'user:password'"):
+        load_auth(get_settings())
+    monkeypatch.setenv("RAG_UI_AUTH_FILE", str(tmp_path / "missing"))
+    with pytest.raises(ConfigError, match="cannot read the login file"):
+        load_auth(get_settings())
+
+
+def test_launch_defaults_are_safe(tmp_path):
+    s = get_settings(store=tmp_path / "st")
+    kw = launch_kwargs(s)
+    assert kw["server_name"] == "127.0.0.1" and kw["share"] is False
+    assert kw["max_file_size"] == "5mb" and kw["allowed_paths"] == []
+    assert kw["auth"] is None and kw["show_error"] is False
+    blocked = blocked_paths(s)
+    for p in (tmp_path / "st", REPO_DIR, REPO_DIR / ".env", Path("/etc")):
+        assert str(p.resolve()) in blocked
+    assert launch_kwargs(s, host="0.0.0.0", port=9)["server_port"] == 9
