@@ -84,6 +84,18 @@ class Assistant:
         retrieval = self.retrieve(question, k)
         return self.extractive.answer(question, retrieval)
 
+    def summarize(self, topic: str, max_papers: int | None = None, backend: str | None = None):
+        """A cited summary of a research area, by theme (``rag.summarize.Summary``)."""
+        from .summarize import Summarizer
+
+        name = self.backend_name(backend)
+        client = self.llm.client if name == "llm" else None
+        summarizer = Summarizer(self.store, self.embedder, self.settings, self.idf)
+        summary = summarizer.summarize(topic, max_papers=max_papers, llm=client)
+        if summary.usage:
+            self.usage.add(summary.usage)
+        return summary
+
     def papers(self) -> list[Paper]:
         return list(self.store.catalogue.all())
 

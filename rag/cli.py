@@ -547,6 +547,54 @@ def status(ctx, check, as_json):
         sys.exit(1)
 
 
+@cli.command()
+@click.argument("topic")
+@click.option(
+    "--max-papers", type=int, default=None, help="At most this many papers (default 40)."
+)
+@click.option("--backend", type=click.Choice(["auto", "extractive", "llm"]), default=None)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default=None,
+    help="Output format (default text; markdown when writing to a file).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the summary to this file instead of the terminal.",
+)
+@click.pass_context
+def summarize(ctx, topic, max_papers, backend, as_json, fmt, output):
+    """Summarize what the collection holds on TOPIC, by theme, every statement cited.
+
+    Retrieves broadly, keeps the papers really on the topic (a calibrated cut), groups them into
+    themes and cites each paper's contribution. A topic the collection does not cover gets a
+    plain "not covered" answer. `--format markdown -o report.md` saves a report with a
+    reference list.
+    """
+    s = _assistant(ctx).summarize(topic, max_papers=max_papers, backend=backend)
+    fmt = "json" if as_json else (fmt or ("markdown" if output else "text"))
+    if fmt == "json":
+        text = json.dumps(s.to_dict(), ensure_ascii=False)
+    elif fmt == "markdown":
+        text = s.to_markdown()
+    else:
+        text = s.to_text()
+    if output:
+        try:
+            output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        except OSError as e:
+            raise click.ClickException(f"cannot write {output}: {e.strerror or e}") from None
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text)
+
+
 def main() -> None:
     cli(prog_name="rag")
 

@@ -70,6 +70,19 @@ class Settings(BaseSettings):
     )
     max_answer_sentences: int = Field(4, description="Sentences in an extractive answer.")
 
+    # --- summaries (`rag summarize`) -----------------------------------------------------
+    summary_pool: int = Field(
+        100, description="Papers retrieved for a summary, per part of the topic, before the cut."
+    )
+    summary_on_topic: float = Field(
+        0.5,
+        description="Keep a paper when its calibrated on-topic probability is at least this.",
+    )
+    summary_max_papers: int = Field(
+        40, description="At most this many papers in a summary (MMR keeps a diverse subset)."
+    )
+    summary_max_themes: int = Field(5, description="At most this many themes in a summary.")
+
     # --- LLM (OpenAI or OpenAI-compatible) ---------------------------------------------
     llm_model: str = Field("gpt-4o-mini", description="Chat model name.")
     llm_base_url: str | None = Field(

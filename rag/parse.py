@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -388,6 +389,8 @@ def _record(
     text = _field(rec, TEXT_KEYS)
     if isinstance(text, list | dict):
         text = " ".join(map(str, text)) if isinstance(text, list) else None
+    if text is None and any(str(k).lower().strip() in TEXT_KEYS for k in rec):
+        text = ""  # the field is there but empty: say so below
     if text is None:
         keys = ", ".join(sorted(map(str, rec.keys()))[:8]) or "none"
         res.rejects.append(
@@ -519,7 +522,7 @@ def parse_csv(path: Path, source: str, res: ParseResult) -> None:
         dialect = csv.Sniffer().sniff(content[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel_tab if path.suffix == ".tsv" else csv.excel
-    csv.field_size_limit(MAX_ABSTRACT_CHARS * 10)
+    csv.field_size_limit(sys.maxsize)  # an enormous field is rejected as a record, not a file
     reader = csv.DictReader(io.StringIO(content), dialect=dialect)
     if not reader.fieldnames or not any(
         str(f).lower().strip() in TEXT_KEYS for f in reader.fieldnames if f
@@ -546,6 +549,18 @@ def parse_csv(path: Path, source: str, res: ParseResult) -> None:
                         source,
                         f"line {line}",
                         "more fields than the header names; quote fields that contain the delimiter",
+                        position=pos,
+                    )
+                )
+                continue
+            if any(v is None for v in row.values()):
+                have = sum(v is not None for v in row.values())
+                res.rejects.append(
+                    Reject(
+                        source,
+                        f"line {line}",
+                        f"only {have} of the {len(row)} fields the header names; complete the "
+                        "row (or check for an unclosed quote)",
                         position=pos,
                     )
                 )
