@@ -11,6 +11,7 @@ thousands of abstracts, so no models and no lookup of particular papers.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -74,6 +75,7 @@ _GENERIC_ACRONYMS = frozenset(
     USA UK EU US CoT ICL IR KG KGs GCN GCNs GAT SVM PCA KL MSE AUC ROC F1 BLEU ROUGE URL HTTP
     HTML JSON SQL GitHub HuggingFace GPT-4 GPT-4o GPT-3 GPT-3.5 ChatGPT TV VC""".split()
 )
+_MODEL_SIZES = frozenset("base large small mini tiny xl xxl turbo instruct chat v o pro".split())
 _GENERIC_LOWER = frozenset(a.lower() for a in _GENERIC_ACRONYMS)
 # head nouns that say what kind of thing, not what it is for
 _GENERIC_HEADS = frozenset(
@@ -88,7 +90,15 @@ _PREPS = frozenset(
 _END_STOP = frozenset(
     """which that followed of the and to in for by with a an on via from as at or its their
     our is are be was were this these both between into using through based inspired while
-    whose where such also than""".split()
+    whose where such also than designed aligned tailored comprising including leveraging
+    enabling towards toward across during without within under over here usually often""".split()
+)
+# field acronyms readers know better in short form; other acronyms the abstract defines in
+# lower case ("voice cloning (VC)") are spelled out in titles
+_KEEP_SHORT = frozenset(
+    """LLM LLMs VLM VLMs MLLM MLLMs LMM LMMs LVLM LVLMs SLM SLMs PLM PLMs LM LMs AI AGI NLP RL
+    GNN GNNs CNN CNNs DNN DNNs RNN RNNs GPU GPUs API APIs QA VQA LoRA RAG MoE CoT RLHF DPO SFT
+    PEFT GPT BERT ViT ViTs MRI CT EHR EHRs DNA RNA mRNA IoT NeRF OOD COVID HIV""".split()
 )
 _ANAPHORS = frozenset("this these those such it them they its their above aforementioned".split())
 _DOUBLE_FINAL = frozenset(
@@ -103,7 +113,7 @@ _NUMBERISH = re.compile(r"\d[\d.,]*[A-Za-z]{0,3}|[IVXivx]+|\d+D", re.IGNORECASE)
 _PAREN_ACRO = re.compile(r"\(\s*([A-Za-z0-9][A-Za-z0-9\-–+]*\.?)\s*\)")
 _PARENS = re.compile(r"\s*\([^()]*\)")
 _NP_END = re.compile(
-    r"\s*[,;:(]|\s(?:that|which|where|whereby|wherein|whose|while|whereas|by|through|thereby|"
+    r"\s*(?:[,;:](?=\s|$)|\()|\s(?:that|which|where|whereby|wherein|whose|while|whereas|by|through|thereby|"
     r"leveraging|utilizing|comprising|consisting|combining|integrating|incorporating|"
     r"enabling|allowing|and\s+(?:a|an|the)|including|such\s+as|e\.g\.|i\.e\.)\b"
 )
@@ -135,13 +145,37 @@ _NEW_TASK = re.compile(
     r"\b(?:a|an|the)\s+(?:\w+\s+){0,3}?(?:task|problem)\s*(?:,|:|--|—|–)\s*(.+)",
     re.IGNORECASE,
 )
+_SHOW_THAT = re.compile(
+    r"\b(?:we|this\s+(?:paper|work|study))\s+(?:\w+ly\s+)?(?:show|demonstrate|find|report|"
+    r"reveal|prove|establish)s?\s+that\s+(.*)",
+    re.IGNORECASE,
+)
 _CONCEPT = re.compile(r"^(?:the\s+)?(?:concept|notion|idea)\s+of\s+(.*)", re.IGNORECASE)
 _CLAUSE_CUT = re.compile(
     r"\s*(?:[,;:]|--|—|–|\s(?:that|which|where|whereby|who|whose|while|whereas|by|through|"
     r"using|thereby|so\s+that|in\s+order\s+to)\b|\s+and\s+(?:\w+ly\s+)?(?:observe|show|find|"
     r"demonstrate|propose|reveal|identify|present|introduce|provide|develop|discuss|conclude|"
     r"evaluate|analy[sz]e|compare|derive|establish|highlight|offer|achieve|obtain|report|"
-    r"suggest|validate|conduct|release|then)\w*\b)"
+    r"suggest|validate|conduct|release|then|found|showed|observed|demonstrated|identified|"
+    r"revealed|used|performed|measured)\w*\b|\s+and\s+to\s)"
+)
+# section labels of structured abstracts: "BACKGROUND", "OBJECTIVE:", "[Purpose]"
+_SECTION_LABEL = re.compile(
+    r"(?:\[(?:Purpose|Background|Objectives?|Aims?|Methods?|Results?|Conclusions?)\]|"
+    r"\b(?:(?:BACKGROUND|OBJECTIVES?|AIMS?|PURPOSE|METHODS?|RESULTS?|CONCLUSIONS?|SETTINGS?|"
+    r"CONTEXT|DESIGN|PARTICIPANTS|INTERVENTIONS?|MEASUREMENTS?|MAIN OUTCOME MEASURES?|"
+    r"FINDINGS|INTERPRETATION|MOTIVATION|INTRODUCTION|SUMMARY|SIGNIFICANCE|PATIENTS|"
+    r"MATERIALS|STUDY DESIGN|IMPORTANCE|EXPOSURES?|RATIONALE|AVAILABILITY|CONTACT|"
+    r"SUPPLEMENTARY INFORMATION|EVIDENCE ACQUISITION|EVIDENCE SYNTHESIS|DATA SOURCES|"
+    r"LIMITATIONS|FUNDING|TRIAL REGISTRATION)(?:\s*(?:AND|&|/)\s*(?=[A-Z]{3}))?)+\b)"
+    r"\s*:?\s*"
+)
+# "To investigate the effect of X on Y" opening a structured abstract's objective
+_TO_VERB = re.compile(
+    r"^to\s+(?:investigate|assess|evaluate|determine|examine|compare|describe|identify|test|"
+    r"explore|characteri[sz]e|quantify|estimate|analy[sz]e|review|report|establish|study|"
+    r"clarify|elucidate|define|measure)\s+(.*)",
+    re.IGNORECASE,
 )
 _SUBJECT_VERB = re.compile(
     r"\s(?:is|are|was|were|has|have|had|can|could|may|might|will|would|should|must|remains?|"
@@ -159,10 +193,6 @@ _STARTS_BAD_DOMAIN = re.compile(
 
 
 # --- small helpers ---------------------------------------------------------------------------
-def _words(s: str) -> list[str]:
-    return s.split()
-
-
 def _strip_trailing(words: list[str]) -> list[str]:
     while words and (
         words[-1].lower().strip(",;:.") in _END_STOP or words[-1].strip(",;:.-–") == ""
@@ -199,11 +229,23 @@ def _is_name(tok: str) -> bool:
     parts = re.split(r"[-–]", tok.rstrip("+"))
     if any(p.isalpha() and p.islower() and len(p) >= 3 for p in parts):
         return False  # "LLM-enhanced", "NSG-based", "Pixel-level"
+    if (
+        len(parts) > 1
+        and parts[0] in _GENERIC_ACRONYMS
+        and all(any(c.isdigit() for c in p) or p.lower() in _MODEL_SIZES for p in parts[1:])
+    ):
+        return False  # "GPT-4V", "LLaMA-2", "BERT-base": someone else's model
     if not tok[0].isalnum() or tok[0].islower() and not any(c.isupper() for c in tok[1:3]):
         return False
     inner_caps = any(c.isupper() for p in parts for c in p[1:])
     digits = any(c.isdigit() for c in tok) and any(c.isalpha() for c in tok)
     return inner_caps or (digits and tok[0].isupper())
+
+
+def _is_coined(tok: str) -> bool:
+    """A made-up name even when used as a modifier: 'MoodNet', 'CoT-Kinetics' (a capital
+    after a lower-case letter), not 'CRISPR', 'siRNA' or 'Cas9'."""
+    return tok[:1].isupper() and re.search(r"[a-z][A-Z]", tok) is not None
 
 
 def _is_capword(tok: str) -> bool:
@@ -280,7 +322,7 @@ def _expansion(before: str, acro: str) -> str:
 def _acronym_defs(text: str) -> dict[str, tuple[str, int]]:
     """Acronyms the abstract defines: {acronym: (long form, position)}."""
     out: dict[str, tuple[str, int]] = {}
-    for m in _PAREN_ACRO.finditer(text):
+    for m in itertools.islice(_PAREN_ACRO.finditer(text), 100):
         acro = m.group(1).rstrip(".")
         if acro in out or not (_is_acronym(acro) or acro[:1].isupper()):
             continue
@@ -329,7 +371,7 @@ def _looks_3s_verb(word: str) -> bool:
         and w.isalpha()
         and w.islower()
         and w.endswith("s")
-        and not w.endswith(("ss", "ous", "ness", "sis", "ics", "ys"))
+        and not w.endswith(("ss", "ous", "ness", "sis", "ics"))
         and w not in _NOT_VERB_3S
     )
 
@@ -346,26 +388,61 @@ def _participle(clause: str) -> str:
     adverbs = [w for w in words[:i] if w.lower() not in _FILLER_ADVERBS]
     out = [*adverbs, _gerund(_base_form(words[i].strip(",;:")))]
     rest = words[i + 1 :]
+    if (
+        out[-1] in ("focusing", "relying", "building")
+        and len(rest) >= 2
+        and rest[1].endswith("ing")
+    ):
+        out, rest = adverbs, rest[1:]  # "focuses on achieving X" -> "achieving X"
+        return " ".join(out + rest)
     if len(rest) >= 2 and rest[0] in ("and", "or") and _looks_3s_verb(rest[1]):
         out += [rest[0], _gerund(_base_form(rest[1].strip(",;:")))]
         rest = rest[2:]
+    else:
+        # "samples multiple responses and checks consistency": a second verb with its object
+        for k in range(1, min(len(rest) - 2, 8)):
+            if rest[k] == "and" and _looks_3s_verb(rest[k + 1]):
+                obj = rest[k + 2].lower()
+                if rest[k + 1].endswith(("s", "es")) and obj.isalpha() and obj not in _PREPS:
+                    if obj not in _END_STOP and not rest[k].endswith(","):
+                        rest = [*rest[: k + 1], _gerund(_base_form(rest[k + 1])), *rest[k + 2 :]]
+                break
     return " ".join(out + rest)
+
+
+def _looks_base_verb(word: str) -> bool:
+    w = word.lower()
+    return (
+        len(w) > 2
+        and w.isalpha()
+        and not w.endswith(("ed", "ing", "ly", "al", "ous", "ive", "ic", "ful", "less"))
+        and (not w.endswith("s") or w.endswith("ss"))
+        and w not in _END_STOP
+    )
 
 
 def _to_gerund_phrase(purpose: str) -> str:
     """'to eliminate harmful redundant parameters' -> 'eliminating harmful redundant parameters'."""
-    m = re.match(r"to\s+(?:(\w+ly)\s+)?([a-z]+)\b(.*)", purpose)
+    m = re.match(r"to\s+(?:(\w+ly|further|also)\s+)?([a-z]+)\b(.*)", purpose)
     if not m:
         return purpose
+    if not _looks_base_verb(m.group(2)):
+        return ""  # "to temporal density changes", "to sequences": not a verb
     adv = m.group(1)
     lead = f"{adv} " if adv and adv.lower() not in _FILLER_ADVERBS else ""
-    out = f"{lead}{_gerund(m.group(2))}{m.group(3)}"
-    return re.sub(r"\band\s+([a-z]+)\b", lambda g: "and " + g.group(1), out, count=0)
+    return f"{lead}{_gerund(m.group(2))}{m.group(3)}"
 
 
 def _cut_clause(phrase: str) -> str:
     m = _CLAUSE_CUT.search(phrase)
     return phrase[: m.start()] if m else phrase
+
+
+_LEAD_PP = re.compile(
+    r"^(?:(?:early|late|here|now|today)\s+)?(?:in|on|at|during|among|across|for|within|after|"
+    r"before|unlike|like|in\s+contrast\s+to|despite|with)\s+[^,]{1,60},\s+(?=[a-z]*[A-Za-z])",
+    re.IGNORECASE,
+)
 
 
 def _drop_anaphora(phrase: str) -> str:
@@ -385,9 +462,12 @@ def _drop_anaphora(phrase: str) -> str:
     return phrase
 
 
-def _trim(words: list[str], budget: int) -> list[str]:
-    """Shorten a phrase to at most ``budget`` words, cutting before a preposition or comma."""
+def _trim(words: list[str], budget: int, chars: int = 120) -> list[str]:
+    """Shorten a phrase to at most ``budget`` words (and about ``chars`` characters), cutting
+    before a preposition or comma."""
     words = _strip_trailing(list(words))
+    while budget > 2 and len(" ".join(words[:budget])) > chars:
+        budget -= 1
     if len(words) <= budget:
         return words
     cut = 0
@@ -408,15 +488,16 @@ def _article(np: str) -> str:
         return ""
     head = re.split(r"\s(?:for|to|of|in|on|with|that|from|via|based|designed|validated)\s", np)[0]
     last = head.split()[-1] if head.split() else ""
-    if last.lower().endswith("s") and not last.lower().endswith(("ss", "us", "is", "sis")):
+    if last.lower().endswith("s") and not last.lower().endswith(("ss", "us", "is", "series")):
         return ""  # plural
     if last.lower().endswith("ing") and len(head.split()) == 1:
         return ""
     lead = re.split(r"[-–]", first)[0]
     if lead.isupper() and len(lead) > 1:
         return "an" if lead[0] in "AEFHILMNORSX" else "a"
-    if first[0].lower() in "aeio" or (
-        first[0].lower() == "u" and not first.lower().startswith("uni")
+    low = first.lower()
+    if (low[0] in "aio" or (low[0] == "e" and not low.startswith("eu"))) or (
+        low.startswith("un") and not low.startswith("uni")
     ):
         return "an"
     return "a"
@@ -444,8 +525,85 @@ class _Found:
     np: str = ""  # what kind of thing it is, article and hype removed
     tail: str = ""  # what follows the name / noun phrase (relative clause, purpose, ...)
     sent: int = 0
-    kind: str = ""  # naming | acro | token | subject | proposed | topic
+    kind: str = ""  # naming | acro | token | subject | proposed | plain | gerund
     strength: int = 0
+    ours: bool = False
+
+
+_MODIFIER = re.compile(r"\s+(?:based\s+on|built\s+(?:on|upon)|inspired\s+by|using|via)\s.*$")
+_PARTICIPLE_BY = re.compile(r"\w+ed$")
+
+
+_ADJECTIVE = re.compile(r"(?:-\w+|al|ive|ous|ic|ful|able|ible)$")
+
+
+def _np_split(rest: str) -> tuple[str, str]:
+    """Split 'multi-agent framework for X that ...' into the noun phrase and the rest."""
+    for m in _NP_END.finditer(rest):
+        if m.group(0).strip() == ",":
+            before = rest[: m.start()].split()
+            nxt = rest[m.end() :].split()[:1]
+            if (
+                before
+                and nxt
+                and nxt[0][:1].islower()
+                and nxt[0] not in _END_STOP
+                and (len(before) == 1 or _ADJECTIVE.search(before[-1]))
+            ):
+                continue  # "a high-precision, high-throughput, automated ... pipeline"
+        if m.group(0).strip() == "by":
+            prev = rest[: m.start()].split()[-1:] or [""]
+            if _PARTICIPLE_BY.search(prev[0]):
+                continue  # "inspired by", "guided by": part of the phrase
+        return rest[: m.start()], rest[m.start() :]
+    return rest, ""
+
+
+_NAMING_KEYS = (
+    "called",
+    "named",
+    "termed",
+    "dubbed",
+    "coined",
+    "we call",
+    "we name",
+    "we term",
+    "we dub",
+)
+_INTRO_KEYS = (
+    "propos",
+    "introduc",
+    "present",
+    "develop",
+    "design",
+    "buil",
+    "releas",
+    "construct",
+    "curat",
+    "devis",
+    "creat",
+    "put forward",
+    "puts forward",
+)
+_FIRST_PERSON = re.compile(r"\b(?:we|our|us|this\s+(?:paper|work|study|article))\b", re.I)
+_AFTER_NAME = frozenset("that which to for as in with is was where whose".split())
+_NOT_PURPOSE_BEFORE = frozenset(
+    "due according compared similar close up equal contrast prior applied related able".split()
+)
+_NOT_VERB_AFTER_TO = frozenset(
+    "the its their our this these be each all both other various different any".split()
+)
+_NAME_FOLLOWERS = frozenset(
+    """to that which for as is was are with in on from and or where whose achieves uses
+    outperforms can""".split()
+)
+_NAME_A_NOVEL = re.compile(r"(?:^|\s)([A-Za-z][\w\-–+]*),\s+(?:a|an)\s+(?:novel|new)\b")
+
+
+_MAX_TEXT = 8_000  # titles come from the opening of an abstract
+_MAX_SENTENCE = 1_000
+_MAX_SENTENCES = 60
+_MAX_MATCHES = 6  # intro or naming verbs read per sentence
 
 
 class _Reader:
@@ -453,8 +611,13 @@ class _Reader:
 
     def __init__(self, text: str) -> None:
         text = re.sub(r"\\[a-zA-Z]+\{([^{}]*)\}", r"\1", text).replace("{}", "")
+        if _SECTION_LABEL.search(text):
+            text = _SECTION_LABEL.sub(". ", text)
+            text = re.sub(r"([.!?:;])\s*\.\s+", r"\1 ", text).lstrip(". ")
+        # bounded work on any input: an abstract is at most a few thousand characters of prose
+        text = text[:_MAX_TEXT]
         self.text = text
-        self.sentences = split_sentences(text)
+        self.sentences = [x[:_MAX_SENTENCE] for x in split_sentences(text)[:_MAX_SENTENCES]]
         self.defs = _acronym_defs(text)
         first_intro = len(self.sentences)
         for i, s in enumerate(self.sentences):
@@ -464,6 +627,16 @@ class _Reader:
         # acronyms the background defines before the paper says what it does are field terms
         cutoff = sum(len(s) + 1 for s in self.sentences[:first_intro])
         self.background = {a for a, (_, pos) in self.defs.items() if pos < cutoff}
+        self._expanders: list[tuple[re.Pattern[str], str]] = []
+        self._shorteners: list[tuple[str, str]] = []
+        for acro, (exp, _) in self.defs.items():
+            if acro in _KEEP_SHORT or (acro.endswith("s") and acro[:-1] in _KEEP_SHORT):
+                self._shorteners.append((f"{exp} ({acro})", acro))
+            elif exp[:1].islower():
+                pat = re.compile(r"(?<![\w-])" + re.escape(acro) + r"\.?(?![\w-])")
+                self._expanders.append((pat, exp))
+        self._found: list[_Found] | None = None
+        self._topics: list[tuple[int, int, str]] | None = None
 
     # -- names ------------------------------------------------------------------------------
     def _ok_name(self, tok: str) -> bool:
@@ -478,7 +651,7 @@ class _Reader:
             return False
         if acro.endswith("s") and acro[:-1] in _GENERIC_ACRONYMS:
             return False
-        return _is_acronym(acro) and not _NUMBERISH.fullmatch(acro)
+        return _is_acronym(acro)
 
     def _np_and_tail(self, s: str) -> tuple[str, str]:
         """', the first specialized multi-agent framework for X that ...' ->
@@ -488,31 +661,44 @@ class _Reader:
         words = s.split()
         while words and words[0].lower().strip(",") in _HYPE:
             words.pop(0)
-        rest = " ".join(words)
-        m = _NP_END.search(rest)
-        np, tail = (rest[: m.start()], rest[m.start() :]) if m else (rest, "")
+        np, tail = _np_split(" ".join(words))
         np = re.sub(r"\s+in\s+this\s+(?:paper|work|study)\b.*$", "", np).strip(" .")
         np = re.sub(r"\s+(?:explicitly|specifically)\s+", " ", np)
         return np, tail.strip(" ,.")
 
-    def _object(self, s: str, start: int, si: int, strength: int) -> _Found | None:
+    def _object(self, s: str, start: int, si: int, ours: bool, verb: str = "") -> _Found | None:
         """Read what an intro verb at ``start`` puts forward."""
+        strength = 1 if ours else 0
+        verb = verb.lower()
         obj = s[start:].lstrip(" ,")
         obj = re.sub(r"^(?:here|in\s+this\s+(?:paper|work|study)),?\s+", "", obj, flags=re.I)
+        if ours and verb.startswith("propos") and re.match(r"to\s+[a-z]{3,}\s", obj):
+            obj = _to_gerund_phrase(obj)  # "we propose to use X for Y" -> "using X for Y"
         if not obj or _NOT_ARTIFACT.match(obj):
             return None
         # a gerund: "we propose adapting LP-FT to the FL setting" is a topic, not an artifact
         first = obj.split()[0]
         if first.endswith("ing") and first.islower() and first not in ("string", "thing"):
-            topic = _PARENS.sub("", re.sub(r",[^,]*,", "", obj)).rstrip(". ")
+            if not ours:
+                return None
+            if _drop_anaphora(" ".join(obj.split()[:4])) == "":
+                # "addressing this problem by pretraining on X" -> "pretraining on X"
+                bm = re.search(r"\s(?:by|through|via)\s+([a-z]+ing\b.*)", obj)
+                if not bm:
+                    return None
+                obj = bm.group(1)
             acro = next(
-                (a.group(1) for a in _PAREN_ACRO.finditer(obj) if self._ok_acro(a.group(1))),
+                (
+                    a.group(1).rstrip(".")
+                    for a in _PAREN_ACRO.finditer(obj)
+                    if self._ok_acro(a.group(1))
+                ),
                 "",
             )
-            if acro:
-                topic = re.sub(r",[^,]*,", "", obj).rstrip(". ")
-                topic = re.sub(r"\s*\((?!" + re.escape(acro) + r"\))[^()]*\)", "", topic)
-            return _Found(name=acro, np=topic, sent=si, kind="gerund", strength=strength)
+            topic = re.sub(r"\s*\((?!" + re.escape(acro) + r"\))[^()]*\)", "", obj) if acro else obj
+            topic = re.sub(r",\s*(?:a|an|the)\s[^,]*,", "", topic).rstrip(". ")
+            exp = self.defs.get(acro, ("", 0))[0]
+            return _Found(acro, exp, topic, "", si, "gerund", strength, ours)
         # the strong boundary of the object: a relative clause or a colon
         strong = re.search(r"[;:]|,?\s(?:which|that|where|whose|who)\s", obj)
         window = obj[: strong.start()] if strong else obj
@@ -521,42 +707,42 @@ class _Reader:
             acro = am.group(1).rstrip(".")
             if not self._ok_acro(acro):
                 continue
-            before = window[: am.start()]
-            exp = _expansion(before, acro)
-            lead = before[: len(before) - len(exp)] if exp else before
-            if re.search(
-                r"\b(?:for|of|on|in|to|with|from|against|under|between|using|via)\s", lead
-            ):
-                break  # the acronym is a complement ("a method for X (ACR)"), not the head
+            before = window[: am.start()].rstrip()
             if len(before.split()) > 14:
                 break
-            after = window[am.end() :] + (obj[strong.start() :] if strong else "")
+            exp = _expansion(before, acro)
+            lead = before[: len(before) - len(exp)] if exp and before.endswith(exp) else before
+            if re.search(
+                r"\b(?:for|of|on|in|into|to|with|from|against|under|between|using|via|by|at|"
+                r"as|through|across|within|among|over|during|after|before|and)\s",
+                lead,
+            ):
+                break  # the acronym is a complement ("a method for X (ACR)"), not the head
+            after = obj[am.end() :]
             head_m = re.match(
                 r"\s*((?:[A-Za-z][\w\-–]*\s*){0,2}?)(?=[,.;]|\s(?:to|that|which|for)\b|$)", after
             )
             head = head_m.group(1).strip() if head_m else ""
-            if head and not all(w[:1].islower() or w[:1].isupper() for w in head.split()):
-                head = ""
-            np_pre = re.sub(r"^(?:(?:a|an|the)\s+)?", "", lead.strip(" ,"), flags=re.I)
-            np_words = [w for w in np_pre.split() if w.lower().strip(",") not in _HYPE]
-            np_pre = " ".join(np_words).strip(" ,")
-            np = " ".join(x for x in (np_pre, exp, head) if x).strip()
-            tail = after[len(head_m.group(0)) if head_m else 0 :]
-            if re.match(r"\s*,\s*(?:a|an|the)\s", tail):
-                np2, tail2 = self._np_and_tail(tail)
-                if np == exp or not np_pre and not head:
-                    return _Found(acro, exp, np2, tail2, si, "acro", strength + 2)
-                tail = tail2
-            if np == exp:
+            tail = after[head_m.end() :] if head_m else after
+            appositive = lead.rstrip().endswith(",")  # "a new task, Long Name (ACR)"
+            np_pre = re.sub(r"^(?:(?:a|an|the)\s+)", "", lead.strip(" ,"), flags=re.I)
+            np_pre = " ".join(w for w in np_pre.split() if w.lower().strip(",") not in _HYPE)
+            if appositive:
+                np = " ".join(x for x in (np_pre, head) if x)
+            else:
+                np = " ".join(x for x in (np_pre, exp, head) if x).strip()
+            if re.match(r"\s*,\s*(?:a|an|the)\s", tail) and (np == exp or not np):
+                np, tail = self._np_and_tail(tail)
+            elif np == exp:
                 np = ""
-            return _Found(acro, exp, np, tail.strip(" ,."), si, "acro", strength + 2)
+            return _Found(acro, exp, np, tail.strip(" ,."), si, "acro", strength + 2, ours)
         # 2) a coined name token in the object: "MoodAngels, ...", "a novel framework, SeLLa-Rec,"
         tokens = obj.split()
         np_before: list[str] = []
         crossed_prep = False
         for ti, tok in enumerate(tokens[:16]):
             clean = tok.strip(".,;:\"'")
-            if tok.startswith("("):
+            if tok.startswith("(") or (tok.rstrip(".,;:").endswith(")") and "(" not in tok):
                 break
             if self._ok_name(clean) or (
                 ti == 0
@@ -565,37 +751,50 @@ class _Reader:
                 and len(tokens) > 1
                 and tokens[1].lower() in ("a", "an", "the")
             ):
-                if crossed_prep:
-                    # a name used as a modifier after "towards establishing a": only if it is
-                    # itself modified by a noun ("a CoT-Kinetics energy equation")
-                    nxt = tokens[ti + 1] if ti + 1 < len(tokens) else ""
-                    if not nxt[:1].islower():
-                        return None
+                nxt = tokens[ti + 1].lstrip("\"'“‘") if ti + 1 < len(tokens) else ""
+                if crossed_prep and not nxt[:1].islower():
+                    break  # "for training LLaMA": a name after a preposition is not ours
+                modifier = (
+                    not tok.endswith((",", ":", ";", "."))
+                    and nxt[:1].islower()
+                    and nxt.strip(".,;:").lower() not in _NAME_FOLLOWERS
+                    and not nxt.strip(".,;:").endswith(("ing", "ed"))
+                )
+                if modifier and not _is_coined(clean):
+                    break  # "a local prolonged siRNA delivery system", "Cas9 protein"
+                if (
+                    not crossed_prep
+                    and np_before
+                    and not np_before[-1].endswith(",")
+                    and any(w.endswith("ing") and "-" not in w for w in np_before)
+                ):
+                    break  # "a strategy utilizing telomere quantitative PCR"
                 name = clean[:-2] if clean.endswith(("'s", "’s")) else clean
                 after = " ".join(tokens[ti + 1 :])
-                if tok.endswith(","):
+                if tok.endswith((",", ":")):
                     after = ", " + after
+                exp = ""
+                pm = re.match(r"\(([^()]{3,80})\)\s*(,?)", after)
+                if pm and not crossed_prep:
+                    # "MMLU-Pro (Massive Multitask Language Understanding), a benchmark ..."
+                    inner = pm.group(1).strip()
+                    if len(inner.split()) >= 2 and sum(w[:1].isupper() for w in inner.split()) >= 2:
+                        exp = inner
+                    after = (", " if pm.group(2) else " ") + after[pm.end() :]
+                if crossed_prep:
+                    # "a novel approach towards establishing a CoT-Kinetics energy equation"
+                    mod, tail = self._np_and_tail(after)
+                    return _Found(name, "", mod, tail, si, "token", strength, ours)
                 np_pre = " ".join(w for w in np_before if w.lower().strip(",") not in _HYPE)
                 np_pre = np_pre.strip(" ,")
-                if crossed_prep:
-                    np_pre = ""
-                if re.match(r"\s*,\s*(?:a|an|the|one)\s", after) and not np_pre:
+                if re.match(r"\s*(?:,|as)\s*(?:a|an|the|one)\s", after) and not np_pre:
                     np, tail = self._np_and_tail(after)
-                    return _Found(name, "", np, tail, si, "token", strength + 1)
-                if (
-                    np_pre
-                    and re.match(r"^[a-z]", after)
-                    and not re.match(r"(?:to|that|which|for|based|with|using|is|was)\b", after)
-                ):
-                    # "a novel dataset TOOL-ED based on ..." / "a CoT-Kinetics energy equation"
-                    mod, tail = self._np_and_tail(after)
-                    return _Found(
-                        name, "", (mod if crossed_prep else np_pre), tail, si, "token", strength + 1
-                    )
-                if crossed_prep and after[:1].islower():
-                    mod, tail = self._np_and_tail(after)
-                    return _Found(name, "", mod, tail, si, "token", strength)
-                return _Found(name, "", np_pre, after.strip(" ,."), si, "token", strength + 1)
+                    return _Found(name, exp, np, tail, si, "token", strength + 1, ours)
+                if not np_pre and not after.strip(" ,."):
+                    np, tail = self.later_np(name, si)  # "We propose X. X is a ... for Y."
+                    return _Found(name, exp, np, tail, si, "token", strength + 1, ours)
+                tail = after.strip(" ,.")
+                return _Found(name, exp, np_pre, tail, si, "token", strength + 1, ours)
             low = clean.lower()
             if tok.endswith(",") and ti + 1 < len(tokens) and not self._ok_name(tokens[ti + 1]):
                 break
@@ -606,79 +805,171 @@ class _Reader:
                 else:
                     break
             np_before.append(tok)
-        return None
+        if not ours:
+            return None
+        # 3) nothing named: the noun phrase itself ("a fast ... distillation approach")
+        np, tail = self._np_and_tail(re.sub(r"^(?:a|an|the)\s+", "", obj, flags=re.I))
+        cm = _CONCEPT.match(np)
+        kind = "concept" if cm else "plain"
+        if cm:
+            np = cm.group(1)
+        return _Found("", "", np, tail, si, kind, strength, ours) if np else None
+
+    def _naming(self, s: str, si: int) -> list[_Found]:
+        """'..., termed AdLift, which ...' / 'called Backdoor Token Unlearning (BTU)'."""
+        out: list[_Found] = []
+        low = s.lower()
+        if not any(k in low for k in _NAMING_KEYS) or not _FIRST_PERSON.search(s):
+            return out  # "a technique called Dropout" in the background is not ours
+        for nm in itertools.islice(_NAMING.finditer(s), _MAX_MATCHES):
+            pre = s[: nm.start()][-40:]
+            if re.search(r"\b(?:previously|earlier|originally|formerly)\b", pre) or re.search(
+                r"(?:\(|;|\balso|\bcommonly|\boften|\bsometimes|\busually)\s*$", pre
+            ):
+                continue  # "which we previously named KIF3", "(MED1, also called TRAP220)"
+            rest = s[nm.end() :]
+            am = re.match(r"((?:[A-Z][\w\-–]*\s+){0,6}?)\(\s*([^()\s]+)\s*\)", rest)
+            if am and self._ok_acro(am.group(2)):
+                name, exp = am.group(2).rstrip("."), am.group(1).strip()
+                tail = rest[am.end() :]
+            else:
+                tok = rest.split()[0] if rest.split() else ""
+                name = tok.strip(".,;:\"'")
+                if not self._ok_name(name):
+                    # a plain capitalised word is a name only if it stands alone:
+                    # "termed AdLift," / "called Warmstart, which"; not "called Bayesian optimization"
+                    nxt = rest[len(tok) :].split()[:1]
+                    alone = tok[-1:] in ",.;:" or not nxt or nxt[0] in _AFTER_NAME
+                    if not (_is_capword(name) and alone):
+                        continue
+                if name.lower() in ("it", "this", "them", "the", "a", "an"):
+                    continue
+                if name in _GENERIC_ACRONYMS:
+                    continue
+                exp, tail = "", rest[len(tok) :]
+                more = re.match(r"\s+([A-Z][\w\-–+]*)(?=[\s,.;]|$)", tail)
+                if more and not tok.endswith(",") and re.search(r"[A-Z].*[-A-Z]", more.group(1)):
+                    name, tail = f"{name} {more.group(1)}", tail[more.end() :]  # "DNase Hi-C"
+            # the thing so named: the object of the intro verb before it
+            np, tail2 = "", ""
+            iv = None
+            for v in _INTRO_VERB.finditer(s[: nm.start()]):
+                if v.start() == 0 or _OUR_SUBJECT.search(s[max(0, v.start() - 80) : v.start()]):
+                    iv = v  # "we propose ..., termed X"; not "This release of chromatin, dubbed X"
+            if iv is not None:
+                seg = s[iv.end() : nm.start()].strip(" ,")
+                seg = re.sub(r"^(?:here|in\s+this\s+(?:paper|work)),?\s+", "", seg, flags=re.I)
+                seg = re.sub(r"^(?:a|an|the)\s+", "", seg, flags=re.I)
+                np, tail2 = self._np_and_tail(seg)
+                if np.split()[:1] and np.split()[0].lower() in _ANAPHORS:
+                    # "such algorithms in an open-source software program called Cufflinks"
+                    am = re.search(r"\b(?:in|as|into)\s+(?:a|an|the)\s+(.*)$", np)
+                    np = am.group(1) if am else ""
+            tail = tail.strip(" ,.")
+            if tail2 and (not tail or not re.match(r"(?:to|that|which|designed)\b", tail)):
+                tail = tail2
+            out.append(_Found(name, exp, np, tail, si, "naming", 5, True))
+        return out
 
     def names(self) -> list[_Found]:
+        if self._found is not None:
+            return self._found
         found: list[_Found] = []
         for si, s in enumerate(self.sentences):
-            lead_stripped = _LEAD_CLAUSE.sub("", s)
-            # "..., termed AdLift, which ..." / "called Backdoor Token Unlearning (BTU)"
-            for nm in _NAMING.finditer(s):
-                rest = s[nm.end() :]
-                am = _PAREN_ACRO.match(rest, 0) if False else None
-                am = re.match(r"((?:[A-Z][\w\-–]*\s+){0,6}?)\(\s*([^()\s]+)\s*\)", rest)
-                if am and self._ok_acro(am.group(2)):
-                    name, exp = am.group(2).rstrip("."), am.group(1).strip()
-                    tail = rest[am.end() :]
-                else:
-                    tok = rest.split()[0] if rest.split() else ""
-                    name = tok.strip(".,;:\"'")
-                    if not (self._ok_name(name) or _is_capword(name)):
-                        continue
-                    if name.lower() in ("it", "this", "them") or name in _GENERIC_ACRONYMS:
-                        continue
-                    exp, tail = "", rest[len(tok) :]
-                # the thing so named: the object of the intro verb before it
-                np, tail2 = "", ""
-                iv = None
-                for v in _INTRO_VERB.finditer(s[: nm.start()]):
-                    iv = v
-                if iv is not None:
-                    seg = s[iv.end() : nm.start()].strip(" ,")
-                    seg = re.sub(r"^(?:here|in\s+this\s+(?:paper|work)),?\s+", "", seg, flags=re.I)
-                    np, tail2 = self._np_and_tail(seg)
-                    np = re.sub(r"^(?:a|an|the)\s+", "", np, flags=re.I)
-                tail = tail.strip(" ,.")
-                if tail2 and not tail:
-                    tail = tail2
-                elif tail2 and not re.match(r"(?:to|that|which|designed)\b", tail):
-                    tail = tail2
-                found.append(_Found(name, exp, np, tail, si, "naming", 5))
-            for vm in _INTRO_VERB.finditer(s):
-                before = s[: vm.start()]
+            found.extend(self._naming(s, si))
+            low = s.lower()
+            verbs = _INTRO_VERB.finditer(s) if any(k in low for k in _INTRO_KEYS) else ()
+            sentence_ours = False
+            for vm in itertools.islice(verbs, _MAX_MATCHES):
+                before = s[max(0, vm.start() - 80) : vm.start()]
+                after = s[vm.end() :]
                 if _NOT_OURS_BEFORE.search(before):
-                    # "the proposed graph-free KD method (ACGKD)"
+                    # "the proposed graph-free KD method (ACGKD)": ours, named in passing
                     if re.search(r"\b(?:the|our)\s+$", before, re.I) and vm.group(0).lower() in (
                         "proposed",
                         "introduced",
                         "developed",
                         "designed",
                     ):
-                        am = re.match(
-                            r"((?:[\w\-–]+\s+){0,6}?)\(\s*([^()\s]+)\s*\)", s[vm.end() :].lstrip()
-                        )
+                        am = re.match(r"\s*((?:[\w\-–]+\s+){0,6}?)\(\s*([^()\s]+)\s*\)", after)
                         if am and self._ok_acro(am.group(2)):
-                            np = am.group(1).strip()
-                            found.append(_Found(am.group(2), "", np, "", si, "proposed", 2))
+                            found.append(
+                                _Found(
+                                    am.group(2).rstrip("."),
+                                    "",
+                                    am.group(1).strip(),
+                                    "",
+                                    si,
+                                    "proposed",
+                                    1,
+                                    True,
+                                )
+                            )
                     continue
-                if re.match(r"\s+(?:by|in|to|for|with)\b", s[vm.end() :]) and not re.match(
-                    r"\s+(?:by|in|to|for|with)\s+\w+", s[vm.end() :]
+                ours = vm.start() == 0 or bool(_OUR_SUBJECT.search(before))
+                if not ours and sentence_ours and re.search(r"\b(?:that|which|and)\b", before):
+                    ours = True  # "we introduce a framework that ... develops X (ACR)"
+                sentence_ours = sentence_ours or ours
+                if re.match(r"\s+(?:by|with)\s", after) or (
+                    not ours and re.match(r"\s+to\s", after)
                 ):
-                    continue
-                ours = bool(_OUR_SUBJECT.search(before)) or vm.start() == 0
-                f = self._object(s, vm.end(), si, 1 if ours else 0)
-                if f and (f.name or ours):
+                    continue  # "proposed by", "presented to the model", "developed with"
+                f = self._object(s, vm.end(), si, ours, vm.group(0))
+                if f is not None:
                     found.append(f)
             # "FAME-Net, a novel approach, is proposed" / "NAME, a novel framework for X"
-            m = re.search(
-                r"(?:^|\s)([A-Za-z][\w\-–+]*),\s+(?:a|an)\s+(?:novel|new)\b", lead_stripped
-            )
+            m = None
+            if ", a novel" in s or ", a new" in s or ", an new" in s:
+                lead = _LEAD_CLAUSE.sub("", s)
+                m = _NAME_A_NOVEL.search(lead)
+                if m and m.start(1) > 1 and not _FIRST_PERSON.search(s):
+                    m = None  # "in the genomes of primate CMV, a novel gene ... was identified"
             if m and self._ok_name(m.group(1)):
-                np, tail = self._np_and_tail(lead_stripped[m.end(1) :])
-                found.append(_Found(m.group(1), "", np, tail, si, "token", 0))
+                np, tail = self._np_and_tail(lead[m.end(1) :])
+                found.append(_Found(m.group(1), "", np, tail, si, "appositive", 0, False))
+        # a name that is the subject right after a plain intro: "We introduce the ... framework
+        # for X. Fed-MedLoRA transmits ..."
+        plain_sents = {f.sent for f in found if f.kind == "plain"}
+        for si in sorted(plain_sents):
+            if si + 1 >= len(self.sentences) or any(f.sent == si and f.name for f in found):
+                continue
+            nxt = _LEAD_CLAUSE.sub("", self.sentences[si + 1])
+            m = re.match(
+                r"(?:(?:Our|The|This)\s+)?([A-Za-z][\w\-–+]*)\s+(?:\w+ly\s+)?([a-z]+)", nxt
+            )
+            if not m or not self._ok_name(m.group(1)):
+                continue
+            # a new name doing something: "Fed-MedLoRA transmits ..."; not "PEG hydrogels improved"
+            earlier = " ".join(self.sentences[: si + 1])
+            if m.group(1) in earlier or not (
+                _looks_3s_verb(m.group(2)) or m.group(2) in ("is", "can", "has")
+            ):
+                continue
+            found.append(_Found(m.group(1), "", "", "", si + 1, "subject", 1, True))
+        self._found = found
         return found
 
     # -- topics -----------------------------------------------------------------------------
+    def expand(self, phrase: str) -> str:
+        """Tidy acronyms in a phrase: '(LPT)' goes; a well-known acronym keeps its short form
+        ('Multimodal Large Language Models (MLLMs)' -> 'MLLMs'); acronyms defined in lower case
+        are spelled out ('VC' -> 'voice cloning')."""
+        for long_form, short in self._shorteners:
+            if long_form in phrase:
+                phrase = phrase.replace(long_form, short)
+        if "(" in phrase:
+            phrase = _PARENS.sub("", phrase)
+        for pat, exp in self._expanders:
+            phrase = pat.sub(exp, phrase)
+        return re.sub(r"\s+", " ", phrase).strip()
+
+    def expand_keep(self, phrase: str, keep: str) -> str:
+        """Like expand, but a parenthesised ``keep`` acronym stays."""
+        if not keep:
+            return self.expand(phrase)
+        phrase = phrase.replace(f"({keep})", "\x00")
+        return self.expand(phrase).replace("\x00", f"({keep})")
+
     def _clean_topic(self, phrase: str) -> str:
         phrase = phrase.strip()
         phrase = re.sub(
@@ -688,90 +979,65 @@ class _Reader:
             phrase,
             flags=re.I,
         )
-        phrase = self._expand(phrase)
+        phrase = self.expand(phrase)
         phrase = _cut_clause(phrase)
         phrase = re.sub(r"^(?:a|an|the)\s+", "", phrase, flags=re.I)
         phrase = re.sub(r"\s+in\s+this\s+(?:paper|work|study)\b", "", phrase)
-        phrase = phrase.strip(" .,;:")
-        return phrase
-
-    def _expand(self, phrase: str) -> str:
-        """Replace parenthesised acronyms: '(LPT)' goes; a generic field acronym keeps its
-        short form ('Multimodal Large Language Models (MLLMs)' -> 'MLLMs'); lower-case
-        defined acronyms spelled out ('VC' -> 'voice cloning')."""
-
-        def _paren(m: re.Match) -> str:
-            return ""
-
-        for acro, (exp, _) in self.defs.items():
-            if acro in _GENERIC_ACRONYMS or (acro.endswith("s") and acro[:-1] in _GENERIC_ACRONYMS):
-                phrase = phrase.replace(f"{exp} ({acro})", acro)
-        phrase = re.sub(r"\s*\((?:[^()]*)\)", _paren, phrase)
-        for acro, (exp, _) in self.defs.items():
-            if exp[:1].islower() and acro not in _GENERIC_ACRONYMS and not acro.endswith("."):
-                phrase = re.sub(r"(?<![\w-])" + re.escape(acro) + r"(?![\w-])", exp, phrase)
-            elif acro.endswith(".") and exp[:1].islower():
-                phrase = re.sub(
-                    r"(?<![\w-])" + re.escape(acro.rstrip(".")) + r"\.?(?![\w-])", exp, phrase
-                )
-        return re.sub(r"\s+", " ", phrase).strip()
-
-    def _expand_keep(self, phrase: str, keep: str) -> str:
-        """Like _expand, but a parenthesised ``keep`` acronym stays."""
-        if not keep:
-            return self._expand(phrase)
-        phrase = phrase.replace(f"({keep})", "\x00")
-        return self._expand(phrase).replace("\x00", f"({keep})")
+        return phrase.strip(" .,;:")
 
     def topics(self) -> list[tuple[int, int, str]]:
         """(sentence, priority, topic) candidates: lower priority number wins a tie."""
+        if self._topics is not None:
+            return self._topics
         out: list[tuple[int, int, str]] = []
         for si, s in enumerate(self.sentences):
             s = s.rstrip(".")
-            m = _NEW_TASK.search(s)
+            low = s.lower()
+            m = _NEW_TASK.search(s) if ("task" in low or "problem" in low) else None
             if m and re.search(
                 r"\b(?:novel|new|emerging|define|defines|formulate|introduc)", s[: m.start(1)], re.I
             ):
-                t = re.split(r"\s*(?:--|—|–|,|;|:|\.)\s*", m.group(1).strip(" -—–"))[0]
+                t = re.split(r"\s*(?:--|—|–|,|;|:)\s*", m.group(1).strip(" -—–"))[0]
                 t = self._clean_topic(t)
                 if len(t.split()) >= 2:
                     out.append((si, 0, t))
-            m = _AIM.search(s)
+            m = _TO_VERB.match(s) or (
+                _AIM.search(s) if re.search(r"aim|objective|purpose|goal", low) else None
+            )
             if m:
                 t = self._clean_topic(m.group(1))
                 if len(t.split()) >= 2:
                     out.append((si, 1, t))
+            m = _SHOW_THAT.search(s) if "that" in low else None
+            if m:
+                t = _cut_clause(self.expand(m.group(1)))
+                if len(t.split()) >= 3 and not re.match(
+                    r"(?:our|the\s+proposed|it|this|these|they)\b", t, re.I
+                ):
+                    out.append((si, 4, t))
             m = _TOPIC_VERBS.search(s)
             if m:
                 verb, obj = m.group(1).lower(), m.group(2)
-                if verb.startswith(("aim", "seek", "sought")):
-                    pass
-                if _drop_anaphora(" ".join(obj.split()[:4])) == "" and not re.match(
-                    r"(?:the\s+)?(?:key|main|major)\b", obj, re.I
-                ):
+                if _drop_anaphora(" ".join(obj.split()[:4])) == "":
                     obj = ""
                 t = self._clean_topic(obj) if obj else ""
-                if re.match(r"(?:whether|if|how|what|why)\b", t):
+                if re.match(r"(?:whether|if|how|what|why|that)\b", t):
                     t = ""
                 if len(t.split()) >= 3:
                     if verb.startswith(("review", "survey")):
                         t = f"{t}: a review"
                     out.append((si, 2, t))
-            cm = None
-            for vm in _INTRO_VERB.finditer(s):
-                obj = s[vm.end() :].strip()
-                cm = _CONCEPT.match(obj)
-                if cm:
-                    t = self._clean_topic(cm.group(1))
-                    if len(t.split()) >= 2:
-                        out.append((si, 2, t))
+        self._topics = out
         return out
 
-    def intro_topic(self, f: _Found) -> str:
-        """A no-name intro: 'we propose a novel LLM-enhanced MIL approach to jointly predict ...'"""
-        np = self._expand(f.np)
-        extra = self._extend(np, f.tail, for_name=False)
-        return f"{np} {extra}".strip() if extra else np
+    def concept(self) -> str:
+        """'we introduce the concept of Federated MAS' -> 'Federated MAS'."""
+        for f in self.names():
+            if f.kind == "concept":
+                t = self._clean_topic(f.np)
+                if 1 <= len(t.split()) <= 6:
+                    return t
+        return ""
 
     def domain(self) -> str:
         """The field the first sentence is about: 'Multimodal information retrieval (MIR) faces'."""
@@ -790,45 +1056,73 @@ class _Reader:
                 exp = self.defs.get(acro, ("", 0))[0]
                 if not exp or core.lower() == exp.lower():
                     return ""
-        subj = self._expand(subj)
+        subj = self.expand(subj)
         if _STARTS_BAD_DOMAIN.match(subj) or not (1 <= len(subj.split()) <= 7):
             return ""
         if "," in subj or re.search(r"\b(?:that|which|who)\b", subj):
             return ""
         return _lower_first(subj)
 
+    def later_np(self, name: str, si: int) -> tuple[str, str]:
+        """'X is a benchmark for Y' in the sentence after 'We present X.'"""
+        for s in self.sentences[si + 1 : si + 3]:
+            m = re.match(
+                r"(?:(?:The|Our)\s+)?" + re.escape(name) + r"\s+(?:is|represents|constitutes)\s+"
+                r"(?:a|an)\s+(.*)",
+                s,
+            )
+            if m:
+                return self._np_and_tail(m.group(1))
+        return "", ""
+
+    def later_purpose(self, name: str, after: int) -> str:
+        """'Our CoT-Kinetics energy assigns a scalar score to evaluate X' -> 'to evaluate X'."""
+        for s in self.sentences[after + 1 : after + 4]:
+            head = " ".join(s.split()[:5])
+            if name not in head:
+                continue
+            m = re.search(r"(?<!\w)(\w+)\s+to\s+(?:\w+ly\s+)?([a-z]+)\b(.*)", s[s.find(name) :])
+            if not m or m.group(1).lower() in _NOT_PURPOSE_BEFORE:
+                continue  # "compared to", "similar to", "due to"
+            if not _looks_base_verb(m.group(2)) or m.group(2) in _NOT_VERB_AFTER_TO:
+                continue
+            rest = re.sub(r"^\s*\w+ly\s+", "", m.group(0)[len(m.group(1)) :].strip()[3:])
+            p = _drop_anaphora(_cut_clause("to " + rest))
+            if len(p.split()) >= 3:
+                return self.expand(p)
+        return ""
+
     # -- describing what was found ----------------------------------------------------------
-    def _extend(self, np: str, tail: str, for_name: bool) -> str:
-        """What to add after a short noun phrase: its purpose or what it does."""
+    def extend(self, tail: str, for_name: bool) -> str:
+        """What to add after a short noun phrase: its purpose, or what it does."""
         tail = tail.strip(" ,.")
         if not tail:
             return ""
-        # "designed to X", "aiming to X": keep as a purpose
         m = re.match(
             r"(?:,\s*)?(designed|intended|tailored|aim(?:ing|ed))\s+(?:\w+ly\s+)?to\s+(.*)", tail
         )
         if m:
             p = _drop_anaphora(_cut_clause("to " + m.group(2)))
             verb = "designed " if m.group(1) == "designed" else ""
-            return f"{verb}{p}" if p else ""
+            return self.expand(f"{verb}{p}") if p else ""
         m = re.match(r"(?:,\s*)?to\s+(.*)", tail)
         if m:
-            p = _drop_anaphora(_cut_clause("to " + m.group(1)))
-            return p
+            return self.expand(_drop_anaphora(_cut_clause("to " + m.group(1))))
         m = re.match(r"(?:,\s*)?(?:which|that)\s+(.*)", tail)
         if not m:
             m2 = re.match(
-                r"(?:,\s*)?(leveraging|utilizing|comprising|combining|integrating|incorporating|enabling|allowing)\s+(.*)",
+                r"(?:,\s*)?(leveraging|utilizing|comprising|combining|integrating|"
+                r"incorporating|enabling|allowing)\s+(.*)",
                 tail,
             )
             if m2:
-                return _drop_anaphora(_cut_clause(f"{m2.group(1)} {m2.group(2)}"))
+                return self.expand(_drop_anaphora(_cut_clause(f"{m2.group(1)} {m2.group(2)}")))
             return ""
         clause = m.group(1)
         if for_name:
             vm = re.match(
                 r"(?:\w+ly\s+)?(?:leverages?|uses?|employs?|exploits?|utili[sz]es?|combines?|"
-                r"integrates?|incorporates?|adopts?|harness(?:es)?|applies|introduces)\b(.*)",
+                r"integrates?|incorporates?|adopts?|harness(?:es)?|applies)\b(.*)",
                 clause,
             )
             if vm:
@@ -836,220 +1130,207 @@ class _Reader:
                 if pm:
                     p = _drop_anaphora(_cut_clause(pm.group(0).strip()))
                     if p and len(p.split()) >= 3:
-                        return p
+                        return self.expand(p)
         part = _participle(clause)
         if not part:
             return ""
         part = re.split(r",\s*(?:and\s+)?", part)[0]
         part = re.sub(r"\s+(?:by|through|thereby|while|so\s+that)\s.*$", "", part)
-        return _drop_anaphora(part)
+        return self.expand(_drop_anaphora(part))
 
 
-def _describe(reader: _Reader, f: _Found, domain_hint: str) -> str:
-    """The part of a title after the name: 'a multi-agent framework for mood disorder diagnosis'."""
-    np = reader._expand(f.np).strip(" ,.")
-    np = re.sub(r"^(?:a|an|the)\s+", "", np, flags=re.I)
-    np = " ".join(w for w in np.split() if w.lower() not in ("novel", "new", "first"))
-    exp_words = set(f.expansion.lower().split())
-    content = [
+def _content(np: str, expansion: str) -> list[str]:
+    """The words of a noun phrase that say more than 'a novel framework'."""
+    exp_words = set(expansion.lower().split())
+    core = _MODIFIER.sub("", np)
+    return [
         w
-        for w in np.split()
+        for w in core.split()
         if w.lower() not in exp_words and w.lower() not in _GENERIC_HEADS and w.lower() not in _HYPE
     ]
+
+
+def _describe(r: _Reader, f: _Found) -> tuple[str, str, str]:
+    """(core, extra, joiner) for the part of a title after the name: ('a multi-agent framework
+    for mood disorder diagnosis', '', ': '); the extra part may be dropped to fit."""
+    np = r.expand(f.np).strip(" ,.")
+    np = re.sub(r"^(?:a|an|the)\s+", "", np, flags=re.I)
+    is_task = re.search(r"\b(?:task|problem)$", np) is not None
+    np = " ".join(w for w in np.split() if w.lower() not in ("novel", "new", "first"))
+    if is_task:
+        return f"a new {np}", "", ": "
+    content = _content(np, f.expansion)
     has_purpose = re.search(r"\s(?:for|to|towards|designed|optimized|validated)\s", f" {np} ")
     if np and (has_purpose or len(content) > 3):
-        return f"{_article(np)} {np}".strip()
-    extra = reader._extend(np, f.tail, for_name=True)
+        return f"{_article(np)} {np}".strip(), "", ": "
+    if np and not content:
+        hint = r.concept()
+        if hint:
+            return hint, "", " for "
+    extra = r.extend(f.tail, for_name=True)
+    if not extra and len(content) <= 2:
+        extra = r.later_purpose(f.name, f.sent)
     if not np:
-        if extra.startswith("to "):
-            return _to_gerund_phrase(extra)
         if extra.startswith("designed to "):
-            return _to_gerund_phrase(extra[len("designed ") :])
-        return extra
+            extra = extra[len("designed ") :]
+        if extra.startswith("to "):
+            return _to_gerund_phrase(extra), "", ": "
+        if extra:
+            return extra, "", ": "
+        hint = r.concept() or r.domain()
+        return (hint, "", " for ") if hint else ("", "", "")
     if extra:
-        if not extra.startswith(("to ", "designed ")):
-            np = re.sub(r"\s+(?:based\s+on|built\s+(?:on|upon)|inspired\s+by|using)\s.*$", "", np)
-        return f"{_article(np)} {np} {extra}".strip()
-    if not content and domain_hint:
-        return f"{_article(np)} {np} for {domain_hint}".strip()
-    if len(content) <= 1 and domain_hint and not has_purpose:
-        return f"{_article(np)} {np} for {domain_hint}".strip()
-    return f"{_article(np)} {np}".strip()
+        exp = f.expansion
+        if exp and exp in np:
+            head, rest = np.split(exp, 1)
+            np = head + exp + _MODIFIER.sub("", rest)
+        else:
+            np = _MODIFIER.sub("", np)
+        return f"{_article(np)} {np}".strip(), extra, ": "
+    if len(content) <= 1:
+        hint = r.domain()
+        if hint:
+            return f"{_article(np)} {np}", f"for {hint}", ": "
+    return f"{_article(np)} {np}".strip(), "", ": "
 
 
-def _compose(label: str, desc: str, joiner: str = ": ") -> str:
-    lw = label.split()
-    budget = MAX_WORDS - len(lw)
-    if not desc:
+def _compose(label: str, core: str, extra: str, joiner: str) -> str:
+    """label + joiner + core [+ extra], within MAX_WORDS; the extra part is kept only whole
+    enough to say something (at least four words)."""
+    if not core:
         return label
-    dw = desc.split()
-    if len(dw) > budget:
-        dw = _trim(dw, budget)
-    dw = _strip_trailing(dw)
-    if len(dw) < 2 and len(desc.split()) >= 2:
+    budget = MAX_WORDS - len(label.split())
+    chars = MAX_CHARS - 20 - len(label)
+    if budget < 2:
         return label
-    return f"{label}{joiner}{' '.join(dw)}" if dw else label
+    core_w = [w for w in core.split() if w.lower() not in _FILLER_ADVERBS or w == core.split()[0]]
+    extra_w = [w for w in extra.split() if w.lower() not in _FILLER_ADVERBS]
+    if extra_w:
+        room = budget - len(core_w)
+        kept = _trim(extra_w, room, chars - len(core) - 1) if room > 0 else []
+        if len(kept) >= min(4, len(extra_w)):
+            return f"{label}{joiner}{' '.join(core_w + kept)}"
+    trimmed = _trim(core_w, budget, chars)
+    if len(trimmed) < 2 and len(core_w) >= 2:
+        return label
+    return f"{label}{joiner}{' '.join(trimmed)}"
 
 
-def _title_for(reader: _Reader, f: _Found, domain_hint: str) -> str:
+def _title_for(r: _Reader, f: _Found) -> str:
     if f.kind == "gerund":
-        return _cap(" ".join(_trim(reader._expand_keep(f.np, f.name).split(), MAX_WORDS)))
-    desc = _describe(reader, f, domain_hint)
+        return " ".join(_trim(r.expand_keep(f.np, f.name).split(), MAX_WORDS))
+    core, extra, joiner = _describe(r, f)
+    label = f.name
     exp = f.expansion
-    in_np = exp and exp.lower() in reader._expand(f.np).lower()
-    if exp and not in_np:
-        label = f"{_cap(exp)} ({f.name})"
-        if desc.startswith("for ") or desc == f"for {domain_hint}":
-            return _compose(label, desc[4:], " for ")
-        if desc.split() and desc.split()[0] not in ("a", "an") and len(desc.split()) > 2 and False:
-            pass
-        if len(label.split()) + len(desc.split()) > MAX_WORDS and len(desc.split()) >= 4:
-            label = f.name
-        if not desc and domain_hint:
-            return _compose(label, domain_hint, " for ")
-        return _compose(label, desc)
-    if not desc and domain_hint:
-        return _compose(f.name, domain_hint, " for ")
-    if desc.startswith("for "):
-        return _compose(f.name, desc[4:], " for ")
-    return _compose(f.name, desc)
-
-
-def _best_name(reader: _Reader) -> _Found | None:
-    found = reader.names()
-    if not found:
-        return None
-    # the first sentence that names something; within it, the strongest reading
-    first = (
-        min(x.sent for x in found if x.name or x.kind == "gerund")
-        if any(x.name or x.kind == "gerund" for x in found)
-        else None
-    )
-    named = [x for x in found if x.name or x.kind == "gerund"]
-    if first is None:
-        return None
-    # a weak, adjectival reading ("the proposed ... (ACR)") only counts when nothing else does
-    strong = [x for x in named if x.kind != "proposed"]
-    pool = strong or named
-    first = min(x.sent for x in pool)
-    cands = [x for x in pool if x.sent == first]
-    best = max(cands, key=lambda x: x.strength)
-    # a no-name intro right before ("we propose a fast ... approach. Specifically, NAME ...")
-    return best
+    if exp and exp.lower() not in r.expand(f.np).lower():
+        # spell the name out when that leaves room for most of the description
+        full = f"{_cap(exp)} ({f.name})"
+        room = MAX_WORDS - len(full.split())
+        if not core or len(_trim(core.split(), room)) >= min(len(core.split()), 5):
+            label = full
+            if joiner == ": " and core and not core.startswith(("a ", "an ")):
+                joiner = " for "  # "Invariant ... learning (ISRL) for strengthening ..."
+    return _compose(label, core, extra, joiner or ": ")
 
 
 def _analyze(text: str) -> tuple[_Reader, _Found | None, str]:
-    reader = _Reader(text)
-    found = reader.names()
-    named = [x for x in found if x.name]
-    gerunds = [x for x in found if x.kind == "gerund"]
-    topics = reader.topics()
-    best: _Found | None = None
-    if named:
-        strong = [x for x in named if x.kind != "proposed"]
-        pool = strong or named
-        first = min(x.sent for x in pool)
-        best = max((x for x in pool if x.sent == first), key=lambda x: x.strength)
-        # an adjectival "the proposed X (ACR)" in an earlier sentence than any strong reading
-        weak_early = [x for x in named if x.kind == "proposed" and x.sent < first]
-        if weak_early:
-            best = weak_early[0]
-    # a task or problem the paper defines, or a gerund intro, before any name
-    task = [t for t in topics if t[1] == 0]
-    if gerunds and (best is None or gerunds[0].sent <= best.sent):
-        return reader, gerunds[0], "gerund"
-    if task and (best is None or task[0][0] < best.sent):
-        return reader, None, task[0][2]
-    if best is not None:
-        # the paper's own no-name intro sentence right before a name: use its noun phrase
-        plain = [
-            x
-            for x in found
-            if not x.name
-            and x.kind != "gerund"
-            and x.strength >= 1
-            and x.sent in (best.sent - 1, best.sent)
-        ]
-        if plain and best.kind in ("proposed", "subject", "naming", "token", "acro"):
-            np = reader._expand(plain[0].np)
-            content = [
-                w for w in np.split() if w.lower() not in _GENERIC_HEADS and w.lower() not in _HYPE
-            ]
-            if (
-                len(content) >= 3
-                and plain[0].sent < best.sent
-                and best.kind in ("proposed", "subject")
-                or (
-                    len(content) >= 3
-                    and plain[0].sent < best.sent
-                    and best.sent == plain[0].sent + 1
-                    and re.match(
-                        r"(?:specifically|in\s+particular|concretely)\b",
-                        reader.sentences[best.sent],
-                        re.I,
-                    )
-                )
-            ):
-                best = _Found(
-                    best.name, "", plain[0].np, plain[0].tail, best.sent, best.kind, best.strength
-                )
-        return reader, best, ""
-    return reader, None, ""
+    """The thing to title the abstract after, or a topic when it names nothing."""
+    r = _Reader(text)
+    found = r.names()
+    plain = {f.sent: f for f in found if f.kind == "plain" and f.ours}
+    cands: list[tuple[int, int, _Found]] = []  # (effective sentence, -strength, found)
+    for f in found:
+        if f.kind == "gerund":
+            cands.append((f.sent, -10, f))
+            continue
+        if not f.name or not (f.ours or f.kind == "appositive"):
+            continue  # "tumor cells release ATP": a verb of ours only with our subject
+        sent = f.sent
+        # a name given right after the paper's own no-name intro takes that intro's phrase:
+        # "we propose a fast ... approach. ... the proposed graph-free KD method (ACGKD)"
+        prev = (
+            plain.get(f.sent - 1)
+            if f.kind != "proposed"
+            else (plain.get(f.sent - 1) or plain.get(f.sent))
+        )
+        if prev is not None and f.kind in ("proposed", "subject", "naming", "acro", "token"):
+            informative = len(_content(r.expand(prev.np), "")) >= 3
+            lead_in = re.match(
+                r"(?:specifically|in\s+particular|concretely|without\s+compromising)\b",
+                r.sentences[f.sent],
+                re.I,
+            )
+            pronoun = f.kind == "naming" and not f.np  # "We name it UrduSpeech."
+            if informative and (f.kind in ("proposed", "subject") or lead_in or pronoun):
+                f = _Found(f.name, "", prev.np, prev.tail, prev.sent, f.kind, f.strength, True)
+                sent = prev.sent
+        elif f.kind in ("proposed", "subject"):
+            continue
+        cands.append((sent, -f.strength, f))
+    task = [t for t in r.topics() if t[1] == 0]
+    if not cands:
+        return r, None, task[0][2] if task else ""
+    # the paper's own intro beats a name mentioned in passing; then the earliest; then strength
+    cands.sort(key=lambda c: (not c[2].ours, c[0], c[1]))
+    best = cands[0][2]
+    if task and task[0][0] < cands[0][0]:
+        return r, None, task[0][2]
+    return r, best, ""
 
 
 def find_method_name(text: str) -> tuple[str, str, str]:
     """(name, expansion, descriptor) of what the abstract introduces; empty strings if none."""
     if not text or not text.strip():
         return "", "", ""
-    reader, f, _ = _analyze(text)
+    r, f, _ = _analyze(text)
     if f is None or not f.name:
         return "", "", ""
-    desc = _describe(reader, f, "") if f.kind != "gerund" else ""
-    desc = re.sub(r"^(?:a|an)\s+", "", desc)
-    return f.name, f.expansion, desc
+    desc = " ".join(_describe(r, f)[:2]).strip() if f.kind != "gerund" else ""
+    words = [w for w in desc.split() if w.lower() not in _FILLER_ADVERBS]
+    desc = " ".join(_trim(words, 2 * MAX_WORDS))
+    return f.name, f.expansion, re.sub(r"^(?:a|an)\s+", "", desc)
+
+
+def _topic_title(r: _Reader) -> str:
+    """What the paper does when it names nothing: the sentence that says so, else the first."""
+    cands: list[tuple[int, int, str]] = list(r.topics())
+    for f in r.names():
+        if f.kind == "plain" and f.ours and f.np:
+            np = r.expand(f.np)
+            extra = r.extend(f.tail, for_name=False) if len(_content(np, "")) <= 3 else ""
+            t = f"{np} {extra}".strip()
+            if len(_content(t, "")) >= 2:
+                cands.append((f.sent, 3, t))
+    cands.sort(key=lambda c: (c[0], c[1]))
+    for _, _, t in cands:
+        words = _trim(t.split(), MAX_WORDS)
+        if len(words) >= 2:
+            if words[0].lower() in _GENERIC_HEADS and not words[0].lower().endswith("s"):
+                words.insert(0, "an" if words[0][0].lower() in "aeiou" else "a")
+            return " ".join(words).strip()
+    if not r.sentences:
+        return ""
+    first = r.expand(_LEAD_PP.sub("", _LEAD_CLAUSE.sub("", r.sentences[0])))
+    m = _SUBJECT_VERB.search(first)
+    if m and 3 <= len(first[: m.start()].split()) <= 12 and not first[: m.start()].endswith("ly"):
+        first = first[: m.start()]
+    first = re.split(r"[,;:]\s|\s(?:but|while|whereas|which)\s", first)[0]
+    return " ".join(_trim(first.rstrip(".").split(), MAX_WORDS))
 
 
 def derive_title(text: str) -> str:
     """A readable title for an abstract that has none."""
     if not text or not text.strip():
         return ""
-    reader, f, topic = _analyze(text)
+    r, f, topic = _analyze(text)
     title = ""
     if f is not None:
-        title = _title_for(reader, f, reader.domain())
+        title = _title_for(r, f)
     elif topic:
-        title = _cap(" ".join(_trim(topic.split(), MAX_WORDS)))
+        title = " ".join(_trim(topic.split(), MAX_WORDS))
     if not title:
-        title = _topic_title(reader)
+        title = _topic_title(r)
     title = re.sub(r"\s+", " ", title).strip(" .,:;")
     if len(title) > MAX_CHARS:
         title = " ".join(_strip_trailing(title[: MAX_CHARS - 1].rsplit(" ", 1)[0].split())) + "…"
     return _cap(title)
-
-
-def _topic_title(reader: _Reader) -> str:
-    """What the paper does when it names nothing: the sentence that says so, else the first."""
-    found = reader.names()
-    cands: list[tuple[int, int, str]] = list(reader.topics())
-    for x in found:
-        if not x.name and x.kind != "gerund" and x.strength >= 1 and x.np:
-            t = reader.intro_topic(x)
-            words = [
-                w for w in t.split() if w.lower() not in _GENERIC_HEADS and w.lower() not in _HYPE
-            ]
-            if len(words) >= 2:
-                cands.append((x.sent, 3, t))
-    cands.sort(key=lambda c: (c[0], c[1]))
-    for _, _, t in cands:
-        words = _trim(t.split(), MAX_WORDS)
-        if len(words) >= 2:
-            return _cap(" ".join(words))
-    if not reader.sentences:
-        return ""
-    first = _LEAD_CLAUSE.sub("", reader.sentences[0])
-    first = reader._expand(first)
-    m = _SUBJECT_VERB.search(first)
-    if m and len(first[: m.start()].split()) >= 3:
-        first = first[: m.start()]
-    first = re.split(r"[,;:]\s|\s(?:but|while|whereas|which)\s", first)[0]
-    return _cap(" ".join(_trim(first.rstrip(".").split(), MAX_WORDS)))
