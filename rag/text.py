@@ -148,8 +148,6 @@ def split_sentences(text: str) -> list[str]:
         tail = re.search(r"([A-Za-z][A-Za-z.]*)\.[\"')\]]*$", cand)
         if tail and tail.group(1).lower().rstrip(".") in _ABBREV:
             continue
-        if re.search(r"\b[A-Z]\.$", cand) and len(cand) > 2 and cand[-3] == " ":
-            continue  # an initial such as "J. Smith"
         if len(cand) < 12 and out == [] and start == 0:
             continue
         out.append(cand)
