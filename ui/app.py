@@ -139,6 +139,7 @@ def launch_kwargs(settings: Settings, host: str | None = None, port: int | None 
         "pwa": False,
         "mcp_server": False,
         "enable_monitoring": False,
+        "run_history": False,
         "footer_links": [],
         "theme": gr.themes.Default(),
         "css": CSS,
