@@ -169,35 +169,36 @@ def _git_commit() -> str | None:
 
 
 def _llm_configured(settings: Settings) -> bool:
-    return bool(
-        settings.llm_base_url
-        or settings.openai_base_url
-        or settings.openai_api_key
-        or settings.llm_api_key
-    )
+    from .llm import llm_endpoint
+
+    return llm_endpoint(settings) is not None
 
 
 # --- follow-ups ------------------------------------------------------------------------------------
-def followup_api():
-    """The chat API's function that answers a turn given the history, or None if there is none."""
-    try:
-        from . import chat  # noqa: F401  (issue 3: multi-turn chat)
-    except ImportError:
-        return None
-    fn = getattr(chat, "answer_followup", None)
-    return fn if callable(fn) else None
+def followup_mode(assistant=None) -> str:
+    """How follow-ups are asked: through the chat API (Assistant.chat), or as bare questions."""
+    from .assistant import Assistant
+
+    if callable(getattr(assistant or Assistant, "chat", None)):
+        return "chat: earlier turns answered first, then Assistant.chat(question, history)"
+    return "question-only: no chat API, the follow-up is asked without its history"
 
 
-def followup_mode() -> str:
-    return "chat" if followup_api() is not None else "question-only"
+def answer_history(assistant, q: Question, *, k: int | None, backend: str | None) -> list:
+    """A follow-up's earlier turns, asked in order through the chat API (as a user would)."""
+    chat = getattr(assistant, "chat", None)
+    if not q.history or not callable(chat):
+        return []
+    turns: list = []
+    for h in q.history:
+        turns.append(chat(h, history=list(turns), k=k, backend=backend))
+    return turns
 
 
-def ask_question(assistant, q: Question, *, k: int | None, backend: str | None):
-    """One question through the Assistant; a follow-up with its history through the chat API."""
-    if q.history:
-        fn = followup_api()
-        if fn is not None:
-            return fn(assistant, q.history, q.question, k=k, backend=backend)
+def ask_question(assistant, q: Question, *, k: int | None, backend: str | None, turns=None):
+    """One question through the Assistant; a follow-up with its answered history through chat."""
+    if turns:
+        return assistant.chat(q.question, history=turns, k=k, backend=backend)
     return assistant.ask(q.question, k=k, backend=backend)
 
 
@@ -215,36 +216,71 @@ def answer_sentences(ans) -> list[tuple[str, list[int]]]:
     return out
 
 
+def _norm(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
 def score_support(
     sentences: list[tuple[str, list[int]]], passages: dict[int, str], scorer, threshold: float
 ) -> dict:
     """ALCE-style support: is each sentence backed by what it cites, and is each citation needed.
 
-    A sentence is supported when the concatenation of its cited passages scores at least
-    ``threshold`` (no citation: unsupported). A citation is relevant when its passage alone
-    supports the sentence, or when leaving it out makes the sentence unsupported.
+    A sentence is supported when its cited passages together score at least ``threshold`` with
+    the local support scorer (no citation: unsupported); a sentence quoted verbatim from a cited
+    passage is supported without scoring (support 1.0). A citation is relevant when its passage
+    alone supports the sentence, or when leaving it out makes the sentence unsupported.
     """
+    from .support import clean_claim
+
+    claims = [clean_claim(text) for text, _ in sentences]
+    cites_of = [[n for n in dict.fromkeys(c) if n in passages] for _, c in sentences]
+    normed = {n: _norm(p) for n, p in passages.items()}
+    quoted = {
+        (i, n): bool(claims[i]) and _norm(claims[i]) in normed[n]
+        for i, cs in enumerate(cites_of)
+        for n in cs
+    }
+    # one scorer call for every (sentence, passage) pair that is not a verbatim quote
+    rows = sorted({i for (i, n), q in quoted.items() if not q})
+    cols = sorted({n for (i, n), q in quoted.items() if not q})
+    matrix = (
+        scorer.score_matrix([claims[i] for i in rows], [passages[n] for n in cols])
+        if rows
+        else None
+    )
+
+    def alone(i: int, n: int) -> float:
+        if quoted[(i, n)]:
+            return 1.0
+        return float(matrix[rows.index(i), cols.index(n)])
+
+    def together(i: int, ns: list[int]) -> float:
+        if not ns:
+            return 0.0
+        if len(ns) == 1 or any(quoted[(i, n)] for n in ns):
+            return max(alone(i, n) for n in ns)
+        return scorer.score(claims[i], ["\n".join(passages[n] for n in ns)])
+
     per_sentence = []
     relevant = total = 0
-    for text, cites in sentences:
-        cites = [n for n in dict.fromkeys(cites) if n in passages]
-        if not cites:
-            per_sentence.append({"text": text, "citations": [], "support": 0.0, "supported": False})
-            continue
-        joint = scorer.score(text, ["\n".join(passages[n] for n in cites)])
-        supported = joint >= threshold
+    for i, (text, _) in enumerate(sentences):
+        cites = cites_of[i]
+        joint = together(i, cites)
+        supported = bool(cites) and joint >= threshold
         for n in cites:
             total += 1
-            alone = scorer.score(text, [passages[n]])
-            if alone >= threshold:
+            if alone(i, n) >= threshold:
                 relevant += 1
-                continue
-            rest = [passages[m] for m in cites if m != n]
-            without = scorer.score(text, ["\n".join(rest)]) if rest else 0.0
-            if supported and without < threshold:
+            elif supported and together(i, [m for m in cites if m != n]) < threshold:
                 relevant += 1
         per_sentence.append(
-            {"text": text, "citations": cites, "support": round(joint, 4), "supported": supported}
+            {
+                "text": text,
+                "citations": cites,
+                "support": round(joint, 4),
+                "supported": supported,
+                "verbatim": any(quoted[(i, n)] for n in cites),
+            }
         )
     n = len(per_sentence)
     return {
@@ -321,23 +357,15 @@ def quality(record: dict) -> float:
 
 # --- the LLM judge -----------------------------------------------------------------------------------
 class LLMJudge:
-    """Grades answers with the configured model (OpenAI or OpenAI-compatible)."""
+    """Grades answers with the configured model (OpenAI or OpenAI-compatible, via rag.llm)."""
 
     def __init__(self, settings: Settings, model: str | None = None) -> None:
-        import httpx
-        from openai import OpenAI
+        from .llm import LLMClient
 
-        base = settings.llm_base_url or settings.openai_base_url
-        key = settings.llm_api_key if settings.llm_base_url else settings.openai_api_key
-        key = key or settings.openai_api_key or settings.llm_api_key
-        self.model = model or settings.llm_model
-        self.temperature = 0.0
-        self.client = OpenAI(
-            api_key=key.get_secret_value() if key else "not-needed",
-            base_url=base,
-            timeout=httpx.Timeout(settings.llm_timeout, connect=settings.llm_connect_timeout),
-            max_retries=settings.llm_max_retries,
-        )
+        if model:
+            settings = settings.model_copy(update={"llm_model": model})
+        self.client = LLMClient(settings)
+        self.model = self.client.endpoint.model
         self.prompt = (Path(__file__).parent / "prompts" / "judge.txt").read_text(encoding="utf-8")
 
     def judge(self, question: str, answer: str, sources: list[tuple[int, str, str]]) -> dict:
@@ -346,24 +374,11 @@ class LLMJudge:
             f"<source n={n}>\n{title}\n{text}\n</source>" for n, title, text in sources
         )
         user = f"<question>\n{question}\n</question>\n\n{src}\n\n<answer>\n{answer}\n</answer>"
-        try:
-            resp = self.client.chat.completions.create(
-                model=self.model,
-                temperature=self.temperature,
-                messages=[
-                    {"role": "system", "content": self.prompt},
-                    {"role": "user", "content": user},
-                ],
-            )
-        except Exception as e:  # the openai client raises many types; never show a key
-            raise RagError(f"the LLM judge failed: {type(e).__name__}") from None
-        text = resp.choices[0].message.content or ""
-        usage = None
-        if resp.usage is not None:
-            usage = {
-                "prompt_tokens": resp.usage.prompt_tokens,
-                "completion_tokens": resp.usage.completion_tokens,
-            }
+        comp = self.client.complete(
+            [{"role": "system", "content": self.prompt}, {"role": "user", "content": user}],
+            max_tokens=300,
+        )
+        text = comp.text
         found = re.search(r"\{.*\}", text, re.DOTALL)
         try:
             d = json.loads(found.group(0)) if found else {}
@@ -377,7 +392,7 @@ class LLMJudge:
             "supported": min(max(supported, 0.0), 1.0),
             "correct": min(max(correct, 0.0), 1.0),
             "explanation": str(d.get("explanation", ""))[:500],
-            "usage": usage,
+            "usage": _usage_numbers(comp.usage.to_dict()),
         }
 
 
@@ -410,9 +425,10 @@ def evaluate_question(
         "facts": q.facts,
         "k": k,
     }
-    t0 = time.perf_counter()
     try:
-        ans = ask_question(assistant, q, k=k, backend=backend)
+        turns = answer_history(assistant, q, k=k, backend=backend)  # not timed: earlier turns
+        t0 = time.perf_counter()
+        ans = ask_question(assistant, q, k=k, backend=backend, turns=turns)
     except RagError as e:
         rec.update(error=str(e), abstained=None, metrics={})
         return rec
@@ -624,6 +640,7 @@ def run_eval(
         "settings": settings_record(settings),
         "store_papers": store.catalogue.count(),
         "store_generation": store.catalogue.generation,
+        "followup_mode": followup_mode(assistant),
     }
     runs_dir = Path(runs_dir or default_runs_dir())
 
@@ -894,7 +911,7 @@ def summarize(
             "seconds": round(sum(s.get("seconds", 0) for s in sessions), 2),
             "workers": sessions[-1]["workers"] if sessions else None,
             "git_commit": _git_commit(),
-            "followup_mode": followup_mode(),
+            "followup_mode": meta.get("fingerprint", {}).get("followup_mode") or followup_mode(),
             "support_scorer": "rag.support (0.6 dense + 0.4 lexical)",
             "support_threshold": settings.support_threshold,
             "judge_model": judge_model,

@@ -111,6 +111,33 @@ def test_bundled_gold_set_meets_its_format(questions):
     assert kinds == {"single", "multi", "followup", "unanswerable"}
 
 
+def test_sentence_support_alce_style(assistant):
+    from rag.evaluate import score_support
+    from rag.support import scorer_for
+
+    mood, gnn = assistant.paper("f18d22164350"), assistant.paper("2d28ec161687")
+    passages = {1: f"{mood.title}. {mood.text}", 2: f"{gnn.title}. {gnn.text}"}
+    claim = "A team of cooperating language-model agents diagnoses mood disorders more accurately than GPT-4o on real patients"
+    quote = "To address these issues, we present MoodAngels, the first specialized multi-agent framework for mood disorder diagnosis."
+    assert quote in mood.text
+    sentences = [
+        (f"{claim} [1].", [1]),  # a paraphrase of what it cites
+        (f"{claim} [2].", [2]),  # the same claim citing the wrong paper
+        (
+            "Knowledge of a graph neural network can be distilled without real training graphs [1][2].",
+            [1, 2],
+        ),
+        ("This sentence cites nothing.", []),
+        (quote, [1]),  # a verbatim quote
+    ]
+    r = score_support(sentences, passages, scorer_for(assistant.embedder), 0.5)
+    assert [x["supported"] for x in r["sentences"]] == [True, False, True, False, True]
+    assert [x["verbatim"] for x in r["sentences"]] == [False, False, False, False, True]
+    assert r["sentence_support"] == pytest.approx(3 / 5)
+    # citations: 5 in all; [2] on the mood claim and [1] on the graph claim are not needed
+    assert r["support_precision"] == pytest.approx(3 / 5)
+
+
 # --- the runner on a tiny question file ------------------------------------------------------------
 TINY_IDS = ("q001", "q052", "q069", "q077")  # single, multi, followup, unanswerable (off-topic)
 
@@ -200,6 +227,13 @@ def test_per_question_metrics_agree_with_what_was_answered(tiny_run):
             assert r["sources"][c["n"] - 1] == c["paper_id"]
         # extractive sentences are quotes: every one is supported by what it cites
         assert r["sentences"] and all(s["supported"] for s in r["sentences"])
+    follow = next(r for r in recs if r["type"] == "followup")
+    s = json.loads((tiny_run.run_dir / "summary.json").read_text())
+    if s["run"]["followup_mode"].startswith("chat"):  # the chat API rewrote it from its history
+        assert follow["asked"] != follow["question"]
+        assert follow["history"][0] in follow["asked"]
+    else:
+        assert follow["asked"] == follow["question"]
     multi = next(r for r in recs if r["type"] == "multi")
     assert multi["metrics"]["recall@10"] == pytest.approx(
         len(set(multi["gold"]) & set(multi["ranking"])) / len(multi["gold"])
