@@ -36,8 +36,10 @@ class Settings(BaseSettings):
         None, description="Chroma server host (`chroma run`); unset: embedded."
     )
     chroma_port: int = Field(8000, description="Chroma server port.")
-    chroma_token: str | None = Field(
-        None, description="Chroma server auth token, if the server wants one."
+    chroma_ssl: bool = Field(False, description="Talk HTTPS to the Chroma server.")
+    chroma_token: SecretStr | None = Field(
+        None,
+        description="Chroma server auth token, sent as 'Authorization: Bearer ...' (never logged).",
     )
 
     # --- embeddings and chunking ---------------------------------------------------------
@@ -46,6 +48,17 @@ class Settings(BaseSettings):
         description="'all-MiniLM-L6-v2' (local, packaged) or an OpenAI embedding model name.",
     )
     embed_batch_size: int = Field(64, description="Texts per embedding batch.")
+    embed_backend: str = Field(
+        "auto",
+        description=(
+            "How the local model runs: 'onnx' (ONNX Runtime, fp32, exported once from the "
+            "packaged weights), 'int8' (the same graph, int8-quantised: its own index), 'torch' "
+            "(sentence-transformers), or 'auto' (onnx when onnxruntime is installed, else torch)."
+        ),
+    )
+    embed_cache: Path | None = Field(
+        None, description="Where the exported ONNX model is cached (default ~/.cache/rag/onnx)."
+    )
     chunk_size: int = Field(200, description="Chunk size in the embedding model's tokens.")
     chunk_overlap: int = Field(40, description="Overlap between chunks, in tokens.")
 
@@ -146,14 +159,23 @@ class Settings(BaseSettings):
     def is_local_embedding(self) -> bool:
         return self.embed_model == LOCAL_EMBED_MODEL
 
+    @property
+    def embed_precision(self) -> str:
+        """'int8' for the quantised local model, else 'fp32' (torch and onnx agree to 1e-6)."""
+        backend = self.embed_backend.lower()
+        return "int8" if self.is_local_embedding and backend == "int8" else "fp32"
+
     def index_signature(self) -> dict:
         """What must match between a store and the settings reading it."""
-        return {
+        sig = {
             "format": STORE_FORMAT_VERSION,
             "embed_model": self.embed_model,
             "chunk_size": self.chunk_size,
             "chunk_overlap": self.chunk_overlap,
         }
+        if self.embed_precision != "fp32":  # int8 vectors differ (cosine ~0.99): own index
+            sig["embed_precision"] = self.embed_precision
+        return sig
 
     def collection_name(self) -> str:
         """The Chroma collection is named from the signature, so vectors never mix."""

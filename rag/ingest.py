@@ -158,7 +158,9 @@ def ingest(
     try:
         with store.write_lock(wait=wait):
             cat = store.catalogue
-            if cat.get_meta("dirty") == "1":
+            was_dirty = cat.get_meta("dirty") == "1"  # an earlier run was cut short
+            if was_dirty or not store.vectors_match():
+                # an interrupted run, or a Chroma (server) that lost or gained vectors
                 report.repaired = _reconcile(store)
             existing = cat.hashes()
             by_slot = {(src, pos): pid for pid, (_, src, pos) in existing.items()}
@@ -225,8 +227,9 @@ def ingest(
             if moved:
                 cat.commit()
             if todo:
-                _embed_and_write(store, todo, settings, progress, on_event)
-            if todo or gone or moved or report.repaired:
+                replace = {p.paper_id for p in todo if p.paper_id in existing}
+                _embed_and_write(store, todo, settings, progress, on_event, replace=replace)
+            if todo or gone or moved or report.repaired or was_dirty:
                 cat.bump()
                 cat.set_meta("dirty", "0")
                 cat.commit()
@@ -305,8 +308,17 @@ def _keyword_current(store: Store) -> bool:
 
 
 def _embed_and_write(
-    store: Store, papers: list[Paper], settings: Settings, progress: bool, on_event
+    store: Store,
+    papers: list[Paper],
+    settings: Settings,
+    progress: bool,
+    on_event,
+    replace: set[str] | None = None,
 ) -> None:
+    """Chunk, embed in batches, write each batch to Chroma in one call and commit the catalogue.
+
+    ``replace``: the papers that already have chunks (updates); None means any may have.
+    New papers skip the delete round trip."""
     embedder = get_embedder(settings)
     chunked = [(p, chunk_paper(p, settings)) for p in papers]
     total = sum(len(c) for _, c in chunked)
@@ -334,7 +346,9 @@ def _embed_and_write(
                     on_event("embedding", done, total)
 
             vecs = store_embeddings(embedder, texts, settings, tick)
-            store.delete_papers([p.paper_id for p, _ in batch])  # old chunks of updated papers
+            old = [p.paper_id for p, _ in batch if replace is None or p.paper_id in replace]
+            if old:
+                store.delete_papers(old)  # old chunks of updated papers
             store.add_chunks(ids, vecs, docs, metas)
             for p, chunks in batch:
                 store.catalogue.upsert(p, n_chunks=len(chunks), tokens=keyword_tokens(p))
@@ -357,14 +371,14 @@ def _drop_indexes(settings: Settings) -> None:
     import contextlib
     import shutil
 
-    from .store import make_chroma_client
+    from .store import chroma_collection_name, make_chroma_client
 
     root = Path(settings.store)
     names = {p.parent.name for p in root.glob("*/papers.sqlite")} | {settings.collection_name()}
     client = make_chroma_client(settings)
     for name in names:
         try:
-            client.delete_collection(name)
+            client.delete_collection(chroma_collection_name(settings, name))
         except Exception:  # noqa: BLE001 - the collection may not exist
             pass
         shutil.rmtree(root / name, ignore_errors=True)

@@ -249,6 +249,9 @@ class Store:
         self._client = None
         self._collection = None
         self._keyword = None
+        self._reader = not create
+        self._max_batch: int | None = None
+        self.chroma_name = chroma_collection_name(settings, self.name, create=create)
 
     # --- indexes built with other settings ---------------------------------------------------
     def other_sources(self) -> list[str]:
@@ -296,9 +299,16 @@ class Store:
                 **{f"rag_{k}": str(v) for k, v in self.signature.items()},
             }
             try:
-                self._collection = self.client.get_or_create_collection(self.name, metadata=meta)
+                self._collection = self.client.get_or_create_collection(
+                    self.chroma_name, metadata=meta
+                )
+            except StoreError:
+                raise
             except Exception as e:  # chromadb raises many types; say where it failed
-                raise StoreError(f"cannot open the Chroma collection {self.name}: {e}") from e
+                raise StoreError(
+                    f"cannot open the Chroma collection {self.chroma_name}{self._where()}: "
+                    f"{type(e).__name__}: {e}"
+                ) from None
             stored = self._collection.metadata or {}
             for k, v in self.signature.items():
                 if stored.get(f"rag_{k}") not in (None, str(v)):
@@ -306,47 +316,118 @@ class Store:
                         f"Chroma collection {self.name} was built with {k}={stored.get(f'rag_{k}')}, "
                         f"not {v}: " + rebuild_hint(self.settings, self.catalogue.sources())
                     )
+            if self._reader:
+                self._check_vectors()
         return self._collection
+
+    def _where(self) -> str:
+        if not self.settings.chroma_host:
+            return ""
+        return f" on the Chroma server {server_address(self.settings)}"
+
+    def _check_vectors(self) -> None:
+        """A reader refuses a catalogue whose vectors are gone (a new or wiped Chroma server)."""
+        papers = self.catalogue.count()
+        if papers and self._collection.count() == 0:
+            self._collection = None
+            raise StoreError(
+                f"the Chroma collection {self.chroma_name}{self._where()} holds no vectors, but "
+                f"the catalogue in {self.index_dir} lists {papers} papers: run `rag ingest` with "
+                "the same files to embed them again (it repairs the index)"
+            )
+
+    def _run(self, what: str, fn):
+        """One Chroma call. On a server, a failed call reconnects and retries once (a
+        restarted server); what still fails becomes a StoreError that says where."""
+        attempts = 2 if self.settings.chroma_host else 1
+        for attempt in range(attempts):
+            try:
+                return fn(self.collection)
+            except StoreError:
+                raise
+            except Exception as e:  # noqa: BLE001 - chromadb and httpx raise many types
+                if attempt + 1 < attempts:
+                    self._client = None
+                    self._collection = None
+                    time.sleep(0.5)
+                    continue
+                hint = ""
+                if self.settings.chroma_host:
+                    hint = (
+                        "; is the server running? (`chroma run --path DIR --port "
+                        f"{self.settings.chroma_port}`)"
+                    )
+                raise StoreError(
+                    f"Chroma failed while {what}{self._where()} ({type(e).__name__}: "
+                    f"{str(e)[:200]}){hint}"
+                ) from None
+        raise AssertionError("unreachable")
+
+    def vectors_match(self) -> bool:
+        """Whether Chroma holds exactly the chunks the catalogue counts (cheap: two counts)."""
+        row = self.catalogue.db.execute(
+            "SELECT COALESCE(SUM(MAX(n_chunks, 0)), 0) FROM papers"
+        ).fetchone()
+        return int(row[0]) == self._run("counting chunks", lambda c: c.count())
 
     def add_chunks(
         self, ids: list[str], embeddings, documents: list[str], metadatas: list[dict]
     ) -> None:
-        limit = CHROMA_MAX_BATCH
-        with contextlib.suppress(Exception):
-            limit = min(limit, int(self.client.get_max_batch_size()))
+        limit = self.max_batch()
         for s in range(0, len(ids), limit):
-            self.collection.upsert(
-                ids=ids[s : s + limit],
-                embeddings=embeddings[s : s + limit],
-                documents=documents[s : s + limit],
-                metadatas=metadatas[s : s + limit],
+            self._run(
+                "writing chunks",
+                lambda c, s=s: c.upsert(
+                    ids=ids[s : s + limit],
+                    embeddings=embeddings[s : s + limit],
+                    documents=documents[s : s + limit],
+                    metadatas=metadatas[s : s + limit],
+                ),
             )
+
+    def max_batch(self) -> int:
+        """Records per Chroma write: the client's own limit, at most CHROMA_MAX_BATCH."""
+        if self._max_batch is None:
+            limit = CHROMA_MAX_BATCH
+            with contextlib.suppress(Exception):
+                limit = min(limit, int(self.client.get_max_batch_size()))
+            self._max_batch = max(limit, 1)
+        return self._max_batch
 
     def delete_papers(self, paper_ids: list[str]) -> None:
         for s in range(0, len(paper_ids), 500):
             chunk = paper_ids[s : s + 500]
-            self.collection.delete(where={"paper_id": {"$in": chunk}})
+            self._run(
+                "deleting chunks",
+                lambda c, chunk=chunk: c.delete(where={"paper_id": {"$in": chunk}}),
+            )
 
     def chunk_inventory(self) -> dict[str, set[str]]:
         """paper_id -> set of content hashes that have chunks in Chroma."""
         inv: dict[str, set[str]] = {}
-        total = self.collection.count()
+        total = self._run("counting chunks", lambda c: c.count())
         step = 5000
         for off in range(0, total, step):
-            got = self.collection.get(include=["metadatas"], limit=step, offset=off)
+            got = self._run(
+                "listing chunks",
+                lambda c, off=off: c.get(include=["metadatas"], limit=step, offset=off),
+            )
             for m in got["metadatas"] or []:
                 inv.setdefault(m["paper_id"], set()).add(m.get("hash", ""))
         return inv
 
     def query_dense(self, vector, n_chunks: int) -> list[tuple[str, float, str, int]]:
         """(paper_id, cosine similarity, chunk text, chunk index), best first."""
-        count = self.collection.count()
+        count = self._run("counting chunks", lambda c: c.count())
         if count == 0:
             return []
-        res = self.collection.query(
-            query_embeddings=[vector],
-            n_results=min(n_chunks, count),
-            include=["metadatas", "documents", "distances"],
+        res = self._run(
+            "searching",
+            lambda c: c.query(
+                query_embeddings=[vector],
+                n_results=min(n_chunks, count),
+                include=["metadatas", "documents", "distances"],
+            ),
         )
         out = []
         for m, d, dist in zip(
@@ -392,6 +473,43 @@ class Store:
             self._collection = None
 
 
+def server_address(settings: Settings) -> str:
+    """host:port of the configured Chroma server (for messages)."""
+    scheme = "https" if settings.chroma_ssl else "http"
+    return f"{scheme}://{settings.chroma_host}:{settings.chroma_port}"
+
+
+def store_uid(root: Path, create: bool = True) -> str | None:
+    """A random id of this store directory, made once: it keeps the collections of different
+    stores apart on a shared Chroma server."""
+    path = root / "chroma-server-id"
+    try:
+        return path.read_text().strip() or None
+    except FileNotFoundError:
+        if not create:
+            return None
+    import uuid
+
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = root / f".chroma-server-id.{os.getpid()}"
+    tmp.write_text(uuid.uuid4().hex[:12])
+    try:
+        os.link(tmp, path)  # atomic: the first writer wins, the others read its id
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_text().strip()
+
+
+def chroma_collection_name(settings: Settings, index_name: str, create: bool = True) -> str:
+    """The collection of one index: its signature name, plus the store id on a server."""
+    if not settings.chroma_host:
+        return index_name
+    uid = store_uid(Path(settings.store), create=create)
+    return f"{index_name}-{uid}" if uid else index_name
+
+
 def make_chroma_client(settings: Settings):
     """Embedded PersistentClient by default; an HttpClient when RAG_CHROMA_HOST is set."""
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -402,18 +520,21 @@ def make_chroma_client(settings: Settings):
     if settings.chroma_host:
         headers = {}
         if settings.chroma_token:
-            headers["Authorization"] = f"Bearer {settings.chroma_token}"
+            headers["Authorization"] = f"Bearer {settings.chroma_token.get_secret_value()}"
         try:
             return chromadb.HttpClient(
                 host=settings.chroma_host,
                 port=settings.chroma_port,
+                ssl=settings.chroma_ssl,
                 headers=headers,
                 settings=csettings,
             )
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 - only the type: the message may echo headers
             raise StoreError(
-                f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port} ({type(e).__name__}); "
-                "start it with `chroma run --path DIR --port PORT` or unset RAG_CHROMA_HOST"
+                f"cannot reach the Chroma server at {server_address(settings)} "
+                f"({type(e).__name__}); start it with `chroma run --path DIR --port "
+                f"{settings.chroma_port}`, check RAG_CHROMA_HOST/RAG_CHROMA_PORT, or unset "
+                "RAG_CHROMA_HOST to use the embedded store"
             ) from None
     path = Path(settings.store) / "chroma"
     path.mkdir(parents=True, exist_ok=True)

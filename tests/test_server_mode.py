@@ -1,0 +1,292 @@
+"""Chroma server mode: a real `chroma run` (the binary shipped with chromadb), never a fake.
+
+The catalogue and BM25 stay under RAG_STORE; only the vectors live on the server. Covered:
+ingest and query through the server, a server restart under a live process, a wiped server
+(readers refuse clearly, ingest repairs), an unreachable server, and two reader processes
+querying while a third ingests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from rag.assistant import Assistant
+from rag.config import get_settings
+from rag.errors import StoreError
+from rag.ingest import ingest
+
+from .conftest import CORPUS
+
+CHROMA = Path(sys.executable).with_name("chroma")
+RAG = Path(sys.executable).with_name("rag")
+REPO = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.skipif(not CHROMA.exists(), reason="the chroma binary is not installed")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ChromaServer:
+    """`chroma run --path DIR --port PORT` as a child process."""
+
+    def __init__(self, path: Path, log: Path) -> None:
+        self.path = path
+        self.port = _free_port()
+        self.log = log
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(
+                [str(CHROMA), "run", "--path", str(self.path), "--host", "127.0.0.1"]
+                + ["--port", str(self.port)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        deadline = time.monotonic() + 60
+        url = f"http://127.0.0.1:{self.port}/api/v2/heartbeat"
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"chroma run exited: {self.log.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(url, timeout=1) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("chroma run did not answer its heartbeat within 60 s")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.proc = None
+
+    def env(self, store: Path) -> dict[str, str]:
+        return {
+            **os.environ,
+            "RAG_STORE": str(store),
+            "RAG_CHROMA_HOST": "127.0.0.1",
+            "RAG_CHROMA_PORT": str(self.port),
+        }
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("chroma-server")
+    srv = ChromaServer(root / "data", root / "chroma.log")
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def _settings(server: ChromaServer, store: Path, **kw):
+    return get_settings(
+        store=store, chroma_host="127.0.0.1", chroma_port=server.port, embed_backend="onnx", **kw
+    )
+
+
+def _server_counts(server: ChromaServer) -> dict[str, int]:
+    import chromadb
+
+    client = chromadb.HttpClient(host="127.0.0.1", port=server.port)
+    return {c.name: c.count() for c in client.list_collections()}
+
+
+QUERY = "multi-agent framework for diagnosing mood disorders"
+
+
+def test_ingest_query_restart_and_wipe(server, tmp_path):
+    store = tmp_path / "store"
+    settings = _settings(server, store)
+    report = ingest([CORPUS], settings, progress=False)
+    assert len(report.added) == 50 and not report.rejected
+    assert not (store / "chroma").exists(), "vectors must go to the server, not the store dir"
+    counts = _server_counts(server)
+    mine = [n for n in counts if n.startswith(settings.collection_name())]
+    assert len(mine) == 1 and counts[mine[0]] >= 50
+
+    a = Assistant(settings)
+    before = [h.paper.paper_id for h in a.search(QUERY, k=5)]
+    assert "MoodAngels" in a.paper(before[0]).text
+
+    # a restart of the server under a live process: the next query reconnects
+    server.stop()
+    with pytest.raises(StoreError) as err:
+        a.search(QUERY, k=5)
+    assert "Chroma server" in str(err.value) and str(server.port) in str(err.value)
+    server.start()
+    assert [h.paper.paper_id for h in a.search(QUERY, k=5)] == before
+
+    # and a fresh process through the CLI, after the restart
+    out = subprocess.run(
+        [str(RAG), "search", QUERY, "-k", "5", "--json"],
+        env=server.env(store),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert [h["paper_id"] for h in json.loads(out.stdout)] == before
+
+    # a second ingest changes nothing: catalogue and server agree
+    again = ingest([CORPUS], settings, progress=False)
+    assert not again.changed and again.repaired == 0
+
+    # the server loses its data: readers refuse with what to do, ingest repairs
+    server.stop()
+    shutil.rmtree(server.path)
+    server.start()
+    a.reset()
+    with pytest.raises(StoreError, match="holds no vectors.*rag ingest"):
+        a.search(QUERY, k=5)
+    fixed = ingest([CORPUS], settings, progress=False)
+    assert fixed.repaired == 50 and fixed.total == 50
+    a.reset()
+    assert [h.paper.paper_id for h in a.search(QUERY, k=5)] == before
+
+
+def test_stores_sharing_a_server_keep_their_own_collections(server, tmp_path):
+    one = tmp_path / "one"
+    two = tmp_path / "two"
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "x.txt").write_text(
+        "Abstract:We introduce Quarkle, a benchmark of 3,000 questions about medieval "
+        "falconry, and show that small language models answer fewer than half correctly.\n"
+    )
+    s1, s2 = _settings(server, one), _settings(server, two)
+    ingest([corpus], s1, progress=False)
+    ingest([CORPUS], s2, progress=False)
+    a1, a2 = Assistant(s1), Assistant(s2)
+    assert a1.store.chroma_name != a2.store.chroma_name  # same settings, different stores
+    counts = _server_counts(server)
+    assert counts[a1.store.chroma_name] == 1 and counts[a2.store.chroma_name] >= 50
+    hits = a1.search("medieval falconry questions", k=5)
+    assert len(hits) == 1 and "Quarkle" in hits[0].paper.text
+    assert len(a2.papers()) == 50
+
+
+def test_unreachable_server_is_one_clear_line_without_the_token(tmp_path):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "RAG_STORE": str(tmp_path / "s"),
+        "RAG_CHROMA_HOST": "127.0.0.1",
+        "RAG_CHROMA_PORT": str(port),
+        "RAG_CHROMA_TOKEN": "sekrit-token-123",
+    }
+    out = subprocess.run(
+        [str(RAG), "ingest", "--quiet"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 1
+    assert "Traceback" not in out.stderr
+    assert f"cannot reach the Chroma server at http://127.0.0.1:{port}" in out.stderr
+    assert "sekrit" not in out.stderr + out.stdout
+
+
+READER = r"""
+import json, os, sys, time
+from pathlib import Path
+from rag.assistant import Assistant
+stop = Path(sys.argv[1])
+a = Assistant()
+queries = ["mood disorder diagnosis", "federated learning", "zorblaxian protein folding"]
+n = 0
+while True:
+    done = stop.exists()
+    for q in queries:
+        try:
+            hits = a.search(q, k=5)
+            print(json.dumps({"q": q, "ok": True, "ids": [h.paper.paper_id for h in hits],
+                              "titles": [h.paper.title for h in hits]}), flush=True)
+        except Exception as e:
+            print(json.dumps({"q": q, "ok": False, "error": f"{type(e).__name__}: {e}"}),
+                  flush=True)
+        n += 1
+    if done:
+        break
+    time.sleep(0.05)
+"""
+
+
+def _extra_corpus(path: Path, n: int) -> None:
+    """n new abstracts, each naming a made-up protein so readers can tell when they appear."""
+    recs = []
+    for i in range(n):
+        recs.append(
+            {
+                "id": f"zorb-{i}",
+                "title": f"Zorblaxian protein folding study {i}",
+                "text": f"We study the folding of the zorblaxian protein variant Z{i} with "
+                "molecular dynamics, and find that two salt bridges stabilise the native state "
+                f"across {i + 3} temperatures; mutating either one unfolds the protein.",
+            }
+        )
+    path.write_text("\n".join(json.dumps(r) for r in recs) + "\n")
+
+
+def test_two_readers_while_a_third_process_ingests(server, tmp_path):
+    store = tmp_path / "store"
+    ingest([CORPUS], _settings(server, store), progress=False)
+    extra = tmp_path / "extra.jsonl"
+    _extra_corpus(extra, 40)
+    env = {**server.env(store), "RAG_EMBED_BACKEND": "onnx"}
+    stop = tmp_path / "stop"
+    readers = [
+        subprocess.Popen(
+            [sys.executable, "-c", READER, str(stop)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+        )
+        for _ in range(2)
+    ]
+    try:
+        writer = subprocess.run(
+            [str(RAG), "ingest", str(extra), "--quiet", "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert writer.returncode == 0, writer.stderr
+        assert len(json.loads(writer.stdout)["added"]) == 40
+    finally:
+        stop.touch()
+        outs = [r.communicate(timeout=120) for r in readers]
+    for (stdout, stderr), r in zip(outs, readers, strict=True):
+        assert r.returncode == 0, stderr
+        rows = [json.loads(line) for line in stdout.splitlines()]
+        errors = [row["error"] for row in rows if not row["ok"]]
+        assert not errors, errors[:3]
+        mood = [row for row in rows if row["q"] == "mood disorder diagnosis"]
+        assert mood and all(row["ids"] for row in mood)
+        # the last round, after the writer finished, sees the new papers
+        last = [row for row in rows if row["q"] == "zorblaxian protein folding"][-1]
+        assert last["titles"] and all(t.startswith("Zorblaxian") for t in last["titles"])
+    final = Assistant(_settings(server, store))
+    assert len(final.papers()) == 90
+    assert final.store.vectors_match()
