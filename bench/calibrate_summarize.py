@@ -92,6 +92,10 @@ def main() -> None:
     for f, v in zip(FEATURES, w_all[:-1], strict=True):
         print(f"  W_{f.upper()} = {v:.2f}")
     print(f"  BIAS = {w_all[-1]:.2f}")
+    import rag.summarize as rs
+
+    shipped = [getattr(rs, f"W_{f.upper()}") for f in FEATURES] + [rs.BIAS]
+    print("  (shipped in rag/summarize.py: " + ", ".join(f"{v:.2f}" for v in shipped) + ")")
 
     # the coverage gate: off-corpus topics' best passage vs research topics whose kept papers
     # do not hold all of the topic's words (those rely on the passage similarity alone)
@@ -118,7 +122,7 @@ def main() -> None:
             "leave-one-topic-out",
             {t: fit_logistic(*xy([u for u in names if u != t])) for t in names},
         ),
-        ("in-sample (the shipped weights)", {t: w_all for t in names}),
+        ("in-sample (weights fit on all topics)", {t: w_all for t in names}),
     ):
         print(f"\n{label}, cut {cut}:")
         recalls, precisions = [], []

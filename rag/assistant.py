@@ -90,7 +90,9 @@ class Assistant:
 
         name = self.backend_name(backend)
         client = self.llm.client if name == "llm" else None
-        summarizer = Summarizer(self.store, self.embedder, self.settings, self.idf)
+        summarizer = Summarizer(
+            self.store, self.embedder, self.settings, self.idf, cache=self.extractive.cache
+        )
         summary = summarizer.summarize(topic, max_papers=max_papers, llm=client)
         if summary.usage:
             self.usage.add(summary.usage)

@@ -40,15 +40,15 @@ from .text import STOPWORDS, normalize_ws, split_sentences, tokenize
 # --- calibration (bench/calibrate_summarize.py over tests/data/topics.json) ------------------
 # P(on topic) = sigmoid(W_DENSE * dense + W_RELATIVE * relative + W_LEXICAL * lexical
 #                      + W_CONTRIBUTION * contribution + BIAS)
-W_DENSE = 3.02
-W_RELATIVE = 2.72
-W_LEXICAL = 2.95
-W_CONTRIBUTION = 1.90
-BIAS = -3.97
+W_DENSE = 2.95
+W_RELATIVE = 2.63
+W_LEXICAL = 2.97
+W_CONTRIBUTION = 1.89
+BIAS = -3.89
 ON_TOPIC = 0.5  # the cut on that probability
 # A topic is covered when some kept paper holds every content word of the topic (or of one of
 # its parts), or when some passage is at least this close to it.
-COVER_DENSE = 0.41
+COVER_DENSE = 0.42
 MMR_LAMBDA = 0.7
 
 _REQUEST = re.compile(
@@ -471,7 +471,12 @@ class Theme:
     text: str = ""
 
     def public(self) -> dict:
-        return {"label": self.label, "text": self.text, "paper_ids": self.paper_ids}
+        return {
+            "label": self.label,
+            "text": self.text,
+            "paper_ids": self.paper_ids,
+            "sentences": [s.public() for s in self.sentences],
+        }
 
 
 @dataclass
@@ -570,6 +575,21 @@ def _short_title(title: str) -> str:
     return head if 0 < len(head) <= 40 else (title if len(title) <= 80 else title[:77] + "…")
 
 
+def paper_quotes(paper) -> list[str]:
+    """What the extractive synthesis quotes of a paper: its contribution sentence, and the
+    sentence with its reported numbers when it has one."""
+    method = paper.title.split(":", 1)[0] if ":" in paper.title else None
+    first = contribution_sentence(paper.text, method)
+    numbers = result_sentence(paper.text, exclude=first)
+    return [first, numbers] if numbers else [first]
+
+
+def _join(sentences: list[AnswerSentence]) -> str:
+    return " ".join(
+        f"{s.text} {_marker(s.citations)}" if s.citations else s.text for s in sentences
+    )
+
+
 def _marker(ns: list[int]) -> str:
     return "[" + ", ".join(str(n) for n in sorted(ns)) + "]"
 
@@ -596,11 +616,12 @@ class Gathered:
 class Summarizer:
     """Broad retrieval, on-topic cut, themes, cited synthesis (extractive or by an LLM)."""
 
-    def __init__(self, store: Store, embedder, settings: Settings, idf) -> None:
+    def __init__(self, store: Store, embedder, settings: Settings, idf, cache=None) -> None:
         self.store = store
         self.embedder = embedder
         self.settings = settings
         self.idf = idf
+        self.cache = cache  # a rag.answer.SentenceCache (shared with the answerers), or None
         kw = store.keyword()
         self.lexicon = Lexicon(kw.vocab, idf)
 
@@ -740,9 +761,7 @@ class Summarizer:
         if llm is None:
             summary = self._extractive(topic, g, themes, by_id, numbering)
         else:
-            from .summarize_llm import synthesize  # noqa: PLC0415
-
-            summary = synthesize(llm, self, topic, g, themes, by_id, numbering)
+            summary = self._with_llm(llm, topic, g, themes, by_id, numbering)
         timings["synthesis"] = (time.perf_counter() - t1) * 1000
         timings["total"] = (time.perf_counter() - t0) * 1000
         summary.timings_ms = timings
@@ -759,17 +778,11 @@ class Summarizer:
         quotes: dict[str, list[str]] = {}
         for t in themes:
             for pid in t.paper_ids:
-                p = by_id[pid].hit.paper
-                n = numbering[pid]
-                method = p.title.split(":", 1)[0] if ":" in p.title else None
-                first = contribution_sentence(p.text, method)
-                said = [first]
-                numbers = result_sentence(p.text, exclude=first)
-                if numbers:
-                    said.append(numbers)
-                quotes[pid] = said
-                t.sentences += [AnswerSentence(s, [n], support=1.0) for s in said]
-            t.text = " ".join(f"{s.text} {_marker(s.citations)}" for s in t.sentences)
+                quotes[pid] = paper_quotes(by_id[pid].hit.paper)
+                t.sentences += [
+                    AnswerSentence(q, [numbering[pid]], support=1.0) for q in quotes[pid]
+                ]
+            t.text = _join(t.sentences)
         citations = [
             Citation(
                 numbering[pid],
@@ -810,3 +823,138 @@ class Summarizer:
             ]
             body = f". They fall into {len(themes)} themes: " + "; ".join(items) + "."
         return head + body
+
+    # -- 3b. synthesis by an LLM: map (one call per theme), then reduce (one overview call) ----
+    def _with_llm(
+        self,
+        client,
+        topic: str,
+        g: Gathered,
+        themes: list[Theme],
+        by_id: dict[str, Candidate],
+        numbering: dict[str, int],
+    ) -> Summary:
+        """Theme syntheses and the overview written by ``client`` (a ``rag.llm.LLMClient``).
+
+        Every reply goes through the same citation check as answers: markers to papers that
+        were not given are removed (and reported), each sentence gets a support score against
+        the papers it cites. A paper of a theme the model did not cite gets its extractive
+        sentence appended, so no kept paper is left out; a theme the model declines, or an
+        empty reply, falls back to the extractive text.
+        """
+        from .answer import SentenceCache
+        from .cite import check_answer, filter_citations
+        from .llm import SENTINEL, Usage, prompt, says_cannot_answer
+        from .support import scorer_for
+
+        s = self.settings
+        cache = self.cache or SentenceCache(self.embedder)
+        scorer = scorer_for(self.embedder)
+        order = sorted(numbering, key=numbering.get)
+        hits = [by_id[pid].hit for pid in order]  # hits[n - 1] is paper [n]
+        usage = Usage(client.endpoint.model)
+        removed: set[int] = set()
+        support: dict[int, float] = {}
+        snippets: dict[int, str] = {}
+
+        def run(messages: list[dict], valid: list[int]) -> str:
+            comp = client.complete(messages)
+            usage.add(comp.usage)
+            text, gone = filter_citations(comp.text, valid)
+            removed.update(gone)
+            return "" if says_cannot_answer(text) or text.strip().startswith(SENTINEL) else text
+
+        def check(text: str) -> list[AnswerSentence]:
+            sents, cits = check_answer(text, hits, scorer, s.support_threshold, cache)
+            for c in cits:
+                if c.support is not None and c.support >= support.get(c.n, -1.0):
+                    support[c.n] = c.support
+                    snippets[c.n] = c.snippet
+            return sents
+
+        for t in themes:
+            valid = [numbering[pid] for pid in t.paper_ids]
+            blocks = self._blocks(t, valid, by_id)
+            system = prompt("summarize_theme_system").substitute(
+                valid=", ".join(f"[{n}]" for n in valid), sentinel=SENTINEL
+            )
+            user = prompt("summarize_theme_user").substitute(
+                topic=topic, label=t.label, sources="\n".join(blocks)
+            )
+            text = run(
+                [{"role": "system", "content": system}, {"role": "user", "content": user}], valid
+            )
+            t.sentences = check(text) if text else []
+            cited = {n for sent in t.sentences for n in sent.citations}
+            for pid in t.paper_ids:  # nothing kept is left out
+                n = numbering[pid]
+                if n not in cited:
+                    for q in paper_quotes(by_id[pid].hit.paper):
+                        t.sentences.append(AnswerSentence(q, [n], support=1.0))
+                    snippets.setdefault(n, " … ".join(paper_quotes(by_id[pid].hit.paper)))
+            t.text = _join(t.sentences)
+
+        valid = list(range(1, len(order) + 1))
+        listing = "\n".join(
+            f'<theme n="{i}" label="{t.label}" papers="{len(t.paper_ids)}">\n'
+            f"{t.text.replace('<', '‹')}\n</theme>"
+            for i, t in enumerate(themes, start=1)
+        )
+        system = prompt("summarize_overview_system").substitute(
+            valid=", ".join(f"[{n}]" for n in valid)
+        )
+        user = prompt("summarize_overview_user").substitute(
+            topic=topic, n_papers=len(order), n_themes=len(themes), themes=listing
+        )
+        overview = run(
+            [{"role": "system", "content": system}, {"role": "user", "content": user}], valid
+        )
+        if overview:
+            check(overview)
+        else:
+            overview = self.overview_text(topic, g, themes, numbering)
+        citations = [
+            Citation(
+                n,
+                pid,
+                by_id[pid].hit.paper.title,
+                snippets.get(n) or " … ".join(paper_quotes(by_id[pid].hit.paper)),
+                support.get(n),
+                by_id[pid].hit.paper.url,
+            )
+            for n, pid in enumerate(order, start=1)
+        ]
+        out = Summary(
+            topic, overview, False, themes, citations, g.sources, "llm", g.kept, g.omitted
+        )
+        out.usage = usage.to_dict()
+        out.removed_citations = sorted(removed)
+        return out
+
+    def _blocks(self, theme: Theme, valid: list[int], by_id: dict[str, Candidate]) -> list[str]:
+        """The theme's papers as numbered <source> blocks that fit the model's context window:
+        whole abstracts, else each paper's quoted sentences, else as many papers as fit."""
+        from .llm import estimate_tokens, source_block
+
+        s = self.settings
+        budget = s.llm_context_window - s.llm_max_tokens - 600  # prompts and headroom
+        hits = [by_id[pid].hit for pid in theme.paper_ids]
+        full = [source_block(n, h) for n, h in zip(valid, hits, strict=True)]
+        if sum(estimate_tokens(b) for b in full) <= budget:
+            return full
+        short = [
+            source_block(n, h, " ".join(paper_quotes(h.paper)))
+            for n, h in zip(valid, hits, strict=True)
+        ]
+        out: list[str] = []
+        for b in short:
+            budget -= estimate_tokens(b)
+            if budget < 0:
+                break
+            out.append(b)
+        if not out:
+            raise ConfigError(
+                f"RAG_LLM_CONTEXT_WINDOW={s.llm_context_window} leaves no room for a single "
+                "paper: raise it, or lower RAG_LLM_MAX_TOKENS"
+            )
+        return out
