@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .answer import Answer, ExtractiveAnswerer
@@ -22,7 +22,11 @@ class Assistant:
         self.settings = settings or get_settings()
         self._store: Store | None = None
         self._extractive: ExtractiveAnswerer | None = None
+        self._llm = None  # rag.llm.LLMAnswerer, made on first use
         self._lock = threading.RLock()
+        from .llm import UsageTotal
+
+        self.usage = UsageTotal()  # model tokens and cost of this process's answers
 
     # --- parts, opened on first use -------------------------------------------------------------
     @property
@@ -50,6 +54,22 @@ class Assistant:
                 self._extractive = ExtractiveAnswerer(self.embedder, self.settings, self.idf)
             return self._extractive
 
+    @property
+    def llm(self):
+        """The LLM answerer (``rag.llm.LLMAnswerer``); ConfigError when no model is configured."""
+        with self._lock:
+            if self._llm is None:
+                from .llm import LLMAnswerer, LLMClient
+
+                self._llm = LLMAnswerer(
+                    LLMClient(self.settings),
+                    self.embedder,
+                    self.settings,
+                    self.idf,
+                    cache=self.extractive.cache,
+                )
+            return self._llm
+
     def reset(self) -> None:
         """Forget open handles (after an ingest, so new papers are seen)."""
         with self._lock:
@@ -68,6 +88,12 @@ class Assistant:
         choice = (backend or self.settings.backend).lower()
         if choice not in ("auto", "extractive", "llm"):
             raise ConfigError(f"unknown backend {choice!r}: use auto, extractive or llm")
+        if choice == "extractive":
+            return "extractive"
+        from .llm import llm_endpoint
+
+        if llm_endpoint(self.settings) is not None:
+            return "llm"
         if choice == "llm":
             raise ConfigError(
                 "no LLM backend is configured: set OPENAI_API_KEY or RAG_LLM_BASE_URL, "
@@ -75,14 +101,74 @@ class Assistant:
             )
         return "extractive"
 
-    def ask(self, question: str, k: int | None = None, backend: str | None = None) -> Answer:
-        """A cited answer to one question."""
+    def _turn(self, question: str, backend: str | None, history):
+        """(backend, standalone question, rewrite usage) for one question or chat turn."""
         question = question.strip()
         if not question:
             raise ConfigError("the question is empty")
-        self.backend_name(backend)
-        retrieval = self.retrieve(question, k)
-        return self.extractive.answer(question, retrieval)
+        name = self.backend_name(backend)
+        if not history:
+            return name, question, None
+        from .chat import rewrite_question
+
+        client = self.llm.client if name == "llm" and self.settings.llm_rewrite else None
+        rw = rewrite_question(question, history, client)
+        return name, rw.question, rw.usage
+
+    def _done(self, ans: Answer, question: str, standalone: str, rw_usage) -> Answer:
+        from .llm import merge_usage
+
+        ans.question = question
+        ans.standalone_question = standalone if standalone != question else None
+        ans.usage = merge_usage(ans.usage, rw_usage)
+        self.usage.add(ans.usage)
+        return ans
+
+    def ask(
+        self, question: str, k: int | None = None, backend: str | None = None, history=None
+    ) -> Answer:
+        """A cited answer to one question (a chat turn when ``history`` is given)."""
+        question = question.strip()
+        name, standalone, rw_usage = self._turn(question, backend, history)
+        retrieval = self.retrieve(standalone, k)
+        answerer = self.llm if name == "llm" else self.extractive
+        return self._done(answerer.answer(standalone, retrieval), question, standalone, rw_usage)
+
+    def chat(
+        self, message: str, history=None, k: int | None = None, backend: str | None = None
+    ) -> Answer:
+        """One chat turn: a follow-up is rewritten from ``history`` (turns, Answers, or
+        ``{"role", "content"}`` messages) into a standalone question, then answered and cited."""
+        return self.ask(message, k=k, backend=backend, history=history)
+
+    def ask_stream(
+        self, question: str, k: int | None = None, backend: str | None = None, history=None
+    ) -> Iterator[str | Answer]:
+        """Stream a cited answer: a generator for the CLI and the UI.
+
+        Protocol: it yields ``str`` text deltas as the model writes them, then exactly one
+        ``Answer`` as the last item. ``"".join(deltas) == answer.answer`` always. Citation
+        markers in the deltas are already checked (a marker to a source that was not given
+        never appears); per-sentence support, the citations, usage and ``interrupted`` come
+        with the final Answer. Errors before the first delta raise a ``RagError`` (e.g.
+        ``LLMError``); a stream cut after it ends with the partial text, ``interrupted=True``.
+        The extractive backend yields its whole answer as one delta.
+        """
+        question = question.strip()
+        name, standalone, rw_usage = self._turn(question, backend, history)
+        retrieval = self.retrieve(standalone, k)
+        if name != "llm":
+            ans = self._done(
+                self.extractive.answer(standalone, retrieval), question, standalone, rw_usage
+            )
+            yield ans.answer
+            yield ans
+            return
+        for item in self.llm.stream(standalone, retrieval):
+            if isinstance(item, Answer):
+                yield self._done(item, question, standalone, rw_usage)
+            else:
+                yield item
 
     def summarize(self, topic: str, max_papers: int | None = None, backend: str | None = None):
         """A cited summary of a research area, by theme (``rag.summarize.Summary``)."""

@@ -131,7 +131,7 @@ class Settings(BaseSettings):
         True, description="Let the model rewrite chat follow-ups (else a local heuristic)."
     )
     support_threshold: float = Field(
-        0.45, description="A cited sentence scoring below this against its sources is unsupported."
+        0.5, description="A cited sentence scoring below this against its sources is unsupported."
     )
     embed_base_url: str | None = Field(
         None, description="Server for OpenAI-style embeddings (default: the LLM's, else OpenAI)."

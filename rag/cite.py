@@ -1,0 +1,220 @@
+"""Cite: check the citations of a generated answer against the sources it was given.
+
+* ``CitationFilter`` removes markers that point at sources that were not given (``[9]`` when
+  sources 1..5 were given), works on a stream chunk by chunk, and gives the same text whatever
+  the chunking; what it removed is reported.
+* ``answer_sentences`` splits an answer into sentences with the source numbers each cites.
+* ``check_answer`` scores every sentence against the passages it cites (``rag.support``), marks
+  the unsupported ones, and builds the ``Citation`` list (snippet: the cited abstract's sentence
+  closest to the claims that cite it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from .answer import AnswerSentence, Citation, SentenceCache
+from .retrieve import Hit
+from .support import SupportScorer
+from .text import split_sentences
+
+# a citation marker: [1], [1, 2], [1;2], [1-3], [Source 2], [source 1, 3]
+_INNER = re.compile(
+    r"\s*(?:sources?\s*)?\d{1,3}(?:\s*(?:[-–,;]|and)\s*(?:sources?\s*)?\d{1,3})*\s*", re.I
+)
+_OPEN = re.compile(r"\s*\[")
+_MARKER = re.compile(r"\[(\d{1,3}(?:, \d{1,3})*)\]")
+_MARKER_CHARS = frozenset("0123456789 \t\n,;-–sourceandSOURCEAND")
+
+
+def _close_of(text: str, bracket: int) -> int | None:
+    """Index of the ``]`` closing a possible marker at ``bracket``; -1 when a character shows it
+    is not a marker; None when the text ends first (a stream may bring the rest)."""
+    for i in range(bracket + 1, len(text)):
+        ch = text[i]
+        if ch == "]":
+            return i
+        if ch not in _MARKER_CHARS:
+            return -1
+    return None
+
+
+def parse_marker(inner: str) -> list[int] | None:
+    """The source numbers of a marker's inside ("1, 2", "1-3", "Source 2"), or None if not one."""
+    if not _INNER.fullmatch(inner):
+        return None
+    nums: list[int] = []
+    for part in re.split(r"\s*(?:[,;]|and)\s*", inner.strip(), flags=re.I):
+        part = re.sub(r"(?i)sources?\s*", "", part).strip()
+        if not part:
+            continue
+        if re.fullmatch(r"\d+\s*[-–]\s*\d+", part):
+            a, b = (int(x) for x in re.split(r"\s*[-–]\s*", part))
+            if a <= b and b - a < 20:
+                nums.extend(range(a, b + 1))
+            else:
+                nums.extend([a, b])
+        else:
+            nums.append(int(part))
+    out: list[int] = []
+    for n in nums:
+        if n not in out:
+            out.append(n)
+    return out or None
+
+
+class CitationFilter:
+    """Streams text through, rewriting citation markers to ``[n, m]`` and dropping invalid ones.
+
+    ``feed(delta)`` returns the text that is safe to show now; ``flush()`` the rest at the end.
+    Leading and trailing whitespace of the whole text is dropped; a removed marker takes the
+    whitespace before it along, so "claim [9]." becomes "claim.".
+    """
+
+    def __init__(self, valid: Sequence[int]) -> None:
+        self.valid = set(valid)
+        self.removed: list[int] = []
+        self._pending = ""
+        self._started = False
+
+    def feed(self, delta: str) -> str:
+        self._pending += delta
+        return self._emit(self._drain(final=False))
+
+    def flush(self) -> str:
+        return self._emit(self._drain(final=True))
+
+    def _emit(self, text: str) -> str:
+        if not self._started:
+            text = text.lstrip()
+            if text:
+                self._started = True
+        return text
+
+    def _drain(self, final: bool) -> str:
+        out: list[str] = []
+        while self._pending:
+            m = _OPEN.search(self._pending)
+            if m is None:
+                s = self._pending
+                kept = s.rstrip()
+                out.append(kept)
+                self._pending = "" if final else s[len(kept) :]
+                break
+            out.append(self._pending[: m.start()])
+            rest = self._pending[m.start() :]
+            bracket = rest.index("[")
+            close = _close_of(rest, bracket)
+            if close is None:  # the marker may still be coming
+                if final:
+                    out.append(rest[: bracket + 1])
+                    self._pending = rest[bracket + 1 :]
+                    continue
+                self._pending = rest
+                break
+            if close < 0:  # a character no marker contains: plain text
+                out.append(rest[: bracket + 1])
+                self._pending = rest[bracket + 1 :]
+                continue
+            nums = parse_marker(rest[bracket + 1 : close])
+            if nums is None:
+                out.append(rest[: bracket + 1])
+                self._pending = rest[bracket + 1 :]
+                continue
+            keep = [n for n in nums if n in self.valid]
+            for n in nums:
+                if n not in self.valid and n not in self.removed:
+                    self.removed.append(n)
+            if keep:
+                out.append(rest[:bracket] + "[" + ", ".join(str(n) for n in keep) + "]")
+            self._pending = rest[close + 1 :]
+        return "".join(out)
+
+
+def filter_citations(text: str, valid: Sequence[int]) -> tuple[str, list[int]]:
+    """The whole text through a ``CitationFilter``: (clean text, removed source numbers)."""
+    f = CitationFilter(valid)
+    clean = f.feed(text) + f.flush()
+    return clean, sorted(f.removed)
+
+
+def marker_numbers(text: str) -> list[int]:
+    """Source numbers cited in clean text, in order of first appearance."""
+    out: list[int] = []
+    for m in _MARKER.finditer(text):
+        for n in m.group(1).split(", "):
+            if int(n) not in out:
+                out.append(int(n))
+    return out
+
+
+def answer_sentences(text: str) -> list[tuple[str, list[int]]]:
+    """Sentences of a clean answer with the numbers each cites; a marker that opens a sentence
+    ("... results. [2] Next ...") belongs to the sentence before it."""
+    out: list[tuple[str, list[int]]] = []
+    for sent in split_sentences(text):
+        lead = re.match(r"^((?:\[\d{1,3}(?:, \d{1,3})*\]\s*)+)", sent)
+        if lead and out:
+            prev, nums = out[-1]
+            out[-1] = (prev + " " + lead.group(1).strip(), nums + marker_numbers(lead.group(1)))
+            sent = sent[lead.end() :].strip()
+            if not sent:
+                continue
+        out.append((sent, marker_numbers(sent)))
+    return [(s, list(dict.fromkeys(ns))) for s, ns in out]
+
+
+def check_answer(
+    text: str,
+    hits: Sequence[Hit],
+    scorer: SupportScorer,
+    threshold: float,
+    sentence_cache: SentenceCache | None = None,
+) -> tuple[list[AnswerSentence], list[Citation]]:
+    """Per-sentence support against the cited sources, and the citations of the answer.
+
+    ``text`` must already be filtered (every marker cites one of ``hits``, numbered from 1).
+    A sentence without a citation is marked unsupported with support None.
+    """
+    parts = answer_sentences(text)
+    passages = [h.paper.text for h in hits]
+    claims = [s for s, _ in parts]
+    claim_vecs = scorer.embed_claims(claims) if claims else None
+    known = None
+    if sentence_cache is not None and claims:
+        got = sentence_cache.get(list(hits))
+        known = [got.get(h.paper.paper_id) for h in hits]
+    matrix = (
+        scorer.score_matrix(claims, passages, sentence_vectors=claim_vecs, passage_sentences=known)
+        if claims
+        else np.zeros((0, len(hits)))
+    )
+    sentences: list[AnswerSentence] = []
+    for i, (sent, nums) in enumerate(parts):
+        nums = [n for n in nums if 1 <= n <= len(hits)]
+        if not nums:
+            sentences.append(AnswerSentence(sent, [], None, False))
+            continue
+        sup = max(float(matrix[i, n - 1]) for n in nums)
+        sentences.append(AnswerSentence(sent, nums, sup, sup >= threshold))
+
+    cited = sorted({n for s in sentences for n in s.citations})
+    citations: list[Citation] = []
+    for n in cited:
+        h = hits[n - 1]
+        rows = [i for i, s in enumerate(sentences) if n in s.citations]
+        support = max(float(matrix[i, n - 1]) for i in rows)
+        snippet = h.snippet
+        if claim_vecs is not None and sentence_cache is not None:
+            got = sentence_cache.get([h]).get(h.paper.paper_id)
+            if got:
+                sents, vecs = got
+                target = claim_vecs[rows].mean(axis=0)
+                snippet = sents[int(np.argmax(vecs @ target))]
+        citations.append(
+            Citation(n, h.paper.paper_id, h.paper.title, snippet, support, h.paper.url)
+        )
+    return sentences, citations
