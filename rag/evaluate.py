@@ -803,7 +803,7 @@ def _avg(records: list[dict], key: str) -> float | None:
     return round(mean(xs), 4) if xs else None
 
 
-def _metric_block(records: list[dict], k: int) -> dict:
+def _metric_block(records: list[dict], k: int, overall: bool = True) -> dict:
     ok = [r for r in records if not r.get("error")]
     block = {
         "retrieval.hit@1": _avg(ok, "hit@1"),
@@ -823,7 +823,8 @@ def _metric_block(records: list[dict], k: int) -> dict:
     ans = [r for r in ok if r["type"] != "unanswerable"]
     abstained = [r for r in ok if r["abstained"]]
     tp = sum(r["type"] == "unanswerable" for r in abstained)
-    block["answers.abstention_precision"] = round(tp / len(abstained), 4) if abstained else None
+    if overall:  # within one question type, precision of abstaining says nothing
+        block["answers.abstention_precision"] = round(tp / len(abstained), 4) if abstained else None
     block["answers.abstention_recall"] = round(tp / len(unans), 4) if unans else None
     block["answers.false_abstention_rate"] = (
         round(sum(r["abstained"] for r in ans) / len(ans), 4) if ans else None
@@ -888,7 +889,7 @@ def summarize(
     by_type = {
         t: {
             key: v
-            for key, v in _metric_block([r for r in records if r["type"] == t], k).items()
+            for key, v in _metric_block([r for r in records if r["type"] == t], k, False).items()
             if v is not None
         }
         for t in QUESTION_TYPES

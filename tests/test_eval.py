@@ -240,6 +240,21 @@ def test_per_question_metrics_agree_with_what_was_answered(tiny_run):
     )
 
 
+def test_cli_eval_runs_and_prints_the_headline(seed_store, tiny_questions, tmp_path):
+    from rag.cli import cli
+
+    args = ["--store", str(seed_store), "eval", str(tiny_questions), "--limit", "2"]
+    res = CliRunner().invoke(cli, [*args, "--runs-dir", str(tmp_path), "--quiet"])
+    assert res.exit_code == 0, res.output
+    assert "2 of 2 questions" in res.output and "retrieval.hit@5" in res.output
+    (run_dir,) = list(tmp_path.iterdir())
+    assert f"report: {run_dir / 'report.md'}" in res.output
+    bad = CliRunner().invoke(
+        cli, ["eval", str(tmp_path / "nope.jsonl"), "--runs-dir", str(tmp_path)]
+    )
+    assert bad.exit_code == 1 and "no question file" in bad.output and "Traceback" not in bad.output
+
+
 # --- resume ---------------------------------------------------------------------------------------------
 def test_interrupted_run_resumes_without_redoing_finished_questions(
     assistant, tiny_questions, tmp_path
