@@ -99,7 +99,7 @@ def test_escape_makes_markup_and_template_syntax_inert():
         ("javascript:alert(1)", False),
         ("JaVaScRiPt:alert(1)", False),
         ("data:text/html,<script>", False),
-        ("https://a.b/x\"onmouseover=alert(1)", False),
+        ('https://a.b/x"onmouseover=alert(1)', False),
         ("https://user:pw@evil.example/", False),
         ("//evil.example/x", False),
         ("https:///nohost", False),
@@ -133,7 +133,7 @@ def test_card_marks_the_supporting_sentence_inside_its_passage():
     }
     html = render.source_card(0, c, abstract, [], 0.5)
     assert 'id="src-0-2"' in html
-    passage = re.search(r'<blockquote class="rag-passage">(.*?)</blockquote>', html).group(1)
+    passage = re.search(r'<div class="rag-passage">(.*?)</div>', html).group(1)
     assert "<mark>The key finding is that X beats Y by ten points.</mark>" in passage
     assert "Context two precedes it." in passage and "Context four follows." in passage
     assert "Background one" not in passage and passage.endswith("…")
@@ -303,9 +303,7 @@ def test_paste_with_markers_or_json_keeps_its_format(writable):
 def test_uploaded_files_report_added_and_rejected_with_reasons(writable, tmp_path):
     csv_file = tmp_path / "mine.csv"
     csv_file.write_text(
-        "title,abstract,url\n"
-        f'"Glacier-Sense","{NEW_ABSTRACT}",\n'
-        '"Tiny","too short",\n',
+        f'title,abstract,url\n"Glacier-Sense","{NEW_ABSTRACT}",\n"Tiny","too short",\n',
         encoding="utf-8",
     )
     bad = tmp_path / "paper.pdf"

@@ -60,19 +60,19 @@ def fmt_ms(ms: float | None) -> str:
     return f"{ms / 1000:.1f} s" if ms >= 1000 else f"{ms:.0f} ms"
 
 
-GENERATION_KEYS = ("answer", "generate", "generation", "llm", "first_token", "synthesis")
-
-
 def split_timings(timings: dict) -> tuple[float | None, float | None]:
-    """(retrieval ms, generation ms) from an answer's ``timings_ms``."""
+    """(retrieval ms, generation ms) from an answer's or a summary's ``timings_ms``."""
     if not timings:
         return None, None
     retrieval = timings.get("retrieve")
     if retrieval is None:
         parts = [v for k, v in timings.items() if k in ("embed", "dense", "keyword", "fuse")]
         retrieval = sum(parts) if parts else None
-    gen = [v for k, v in timings.items() if k in ("answer", "generate", "generation", "llm")]
-    return retrieval, (sum(gen) if gen else None)
+    gen = timings.get("answer")  # the answerers time the whole generation step as "answer"
+    if gen is None:
+        parts = [v for k, v in timings.items() if k in ("llm", "score", "themes", "synthesis")]
+        gen = sum(parts) if parts else None
+    return retrieval, gen
 
 
 def backend_label(backend: str | None) -> str:
@@ -89,6 +89,9 @@ def meta_line(d: dict) -> str:
     bits = [f"answered by <b>{esc(backend_label(d.get('backend')))}</b>"]
     bits.append(f"retrieval {fmt_ms(r)}")
     bits.append(f"generation {fmt_ms(g)}")
+    first = (d.get("timings_ms") or {}).get("llm_first_token")
+    if first is not None:
+        bits.append(f"first token {fmt_ms(first)}")
     if d.get("sources"):
         bits.append(f"{len(d['sources'])} sources searched")
     usage = d.get("usage") or {}
@@ -236,7 +239,7 @@ def source_card(
         f'<div class="rag-card-head"><span class="rag-n">[{n}]</span> '
         f'<span class="rag-title">{esc(c.get("title"))}</span></div>'
         f'<div class="rag-card-sub"><code>{esc(c.get("paper_id"))}</code>{code} {"".join(pills)}</div>'
-        f'<blockquote class="rag-passage">{passage}</blockquote>{details}</div>'
+        f'<div class="rag-passage">{passage}</div>{details}</div>'
     )
 
 

@@ -1,0 +1,226 @@
+"""A real browser (Debian's chromium, headless, driven by Playwright) using the launched app.
+
+Never downloads a browser: it runs /usr/bin/chromium (`make browser` installs it with apt-get).
+Without it the tests skip, except in CI (RAG_REQUIRE_BROWSER=1), where they fail.
+"""
+
+from __future__ import annotations
+
+import http.server
+import os
+import shutil
+import socket
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from rag.config import get_settings
+from rag.ingest import ingest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+QUESTION = "How can a model forget specific training data without retraining?"
+TIMEOUT = 90_000  # ms; generous for a loaded 2-core machine, never a speed assertion
+
+if not CHROMIUM.exists():
+    reason = f"{CHROMIUM} is missing: install it with `make browser` (apt-get install chromium)"
+    if os.environ.get("RAG_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"RAG_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Recorder(http.server.BaseHTTPRequestHandler):
+    """A listening port that notes every request it gets (it must get none)."""
+
+    seen: list[str] = []
+
+    def do_GET(self):  # noqa: N802 - the http.server API
+        Recorder.seen.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.end_headers()
+
+    do_POST = do_HEAD = do_GET
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def leak_port():
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Recorder)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    yield srv.server_address[1]
+    srv.shutdown()
+
+
+@pytest.fixture(scope="module")
+def app_url(seed_store, tmp_path_factory, leak_port):
+    """The app over a private store copy that also holds one hostile abstract."""
+    from ui.app import build_app, launch_kwargs, warm_up
+
+    root = tmp_path_factory.mktemp("ui-browser")
+    store = root / "store"
+    shutil.copytree(seed_store, store, ignore=shutil.ignore_patterns(".lock"))
+    hostile = root / "hostile.txt"
+    hostile.write_text(
+        "Abstract: Island mammals are studied with field sensors. Quokka fur absorbs 40 percent "
+        "of midday sunlight <script>window.__pwned=1</script> "
+        '<img src=x onerror="window.__pwned=2"> '
+        f"![x](http://127.0.0.1:{leak_port}/leak) according to our quokka fur telemetry. "
+        "Conservation planning for islands may benefit from these measurements.\n",
+        encoding="utf-8",
+    )
+    settings = get_settings(store=store)
+    report = ingest([hostile], settings, progress=False)
+    assert len(report.added) == 1
+    app = build_app(settings)
+    warm_up(app.rag_handlers)
+    port = free_port()
+    app.launch(**launch_kwargs(settings, port=port), prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{port}"
+    app.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 1000})
+    pg = ctx.new_page()
+    pg.set_default_timeout(TIMEOUT)
+    hosts: list[str] = []
+    pg.on("request", lambda r: hosts.append(urlsplit(r.url).netloc))
+    pg.goto(app_url)
+    pg.wait_for_selector("#rag-question textarea")
+    yield pg
+    ctx.close()
+    app_host = urlsplit(app_url).netloc
+    assert set(hosts) <= {app_host}, f"the page fetched from elsewhere: {set(hosts) - {app_host}}"
+
+
+def ask(page, question: str, turn: int) -> None:
+    page.fill("#rag-question textarea", question)
+    page.press("#rag-question textarea", "Enter")
+    page.wait_for_selector(f'.rag-turn[data-turn="{turn}"] .rag-meta')
+
+
+def test_ask_open_a_source_follow_up_and_start_over(page, tmp_path):
+    # a first visit: a welcome and example questions
+    assert page.is_visible(".rag-welcome")
+    assert page.get_by_role("button", name="Which papers use LoRA").is_visible()
+
+    page.fill("#rag-question textarea", QUESTION)
+    page.press("#rag-question textarea", "Enter")
+    # the question shows at once, the answer streams in, then the cards
+    page.wait_for_selector('.rag-turn[data-turn="0"] .rag-bubble')
+    page.wait_for_selector('.rag-turn[data-turn="0"] .rag-card')
+    turn = page.locator('.rag-turn[data-turn="0"]')
+    assert "answered by extractive" in turn.locator(".rag-meta").inner_text()
+    assert "retrieval" in turn.locator(".rag-meta").inner_text()
+    markers = turn.locator("a.rag-cite")
+    cards = turn.locator(".rag-card")
+    assert markers.count() >= 1 and cards.count() >= 1
+    assert cards.first.locator("mark").count() >= 1  # the supporting sentence is highlighted
+    assert page.is_hidden(".rag-welcome")
+
+    # open a cited source: the marker leads to its card, the card opens the full abstract
+    target = markers.first.get_attribute("data-target")
+    markers.first.click()
+    card = page.locator(f"#{target}")
+    page.wait_for_function(
+        "id => document.getElementById(id).classList.contains('rag-flash')", arg=target
+    )
+    card.locator("summary", has_text="Full abstract").click()
+    assert card.locator(".rag-abstract").is_visible()
+    page.screenshot(path=str(tmp_path / "chat.png"), full_page=True)
+
+    # a follow-up keeps the conversation and is searched with its topic
+    ask(page, "and which of them evaluate on MLLMs?", 1)
+    assert page.locator(".rag-turn").count() == 2
+    assert "searched for:" in page.locator('.rag-turn[data-turn="1"]').inner_text()
+    page.screenshot(path=str(tmp_path / "follow-up.png"), full_page=True)
+    print(f"screenshots: {tmp_path}")
+
+    page.click("#rag-new-chat")
+    page.wait_for_selector(".rag-welcome")
+    assert page.locator(".rag-turn").count() == 0
+
+
+def test_hostile_answer_is_inert_and_fetches_nothing(page, leak_port, tmp_path):
+    Recorder.seen.clear()
+    ask(page, "What fraction of midday sunlight does quokka fur absorb?", 0)
+    conv = page.locator("#rag-conversation")
+    text = conv.inner_text()
+    # the answer quotes the abstract, markup and all, as text
+    assert "<script>window.__pwned=1</script>" in text
+    assert 'onerror="window.__pwned=2"' in text
+    assert f"![x](http://127.0.0.1:{leak_port}/leak)" in text
+    assert conv.locator("script, img, iframe, object, embed").count() == 0
+    assert page.evaluate("window.__pwned") is None
+    page.locator(".rag-card summary", has_text="Full abstract").first.click()
+    page.wait_for_timeout(500)  # give any stray fetch the chance to happen
+    page.screenshot(path=str(tmp_path / "hostile.png"), full_page=True)
+    assert Recorder.seen == []
+
+
+def test_summary_and_adding_an_abstract(page, tmp_path):
+    page.get_by_role("tab", name="Research-area summary").click()
+    page.get_by_role("button", name="federated learning").click()
+    summary = page.locator("#rag-summary")
+    page.wait_for_function(
+        "() => document.querySelector('#rag-summary').innerText.trim().length > 20"
+    )
+    if "not available in this version" in summary.inner_text():
+        assert page.locator("#rag-download").is_hidden()
+    else:
+        page.wait_for_selector("#rag-summary .rag-card")
+        page.wait_for_selector("#rag-download", state="visible")
+        assert "generation" in summary.locator(".rag-meta").inner_text()
+
+    page.get_by_role("tab", name="Corpus").click()
+    page.wait_for_selector(".rag-paper")
+    page.get_by_text("Add abstracts").click()
+    page.fill(
+        "#rag-paste textarea",
+        "We present Glacier-Sense, a method for estimating glacier melt rates from sparse "
+        "seismometer readings with graph neural networks; it lowers the error of melt "
+        "estimates by 31 percent on twelve Alpine glaciers.",
+    )
+    page.click("#rag-add-text")
+    page.wait_for_selector("#rag-report .rag-ok")
+    assert "1 added" in page.locator("#rag-report").inner_text()
+    page.fill("#rag-corpus-search textarea", "glacier melt")
+    page.press("#rag-corpus-search textarea", "Enter")
+    page.wait_for_selector("#rag-listing :text('best matching “glacier melt”')")
+    first = page.locator("#rag-listing .rag-paper").first
+    assert "Glacier-Sense" in first.locator("summary").inner_text()
+    first.locator("summary").click()  # the full record: id, source, abstract
+    assert "source" in first.inner_text() and "twelve Alpine glaciers" in first.inner_text()
+    page.screenshot(path=str(tmp_path / "corpus.png"), full_page=True)
