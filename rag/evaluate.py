@@ -742,6 +742,13 @@ def run_eval(
                         _finish(run, rec, bar, on_result)
                 finally:
                     pool.shutdown(wait=False, cancel_futures=True)
+        except KeyboardInterrupt:
+            n = len(run.records())
+            log(
+                f"\ninterrupted: {n} of {len(questions)} questions are saved in {run.path}; "
+                "`rag eval` with the same settings resumes it"
+            )
+            raise
         finally:
             if bar is not None:
                 bar.close()
