@@ -258,7 +258,11 @@ def ui(ctx, host, port):
 )
 @click.option("--split", default="test", show_default=True, help="With --beir: the qrels split.")
 @click.option(
-    "--mode", type=click.Choice(["hybrid", "dense", "keyword"]), default="hybrid", show_default=True
+    "--mode",
+    type=click.Choice(["hybrid", "dense", "keyword"]),
+    default="hybrid",
+    show_default=True,
+    help="With --beir: the retrieval scored.",
 )
 @click.option("--keep-store", is_flag=True, help="With --beir: keep the temporary store.")
 @click.option("-k", "--top-k", type=int, default=None, help="Sources per answer (default 5).")
