@@ -58,6 +58,7 @@ _REQUEST = re.compile(
     r"(?:(?:the\s+)?(?:work|research|papers|literature|studies)\s+(?:on|about|in)\s+)?",
     re.IGNORECASE,
 )
+_NUMERIC_COMPOUND = re.compile(r"\b\d+(?:\.\d+)?-(?:fold|times|level|point|way)\b", re.I)
 _SPLIT = re.compile(r"\s*(?:,|;|&|/|\band\b|\bor\b)\s*", re.IGNORECASE)
 
 
@@ -239,8 +240,11 @@ def chunk_vectors(store: Store, paper_ids: list[str]) -> dict[str, np.ndarray]:
     out: dict[str, list] = {}
     for s in range(0, len(paper_ids), 200):
         ids = paper_ids[s : s + 200]
-        got = store.collection.get(
-            where={"paper_id": {"$in": ids}}, include=["embeddings", "metadatas"]
+        got = store._run(  # retried once on a Chroma server; a failure is a StoreError
+            "reading chunk vectors",
+            lambda c, ids=ids: c.get(
+                where={"paper_id": {"$in": ids}}, include=["embeddings", "metadatas"]
+            ),
         )
         for m, e in zip(got["metadatas"] or [], got["embeddings"], strict=False):
             out.setdefault(m["paper_id"], []).append(np.asarray(e, dtype=np.float32))
@@ -326,8 +330,9 @@ _GENERIC = frozenset(
     demonstrate demonstrates improve improves improved improvement improvements outperform
     outperforms propose proposed proposes novel key challenge challenges challenging issue
     issues problem problems address addresses addressing limited limitation limitations paper
-    study work code available publicly github https com benchmark benchmarks dataset datasets
-    first second third one two three four five six seven eight nine ten multiple several
+    study work code available publicly github http https www org com benchmark benchmarks
+    dataset datasets first second third one two three four five six seven eight nine ten
+    multiple several
     different diverse specific general overall higher lower better best high low new
     recent recently remain remains remaining paradigm popular final motivating retaining
     uncover uncovers investigate investigates identify identifies leverage leverages
@@ -673,8 +678,9 @@ class Summarizer:
             dense = float((mat @ qvecs.T).max())
             vec = mat.mean(axis=0)
             vec = vec / (np.linalg.norm(vec) or 1.0)
-            toks = set(tokenize(p.title + " " + p.text))
-            ctoks = set(tokenize(p.title + " " + " ".join(contribution_sentences(p.text))))
+            text = _NUMERIC_COMPOUND.sub(" ", p.text)  # "3-fold" is not about folding
+            toks = set(tokenize(p.title + " " + text))
+            ctoks = set(tokenize(p.title + " " + " ".join(contribution_sentences(text))))
             lexical = self.lexicon.best_coverage(parts, toks)
             contrib = self.lexicon.best_coverage(parts, ctoks)
             out.append(Candidate(h, vec, dense, lexical, contrib))
