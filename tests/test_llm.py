@@ -4,6 +4,7 @@ openai client: grounding, checked citations, streaming, failures, usage, CLI."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 
 import pytest
@@ -289,7 +290,8 @@ def test_stream_is_retried_before_the_first_token(llm, server):
     assert server.count() == 2
 
 
-def test_401_fails_at_once_and_never_shows_the_key(seed_store):
+def test_401_fails_at_once_and_never_shows_the_key(seed_store, caplog):
+    caplog.set_level(logging.DEBUG)  # openai, httpx and llama-index debug logs included
     secret = "sk-test-SECRET-0123456789"
     with FakeOpenAI(require_key="the-right-key") as f:
         s = llm_settings(seed_store, f.url, llm_api_key=secret)
@@ -315,6 +317,7 @@ def test_401_fails_at_once_and_never_shows_the_key(seed_store):
         assert r.exit_code == 1 and "HTTP 401" in r.output
         assert secret not in r.output and "Traceback" not in r.output
         assert f.count() == 3
+    assert caplog.records and secret not in caplog.text
 
 
 def test_quota_exhausted_fails_at_once(llm, server):
@@ -425,3 +428,42 @@ def test_status_says_what_is_used_and_why(seed_store, fake):
     r = runner.invoke(cli, ["status", "--check"], env=env)
     assert r.exit_code == 0 and "check:     ok: fake-model is served" in r.output
     assert fake.count("/v1/models") == 2 and fake.count(CHAT) == 0
+
+
+def test_cli_batch_prints_usage_per_answer_and_a_run_total(seed_store, fake):
+    fake.reset()
+    env = {"RAG_STORE": str(seed_store), "RAG_LLM_BASE_URL": fake.url}
+    fake.script(cites_mood(), cites_mood())
+    r = CliRunner().invoke(cli, ["ask", "-", "--json"], input=f"{MOOD_Q}\n{MOOD_Q}\n", env=env)
+    assert r.exit_code == 0, r.output
+    rows = [json.loads(line) for line in r.stdout.splitlines()]
+    assert len(rows) == 2 and all(d["usage"]["calls"] == 1 for d in rows)
+    prompt = sum(d["usage"]["prompt_tokens"] for d in rows)
+    done = sum(d["usage"]["completion_tokens"] for d in rows)
+    assert f"run total: 2 answers, 2 model calls, {prompt} prompt + {done} completion" in r.stderr
+    assert fake.count() == 2
+
+
+def test_openai_itself_goes_through_llama_index_openai_class(fake):
+    """With OPENAI_API_KEY only, the llama-index ``OpenAI`` class is used (here over a client
+    pointed at the fake server, since there is no network)."""
+    import httpx
+    import openai
+    from llama_index.llms.openai import OpenAI
+    from llama_index.llms.openai_like import OpenAILike
+
+    fake.reset()
+    s = get_settings(openai_api_key="sk-only-openai-000000")
+    c = LLMClient(s)
+    assert c.endpoint.is_openai and c.endpoint.url == "https://api.openai.com/v1"
+    c._client = openai.OpenAI(
+        api_key="sk-only-openai-000000", base_url=fake.url, max_retries=0, timeout=httpx.Timeout(20)
+    )
+    assert type(c.llm) is OpenAI
+    fake.script(Reply.text("Hello [1]."), Reply.text("Streamed hello."))
+    assert c.complete([{"role": "user", "content": "hi"}]).text == "Hello [1]."
+    st = c.stream([{"role": "user", "content": "hi"}])
+    assert "".join(st) == "Streamed hello." and st.usage.cost_usd is not None  # a list price
+    assert [r.body["model"] for r in fake.chat_requests()] == ["gpt-4o-mini"] * 2
+    local = LLMClient(get_settings(llm_base_url=fake.url, llm_model="llama3.1:8b"))
+    assert type(local.llm) is OpenAILike and local.llm.context_window == 16384
