@@ -467,3 +467,18 @@ def test_openai_itself_goes_through_llama_index_openai_class(fake):
     assert [r.body["model"] for r in fake.chat_requests()] == ["gpt-4o-mini"] * 2
     local = LLMClient(get_settings(llm_base_url=fake.url, llm_model="llama3.1:8b"))
     assert type(local.llm) is OpenAILike and local.llm.context_window == 16384
+
+
+def test_small_context_window_gives_fewer_sources_and_only_their_numbers(seed_store, fake):
+    fake.reset()
+    a = Assistant(llm_settings(seed_store, fake.url, llm_context_window=2000))
+    fake.script(Reply.text("A claim [1]. Another claim [5]."))
+    ans = a.ask(MOOD_Q)
+    k = len(ans.sources)
+    assert 1 <= k < 5
+    body = fake.chat_requests()[0].body
+    system, user = body["messages"][0]["content"], body["messages"][1]["content"]
+    assert user.count("</source>") == k and f"numbered 1 to {k}" in user
+    assert f"[{k}]" in system and "[5]" not in system
+    assert body["max_tokens"] == 800
+    assert ans.removed_citations == [5] and "[5]" not in ans.answer
