@@ -298,13 +298,14 @@ class _StillElsewhere:
 
 
 def _keyword_current(store: Store) -> bool:
-    import json
+    """Whether the saved BM25 index loads and is of the catalogue's generation."""
+    from .keyword import KeywordIndex
 
     try:
-        with open(store.index_dir / "keyword.json") as f:
-            return int(json.load(f)["generation"]) == store.catalogue.generation
-    except (OSError, ValueError, KeyError, TypeError):
+        kw = KeywordIndex.load(store.index_dir)
+    except Exception:  # noqa: BLE001 - damaged files: rebuild
         return False
+    return kw is not None and kw.generation == store.catalogue.generation
 
 
 def _embed_and_write(

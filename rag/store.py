@@ -42,8 +42,11 @@ def rebuild_hint(settings: Settings, sources: Iterable[str] = ()) -> str:
     more = ""
     if len(dirs) > 6:
         dirs, more = dirs[:6], f" (and the other {len(dirs) - 6} folders its papers came from)"
-    cmd = f"rag ingest --rebuild --store {shlex.quote(str(settings.store))}"
-    cmd += "".join(" " + shlex.quote(d) for d in dirs)
+    from .config import _default_store
+
+    cmd = "rag ingest --rebuild" + "".join(" " + shlex.quote(d) for d in dirs)
+    if Path(settings.store).resolve() != _default_store().resolve():
+        cmd = f"RAG_STORE={shlex.quote(str(settings.store))} {cmd}"
     return (
         f"rebuild it with `{cmd}`{more} (this drops the old index and embeds the abstracts "
         "again), or point RAG_STORE at another directory"
@@ -140,8 +143,9 @@ class Catalogue:
             self.db.commit()
         elif json.loads(stored) != signature:
             raise StoreIncompatible(
-                f"the index at {path.parent} was built with {json.loads(stored)}, "
-                f"not the current settings {signature}"
+                f"the index at {path.parent} was built with "
+                f"{json.dumps(json.loads(stored), sort_keys=True)}, not the current settings "
+                f"{json.dumps(signature, sort_keys=True)}"
             )
 
     def sources(self) -> list[str]:
@@ -294,6 +298,9 @@ class Store:
                 found.append(
                     json.loads(row[0]) if row else {"format": "unknown", "dir": p.parent.name}
                 )
+            except sqlite3.OperationalError as e:  # no meta table: an older, unknown layout
+                kind = "unknown" if "no such table" in str(e) else "unreadable"
+                found.append({"format": kind, "dir": p.parent.name})
             except sqlite3.Error:
                 found.append({"format": "unreadable", "dir": p.parent.name})
         return found
