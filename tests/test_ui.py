@@ -329,34 +329,101 @@ def test_upload_with_nothing_usable_leaves_no_file(writable, tmp_path):
 
 # --- summaries and status -------------------------------------------------------------------------
 def test_summarize_endpoint_and_page(handlers, tmp_path):
-    if not handlers.can_summarize:
-        d = handlers.summarize("federated learning")
-        assert d["error"] == "Research-area summaries are not available in this version."
-        html, path = handlers.summary_page("federated learning", tmp_path)
-        assert "not available" in html and path is None
-        return
     d = handlers.summarize("federated learning")
     assert {"topic", "summary", "abstained", "themes", "citations"} <= set(d)
-    assert not d["abstained"] and d["citations"]
+    assert not d["abstained"] and d["citations"] and d["themes"]
     html, path = handlers.summary_page("federated learning", tmp_path)
     assert_inert(html)
     for c in d["citations"]:
-        assert f'id="src-sum-{c["n"]}"' in html
+        assert f'id="src-sum-{c["n"]}"' in html and f'href="#src-sum-{c["n"]}"' in html
+    for th in d["themes"]:
+        assert render.esc(th["label"]) in html
     md = Path(path).read_text(encoding="utf-8")
-    assert Path(path).parent == tmp_path and "federated" in md.lower()
+    assert Path(path).parent == tmp_path and path.endswith("summary-federated-learning.md")
     assert all(c["paper_id"] in md for c in d["citations"])
     off = handlers.summarize("protein folding in marine sponges")
-    assert off["abstained"]
+    assert off["abstained"] and not off["citations"]
+    assert "empty" in handlers.summarize(" ")["error"]
 
 
-def test_status_says_which_backend_answers(handlers):
+def test_status_says_which_backend_answers_and_why(handlers):
     s = handlers.status()
     assert s["backend"] == "extractive" and s["papers"] == 50
-    assert s["embed_model"] == "all-MiniLM-L6-v2" and s["streaming"] is True
+    assert "no OPENAI_API_KEY" in s["why"] and s["llm_url"] is None
+    assert s["embed_model"] == "all-MiniLM-L6-v2"
     assert "extractive" in handlers.status_line() and "50 papers" in handlers.status_line()
     table = handlers.status_html()
-    assert "Answers come from" in table and "– (offline)" in table
-    assert not handlers.llm_available
+    assert "Answers come from" in table and "none configured" in table
+    assert not handlers.llm_available and handlers.models() == []
+
+
+# --- with a model server (the fake OpenAI-compatible one) ---------------------------------------
+@pytest.fixture(scope="module")
+def fake_llm():
+    from tests.fake_openai import FakeOpenAI
+
+    with FakeOpenAI(models=["fake-model", "other-model"]) as f:
+        yield f
+
+
+def llm_handlers(store, url: str) -> Handlers:
+    s = get_settings(store=store, llm_base_url=url, llm_model="fake-model", llm_timeout=20.0)
+    return Handlers(Assistant(s))
+
+
+LLM_ANSWER = (
+    "PerTA rescales the task vector per parameter to unlearn data without retraining [{n}]. "
+    "It beats training-based unlearning methods on forgetting and utility [{n}]."
+)
+
+
+def perta_reply(chunk: int = 6):
+    """A reply that cites the PerTA source by the number the prompt gave it."""
+    from tests.fake_openai import Reply
+
+    def write(body: dict):
+        m = re.search(r'<source id="(\d+)" title="PerTA', body["messages"][-1]["content"])
+        return Reply.text(LLM_ANSWER.format(n=m.group(1)), chunk=chunk)
+
+    return Reply.call(write)
+
+
+def test_llm_answer_streams_into_the_page(seed_store, fake_llm):
+    fake_llm.reset()
+    fake_llm.script(perta_reply(chunk=6))
+    h = llm_handlers(seed_store, fake_llm.url)
+    h.repaint_every = 0.0  # every delta repaints, so each step of the stream can be seen
+    assert h.llm_available and h.backend() == "llm: fake-model"
+    assert "RAG_LLM_BASE_URL is set" in h.status()["why"]
+    assert h.models() == ["fake-model", "other-model"]
+    updates = [html for _, html in h.chat("How does PerTA unlearn data without retraining?", [])]
+    streaming = [
+        re.search(r'<div class="rag-answer rag-streaming">(.*?)<span class="rag-pending">', u)
+        for u in updates
+    ]
+    partials = [audit(m.group(1)).text for m in streaming if m and m.group(1)]
+    texts = ["".join(t) for t in partials]
+    assert len(texts) >= 10  # the answer grew on screen, a few characters at a time
+    assert all(len(b) > len(a) and b.startswith(a) for a, b in zip(texts, texts[1:], strict=False))
+    final = updates[-1]
+    assert "rag-streaming" not in final and 'class="rag-card"' in final
+    assert "answered by <b>llm: fake-model</b>" in final
+    assert "PerTA rescales the task vector" in final and "support" in final
+    assert_inert(final)
+    assert fake_llm.count() == 1
+
+
+def test_session_model_goes_to_the_server(seed_store, fake_llm):
+    fake_llm.reset()
+    fake_llm.script(perta_reply())
+    h = llm_handlers(seed_store, fake_llm.url)
+    *_, (turns, html) = h.chat(
+        "How does PerTA unlearn data without retraining?", [], model="other-model"
+    )
+    assert fake_llm.chat_requests()[-1].body["model"] == "other-model"
+    assert "answered by <b>llm: other-model</b>" in html
+    assert h.for_model("other-model") is h.for_model("other-model")
+    assert h.for_model("fake-model") is h.assistant
 
 
 # --- safe launch defaults -------------------------------------------------------------------------

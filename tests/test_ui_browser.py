@@ -6,8 +6,10 @@ Without it the tests skip, except in CI (RAG_REQUIRE_BROWSER=1), where they fail
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import os
+import re
 import shutil
 import socket
 import threading
@@ -110,19 +112,26 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser, app_url):
-    ctx = browser.new_context(viewport={"width": 1280, "height": 1000})
+@contextlib.contextmanager
+def open_page(browser, url: str):
+    """A fresh browser tab on the app; afterwards, check it fetched nothing from elsewhere."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
     pg = ctx.new_page()
     pg.set_default_timeout(TIMEOUT)
     hosts: list[str] = []
     pg.on("request", lambda r: hosts.append(urlsplit(r.url).netloc))
-    pg.goto(app_url)
+    pg.goto(url)
     pg.wait_for_selector("#rag-question textarea")
     yield pg
     ctx.close()
-    app_host = urlsplit(app_url).netloc
+    app_host = urlsplit(url).netloc
     assert set(hosts) <= {app_host}, f"the page fetched from elsewhere: {set(hosts) - {app_host}}"
+
+
+@pytest.fixture
+def page(browser, app_url):
+    with open_page(browser, app_url) as pg:
+        yield pg
 
 
 def ask(page, question: str, turn: int) -> None:
@@ -197,12 +206,13 @@ def test_summary_and_adding_an_abstract(page, tmp_path):
     page.wait_for_function(
         "() => document.querySelector('#rag-summary').innerText.trim().length > 20"
     )
-    if "not available in this version" in summary.inner_text():
-        assert page.locator("#rag-download").is_hidden()
-    else:
-        page.wait_for_selector("#rag-summary .rag-card")
-        page.wait_for_selector("#rag-download", state="visible")
-        assert "generation" in summary.locator(".rag-meta").inner_text()
+    page.wait_for_selector("#rag-summary .rag-card")
+    page.wait_for_selector("#rag-download", state="visible")
+    assert "themes" in summary.inner_text() and "References" in summary.inner_text()
+    with page.expect_download() as dl:
+        page.click("#rag-download")
+    md = Path(dl.value.path()).read_text(encoding="utf-8")
+    assert md.startswith("# Research summary: federated learning")
 
     page.get_by_role("tab", name="Corpus").click()
     page.wait_for_selector(".rag-paper")
@@ -224,3 +234,62 @@ def test_summary_and_adding_an_abstract(page, tmp_path):
     first.locator("summary").click()  # the full record: id, source, abstract
     assert "source" in first.inner_text() and "twelve Alpine glaciers" in first.inner_text()
     page.screenshot(path=str(tmp_path / "corpus.png"), full_page=True)
+
+
+# --- with a model server (the fake OpenAI-compatible one) -----------------------------------------
+LLM_ANSWER = (
+    "PerTA rescales the task vector per parameter to unlearn data without retraining [{n}]. "
+    "It beats training-based unlearning methods on forgetting and utility [{n}]."
+)
+
+
+@pytest.fixture(scope="module")
+def fake_llm():
+    from tests.fake_openai import FakeOpenAI
+
+    with FakeOpenAI(models=["fake-model"]) as f:
+        yield f
+
+
+@pytest.fixture(scope="module")
+def llm_app_url(seed_store, fake_llm):
+    from ui.app import build_app, launch_kwargs, warm_up
+
+    settings = get_settings(
+        store=seed_store, llm_base_url=fake_llm.url, llm_model="fake-model", llm_timeout=20.0
+    )
+    app = build_app(settings)
+    warm_up(app.rag_handlers)
+    port = free_port()
+    app.launch(**launch_kwargs(settings, port=port), prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{port}"
+    app.close()
+
+
+def test_llm_answer_streams_in_the_browser(browser, llm_app_url, fake_llm, tmp_path):
+    from tests.fake_openai import Reply
+
+    def write(body: dict):
+        n = re.search(r'<source id="(\d+)" title="PerTA', body["messages"][-1]["content"]).group(1)
+        # the first sentence, then the model falls silent for 3 s and the connection drops
+        return Reply.stall(LLM_ANSWER.format(n=n), after=90, seconds=3.0)
+
+    fake_llm.reset()
+    fake_llm.script(Reply.call(write))
+    with open_page(browser, llm_app_url) as page:
+        assert "llm: fake-model" in page.locator("#rag-status-line").inner_text()
+        page.fill("#rag-question textarea", "How does PerTA unlearn data without retraining?")
+        page.press("#rag-question textarea", "Enter")
+        # while the model is still writing: the text so far, no cards yet
+        page.wait_for_selector(".rag-streaming:has-text('PerTA rescales the task vector')")
+        assert page.locator(".rag-card").count() == 0
+        page.screenshot(path=str(tmp_path / "streaming.png"), full_page=True)
+        # the end of the stream: the partial answer kept and marked, its source card shown
+        page.wait_for_selector('.rag-turn[data-turn="0"] .rag-meta')
+        turn = page.locator('.rag-turn[data-turn="0"]')
+        assert "cut off" in turn.inner_text()
+        assert "answered by llm: fake-model" in turn.locator(".rag-meta").inner_text()
+        assert turn.locator(".rag-card").count() == 1
+        assert "PerTA" in turn.locator(".rag-card .rag-title").inner_text()
+        page.screenshot(path=str(tmp_path / "streamed.png"), full_page=True)
+    assert fake_llm.count() == 1

@@ -210,11 +210,7 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
                     "Download as Markdown", visible=False, size="sm", elem_id="rag-download"
                 )
                 summary = gr.HTML(
-                    ""
-                    if h.can_summarize
-                    else render.error_html(
-                        "Research-area summaries are not available in this version."
-                    ),
+                    "",
                     elem_id="rag-summary",
                     js_on_load=CITE_JS,
                     min_height=80,
@@ -276,16 +272,18 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
                     label="Answers from",
                     info="auto: the LLM when one is configured, else quotes from the abstracts",
                 )
-                model = gr.Textbox(
-                    value=getattr(settings, "llm_model", ""),
+                model = gr.Dropdown(
+                    choices=[settings.llm_model],
+                    value=settings.llm_model,
+                    allow_custom_value=True,
                     label="Model (LLM backend)",
                     info=(
-                        "the model name on the configured server, for your session"
+                        "for your session; Refresh status asks the server which models it has"
                         if h.llm_available
                         else "no LLM is configured: set OPENAI_API_KEY or RAG_LLM_BASE_URL"
                     ),
                     interactive=h.llm_available,
-                    max_length=200,
+                    elem_id="rag-model",
                 )
                 gr.Markdown("#### Backend status")
                 status_table = gr.HTML(h.status_html(), elem_id="rag-status-table")
@@ -355,12 +353,13 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
             **private,
             **ingest_opts,
         )
-        refresh.click(
-            lambda: (h.status_html(), h.status_line()),
-            None,
-            [status_table, status],
-            **private,
-        )
+
+        def on_refresh(current):
+            listed = h.models()
+            choices = sorted({*listed, settings.llm_model, *([current] if current else [])})
+            return h.status_html(), h.status_line(), gr.Dropdown(choices=choices, value=current)
+
+        refresh.click(on_refresh, model, [status_table, status, model], **private)
         app.load(lambda: (h.status_line(), h.browse("", 1)), None, [status, listing], **private)
 
         # --- the public API --------------------------------------------------------------------

@@ -8,8 +8,8 @@ the page, never tracebacks.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
+import queue
 import re
 import tempfile
 import threading
@@ -58,12 +58,45 @@ def error_dict(question: str, message: str) -> dict:
     }
 
 
-def _accepts(fn: Callable, name: str) -> bool:
-    try:
-        params = inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False
-    return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+class _Background:
+    """Runs an event generator in a thread, so the UI can repaint while it waits for the next.
+
+    ``get(timeout)`` returns the next event, ``("end", None)`` after the last one, or None when
+    ``timeout`` passes first; an exception of the generator is raised by ``get``. ``stop`` asks
+    the thread to close the generator (the user left) at its next event.
+    """
+
+    def __init__(self, events: Iterator) -> None:
+        self._q: queue.Queue = queue.Queue()
+        self._stop = threading.Event()
+        self._events = events
+        threading.Thread(target=self._run, daemon=True, name="rag-ui-stream").start()
+
+    def _run(self) -> None:
+        try:
+            for ev in self._events:
+                if self._stop.is_set():
+                    break
+                self._q.put(("ok", ev))
+        except BaseException as e:  # noqa: BLE001 - handed to the consumer, which re-raises it
+            self._q.put(("raise", e))
+        finally:
+            close = getattr(self._events, "close", None)
+            if close is not None:
+                close()
+            self._q.put(("ok", ("end", None)))
+
+    def get(self, timeout: float | None) -> tuple[str, object] | None:
+        try:
+            status, value = self._q.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        if status == "raise":
+            raise value
+        return value
+
+    def stop(self) -> None:
+        self._stop.set()
 
 
 class Handlers:
@@ -72,65 +105,58 @@ class Handlers:
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
         self.settings = assistant.settings
+        self.repaint_every = 0.05  # seconds between repaints of a streaming answer
         self._models: dict[str, Assistant] = {}
         self._models_lock = threading.Lock()
 
-    # --- capabilities ------------------------------------------------------------------------
-    @property
-    def can_stream(self) -> bool:
-        return callable(getattr(self.assistant, "ask_stream", None))
-
-    @property
-    def can_summarize(self) -> bool:
-        return callable(getattr(self.assistant, "summarize", None))
-
+    # --- status ------------------------------------------------------------------------------
     @property
     def llm_available(self) -> bool:
-        try:
-            return self.assistant.backend_name("llm") == "llm"
-        except RagError:
-            return False
+        """Is a model server configured (so the LLM backend can answer)?"""
+        from rag.llm import llm_endpoint
+
+        return llm_endpoint(self.settings) is not None
 
     def backend(self) -> str:
-        """The backend answers come from: 'extractive' or the model's name, or why it fails."""
+        """The backend answers come from: 'extractive' or 'llm: <model>', or why it fails."""
         try:
             name = self.assistant.backend_name()
         except RagError as e:
             return f"unavailable: {e}"
-        if name != "extractive":
-            model = getattr(self.settings, "llm_model", None)
-            return f"{name} ({model})" if model and model not in name else name
-        return name
+        return f"llm: {self.settings.llm_model}" if name == "llm" else name
 
     def status(self) -> dict:
-        """What a user may want to know about the running assistant."""
-        try:
-            n_papers = self.assistant.store.catalogue.count()
-        except RagError as e:
-            n_papers = None
-            store_error = str(e)
-        else:
-            store_error = None
+        """Which backend answers and why, the model and server, the embedding, the index size."""
+        from rag.llm import backend_reason, llm_endpoint
+
+        _, why = backend_reason(self.settings)
+        ep = llm_endpoint(self.settings)
         d = {
             "backend": self.backend(),
-            "llm_model": getattr(self.settings, "llm_model", None),
+            "why": why,
+            "llm_model": ep.model if ep else None,
+            "llm_url": ep.display_url if ep else None,
             "embed_model": self.settings.embed_model,
-            "papers": n_papers,
+            "papers": None,
             "top_k": self.settings.top_k,
-            "streaming": self.can_stream,
-            "summaries": self.can_summarize,
         }
-        if store_error:
-            d["store_error"] = store_error
-        extra = getattr(self.assistant, "status", None)
-        if callable(extra):
-            try:
-                more = extra()
-                if isinstance(more, dict):
-                    d["details"] = {k: v for k, v in more.items() if "key" not in k.lower()}
-            except RagError as e:
-                d["details"] = {"error": str(e)}
+        try:
+            d["papers"] = self.assistant.store.catalogue.count()
+        except RagError as e:
+            d["store_error"] = str(e)
         return d
+
+    def models(self) -> list[str]:
+        """The models the configured server lists, or [] (no server, or it cannot say)."""
+        from rag.llm import LLMClient, llm_endpoint
+
+        ep = llm_endpoint(self.settings)
+        if ep is None:
+            return []
+        try:
+            return LLMClient(self.settings, ep).models()
+        except RagError:
+            return []
 
     def status_line(self) -> str:
         s = self.status()
@@ -144,26 +170,13 @@ class Handlers:
         s = self.status()
         rows = [
             ("Answers come from", s["backend"]),
-            (
-                "Model (LLM backend)",
-                s["llm_model"] if s["backend"] != "extractive" else "– (offline)",
-            ),
+            ("Why", s["why"]),
+            ("Model server", s["llm_url"] or "– (none configured: answers quote the abstracts)"),
             ("Embedding model", s["embed_model"]),
-            (
-                "Papers in the index",
-                "none: run `rag ingest`" if s["papers"] is None else s["papers"],
-            ),
-            ("Streaming answers", "yes" if s["streaming"] else "no (answers appear when complete)"),
-            (
-                "Research-area summaries",
-                "yes" if s["summaries"] else "not available in this version",
-            ),
+            ("Papers in the index", s["papers"] if s["papers"] is not None else "none"),
         ]
         if s.get("store_error"):
             rows.append(("Index", s["store_error"]))
-        for k, v in (s.get("details") or {}).items():
-            if isinstance(v, str | int | float | bool) and k not in ("backend", "model"):
-                rows.append((k.replace("_", " "), v))
         body = "".join(
             f"<tr><th>{render.esc(k)}</th><td>{render.esc(v)}</td></tr>" for k, v in rows
         )
@@ -189,8 +202,6 @@ class Handlers:
                 **base,
                 "error": "The topic is empty: type a research area, e.g. 'federated learning'.",
             }
-        if not self.can_summarize:
-            return {**base, "error": "Research-area summaries are not available in this version."}
         try:
             return self._summary(topic)[0]
         except RagError as e:
@@ -257,22 +268,14 @@ class Handlers:
     ) -> Iterator[tuple[str, object]]:
         """('delta', text) while the answer streams, then ('answer', Answer)."""
         a = self.for_model(model) if (backend or "auto") != "extractive" else self.assistant
-        kw: dict = {"k": k}
-        if backend:
-            kw["backend"] = backend
-        stream = getattr(a, "ask_stream", None)
-        if callable(stream):
-            if history:
-                kw["history"] = history
-            for item in stream(question, **kw):
-                if isinstance(item, str):
-                    yield "delta", item
-                else:
-                    yield "answer", item
-            return
-        if history and _accepts(a.ask, "history"):  # pragma: no cover - older engines
+        kw: dict = {"k": k, "backend": backend or None}
+        if history:
             kw["history"] = history
-        yield "answer", a.ask(question, **kw)
+        for item in a.ask_stream(question, **kw):
+            if isinstance(item, str):
+                yield "delta", item
+            else:
+                yield "answer", item
 
     def chat(
         self,
@@ -293,14 +296,24 @@ class Handlers:
         yield turns, render.conversation_html(turns)
         history = self._history(turns[:-1])
         t0 = time.perf_counter()
-        last = 0.0
+        events = _Background(self._answer_events(message, history, k, backend, model))
+        last, pending = 0.0, False
         try:
-            for kind, item in self._answer_events(message, history, k, backend, model):
+            while True:
+                # wait for the next piece; when a repaint is due, paint what has come so far
+                got = events.get(self.repaint_every if pending else None)
+                if got is None:
+                    last, pending = time.perf_counter(), False
+                    yield turns, render.conversation_html(turns)
+                    continue
+                kind, item = got
+                if kind == "end":
+                    break
                 if kind == "delta":
                     turn["partial"] += str(item)
-                    now = time.perf_counter()
-                    if now - last > 0.05:  # at most ~20 repaints a second
-                        last = now
+                    pending = True
+                    if time.perf_counter() - last >= self.repaint_every:
+                        last, pending = time.perf_counter(), False
                         yield turns, render.conversation_html(turns)
                 else:
                     d = item.to_dict()
@@ -311,6 +324,8 @@ class Handlers:
             if turn["partial"]:
                 d["error"] = f"{e} (the answer so far: {turn['partial']})"
             turn["result"] = d
+        finally:
+            events.stop()
         if turn["result"] is None:
             turn["result"] = error_dict(message, "No answer came back; try again.")
         turn["wall_ms"] = (time.perf_counter() - t0) * 1000
@@ -327,10 +342,6 @@ class Handlers:
         topic = (topic or "").strip()
         if not topic:
             return render.error_html("Type a research area, e.g. 'federated learning'."), None
-        if not self.can_summarize:
-            return render.error_html(
-                "Research-area summaries are not available in this version."
-            ), None
         try:
             d, md = self._summary(topic)
         except RagError as e:

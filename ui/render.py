@@ -75,18 +75,19 @@ def split_timings(timings: dict) -> tuple[float | None, float | None]:
     return retrieval, gen
 
 
-def backend_label(backend: str | None) -> str:
+def backend_label(backend: str | None, model: str | None = None) -> str:
     if not backend:
         return "unknown backend"
     if backend == "extractive":
         return "extractive (sentences quoted from the abstracts)"
-    return backend
+    return f"{backend}: {model}" if model and model not in backend else backend
 
 
 def meta_line(d: dict) -> str:
     """The visible line: which backend answered and how long retrieval and generation took."""
     r, g = split_timings(d.get("timings_ms") or {})
-    bits = [f"answered by <b>{esc(backend_label(d.get('backend')))}</b>"]
+    model = (d.get("usage") or {}).get("model")
+    bits = [f"answered by <b>{esc(backend_label(d.get('backend'), model))}</b>"]
     bits.append(f"retrieval {fmt_ms(r)}")
     bits.append(f"generation {fmt_ms(g)}")
     first = (d.get("timings_ms") or {}).get("llm_first_token")
@@ -302,10 +303,11 @@ def turn_html(i: int, turn: dict) -> str:
     else:
         partial = turn.get("partial") or ""
         status = esc(turn.get("status") or "Searching the abstracts…")
-        body = (
-            f'<div class="rag-answer rag-streaming">{answer_body(partial, i, {}) if partial else ""}'
-            f'<span class="rag-pending">{"" if partial else status}</span><span class="rag-caret"></span></div>'
-        )
+        tail = f'<span class="rag-pending">{"" if partial else status}</span><span class="rag-caret"></span>'
+        text = answer_body(partial, i, {}) if partial else ""
+        # the caret follows the last word, inside its paragraph
+        text = text[: -len("</p>")] + tail + "</p>" if text.endswith("</p>") else text + tail
+        body = f'<div class="rag-answer rag-streaming">{text}</div>'
     return f'<div class="rag-turn" data-turn="{i}">{q}<div class="rag-a">{body}</div></div>'
 
 
