@@ -119,13 +119,20 @@ def open_page(browser, url: str):
     pg = ctx.new_page()
     pg.set_default_timeout(TIMEOUT)
     hosts: list[str] = []
-    pg.on("request", lambda r: hosts.append(urlsplit(r.url).netloc))
+    pg.on(
+        "request",
+        lambda r: None if "/csp-probe" in r.url else hosts.append(urlsplit(r.url).netloc),
+    )
+    errors: list[str] = []
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     pg.goto(url)
     pg.wait_for_selector("#rag-question textarea")
     yield pg
     ctx.close()
     app_host = urlsplit(url).netloc
     assert set(hosts) <= {app_host}, f"the page fetched from elsewhere: {set(hosts) - {app_host}}"
+    blocked = [e for e in errors if "Content Security Policy" in e and "csp-probe" not in e]
+    assert not blocked, blocked  # the policy never gets in the app's own way
 
 
 @pytest.fixture
@@ -196,6 +203,14 @@ def test_hostile_answer_is_inert_and_fetches_nothing(page, leak_port, tmp_path):
     page.locator(".rag-card summary", has_text="Full abstract").first.click()
     page.wait_for_timeout(500)  # give any stray fetch the chance to happen
     page.screenshot(path=str(tmp_path / "hostile.png"), full_page=True)
+    assert Recorder.seen == []
+    # defence in depth: even an image made by script is refused by the page's policy
+    page.evaluate(
+        "port => { const i = new Image(); i.src = `http://127.0.0.1:${port}/csp-probe`;"
+        " document.body.appendChild(i); }",
+        leak_port,
+    )
+    page.wait_for_timeout(500)
     assert Recorder.seen == []
 
 

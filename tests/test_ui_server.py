@@ -198,6 +198,19 @@ def test_file_routes_serve_uploads_and_nothing_else(server, gradio_tmp, tmp_path
             assert "root:" not in r.text
 
 
+def test_no_remote_fetching_and_security_headers(server):
+    url = server["url"]
+    for target in ("http://example.org/x.png", "https://127.0.0.1:1/", "//example.org/x"):
+        for route in (f"/gradio_api/file={target}", f"/gradio_api/file={quote(target, safe='')}"):
+            r = httpx.get(url + route)
+            assert r.status_code == 403 and r.text == "Remote files are not served.", route
+    page = httpx.get(url + "/")
+    assert page.status_code == 200
+    csp = page.headers["content-security-policy"]
+    assert "img-src 'self' data: blob:" in csp and "connect-src 'self'" in csp
+    assert page.headers["x-content-type-options"] == "nosniff"
+
+
 # --- limits -------------------------------------------------------------------------------------
 def test_a_burst_gets_busy_and_the_server_lives_on(client, server):
     index = fn_index(server["app"], "ask")

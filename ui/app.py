@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import hmac
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import unquote
 
 from rag.assistant import Assistant
 from rag.config import REPO_DIR, Settings, get_settings
@@ -46,6 +48,57 @@ element.addEventListener('click', (ev) => {
 
 
 # --- safe defaults -------------------------------------------------------------------------------
+# Defence in depth for the page: even a rendering bug could not make the browser load a remote
+# image, media, frame or plugin, or send a form elsewhere. (Scripts are gradio's own; its HTML
+# component needs eval, so script-src is left alone.)
+CSP = (
+    "default-src 'self'; img-src 'self' data: blob:; media-src 'self' data: blob:; "
+    "font-src 'self' data:; connect-src 'self'; frame-src 'none'; object-src 'none'; "
+    "frame-ancestors 'self'; base-uri 'self'; form-action 'self'; "
+    "script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'"
+)
+_REMOTE = re.compile(r"/file[=/]\s*(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
+
+
+class Guard:
+    """ASGI middleware: refuse remote URLs on gradio's file routes; add security headers.
+
+    gradio's ``/gradio_api/file=<url>`` fetches a public http(s) URL and streams it back; this
+    app never needs that, so the server is no proxy for anyone.
+    """
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if _REMOTE.search(unquote(scope.get("path", ""))):
+            from starlette.responses import PlainTextResponse
+
+            await PlainTextResponse("Remote files are not served.", status_code=403)(
+                scope, receive, send
+            )
+            return
+
+        async def send_with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                for k, v in (
+                    (b"content-security-policy", CSP.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"no-referrer"),
+                ):
+                    if k not in names:
+                        headers.append((k, v))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def load_auth(settings: Settings) -> Callable[[str, str], bool] | None:
     """The login check from RAG_UI_USER/RAG_UI_PASSWORD or RAG_UI_AUTH_FILE, or None for no login."""
     pairs: list[tuple[str, str]] = []
@@ -123,6 +176,7 @@ def blocked_paths(settings: Settings) -> list[str]:
 def launch_kwargs(settings: Settings, host: str | None = None, port: int | None = None) -> dict:
     """Everything ``launch`` is given: safe by default, the same for ``rag ui`` and the tests."""
     import gradio as gr
+    from starlette.middleware import Middleware
 
     return {
         "server_name": host or settings.ui_host,
@@ -141,6 +195,7 @@ def launch_kwargs(settings: Settings, host: str | None = None, port: int | None 
         "enable_monitoring": False,
         "run_history": False,
         "footer_links": [],
+        "app_kwargs": {"middleware": [Middleware(Guard)]},
         "theme": gr.themes.Default(),
         "css": CSS,
     }
@@ -400,7 +455,15 @@ def serve(
             f"warning: serving on {kwargs['server_name']} without a login; "
             "set RAG_UI_USER and RAG_UI_PASSWORD to require one"
         )
-    app.launch(**kwargs)
+    shown = kwargs["server_name"]
+    print(
+        f"Serving the web UI on http://{'[' + shown + ']' if ':' in shown else shown}:"
+        f"{kwargs['server_port']}"
+        + (" (login required)" if kwargs["auth"] else "")
+        + " · Ctrl+C to stop",
+        flush=True,
+    )
+    app.launch(**kwargs, quiet=True)
 
 
 if __name__ == "__main__":  # pragma: no cover
