@@ -225,6 +225,13 @@ def test_chat_streams_then_shows_cards_and_follow_up_keeps_history(handlers):
     assert empty == [] and "rag-welcome" in welcome
 
 
+def test_number_of_sources_setting(handlers):
+    *_, (turns, html) = handlers.chat("How do multi-agent LLM systems coordinate?", [], k=2)
+    d = turns[0]["result"]
+    assert len(d["sources"]) == 2 and "2 sources searched" in html
+    assert all(c["n"] <= 2 for c in d["citations"])
+
+
 def test_chat_ignores_an_empty_message(handlers):
     (turns, html), *rest = handlers.chat("  ", [])
     assert turns == [] and not rest and "rag-welcome" in html

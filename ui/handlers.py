@@ -506,6 +506,9 @@ class Handlers:
             return render.error_html(str(e))
         finally:
             self.assistant.reset()
+            with self._models_lock:  # the per-model assistants must see the new papers too
+                for a in self._models.values():
+                    a.reset()
         progress(1.0, "done")
         d = report.to_dict()
         by_source = {display_path(p): names.get(str(p), p.name) for p in paths}
