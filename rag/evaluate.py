@@ -888,10 +888,9 @@ def summarize(
         for key, v in ((r.get("judge") or {}).get("usage") or {}).items():
             if isinstance(v, int | float):
                 judge_usage[key] = judge_usage.get(key, 0) + v
-    answered_by_llm = sum(1 for r in ok if r.get("usage"))
-    if usage and answered_by_llm:
+    if usage.get("calls"):  # per question of the set, abstentions (no model call) included
         for key, v in usage.items():
-            metrics[f"cost.{key}_per_question"] = round(v / answered_by_llm, 4)
+            metrics[f"cost.{key}_per_question"] = round(v / len(ok), 6 if "usd" in key else 2)
     metrics["errors"] = len(records) - len(ok)
     by_type = {
         t: {

@@ -512,3 +512,57 @@ def test_beir_mode_on_a_tiny_dataset(tmp_path):
 def test_beir_mode_says_what_is_missing(tmp_path):
     with pytest.raises(ConfigError, match="not a BEIR dataset"):
         run_beir(tmp_path, runs_dir=tmp_path / "runs", progress=False)
+
+
+# --- an LLM backend: parallel questions, tokens, support of written sentences ------------------------
+def test_llm_backend_run_in_parallel_with_usage_support_and_judge(
+    seed_store, tiny_questions, tmp_path
+):
+    import re
+
+    from rag.assistant import Assistant
+    from rag.config import get_settings
+    from rag.text import split_sentences
+    from tests.fake_openai import FakeOpenAI, Reply
+
+    def reply(body):
+        system, user = body["messages"][0]["content"], body["messages"][-1]["content"]
+        if system.startswith("You grade an answer"):
+            return Reply.text('{"supported": 0.5, "correct": 1, "explanation": "fine"}')
+        if "standalone" in system:
+            return Reply.text("Which federated learning papers use low-rank adapters?")
+        m = re.search(r'<source id="1" title="[^"]*">\n(.*?)\n</source>', user, re.S)
+        first = split_sentences(m.group(1))[0].rstrip(".")
+        return Reply.text(f"{first} [1]. Penguins invented the steam engine in 1802 [2].")
+
+    with FakeOpenAI() as fake:
+        fake.script(*[Reply.call(reply) for _ in range(40)])
+        settings = get_settings(store=seed_store, llm_base_url=fake.url, llm_model="fake-model")
+        out = run_eval(
+            tiny_questions,
+            assistant=Assistant(settings),
+            workers=2,
+            runs_dir=tmp_path,
+            progress=False,
+            log=lambda m: None,
+        )
+    s = out.summary
+    assert s["settings"]["backend"] == "llm" and s["settings"]["llm_model"] == "fake-model"
+    assert s["run"]["workers"] == 2 and s["run"]["errors"] == 0
+    recs = {
+        r["id"]: r
+        for r in map(json.loads, (out.run_dir / "results.jsonl").read_text().splitlines())
+    }
+    assert recs["q077"]["abstained"]
+    assert not (recs["q077"]["usage"] or {}).get("calls")  # the model was not called
+    answered = [r for r in recs.values() if not r["abstained"]]
+    assert len(answered) == 3
+    for r in answered:
+        assert r["usage"]["prompt_tokens"] > 0 and r["judge"]["correct"] == 1.0
+        support = [x["supported"] for x in r["sentences"]]
+        assert support == [True, False]  # the quote is backed by [1]; the penguins are not by [2]
+    assert recs["q069"]["asked"] == "Which federated learning papers use low-rank adapters?"
+    m = s["metrics"]
+    assert m["citations.sentence_support"] == 0.5 and m["citations.validity"] == 1.0
+    assert m["cost.prompt_tokens_per_question"] > 0 and m["judge.correct"] == 1.0
+    assert s["usage"]["answers"]["total_tokens"] > 0 and s["usage"]["judge"]["prompt_tokens"] > 0
