@@ -599,6 +599,25 @@ def summarize(ctx, topic, max_papers, backend, as_json, fmt, output):
         click.echo(text)
 
 
+@cli.command(
+    add_help_option=False,
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def bench(args):
+    """Speed and scale benchmark (bench/speed.py): ingest vs raw encoder, query latency at
+    5k/50k/200k abstracts, cold start, memory. Long: `rag bench --help` lists the sections."""
+    import runpy
+
+    from .config import REPO_DIR
+
+    script = REPO_DIR / "bench" / "speed.py"
+    if not script.exists():
+        raise click.ClickException(f"no {script}: the benchmark runs from a source checkout")
+    sys.argv = [str(script), *args]
+    runpy.run_path(str(script), run_name="__main__")
+
+
 def main() -> None:
     cli(prog_name="rag")
 

@@ -439,14 +439,12 @@ class Store:
 
     def query_dense(self, vector, n_chunks: int) -> list[tuple[str, float, str, int]]:
         """(paper_id, cosine similarity, chunk text, chunk index), best first."""
-        count = self._run("counting chunks", lambda c: c.count())
-        if count == 0:
-            return []
+        # one round trip: Chroma returns what it has when n_results exceeds the count
         res = self._run(
             "searching",
             lambda c: c.query(
                 query_embeddings=[vector],
-                n_results=min(n_chunks, count),
+                n_results=max(1, n_chunks),
                 include=["metadatas", "documents", "distances"],
             ),
         )
@@ -551,6 +549,13 @@ def make_chroma_client(settings: Settings):
                 settings=csettings,
             )
         except Exception as e:  # noqa: BLE001 - only the type: the message may echo headers
+            text = str(e).lower()
+            if any(w in text for w in ("401", "403", "unauthori", "forbidden", "denied")):
+                raise StoreError(
+                    f"the Chroma server at {server_address(settings)} refused the request "
+                    f"({type(e).__name__}): check RAG_CHROMA_TOKEN"
+                    + ("" if settings.chroma_token else " (it is not set)")
+                ) from None
             raise StoreError(
                 f"cannot reach the Chroma server at {server_address(settings)} "
                 f"({type(e).__name__}); start it with `chroma run --path DIR --port "

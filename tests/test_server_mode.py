@@ -205,6 +205,103 @@ def test_unreachable_server_is_one_clear_line_without_the_token(tmp_path):
     assert "sekrit" not in out.stderr + out.stdout
 
 
+class TokenProxy:
+    """An HTTP proxy in front of the server that wants `Authorization: Bearer TOKEN` (how a
+    Chroma 1.x server is secured: a proxy such as Envoy checks a static token)."""
+
+    def __init__(self, upstream_port: int, token: str) -> None:
+        import http.client
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        proxy = self
+        self.seen: list[str | None] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):  # quiet
+                pass
+
+            def _forward(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                auth = self.headers.get("Authorization")
+                proxy.seen.append(auth)
+                if auth != f"Bearer {token}":
+                    msg = b"RBAC: access denied"
+                    self.send_response(403)
+                    self.send_header("Content-Length", str(len(msg)))
+                    self.end_headers()
+                    self.wfile.write(msg)
+                    return
+                conn = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=60)
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                conn.request(self.command, self.path, body=body or None, headers=headers)
+                resp = conn.getresponse()
+                data = resp.read()
+                self.send_response(resp.status)
+                for k, v in resp.getheaders():
+                    if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                conn.close()
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _forward
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_token_reaches_the_server_and_a_wrong_one_is_refused_clearly(server, tmp_path):
+    proxy = TokenProxy(server.port, "right-token-456")
+    try:
+        corpus = tmp_path / "c"
+        corpus.mkdir()
+        (corpus / "x.txt").write_text(
+            "Abstract:We introduce Quarkle, a benchmark of 3,000 questions about medieval "
+            "falconry, and show that small language models answer fewer than half correctly.\n"
+        )
+        store = tmp_path / "s"
+        good = get_settings(
+            store=store,
+            chroma_host="127.0.0.1",
+            chroma_port=proxy.port,
+            chroma_token="right-token-456",
+            embed_backend="onnx",
+        )
+        assert ingest([corpus], good, progress=False).total == 1
+        assert Assistant(good).search("medieval falconry", k=1)[0].paper.text.startswith("We")
+        assert proxy.seen and set(proxy.seen) == {"Bearer right-token-456"}
+
+        env = {
+            **os.environ,
+            "RAG_STORE": str(store),
+            "RAG_CHROMA_HOST": "127.0.0.1",
+            "RAG_CHROMA_PORT": str(proxy.port),
+            "RAG_CHROMA_TOKEN": "wrong-token-789",
+        }
+        out = subprocess.run(
+            [str(RAG), "search", "falconry", "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert out.returncode == 1 and "Traceback" not in out.stderr
+        assert "refused the request" in out.stderr and "RAG_CHROMA_TOKEN" in out.stderr
+        assert "wrong-token" not in out.stderr + out.stdout
+    finally:
+        proxy.close()
+
+
 READER = r"""
 import json, os, sys, time
 from pathlib import Path
