@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from collections import Counter
 from pathlib import Path
 
@@ -61,31 +62,37 @@ class KeywordIndex:
         return cls([d[0] for d in docs], vocab, matrix, idf, generation)
 
     def save(self, directory: Path) -> None:
-        from scipy import sparse
-
+        """One file, replaced atomically: a reader sees the old index or the new, never a mix."""
         directory.mkdir(parents=True, exist_ok=True)
-        tmp_m = directory / "keyword.tmp.npz"
-        tmp_j = directory / "keyword.tmp.json"
-        sparse.save_npz(tmp_m, self.matrix, compressed=False)
-        np.save(directory / "keyword_idf.tmp.npy", self.idf)
-        with open(tmp_j, "w") as f:
-            json.dump({"generation": self.generation, "ids": self.ids, "vocab": self.vocab}, f)
-        # data files first, the json (which names the generation) last: a reader never pairs
-        # a new matrix with old ids because it checks the shapes agree.
-        os.replace(tmp_m, directory / "keyword.npz")
-        os.replace(directory / "keyword_idf.tmp.npy", directory / "keyword_idf.npy")
-        os.replace(tmp_j, directory / "keyword.json")
+        m = self.matrix.tocsc()
+        meta = json.dumps({"generation": self.generation, "ids": self.ids, "vocab": self.vocab})
+        tmp = directory / f"keyword.{os.getpid()}.tmp.npz"
+        with open(tmp, "wb") as f:
+            np.savez(
+                f,
+                data=m.data,
+                indices=m.indices,
+                indptr=m.indptr,
+                shape=np.asarray(m.shape, dtype=np.int64),
+                idf=self.idf,
+                meta=np.frombuffer(meta.encode(), dtype=np.uint8),
+            )
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, directory / "keyword.npz")
 
     @classmethod
     def load(cls, directory: Path) -> KeywordIndex | None:
+        """The saved index, or None when it is missing or damaged (callers rebuild it)."""
         from scipy import sparse
 
         try:
-            with open(directory / "keyword.json") as f:
-                meta = json.load(f)
-            matrix = sparse.load_npz(directory / "keyword.npz").tocsc()
-            idf = np.load(directory / "keyword_idf.npy")
-        except (OSError, ValueError):
+            with np.load(directory / "keyword.npz") as z:
+                shape = tuple(int(x) for x in z["shape"])
+                matrix = sparse.csc_matrix((z["data"], z["indices"], z["indptr"]), shape=shape)
+                idf = z["idf"]
+                meta = json.loads(z["meta"].tobytes().decode())
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             return None
         if matrix.shape[0] != len(meta["ids"]) or matrix.shape[1] != max(len(meta["vocab"]), 1):
             return None
