@@ -990,19 +990,18 @@ def compare_runs(
         delta = None if va is None or vb is None else vb - va
         flag = ""
         if delta is not None:
+            # beyond noise: a share of A (and 5 ms) for latency and cost, ``tolerance`` otherwise
             if key.startswith(("latency.", "cost.")):
-                worse = delta > latency_tolerance * abs(va) and (
-                    not key.startswith("latency.") or delta > 5.0
+                change = abs(delta) > latency_tolerance * abs(va) and (
+                    not key.startswith("latency.") or abs(delta) > 5.0
                 )
-            elif lower_is_better(key):
-                worse = delta > (tolerance if key != "errors" else 0)
             else:
-                worse = delta < -tolerance
-            better = (delta < 0) if lower_is_better(key) else (delta > 0)
-            if worse:
+                change = abs(delta) > (0 if key == "errors" else tolerance)
+            up_is_bad = lower_is_better(key)
+            if change and (delta > 0) == up_is_bad:
                 flag = "REGRESSION"
                 regressions.append(key)
-            elif better and abs(delta) > 1e-9:
+            elif change:
                 flag = "better"
         elif va is None and vb is not None:
             flag = "new"
