@@ -100,8 +100,10 @@ class _Progress:
 
             self.bar = tqdm(total=total, desc=desc, unit="chunk", file=sys.stderr, leave=False)
 
-    def __call__(self, n: int) -> None:
+    def __call__(self, n: int, total: int | None = None) -> None:
         if self.bar is not None:
+            if total is not None and total != self.bar.total:
+                self.bar.total = total
             self.bar.update(n)
 
     def close(self) -> None:
@@ -316,46 +318,91 @@ def _embed_and_write(
     on_event,
     replace: set[str] | None = None,
 ) -> None:
-    """Chunk, embed in batches, write each batch to Chroma in one call and commit the catalogue.
+    """Chunk, embed and write in batches of BATCH_PAPERS papers, as a pipeline.
 
-    ``replace``: the papers that already have chunks (updates); None means any may have.
-    New papers skip the delete round trip."""
+    While a worker thread embeds batch i (ONNX Runtime and torch release the GIL), this thread
+    writes batch i-1 (one Chroma upsert, one catalogue commit) and chunks batch i+1. Writes stay
+    in this thread and in order, so an interrupted run leaves what the sequential one would.
+    ``replace``: the papers that already have chunks (updates); None means any may have. New
+    papers skip the delete round trip."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
     embedder = get_embedder(settings)
-    chunked = [(p, chunk_paper(p, settings)) for p in papers]
-    total = sum(len(c) for _, c in chunked)
-    bar = _Progress(total, progress and total >= 64, "embedding")
-    done = 0
+    batches = [papers[s : s + BATCH_PAPERS] for s in range(0, len(papers), BATCH_PAPERS)]
+    if not batches:
+        return
+    lock = threading.Lock()
+    state = {"done": 0, "chunks": 0, "papers": 0, "cancelled": False}
+
+    def chunk(batch: list[Paper]) -> list[tuple[Paper, list[str]]]:
+        out = [(p, chunk_paper(p, settings)) for p in batch]
+        with lock:
+            state["papers"] += len(batch)
+            state["chunks"] += sum(len(c) for _, c in out)
+        return out
+
+    def total() -> int:
+        """Chunks to embed: exact once all are chunked, extrapolated until then."""
+        if state["papers"] >= len(papers):
+            return state["chunks"]
+        return max(state["chunks"], round(state["chunks"] / state["papers"] * len(papers)))
+
+    def rows(batch: list[tuple[Paper, list[str]]]):
+        ids, docs, metas, texts = [], [], [], []
+        for p, chunks in batch:
+            h = p.content_hash()
+            for i, c in enumerate(chunks):
+                ids.append(f"{p.paper_id}:{h}:{i}")
+                docs.append(c)
+                texts.append(embed_text(p, c))
+                metas.append(
+                    {"paper_id": p.paper_id, "hash": h, "chunk": i, "title": p.title[:200]}
+                )
+        return ids, docs, metas, texts
+
+    def write(batch, ids, docs, metas, vecs) -> None:
+        old = [p.paper_id for p, _ in batch if replace is None or p.paper_id in replace]
+        if old:
+            store.delete_papers(old)  # old chunks of updated papers
+        store.add_chunks(ids, vecs, docs, metas)
+        for p, chunks in batch:
+            store.catalogue.upsert(p, n_chunks=len(chunks), tokens=keyword_tokens(p))
+        store.catalogue.commit()
+
+    current = chunk(batches[0])
+    bar = _Progress(total(), progress and total() >= 64, "embedding")
+
+    def tick(n: int) -> None:  # called by the worker after each model batch
+        if state["cancelled"]:
+            raise _Cancelled
+        with lock:
+            state["done"] += n
+            done, t = state["done"], total()
+        bar(n, t)
+        if on_event:
+            on_event("embedding", done, t)
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="rag-embed")
     try:
-        for start in range(0, len(chunked), BATCH_PAPERS):
-            batch = chunked[start : start + BATCH_PAPERS]
-            ids, docs, metas, texts = [], [], [], []
-            for p, chunks in batch:
-                h = p.content_hash()
-                for i, c in enumerate(chunks):
-                    ids.append(f"{p.paper_id}:{h}:{i}")
-                    docs.append(c)
-                    texts.append(embed_text(p, c))
-                    metas.append(
-                        {"paper_id": p.paper_id, "hash": h, "chunk": i, "title": p.title[:200]}
-                    )
-
-            def tick(n: int) -> None:
-                nonlocal done
-                done += n
-                bar(n)
-                if on_event:
-                    on_event("embedding", done, total)
-
-            vecs = store_embeddings(embedder, texts, settings, tick)
-            old = [p.paper_id for p, _ in batch if replace is None or p.paper_id in replace]
-            if old:
-                store.delete_papers(old)  # old chunks of updated papers
-            store.add_chunks(ids, vecs, docs, metas)
-            for p, chunks in batch:
-                store.catalogue.upsert(p, n_chunks=len(chunks), tokens=keyword_tokens(p))
-            store.catalogue.commit()
+        pending = None  # the batch embedded last round, waiting to be written
+        for i in range(len(batches)):
+            ids, docs, metas, texts = rows(current)
+            fut = pool.submit(store_embeddings, embedder, texts, settings, tick)
+            if pending is not None:
+                write(*pending)
+            following = chunk(batches[i + 1]) if i + 1 < len(batches) else None
+            pending = (current, ids, docs, metas, fut.result())
+            current = following
+        write(*pending)
     finally:
+        state["cancelled"] = True  # an error or Ctrl-C: the worker stops after its model batch
+        pool.shutdown(wait=True, cancel_futures=True)
         bar.close()
+
+
+class _Cancelled(Exception):
+    """Stops the embedding worker when the ingest it serves has failed."""
 
 
 def store_embeddings(embedder, texts: list[str], settings: Settings, tick) -> list[list[float]]:
