@@ -268,10 +268,15 @@ def ui(ctx, host, port):
 @click.option("-k", "--top-k", type=int, default=None, help="Sources per answer (default 5).")
 @click.option("--backend", type=click.Choice(["auto", "extractive", "llm"]), default=None)
 @click.option(
-    "--workers", type=int, default=None, help="Questions in parallel (default: 4 with an LLM, else 1)."
+    "--workers",
+    type=int,
+    default=None,
+    help="Questions in parallel (default: 4 with an LLM, else 1).",
 )
 @click.option("--limit", type=int, default=None, help="Only the first N questions.")
-@click.option("--judge/--no-judge", default=None, help="LLM judge (default: on when an LLM is set).")
+@click.option(
+    "--judge/--no-judge", default=None, help="LLM judge (default: on when an LLM is set)."
+)
 @click.option("--judge-model", default=None, help="Model of the LLM judge (default RAG_LLM_MODEL).")
 @click.option(
     "--runs-dir",
@@ -361,7 +366,9 @@ def eval_cmd(
         f"from before), backend {s['settings']['backend']}, {r['seconds']:.1f} s"
     )
     for key, v in ev.iter_headline(s):
-        click.echo(f"  {key:<34} {v:.3f}" if isinstance(v, float) and v < 10 else f"  {key:<34} {v}")
+        click.echo(
+            f"  {key:<34} {v:.3f}" if isinstance(v, float) and v < 10 else f"  {key:<34} {v}"
+        )
     if r["errors"]:
         click.echo(f"{r['errors']} question(s) failed: run `rag eval --resume {out.run_dir}`")
         sys.exit(1)
@@ -398,9 +405,7 @@ def _answer_footer(ans) -> None:
         click.echo("")
         for c in ans.citations:
             sup = f" · support {c.support:.2f}" if llm and c.support is not None else ""
-            click.echo(
-                f"[{c.n}] {c.title} ({c.paper_id})" + (f" {c.url}" if c.url else "") + sup
-            )
+            click.echo(f"[{c.n}] {c.title} ({c.paper_id})" + (f" {c.url}" if c.url else "") + sup)
             click.echo(f"    “{c.snippet}”")
     if ans.standalone_question:
         click.echo(f"(searched for: {ans.standalone_question})", err=True)
@@ -553,9 +558,7 @@ def status(ctx, check, as_json):
 
 @cli.command()
 @click.argument("topic")
-@click.option(
-    "--max-papers", type=int, default=None, help="At most this many papers (default 40)."
-)
+@click.option("--max-papers", type=int, default=None, help="At most this many papers (default 40).")
 @click.option("--backend", type=click.Choice(["auto", "extractive", "llm"]), default=None)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option(

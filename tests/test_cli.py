@@ -13,7 +13,9 @@ RAG = str(Path(sys.executable).with_name("rag"))
 
 def run(args, store, stdin=None, check=True):
     env = {**os.environ, "RAG_STORE": str(store)}
-    p = subprocess.run([RAG, *args], input=stdin, capture_output=True, text=True, env=env, timeout=300)
+    p = subprocess.run(
+        [RAG, *args], input=stdin, capture_output=True, text=True, env=env, timeout=300
+    )
     if check:
         assert p.returncode == 0, p.stderr
     return p
@@ -36,8 +38,20 @@ def test_reingest_reports_nothing_new(store_copy):
 
 
 def test_ask_json_shape_and_batch_from_stdin(seed_store):
-    one = json.loads(run(["ask", "Which paper distills multi-agent debate into one model?", "--json"], seed_store).stdout)
-    assert set(one) >= {"question", "answer", "abstained", "citations", "sources", "backend", "timings_ms"}
+    one = json.loads(
+        run(
+            ["ask", "Which paper distills multi-agent debate into one model?", "--json"], seed_store
+        ).stdout
+    )
+    assert set(one) >= {
+        "question",
+        "answer",
+        "abstained",
+        "citations",
+        "sources",
+        "backend",
+        "timings_ms",
+    }
     assert one["backend"] == "extractive" and not one["abstained"]
     assert one["citations"] and set(one["citations"][0]) >= {"n", "paper_id", "title", "snippet"}
     assert set(one["sources"][0]) >= {"paper_id", "title", "score"}
@@ -52,10 +66,16 @@ def test_ask_json_shape_and_batch_from_stdin(seed_store):
 
 
 def test_search_json_and_stdin(seed_store):
-    hits = json.loads(run(["search", "graph federated learning heterogeneity", "--json", "-k", "3"], seed_store).stdout)
+    hits = json.loads(
+        run(
+            ["search", "graph federated learning heterogeneity", "--json", "-k", "3"], seed_store
+        ).stdout
+    )
     assert len(hits) == 3 and set(hits[0]) == {"paper_id", "title", "score", "snippet"}
     assert hits[0]["score"] >= hits[1]["score"] >= hits[2]["score"]
-    lines = run(["search", "-", "--json", "-k", "2"], seed_store, stdin="LoRA\nvoice cloning\n").stdout.splitlines()
+    lines = run(
+        ["search", "-", "--json", "-k", "2"], seed_store, stdin="LoRA\nvoice cloning\n"
+    ).stdout.splitlines()
     assert [len(json.loads(x)) for x in lines] == [2, 2]
 
 
@@ -77,7 +97,9 @@ def test_empty_store_error_is_one_line(tmp_path):
 
 def test_ingest_exit_code_says_records_were_rejected(tmp_path):
     f = tmp_path / "bad.jsonl"
-    f.write_text('{"title": "x"}\n{"abstract": "We propose a method for fast graph partitioning on large sparse matrices with good balance."}\n')
+    f.write_text(
+        '{"title": "x"}\n{"abstract": "We propose a method for fast graph partitioning on large sparse matrices with good balance."}\n'
+    )
     p = run(["ingest", str(f)], tmp_path / "s", check=False)
     assert p.returncode == 1
     assert "bad.jsonl: line 1" in p.stderr and "1 added" in p.stdout
