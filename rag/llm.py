@@ -447,23 +447,34 @@ class LLMClient:
         return None
 
     # -- calls --
-    def complete(self, messages: Sequence, *, max_tokens: int | None = None) -> Completion:
-        """One chat completion (not streamed), retried on 429/5xx."""
+    def retrying(self, call, *, errors: tuple = (), on_error=None, on_final=None):
+        """``call()``, retried with backoff on 429/5xx; anything else fails at once.
+
+        ``errors`` adds exception types to catch besides ``openai.OpenAIError``; ``on_error``
+        runs after every failure (e.g. to close a half-open stream); ``on_final(e)`` may return
+        a more specific ``LLMError`` for the error that ends the call.
+        """
         import openai
 
-        msgs = _messages(messages)
-        kw = {"max_tokens": max_tokens or self.settings.llm_max_tokens}
         attempt = 0
         while True:
             try:
-                resp = self.llm.chat(msgs, **kw)
-                break
-            except openai.OpenAIError as e:
+                return call(attempt)
+            except (openai.OpenAIError, *errors) as e:
+                if on_error is not None:
+                    on_error()
                 if self._retryable(e) and attempt < self.settings.llm_max_retries:
                     self.sleep(self._delay(attempt, e))
                     attempt += 1
                     continue
-                raise self.error(e, attempt + 1) from None
+                mapped = on_final(e) if on_final is not None else None
+                raise (mapped or self.error(e, attempt + 1)) from None
+
+    def complete(self, messages: Sequence, *, max_tokens: int | None = None) -> Completion:
+        """One chat completion (not streamed), retried on 429/5xx."""
+        msgs = _messages(messages)
+        kw = {"max_tokens": max_tokens or self.settings.llm_max_tokens}
+        resp = self.retrying(lambda _attempt: self.llm.chat(msgs, **kw))
         text = resp.message.content or ""
         counts = resp.additional_kwargs or {}
         finish = None
@@ -523,31 +534,25 @@ class LLMStream:
     def _open(self):
         """Start the stream and read up to the first text delta, retrying 429/5xx until then."""
         import httpx
-        import openai
 
         c = self.client
         kw: dict = {"max_tokens": self.max_tokens or c.settings.llm_max_tokens}
         if c.settings.llm_stream_usage:
             kw["stream_options"] = {"include_usage": True}
-        attempt = 0
-        while True:
+        state: dict = {"gen": None}
+
+        def start(attempt: int):
             self.attempts = attempt + 1
-            gen = None
+            state["gen"] = None
             head: list = []
-            try:
-                gen = iter(c.llm.stream_chat(self.messages, **kw))
-                for resp in gen:
-                    head.append(resp)
-                    if resp.delta:
-                        break
-                return gen, head
-            except (openai.OpenAIError, httpx.HTTPError) as e:
-                _close(gen)
-                if c._retryable(e) and attempt < c.settings.llm_max_retries:
-                    c.sleep(c._delay(attempt, e))
-                    attempt += 1
-                    continue
-                raise c.error(e, attempt + 1) from None
+            gen = state["gen"] = iter(c.llm.stream_chat(self.messages, **kw))
+            for resp in gen:
+                head.append(resp)
+                if resp.delta:
+                    break
+            return gen, head
+
+        return c.retrying(start, errors=(httpx.HTTPError,), on_error=lambda: _close(state["gen"]))
 
     def _take(self, resp) -> str:
         if resp.additional_kwargs and resp.additional_kwargs.get("total_tokens"):

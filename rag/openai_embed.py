@@ -57,22 +57,19 @@ class OpenAIEmbedder(Embedder):
         import openai
 
         c = self.client
-        attempt = 0
-        while True:
-            try:
-                resp = c.openai_client.embeddings.create(model=self.name, input=texts)
-                break
-            except openai.OpenAIError as e:
-                if c._retryable(e) and attempt < self.settings.llm_max_retries:
-                    c.sleep(c._delay(attempt, e))
-                    attempt += 1
-                    continue
-                if isinstance(e, openai.NotFoundError):
-                    raise LLMError(
-                        f"embedding model {self.name!r} was not found at "
-                        f"{self.endpoint.display_url} (HTTP 404): set RAG_EMBED_MODEL"
-                    ) from None
-                raise c.error(e, attempt + 1) from None
+
+        def not_found(e: Exception) -> LLMError | None:
+            if isinstance(e, openai.NotFoundError):
+                return LLMError(
+                    f"embedding model {self.name!r} was not found at "
+                    f"{self.endpoint.display_url} (HTTP 404): set RAG_EMBED_MODEL"
+                )
+            return None
+
+        resp = c.retrying(
+            lambda _attempt: c.openai_client.embeddings.create(model=self.name, input=texts),
+            on_final=not_found,
+        )
         rows = sorted(resp.data, key=lambda d: d.index)
         if len(rows) != len(texts):
             raise LLMError(
