@@ -143,7 +143,9 @@ def find_url(text: str) -> str | None:
 
 def _clean_abstract(raw: str) -> str:
     raw = strip_invisible(raw)
-    name = find_method_name(normalize_ws(raw))[0] or None
+    if "\\" not in raw and "$" not in raw:  # no markup: clean_latex would return it as is
+        return normalize_ws(raw)
+    name = find_method_name(normalize_ws(raw))[0] or None  # replaces a \\method placeholder
     return normalize_ws(clean_latex(raw, method_name=name))
 
 
