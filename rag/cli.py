@@ -120,6 +120,29 @@ def ingest(ctx, paths, prune, rebuild, wait, as_json, quiet):
 
 
 @cli.command()
+@click.option(
+    "--wait", type=float, default=0.0, show_default=True, help="Seconds to wait for another writer."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.pass_context
+def migrate(ctx, wait, as_json, quiet):
+    """Copy the embedded index to the Chroma server in RAG_CHROMA_HOST, without re-embedding.
+
+    For moving a store built on one machine's embedded Chroma to a shared server (`chroma run
+    --path DIR --port PORT`). The catalogue and keyword index stay in the store directory; only
+    the vectors move. Safe to run again: what is already on the server is skipped.
+    """
+    from .migrate import copy_to_server
+
+    report = copy_to_server(_settings(ctx), wait=wait, progress=not quiet and not as_json)
+    if as_json:
+        _dump(report.to_dict())
+    else:
+        click.echo(report.summary())
+
+
+@cli.command()
 @click.argument("question")
 @click.option("-k", "--top-k", type=int, default=None, help="Papers to draw on (default 5).")
 @click.option("--backend", type=click.Choice(["auto", "extractive", "llm"]), default=None)

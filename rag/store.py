@@ -353,8 +353,14 @@ class Store:
             self._collection = None
             raise StoreError(
                 f"the Chroma collection {self.chroma_name}{self._where()} holds no vectors, but "
-                f"the catalogue in {self.index_dir} lists {papers} papers: run `rag ingest` with "
-                "the same files to embed them again (it repairs the index)"
+                f"the catalogue in {self.index_dir} lists {papers} papers: "
+                + (
+                    "`rag migrate` copies the embedded index (in "
+                    f"{self.root / 'chroma'}) there without re-embedding; or "
+                    if self.settings.chroma_host and (self.root / "chroma").is_dir()
+                    else ""
+                )
+                + "run `rag ingest` with the same files to embed them again (it repairs the index)"
             )
 
     def _run(self, what: str, fn):

@@ -387,3 +387,83 @@ def test_two_readers_while_a_third_process_ingests(server, tmp_path):
     final = Assistant(_settings(server, store))
     assert len(final.papers()) == 90
     assert final.store.vectors_match()
+
+
+def test_migrate_copies_an_embedded_index_to_the_server_without_re_embedding(
+    server, store_copy, monkeypatch
+):
+    import rag.embed
+    import rag.ingest
+    from rag.migrate import copy_to_server
+
+    local = Assistant(get_settings(store=store_copy))
+    expected = [h.paper.paper_id for h in local.search(QUERY, k=5)]
+    n_chunks = local.store.collection.count()
+    local.store.close()
+    settings = _settings(server, store_copy)
+
+    # before: a server-mode reader refuses and names the command that fixes it
+    with pytest.raises(StoreError, match="rag migrate"):
+        Assistant(settings).search(QUERY, k=5)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("migrate must not embed anything")
+
+    with monkeypatch.context() as m:  # no embedding model reachable during the copy
+        m.setattr(rag.embed, "get_embedder", refuse)
+        m.setattr(rag.ingest, "get_embedder", refuse)
+        report = copy_to_server(settings, progress=False)
+    assert (report.papers, report.chunks, report.copied, report.already) == (
+        50,
+        n_chunks,
+        n_chunks,
+        0,
+    )
+    assert _server_counts(server)[report.collection] == n_chunks
+
+    # a fresh process reads through the server and finds what the embedded index found
+    out = subprocess.run(
+        [str(RAG), "search", QUERY, "-k", "5", "--json"],
+        env=server.env(store_copy),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert [h["paper_id"] for h in json.loads(out.stdout)] == expected
+
+    # a copy cut short (half the chunks missing) plus a stray chunk: running it again finishes
+    import chromadb
+
+    coll = chromadb.HttpClient(host="127.0.0.1", port=server.port).get_collection(report.collection)
+    ids = sorted(coll.get(include=[])["ids"])
+    coll.delete(ids=ids[::2])
+    coll.add(ids=["stray:0"], embeddings=[[0.1] * 384], documents=["x"], metadatas=[{"a": 1}])
+    out = subprocess.run(
+        [str(RAG), "migrate", "--json"],
+        env=server.env(store_copy),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    again = json.loads(out.stdout)
+    assert (again["copied"], again["already"], again["removed"]) == (
+        len(ids[::2]),
+        n_chunks - len(ids[::2]),
+        1,
+    )
+    assert coll.count() == n_chunks
+    # and the index is consistent for a server-mode ingest: nothing to repair or embed
+    rerun = ingest([CORPUS], settings, progress=False)
+    assert not rerun.changed and rerun.repaired == 0
+
+
+def test_migrate_without_a_server_or_an_embedded_index_says_what_to_do(tmp_path, store_copy):
+    env = {**os.environ, "RAG_STORE": str(store_copy)}
+    env.pop("RAG_CHROMA_HOST", None)
+    out = subprocess.run([str(RAG), "migrate"], env=env, capture_output=True, text=True)
+    assert out.returncode == 1 and "set RAG_CHROMA_HOST" in out.stderr
+    env = {**env, "RAG_STORE": str(tmp_path / "empty"), "RAG_CHROMA_HOST": "127.0.0.1"}
+    out = subprocess.run([str(RAG), "migrate"], env=env, capture_output=True, text=True)
+    assert out.returncode == 1 and "no embedded index" in out.stderr
