@@ -18,9 +18,14 @@ from .store import Store
 class Assistant:
     """Search, ask, browse and ingest over one store, with one embedding model loaded."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(
+        self, settings: Settings | None = None, *, share_store_with: Assistant | None = None
+    ) -> None:
         self.settings = settings or get_settings()
         self._store: Store | None = None
+        # another Assistant of this process whose index handles this one uses (e.g. the UI's
+        # per-model assistants): one set of handles per process, refreshed in one place
+        self._store_owner = share_store_with
         self._extractive: ExtractiveAnswerer | None = None
         self._llm = None  # rag.llm.LLMAnswerer, made on first use
         self._lock = threading.RLock()
@@ -31,6 +36,8 @@ class Assistant:
     # --- parts, opened on first use -------------------------------------------------------------
     @property
     def store(self) -> Store:
+        if self._store_owner is not None:
+            return self._store_owner.store
         with self._lock:
             if self._store is None:
                 self._store = Store(self.settings)

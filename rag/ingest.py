@@ -232,9 +232,11 @@ def ingest(
                 replace = {p.paper_id for p in todo if p.paper_id in existing}
                 _embed_and_write(store, todo, settings, progress, on_event, replace=replace)
             if todo or gone or moved or report.repaired or was_dirty:
-                cat.bump()
-                cat.set_meta("dirty", "0")
-                cat.commit()
+                with store.chroma_lock():  # no reader of this process reloads in between
+                    cat.bump()
+                    cat.set_meta("dirty", "0")
+                    cat.commit()
+                    store.mark_current()  # our writes are in this process's handle already
                 store.rebuild_keyword()
             elif not _keyword_current(store):
                 store.rebuild_keyword()  # an earlier run died before saving it

@@ -21,6 +21,7 @@ import os
 import shlex
 import sqlite3
 import sys
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -264,12 +265,14 @@ class Store:
             raise StoreIncompatible(
                 f"{e}: " + rebuild_hint(settings, self.other_sources())
             ) from None
-        self._client = None
         self._collection = None
+        self._epoch = -1  # the handle's epoch this collection object belongs to
         self._keyword = None
         self._reader = not create
         self._max_batch: int | None = None
         self.chroma_name = chroma_collection_name(settings, self.name, create=create)
+        self._h = _acquire_handle(settings)
+        self._closed = False
 
     # --- indexes built with other settings ---------------------------------------------------
     def other_sources(self) -> list[str]:
@@ -308,13 +311,21 @@ class Store:
     # --- Chroma --------------------------------------------------------------------------------
     @property
     def client(self):
-        if self._client is None:
-            self._client = make_chroma_client(self.settings)
-        return self._client
+        h = self._h
+        with h.lock:
+            if h.client is None:
+                gen = self.catalogue.generation  # read first: a change while Chroma starts
+                h.client = make_chroma_client(self.settings)  # is caught on the next call
+                h.epoch += 1
+                h.loaded = {self.name: gen}
+            return h.client
 
     @property
     def collection(self):
+        if self._collection is not None and self._epoch != self._h.epoch:
+            self._collection = None  # the process's Chroma handle was reopened meanwhile
         if self._collection is None:
+            gen = self.catalogue.generation
             meta = {
                 "hnsw:space": "cosine",
                 **{f"rag_{k}": str(v) for k, v in self.signature.items()},
@@ -337,9 +348,34 @@ class Store:
                         f"Chroma collection {self.name} was built with {k}={stored.get(f'rag_{k}')}, "
                         f"not {v}: " + rebuild_hint(self.settings, self.catalogue.sources())
                     )
+            self._epoch = self._h.epoch
+            self._h.loaded.setdefault(self.name, gen)
             if self._reader:
                 self._check_vectors()
         return self._collection
+
+    def _refresh(self) -> None:
+        """Reopen embedded Chroma when another process changed the index since it was loaded.
+
+        Chroma's embedded client keeps the vector index it loaded in memory: chunks another
+        process writes afterwards are counted but never found by a query. The catalogue's
+        generation, bumped by every ingest that changed something, says when to reload: one
+        index load, paid by the first call after another process's ingest. A Chroma server
+        needs none of this."""
+        if self.settings.chroma_host or self._h.client is None:
+            return
+        loaded = self._h.loaded.get(self.name)
+        if loaded is not None and loaded != self.catalogue.generation:
+            self._h.reopen()
+
+    def chroma_lock(self):
+        """Held by every Chroma call of this process on this store (and by reloads)."""
+        return self._h.lock
+
+    def mark_current(self) -> None:
+        """This process made the index's latest change itself: its Chroma handle is current."""
+        with self._h.lock:
+            self._h.loaded[self.name] = self.catalogue.generation
 
     def _where(self) -> str:
         if not self.settings.chroma_host:
@@ -369,13 +405,14 @@ class Store:
         attempts = 2 if self.settings.chroma_host else 1
         for attempt in range(attempts):
             try:
-                return fn(self.collection)
+                with self._h.lock:
+                    self._refresh()
+                    return fn(self.collection)
             except StoreError:
                 raise
             except Exception as e:  # noqa: BLE001 - chromadb and httpx raise many types
                 if attempt + 1 < attempts:
-                    self._client = None
-                    self._collection = None
+                    self._h.reopen()  # a restarted server: connect again
                     time.sleep(0.5)
                     continue
                 hint = ""
@@ -489,13 +526,65 @@ class Store:
         return write_lock(self.root, wait)
 
     def close(self) -> None:
-        """Close the catalogue and release this process's Chroma handle."""
+        """Close the catalogue and release this Store's share of the process's Chroma handle."""
+        if self._closed:
+            return
+        self._closed = True
         self.catalogue.close()
-        if self._client is not None:
-            with contextlib.suppress(Exception):
-                self._client.close()
-            self._client = None
-            self._collection = None
+        self._collection = None
+        _release_handle(self._h)
+
+
+class _ChromaHandle:
+    """This process's one Chroma client for a store directory, shared by its Store objects.
+
+    Sharing it lets one Store reload the embedded index for all of them (Chroma itself shares
+    one System per path and process, so per-Store clients could not reload it), and ``lock``
+    keeps a reload from happening under another Store's call. A server client is per Store."""
+
+    def __init__(self, key: str | None) -> None:
+        self.key = key
+        self.lock = threading.RLock()
+        self.client = None
+        self.epoch = 0
+        self.loaded: dict[str, int] = {}  # index name -> catalogue generation when loaded
+        self.users = 0
+
+    def reopen(self) -> None:
+        with self.lock:
+            if self.client is not None:
+                with contextlib.suppress(Exception):
+                    self.client.close()  # the only client on this path: Chroma's System stops
+            self.client = None
+            self.loaded = {}
+            self.epoch += 1  # every Store drops its collection object of the old client
+
+
+_HANDLES: dict[str, _ChromaHandle] = {}
+_HANDLES_LOCK = threading.Lock()
+
+
+def _acquire_handle(settings: Settings) -> _ChromaHandle:
+    if settings.chroma_host:
+        h = _ChromaHandle(None)
+    else:
+        key = str((Path(settings.store) / "chroma").resolve())
+        with _HANDLES_LOCK:
+            h = _HANDLES.get(key)
+            if h is None:
+                h = _HANDLES[key] = _ChromaHandle(key)
+    with _HANDLES_LOCK:
+        h.users += 1
+    return h
+
+
+def _release_handle(h: _ChromaHandle) -> None:
+    with _HANDLES_LOCK:
+        h.users -= 1
+        if h.users <= 0:
+            if h.key is not None and _HANDLES.get(h.key) is h:
+                del _HANDLES[h.key]
+            h.reopen()  # closes the client (under the lock: a new handle starts after it)
 
 
 def server_address(settings: Settings) -> str:

@@ -171,3 +171,52 @@ def test_queries_keep_answering_while_an_ingest_runs(store_copy, tmp_path):
     assert reader.returncode == 0
     print(f"\n{answered} queries answered by a running reader during the ingest")
     check_invariants(store_copy, expected_papers([CORPUS, new_dir]), search=False)
+
+
+def test_a_running_process_finds_by_meaning_what_another_process_ingested(store_copy, tmp_path):
+    """Chroma's embedded client keeps the vector index it loaded in memory. Without a reload a
+    long-running process (the web UI, `rag ask -`) counts another process's new chunks but never
+    finds them by meaning (this test failed so before the reload was added)."""
+    from rag.assistant import Assistant
+    from rag.config import get_settings
+
+    settings = get_settings(store=store_copy)
+    one, two = Assistant(settings), Assistant(settings)  # two handles in one process
+    q1 = "questions about medieval falconry that small language models answer poorly"
+    q2 = "forecasting volcanic ash dispersal with graph neural networks"
+    for a in (one, two):
+        assert "Quarkle" not in a.search(q1, k=3, mode="dense")[0].paper.text
+
+    first = tmp_path / "first"
+    first.mkdir()
+    write_txt(
+        first / "q.txt",
+        [
+            "We introduce Quarkle, a benchmark of 3,000 questions about medieval falconry, and "
+            "show that small language models answer fewer than half of them correctly."
+        ],
+    )
+    out = rag("ingest", str(first), "--quiet", store=store_copy)
+    assert out.returncode == 0, out.stderr
+    for a in (one, two):  # found by meaning, by both, with no restart and no reset
+        hits = a.search(q1, k=3, mode="dense")
+        assert "Quarkle" in hits[0].paper.text, [h.paper.title for h in hits]
+
+    # this process then ingests too (as an upload in the web UI does)
+    second = tmp_path / "second"
+    second.mkdir()
+    write_txt(
+        second / "v.txt",
+        [
+            "We present Ashcast, a graph neural network that forecasts the dispersal of volcanic "
+            "ash clouds six hours ahead and halves the error of operational dispersion models."
+        ],
+    )
+    one.ingest([second], progress=False)
+    assert "Ashcast" in two.search(q2, k=3, mode="dense")[0].paper.text
+    # a fresh process finds both by meaning: nothing was lost by writing through this process
+    for q, name in ((q1, "Quarkle"), (q2, "Ashcast")):
+        out = rag("search", q, "--mode", "dense", "-k", "1", "--json", store=store_copy)
+        assert out.returncode == 0, out.stderr
+        assert json.loads(out.stdout)[0]["title"].startswith(name), out.stdout[:300]
+    check_invariants(store_copy, expected_papers([CORPUS, first, second]), search=False)

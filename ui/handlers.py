@@ -254,7 +254,10 @@ class Handlers:
             if a is None:
                 if len(self._models) >= 4:
                     self._models.pop(next(iter(self._models))).reset()
-                a = Assistant(self.settings.model_copy(update={"llm_model": model[:200]}))
+                a = Assistant(
+                    self.settings.model_copy(update={"llm_model": model[:200]}),
+                    share_store_with=self.assistant,
+                )
                 self._models[model] = a
             return a
 
