@@ -17,6 +17,9 @@ Sections:
           The larger corpora are SciFact plus SYNTHETIC abstracts made by recombining SciFact
           sentences (seeded, 3-6 sentences each); they are embedded with --scale-backend (default
           int8, the fastest).
+  server  The same warm queries through a real `chroma run` server on this machine: the scale
+          store (--server-size, default 50k) is moved there with `rag migrate` (no re-embedding),
+          then queried with RAG_CHROMA_HOST set; app and server peak RSS are reported.
   cold    Wall time of fresh processes: `python -c "import rag"`, `rag --help`, and
           `rag ask "..." --json` on the built 5k store (onnx and torch backends).
 
@@ -523,14 +526,147 @@ def section_cold(args) -> dict:
             "load_avg": load(),
         }
         print(f"[cold] {name}: {out['cases'][name]}", file=sys.stderr, flush=True)
-    print(f"\nCold start (fresh process, {args.cold_runs} runs after one warm-up, store {store})")
+    print_cold(out)
+    return out
+
+
+def print_cold(out: dict) -> None:
+    print(
+        f"\nCold start (fresh process, {out['runs']} runs after one warm-up, store {out['store']})"
+    )
     print(f"{'command':<40} {'median':>8} {'min':>7} {'max':>7} {'peak RSS':>9}")
     for name, c in out["cases"].items():
         print(
             f"{name:<40} {c['median_s']:>7.2f}s {c['min_s']:>6.2f}s {c['max_s']:>6.2f}s "
             f"{c['peak_rss_mb']:>7.0f}MB"
         )
-    return out
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _vm_hwm_mb(pid: int) -> float:
+    """Peak resident memory of another live process (VmHWM), in MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return float("nan")
+
+
+def section_server(args) -> dict:
+    """The same warm queries through a real `chroma run` server, beside the embedded store.
+
+    Starts `chroma run` on a fresh directory, moves the scale store's vectors there with
+    `rag migrate` (no re-embedding), then runs the query worker with RAG_CHROMA_HOST set."""
+    import urllib.request
+
+    size = args.server_size
+    store = args.work / f"scale-{args.scale_backend}-{size // 1000 if size > 5183 else 5}k"
+    if size <= 5183 and not (store / "bench-built.json").exists():
+        store = args.work / f"ingest-{args.scale_backend}-all"
+    if not (store / "bench-built.json").exists():
+        raise SystemExit(f"no built store at {store}: run --sections scale first")
+    data = args.work / f"chroma-server-{size // 1000}k"
+    shutil.rmtree(data, ignore_errors=True)
+    port = _free_port()
+    chroma = str(Path(sys.executable).with_name("chroma"))
+    log = open(args.work / "chroma-server.log", "ab")
+    proc = subprocess.Popen(
+        [chroma, "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise SystemExit("chroma run did not start (see chroma-server.log)") from None
+                time.sleep(0.3)
+        env = {
+            **os.environ,
+            "RAG_STORE": str(store),
+            "RAG_CHROMA_HOST": "127.0.0.1",
+            "RAG_CHROMA_PORT": str(port),
+            "RAG_EMBED_BACKEND": args.scale_backend,
+        }
+        rag = str(Path(sys.executable).with_name("rag"))
+        print(f"[server] rag migrate {store} -> 127.0.0.1:{port}", file=sys.stderr, flush=True)
+        t0 = time.perf_counter()
+        out = subprocess.run(
+            [rag, "migrate", "--json", "--quiet"], env=env, capture_output=True, text=True
+        )
+        if out.returncode != 0:
+            raise SystemExit(f"rag migrate failed: {out.stderr[-1000:]}")
+        migrate = json.loads(out.stdout)
+        migrate["wall_s"] = round(time.perf_counter() - t0, 1)
+        print(f"[server] querying {size // 1000}k through the server", file=sys.stderr, flush=True)
+        q = run_child(
+            ["_query", "--backend", args.scale_backend, "--store", str(store)]
+            + ["--queries", str(args.queries)],
+            env=env,
+            log=args.log,
+        )
+        q.update(
+            {
+                "size": size,
+                "migrate": migrate,
+                "server_peak_rss_mb": _vm_hwm_mb(proc.pid),
+                "server_data_mb": round(
+                    sum(f.stat().st_size for f in data.rglob("*") if f.is_file()) / 2**20
+                ),
+            }
+        )
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+    print(f"[server] {json.dumps(q)}", file=sys.stderr, flush=True)
+    print_server(q)
+    return q
+
+
+def print_server(q: dict) -> None:
+    m = q["migrate"]
+    print(
+        f"\nChroma server (`chroma run` on 127.0.0.1, same machine), {q['papers']} papers / "
+        f"{q['chunks']} chunks moved by `rag migrate` in {m['wall_s']:.0f} s (nothing re-embedded)"
+    )
+    print(
+        f"search p50 {q['search_p50_ms']:.1f} ms, p95 {q['search_p95_ms']:.1f} ms; "
+        f"ask p50 {q['ask_p50_ms']:.0f} ms, p95 {q['ask_p95_ms']:.0f} ms; "
+        f"app process peak RSS {q['peak_rss_mb']:.0f} MB, server peak RSS "
+        f"{q['server_peak_rss_mb']:.0f} MB, server data {q['server_data_mb']} MB"
+    )
+
+
+def print_report(data: dict) -> None:
+    if not data:
+        raise SystemExit(f"no results in {RESULTS}: run the benchmark first")
+    print(f"machine: {json.dumps(data.get('machine', {}))}")
+    if data.get("ingest"):
+        print_ingest(data["ingest"], "corpus.jsonl")
+    if data.get("scale"):
+        print_scale(data["scale"])
+    if data.get("server"):
+        print_server(data["server"])
+    if data.get("cold"):
+        print_cold(data["cold"])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -538,7 +674,7 @@ def main(argv: list[str] | None = None) -> None:
     if argv and argv[0].startswith("_"):
         return worker_main(argv)
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--sections", default="ingest,scale,cold")
+    ap.add_argument("--sections", default="ingest,scale,server,cold")
     ap.add_argument("--backends", default="torch,onnx,int8", help="for the ingest section")
     ap.add_argument("--scale-backend", default="int8", help="embeds the scale corpora")
     ap.add_argument("--sizes", default="5000,50000,200000")
@@ -546,8 +682,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--limit", type=int, default=0, help="ingest only the first N abstracts")
     ap.add_argument("--cold-runs", type=int, default=5)
     ap.add_argument("--cold-store", type=Path, default=None)
+    ap.add_argument("--server-size", type=int, default=50000, help="corpus of the server section")
     ap.add_argument("--work", type=Path, default=DEFAULT_WORK, help="stores and corpora")
+    ap.add_argument(
+        "--report", action="store_true", help="print the tables of the last results, run nothing"
+    )
     args = ap.parse_args(argv)
+    if args.report:
+        return print_report(results())
     if not (SCIFACT / "corpus.jsonl").exists():
         raise SystemExit(f"SciFact is not at {SCIFACT}")
     args.backends = [b for b in args.backends.split(",") if b]
@@ -562,6 +704,8 @@ def main(argv: list[str] | None = None) -> None:
             save("scale", section_scale(args))
         elif section == "cold":
             save("cold", section_cold(args))
+        elif section == "server":
+            save("server", section_server(args))
         else:
             raise SystemExit(f"unknown section {section!r}")
     print(f"\nwrote {RESULTS}")
