@@ -116,6 +116,19 @@ def _server_counts(server: ChromaServer) -> dict[str, int]:
 QUERY = "multi-agent framework for diagnosing mood disorders"
 
 
+def _cli_search_ids(server: ChromaServer, store: Path) -> list[str]:
+    """`rag search QUERY` in a fresh process through the server: the top-5 paper ids."""
+    out = subprocess.run(
+        [str(RAG), "search", QUERY, "-k", "5", "--json"],
+        env=server.env(store),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    return [h["paper_id"] for h in json.loads(out.stdout)]
+
+
 def test_ingest_query_restart_and_wipe(server, tmp_path):
     store = tmp_path / "store"
     settings = _settings(server, store)
@@ -139,15 +152,7 @@ def test_ingest_query_restart_and_wipe(server, tmp_path):
     assert [h.paper.paper_id for h in a.search(QUERY, k=5)] == before
 
     # and a fresh process through the CLI, after the restart
-    out = subprocess.run(
-        [str(RAG), "search", QUERY, "-k", "5", "--json"],
-        env=server.env(store),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert out.returncode == 0, out.stderr
-    assert [h["paper_id"] for h in json.loads(out.stdout)] == before
+    assert _cli_search_ids(server, store) == before
 
     # a second ingest changes nothing: catalogue and server agree
     again = ingest([CORPUS], settings, progress=False)
@@ -422,15 +427,7 @@ def test_migrate_copies_an_embedded_index_to_the_server_without_re_embedding(
     assert _server_counts(server)[report.collection] == n_chunks
 
     # a fresh process reads through the server and finds what the embedded index found
-    out = subprocess.run(
-        [str(RAG), "search", QUERY, "-k", "5", "--json"],
-        env=server.env(store_copy),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert out.returncode == 0, out.stderr
-    assert [h["paper_id"] for h in json.loads(out.stdout)] == expected
+    assert _cli_search_ids(server, store_copy) == expected
 
     # a copy cut short (half the chunks missing) plus a stray chunk: running it again finishes
     import chromadb
