@@ -132,8 +132,10 @@ def _reconcile(store: Store) -> int:
     if missing:
         store.catalogue.delete(missing)
     if stale or missing:
-        store.catalogue.bump()
-        store.catalogue.commit()
+        with store.chroma_lock():
+            store.catalogue.bump()
+            store.catalogue.commit()
+            store.mark_current()  # the repair went through this process's handle
     return len(set(stale) | set(missing))
 
 
