@@ -39,6 +39,9 @@ class Assistant:
         if self._store_owner is not None:
             return self._store_owner.store
         with self._lock:
+            if self._store is not None and self._store.catalogue.replaced():
+                self._store.close()  # another process rebuilt the index: open the new one
+                self._store = None
             if self._store is None:
                 self._store = Store(self.settings)
             return self._store

@@ -123,6 +123,7 @@ class Catalogue:
         except StoreIncompatible:
             self.db.close()
             raise
+        self.ino = os.stat(path).st_ino  # a rebuild replaces the file: see replaced()
 
     def _open(self, signature: dict) -> None:
         path = self.path
@@ -148,6 +149,14 @@ class Catalogue:
                 f"{json.dumps(json.loads(stored), sort_keys=True)}, not the current settings "
                 f"{json.dumps(signature, sort_keys=True)}"
             )
+
+    def replaced(self) -> bool:
+        """Whether another process replaced this catalogue file (`rag ingest --rebuild`): this
+        connection then reads the old, deleted one."""
+        try:
+            return os.stat(self.path).st_ino != self.ino
+        except FileNotFoundError:
+            return False  # dropped and not yet made again: keep answering from this one
 
     def sources(self) -> list[str]:
         """The files the indexed papers came from."""
@@ -314,7 +323,7 @@ class Store:
         h = self._h
         with h.lock:
             if h.client is None:
-                gen = self.catalogue.generation  # read first: a change while Chroma starts
+                gen = self._stamp()  # read first: a change while Chroma starts
                 h.client = make_chroma_client(self.settings)  # is caught on the next call
                 h.epoch += 1
                 h.loaded = {self.name: gen}
@@ -325,7 +334,7 @@ class Store:
         if self._collection is not None and self._epoch != self._h.epoch:
             self._collection = None  # the process's Chroma handle was reopened meanwhile
         if self._collection is None:
-            gen = self.catalogue.generation
+            gen = self._stamp()
             meta = {
                 "hnsw:space": "cosine",
                 **{f"rag_{k}": str(v) for k, v in self.signature.items()},
@@ -365,8 +374,12 @@ class Store:
         if self.settings.chroma_host or self._h.client is None:
             return
         loaded = self._h.loaded.get(self.name)
-        if loaded is not None and loaded != self.catalogue.generation:
+        if loaded is not None and loaded != self._stamp():
             self._h.reopen()
+
+    def _stamp(self) -> tuple[int, int]:
+        """Which catalogue file, at which generation: what the Chroma handle was loaded for."""
+        return (self.catalogue.ino, self.catalogue.generation)
 
     def chroma_lock(self):
         """Held by every Chroma call of this process on this store (and by reloads)."""
@@ -375,7 +388,7 @@ class Store:
     def mark_current(self) -> None:
         """This process made the index's latest change itself: its Chroma handle is current."""
         with self._h.lock:
-            self._h.loaded[self.name] = self.catalogue.generation
+            self._h.loaded[self.name] = self._stamp()
 
     def _where(self) -> str:
         if not self.settings.chroma_host:
@@ -547,7 +560,7 @@ class _ChromaHandle:
         self.lock = threading.RLock()
         self.client = None
         self.epoch = 0
-        self.loaded: dict[str, int] = {}  # index name -> catalogue generation when loaded
+        self.loaded: dict[str, tuple[int, int]] = {}  # index name -> Store._stamp() at load
         self.users = 0
 
     def reopen(self) -> None:

@@ -220,3 +220,19 @@ def test_a_running_process_finds_by_meaning_what_another_process_ingested(store_
         assert out.returncode == 0, out.stderr
         assert json.loads(out.stdout)[0]["title"].startswith(name), out.stdout[:300]
     check_invariants(store_copy, expected_papers([CORPUS, first, second]), search=False)
+
+
+def test_a_running_process_keeps_answering_after_another_process_rebuilds(store_copy):
+    """`rag ingest --rebuild` replaces the catalogue file and the Chroma collection: a running
+    process (the web UI) used to fail every query after it ("Collection ... does not exist")."""
+    from rag.assistant import Assistant
+    from rag.config import get_settings
+
+    a = Assistant(get_settings(store=store_copy))
+    q = "multi-agent framework for mood disorder diagnosis"
+    assert "MoodAngels" in a.search(q, k=3)[0].paper.text
+    out = rag("ingest", "--rebuild", "--quiet", str(CORPUS), store=store_copy)
+    assert out.returncode == 0, out.stderr
+    for mode in ("dense", "hybrid"):
+        assert "MoodAngels" in a.search(q, k=3, mode=mode)[0].paper.text
+    assert len(a.papers()) == 50
