@@ -397,9 +397,16 @@ class Handlers:
         stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name).strip("._") or "upload"
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         digest = hashlib.sha1(data).hexdigest()[:8]
-        dest = self.uploads_dir / f"{stamp}-{digest}-{stem[-80:]}"
-        dest.write_bytes(data)
-        return dest
+        for n in range(1, 1000):  # the same upload twice in one second gets its own file too
+            extra = f"-{n}" if n > 1 else ""
+            dest = self.uploads_dir / f"{stamp}-{digest}{extra}-{stem[-80:]}"
+            try:
+                with open(dest, "xb") as f:
+                    f.write(data)
+                return dest
+            except FileExistsError:
+                continue
+        raise OSError(f"cannot find a free name for {stem} in {self.uploads_dir}")
 
     def paste_to_file(self, text: str, title: str = "", url: str = "") -> tuple[str, bytes]:
         """A file name and content for pasted text: its own format if it has one, else one record."""
