@@ -55,7 +55,10 @@ class Assistant:
         return Retriever(self.store, self.embedder, self.settings)
 
     def idf(self, token: str) -> float:
-        return self.store.keyword().idf_of(token)
+        """Called per token while answering: this query's retrieval already checked the store
+        (rebuilt? new generation?) and loaded BM25, so no per-token checks here."""
+        store = self._store if self._store is not None else self.store
+        return store.keyword(current=True).idf_of(token)
 
     @property
     def extractive(self) -> ExtractiveAnswerer:

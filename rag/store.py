@@ -512,9 +512,13 @@ class Store:
         return out
 
     # --- keyword index -------------------------------------------------------------------------
-    def keyword(self):
+    def keyword(self, current: bool = False):
+        """The BM25 index of the catalogue's generation (reloaded when it moved on);
+        ``current=True`` trusts the one already loaded (the caller checked it this query)."""
         from .keyword import KeywordIndex
 
+        if current and self._keyword is not None:
+            return self._keyword
         gen = self.catalogue.generation
         if self._keyword is None or self._keyword.generation != gen:
             try:
