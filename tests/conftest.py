@@ -31,6 +31,16 @@ for var in (
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "store" / "corpus"
 QUESTIONS = REPO / "eval" / "questions.jsonl"
+# the keys `rag ask --json` (and the UI's /ask endpoint) promise, per DESIGN.md
+ASK_KEYS = {
+    "question",
+    "answer",
+    "abstained",
+    "citations",
+    "sources",
+    "backend",
+    "timings_ms",
+}
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .conftest import ASK_KEYS
+
 RAG = str(Path(sys.executable).with_name("rag"))
 
 
@@ -43,15 +45,7 @@ def test_ask_json_shape_and_batch_from_stdin(seed_store):
             ["ask", "Which paper distills multi-agent debate into one model?", "--json"], seed_store
         ).stdout
     )
-    assert set(one) >= {
-        "question",
-        "answer",
-        "abstained",
-        "citations",
-        "sources",
-        "backend",
-        "timings_ms",
-    }
+    assert set(one) >= ASK_KEYS
     assert one["backend"] == "extractive" and not one["abstained"]
     assert one["citations"] and set(one["citations"][0]) >= {"n", "paper_id", "title", "snippet"}
     assert set(one["sources"][0]) >= {"paper_id", "title", "score"}

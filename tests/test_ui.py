@@ -16,15 +16,8 @@ from ui import render
 from ui.app import blocked_paths, launch_kwargs, load_auth
 from ui.handlers import PAGE_SIZE, Handlers
 
-ASK_KEYS = {
-    "question",
-    "answer",
-    "abstained",
-    "citations",
-    "sources",
-    "backend",
-    "timings_ms",
-}
+from .conftest import ASK_KEYS
+
 PAYLOAD = (
     "Quokka fur absorbs 40 percent of midday sunlight <script>window.__pwned=1</script> "
     '<img src=x onerror="window.__pwned=2"> ![x](http://127.0.0.1:9/leak) ${7*7} {{value}} '
