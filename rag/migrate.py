@@ -69,7 +69,7 @@ def copy_to_server(
                     "cut short): run `rag ingest` once without RAG_CHROMA_HOST to repair it, "
                     "then copy"
                 )
-            ids = _all_ids(src)
+            ids = src.chunk_ids()
             dst = Store(settings, create=True)
             cat.set_meta("dirty", "1")  # until the server holds exactly these chunks
             cat.commit()
@@ -127,21 +127,9 @@ def copy_to_server(
         src.close()
 
 
-def _all_ids(store: Store) -> list[str]:
-    total = store._run("counting chunks", lambda c: c.count())
-    ids: list[str] = []
-    step = 5000
-    for off in range(0, total, step):
-        got = store._run(
-            "listing chunks", lambda c, off=off: c.get(include=[], limit=step, offset=off)
-        )
-        ids.extend(got["ids"])
-    return ids
-
-
 def _remove_stale(dst: Store, keep: set[str]) -> int:
     """Chunks on the server this store's catalogue does not know (an older server-side index)."""
-    stale = [i for i in _all_ids(dst) if i not in keep]
+    stale = [i for i in dst.chunk_ids() if i not in keep]
     for s in range(0, len(stale), 500):
         part = stale[s : s + 500]
         dst._run("deleting chunks", lambda c, p=part: c.delete(ids=p))

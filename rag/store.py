@@ -479,16 +479,22 @@ class Store:
                 lambda c, chunk=chunk: c.delete(where={"paper_id": {"$in": chunk}}),
             )
 
+    def chunk_pages(self, include: list[str], step: int = 5000) -> Iterator[dict]:
+        """Every chunk in Chroma, a page of ``step`` at a time (``get`` results)."""
+        total = self._run("counting chunks", lambda c: c.count())
+        for off in range(0, total, step):
+            yield self._run(
+                "listing chunks",
+                lambda c, off=off: c.get(include=include, limit=step, offset=off),
+            )
+
+    def chunk_ids(self) -> list[str]:
+        return [i for got in self.chunk_pages([]) for i in got["ids"]]
+
     def chunk_inventory(self) -> dict[str, set[str]]:
         """paper_id -> set of content hashes that have chunks in Chroma."""
         inv: dict[str, set[str]] = {}
-        total = self._run("counting chunks", lambda c: c.count())
-        step = 5000
-        for off in range(0, total, step):
-            got = self._run(
-                "listing chunks",
-                lambda c, off=off: c.get(include=["metadatas"], limit=step, offset=off),
-            )
+        for got in self.chunk_pages(["metadatas"]):
             for m in got["metadatas"] or []:
                 inv.setdefault(m["paper_id"], set()).add(m.get("hash", ""))
         return inv
