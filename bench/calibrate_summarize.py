@@ -4,7 +4,7 @@ For every topic (12 research areas with the papers on each, read from the abstra
 topics the corpus does not cover) it scores every retrieved paper with the production code
 (``Summarizer.score``), fits a logistic regression of "on topic" on the evidence, and prints:
 
-* the weights to put in rag/summarize.py (fit on all topics),
+* the weights to put in rag/summarize/topic.py (fit on all topics),
 * leave-one-topic-out figures (each topic scored by weights fit without it): recall and
   precision per topic at the cut, and whether off-corpus topics abstain,
 * the margins behind the coverage gate (``COVER_DENSE``).
@@ -61,7 +61,8 @@ def main() -> None:
     from rag.assistant import Assistant
     from rag.config import get_settings
     from rag.ingest import ingest
-    from rag.summarize import COVER_DENSE, Summarizer, clean_topic, topic_parts
+    from rag.summarize import Summarizer
+    from rag.summarize.topic import COVER_DENSE, clean_topic, topic_parts
 
     store = args.store
     if store is None:
@@ -92,10 +93,10 @@ def main() -> None:
     for f, v in zip(FEATURES, w_all[:-1], strict=True):
         print(f"  W_{f.upper()} = {v:.2f}")
     print(f"  BIAS = {w_all[-1]:.2f}")
-    import rag.summarize as rs
+    import rag.summarize.topic as rs
 
     shipped = [getattr(rs, f"W_{f.upper()}") for f in FEATURES] + [rs.BIAS]
-    print("  (shipped in rag/summarize.py: " + ", ".join(f"{v:.2f}" for v in shipped) + ")")
+    print("  (shipped in rag/summarize/topic.py: " + ", ".join(f"{v:.2f}" for v in shipped) + ")")
 
     # the coverage gate: off-corpus topics' best passage vs research topics whose kept papers
     # do not hold all of the topic's words (those rely on the passage similarity alone)

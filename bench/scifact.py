@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from rag.metrics import mean, mrr_at_k, ndcg_at_k, recall_at_k  # noqa: E402
+from rag.eval.metrics import mean, mrr_at_k, ndcg_at_k, recall_at_k
 
 REFERENCE = {
     "BM25 (Anserini, flat)": (0.679, 0.925),

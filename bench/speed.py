@@ -284,7 +284,7 @@ def worker_ingest(args) -> dict:
 def quality(settings) -> dict:
     """nDCG@10 on the SciFact test queries, hybrid and dense, from the store just built."""
     from rag.assistant import Assistant
-    from rag.metrics import mean, ndcg_at_k
+    from rag.eval.metrics import mean, ndcg_at_k
 
     _import_scifact_helpers()
     queries, qrels = scifact_queries()

@@ -6,12 +6,12 @@ import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .answer import Answer, ExtractiveAnswerer
+from .answer.extractive import ExtractiveAnswerer
 from .config import Settings, get_settings
 from .embed import get_embedder
 from .errors import ConfigError, NotFound
-from .parse import Paper
-from .retrieve import Hit, Retrieval, Retriever
+from .records import Answer, Hit, Paper, Retrieval
+from .retrieve import Retriever
 from .store import Store
 
 
@@ -29,7 +29,7 @@ class Assistant:
         self._extractive: ExtractiveAnswerer | None = None
         self._llm = None  # rag.llm.LLMAnswerer, made on first use
         self._lock = threading.RLock()
-        from .llm import UsageTotal
+        from .llm.usage import UsageTotal
 
         self.usage = UsageTotal()  # model tokens and cost of this process's answers
 
@@ -72,7 +72,8 @@ class Assistant:
         """The LLM answerer (``rag.llm.LLMAnswerer``); ConfigError when no model is configured."""
         with self._lock:
             if self._llm is None:
-                from .llm import LLMAnswerer, LLMClient
+                from .answer.generated import LLMAnswerer
+                from .llm.client import LLMClient
 
                 self._llm = LLMAnswerer(
                     LLMClient(self.settings),
@@ -103,7 +104,7 @@ class Assistant:
             raise ConfigError(f"unknown backend {choice!r}: use auto, extractive or llm")
         if choice == "extractive":
             return "extractive"
-        from .llm import llm_endpoint
+        from .llm.endpoint import llm_endpoint
 
         if llm_endpoint(self.settings) is not None:
             return "llm"
@@ -129,7 +130,7 @@ class Assistant:
         return name, rw.question, rw.usage
 
     def _done(self, ans: Answer, question: str, standalone: str, rw_usage) -> Answer:
-        from .llm import merge_usage
+        from .llm.usage import merge_usage
 
         ans.question = question
         ans.standalone_question = standalone if standalone != question else None

@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from .answer import Answer
+from .records import Answer
 from .text import content_words
 
 MAX_TURNS = 3  # turns of history the rewriter sees
@@ -136,7 +136,7 @@ def _history_text(turns: Sequence[Turn]) -> str:
 
 def llm_rewrite(question: str, turns: Sequence[Turn], client) -> Rewrite:
     """The model's standalone version of the question; the heuristic if its reply is unusable."""
-    from .llm import SENTINEL, prompt
+    from .llm.prompts import SENTINEL, prompt
 
     messages = [
         {"role": "system", "content": prompt("rewrite_system").substitute()},

@@ -133,7 +133,7 @@ def migrate(ctx, wait, as_json, quiet):
     --path DIR --port PORT`). The catalogue and keyword index stay in the store directory; only
     the vectors move. Safe to run again: what is already on the server is skipped.
     """
-    from .migrate import copy_to_server
+    from .store.migrate import copy_to_server
 
     report = copy_to_server(_settings(ctx), wait=wait, progress=not quiet and not as_json)
     if as_json:
@@ -338,16 +338,18 @@ def eval_cmd(
     it finishes), summary.json (metrics and the full settings), report.md and PNG plots. An
     interrupted run is resumed by the next `rag eval` with the same questions and settings.
     """
-    from . import evaluate as ev
+    from .eval.beir import run_beir
+    from .eval.compare import compare_runs, format_comparison, iter_headline
+    from .eval.runs import run_eval
 
     if compare:
-        c = ev.compare_runs(compare[0], compare[1], tolerance=tolerance)
-        click.echo(ev.format_comparison(c, compare[0], compare[1]))
+        c = compare_runs(compare[0], compare[1], tolerance=tolerance)
+        click.echo(format_comparison(c, compare[0], compare[1]))
         if c.regressions:
             sys.exit(1)
         return
     if beir:
-        path, summary = ev.run_beir(
+        path, summary = run_beir(
             beir,
             settings=_settings(ctx),
             split=split,
@@ -365,7 +367,7 @@ def eval_cmd(
             click.echo(f"  {key:<28} {v:.4f}" if v < 10 else f"  {key:<28} {v:.1f}")
         click.echo(f"report: {path / 'report.md'}")
         return
-    out = ev.run_eval(
+    out = run_eval(
         questions,
         settings=_settings(ctx),
         runs_dir=runs_dir,
@@ -388,7 +390,7 @@ def eval_cmd(
         f"{r['answered']} of {r['questions']} questions ({out.asked} asked now, {out.resumed} "
         f"from before), backend {s['settings']['backend']}, {r['seconds']:.1f} s"
     )
-    for key, v in ev.iter_headline(s):
+    for key, v in iter_headline(s):
         click.echo(
             f"  {key:<34} {v:.3f}" if isinstance(v, float) and v < 10 else f"  {key:<34} {v}"
         )
@@ -400,7 +402,7 @@ def eval_cmd(
 
 def _stream_answer(items) -> object:
     """Print the text deltas of ``Assistant.ask_stream`` as they come; return the Answer."""
-    from .answer import Answer
+    from .records import Answer
 
     ans = None
     for item in items:
@@ -500,7 +502,8 @@ def status(ctx, check, as_json):
     """
     from .config import LOCAL_EMBED_MODEL
     from .errors import RagError, StoreError
-    from .llm import LLMClient, backend_reason, llm_endpoint
+    from .llm.client import LLMClient
+    from .llm.endpoint import backend_reason, llm_endpoint
     from .store import Store
 
     s = _settings(ctx)
@@ -534,7 +537,7 @@ def status(ctx, check, as_json):
         info["embedding"] = f"{s.embed_model} (local, packaged)"
     else:
         try:
-            from .openai_embed import embed_endpoint
+            from .embed.openai import embed_endpoint
 
             info["embedding"] = f"{s.embed_model} at {embed_endpoint(s).display_url}"
         except RagError as e:

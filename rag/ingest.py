@@ -16,8 +16,11 @@ from pathlib import Path
 
 from .config import Settings
 from .embed import count_tokens, get_embedder
-from .parse import Paper, ParseResult, Reject, parse_file, parse_paths, resolve_source
-from .store import Store, write_lock
+from .parse import parse_file, parse_paths
+from .parse.common import ParseResult, Reject, resolve_source
+from .records import Paper
+from .store import Store
+from .store.lock import write_lock
 from .text import tokenize
 
 BATCH_PAPERS = 256
@@ -305,7 +308,7 @@ class _StillElsewhere:
 
 def _keyword_current(store: Store) -> bool:
     """Whether the saved BM25 index loads and is of the catalogue's generation."""
-    from .keyword import KeywordIndex
+    from .store.keyword import KeywordIndex
 
     try:
         kw = KeywordIndex.load(store.index_dir)
@@ -423,7 +426,7 @@ def _drop_indexes(settings: Settings) -> None:
     import contextlib
     import shutil
 
-    from .store import chroma_collection_name, make_chroma_client
+    from .store.chroma import chroma_collection_name, make_chroma_client
 
     root = Path(settings.store)
     names = {p.parent.name for p in root.glob("*/papers.sqlite")} | {settings.collection_name()}

@@ -3,51 +3,12 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-
-import numpy as np
 
 from .config import Settings
-from .parse import Paper
+from .records import Hit, Retrieval
 from .store import Store
 
 MODES = ("hybrid", "dense", "keyword")
-
-
-@dataclass
-class Hit:
-    """One paper in a ranking, with its best passages."""
-
-    paper: Paper
-    score: float
-    dense: float | None = None  # best chunk cosine similarity
-    keyword: float | None = None  # BM25 score
-    dense_rank: int | None = None
-    keyword_rank: int | None = None
-    passages: list[str] = field(default_factory=list)
-
-    @property
-    def snippet(self) -> str:
-        text = self.passages[0] if self.passages else self.paper.text
-        return text if len(text) <= 320 else text[:317].rsplit(" ", 1)[0] + "…"
-
-    def public(self) -> dict:
-        """The shape of ``rag search --json``."""
-        return {
-            "paper_id": self.paper.paper_id,
-            "title": self.paper.title,
-            "score": round(self.score, 4),
-            "snippet": self.snippet,
-        }
-
-
-@dataclass
-class Retrieval:
-    query: str
-    hits: list[Hit]
-    best_dense: float
-    query_vector: np.ndarray | None
-    timings_ms: dict[str, float]
 
 
 class Retriever:

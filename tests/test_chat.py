@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from rag.answer import Answer
 from rag.assistant import Assistant
 from rag.chat import Conversation, Turn, as_turns, heuristic_rewrite, is_followup
 from rag.cli import cli
 from rag.config import get_settings
+from rag.records import Answer
 from tests.fake_openai import FakeOpenAI, Reply
 
 FL = "Which papers study federated learning?"

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from rag.config import get_settings
-from rag.embed import OnnxEmbedder, TorchEmbedder, get_embedder, resolve_backend
+from rag.embed import get_embedder, resolve_backend
+from rag.embed.local import OnnxEmbedder, TorchEmbedder
+from rag.embed.onnx import model_file
 from rag.errors import ConfigError
-from rag.onnx_embed import model_file
 
 from .conftest import CORPUS
 
@@ -90,7 +91,7 @@ def test_auto_prefers_onnx_and_unknown_backend_is_refused(monkeypatch):
 
 
 def test_a_damaged_cached_model_says_how_to_fix_it(tmp_path):
-    from rag.embed import local_model_path
+    from rag.embed.local import local_model_path
 
     bad = model_file(tmp_path, local_model_path(), "fp32")
     bad.parent.mkdir(parents=True)

@@ -13,14 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from rag.errors import ConfigError, RagError
-from rag.evaluate import (
-    compare_runs,
-    load_qrels,
-    load_questions,
-    run_beir,
-    run_eval,
-)
-from rag.metrics import (
+from rag.eval.beir import load_qrels, run_beir
+from rag.eval.compare import compare_runs
+from rag.eval.metrics import (
     hit_at_k,
     mrr_at_k,
     ndcg_at_k,
@@ -28,6 +23,8 @@ from rag.metrics import (
     precision_recall,
     recall_at_k,
 )
+from rag.eval.questions import load_questions
+from rag.eval.runs import run_eval
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -112,8 +109,8 @@ def test_bundled_gold_set_meets_its_format(questions):
 
 
 def test_sentence_support_alce_style(assistant):
-    from rag.evaluate import score_support
-    from rag.support import scorer_for
+    from rag.answer.support import scorer_for
+    from rag.eval.scoring import score_support
 
     mood, gnn = assistant.paper("f18d22164350"), assistant.paper("2d28ec161687")
     passages = {1: f"{mood.title}. {mood.text}", 2: f"{gnn.title}. {gnn.text}"}

@@ -10,12 +10,14 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from rag.answer import Answer
 from rag.assistant import Assistant
 from rag.cli import cli
 from rag.config import get_settings
 from rag.errors import ConfigError, LLMError
-from rag.llm import LLMClient, backend_reason, llm_endpoint, price_for
+from rag.llm.client import LLMClient
+from rag.llm.endpoint import backend_reason, llm_endpoint
+from rag.llm.usage import price_for
+from rag.records import Answer
 from tests.fake_openai import CHAT, FakeOpenAI, Reply, tokens
 
 MOOD_Q = (

@@ -9,8 +9,8 @@ import pytest
 
 from rag.assistant import Assistant
 from rag.config import get_settings
+from rag.embed.openai import OpenAIEmbedder, embed_endpoint
 from rag.errors import ConfigError, LLMError, StoreIncompatible
-from rag.openai_embed import OpenAIEmbedder, embed_endpoint
 from rag.store import Store
 from tests.conftest import CORPUS
 from tests.fake_openai import EMBED, FakeOpenAI, Reply

@@ -1,4 +1,4 @@
-"""Local support scores and the citation check (rag.support, rag.cite), with the real
+"""Local support scores and the citation check (rag.answer.support, rag.answer.cite), with the real
 embedding model over the bundled abstracts."""
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.cite import CitationFilter, answer_sentences, filter_citations, parse_marker
+from rag.answer.cite import CitationFilter, answer_sentences, filter_citations, parse_marker
+from rag.answer.support import DEFAULT_THRESHOLD, support_score
 from rag.config import get_settings
 from rag.embed import get_embedder
-from rag.llm import redact
+from rag.llm.endpoint import redact
 from rag.parse import parse_paths
-from rag.support import DEFAULT_THRESHOLD, support_score
 
 CORPUS = Path(__file__).resolve().parents[1] / "store" / "corpus"
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import time
 
-from rag.parse import Paper, parse_paths, text_id
+from rag.parse import parse_paths
+from rag.parse.common import text_id
+from rag.records import Paper
 
 from .conftest import CORPUS
 

@@ -131,7 +131,7 @@ def test_other_embedding_model_is_refused_both_ways(store_copy, tmp_path):
     papers_dir = tmp_path / "my-papers"
     papers_dir.mkdir()
     store = Store(get_settings(store=other, embed_model=OPENAI_MODEL), create=True)
-    from rag.parse import Paper
+    from rag.records import Paper
 
     paper = Paper("p1", "A title", "An abstract of enough words to count here.", "x", 1)
     paper.source = str(papers_dir / "a.jsonl")

@@ -175,10 +175,11 @@ def test_crash_after_every_write_boundary_is_repaired(tmp_path, monkeypatch):
     """Complements the SIGKILL test, whose random delays rarely land in the millisecond windows
     between two writes: here the run stops right after its n-th write (a Chroma delete or upsert,
     a catalogue commit, a BM25 file replace), for every n, and the next run must repair it."""
-    from rag import keyword
     from rag import store as store_mod
     from rag.config import get_settings
     from rag.ingest import ingest
+    from rag.store import keyword
+    from rag.store.catalogue import Catalogue
 
     calls = {"n": 0, "crash_at": None, "log": []}
 
@@ -199,9 +200,7 @@ def test_crash_after_every_write_boundary_is_repaired(tmp_path, monkeypatch):
     monkeypatch.setattr(
         store_mod.Store, "add_chunks", boundary("chroma upsert", store_mod.Store.add_chunks)
     )
-    monkeypatch.setattr(
-        store_mod.Catalogue, "commit", boundary("catalogue commit", store_mod.Catalogue.commit)
-    )
+    monkeypatch.setattr(Catalogue, "commit", boundary("catalogue commit", Catalogue.commit))
     real_replace = os.replace
     bm25_replace = boundary("BM25 file replace", real_replace)
 

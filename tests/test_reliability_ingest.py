@@ -168,7 +168,7 @@ def _rejected_lines(stderr: str) -> list[str]:
 
 def test_bad_input_directory_in_one_ingest(store_copy, tmp_path):
     from rag.config import get_settings
-    from rag.parse import text_id
+    from rag.parse.common import text_id
     from rag.store import Store
 
     mess, good, expected_rejects = _build_mess(tmp_path, random.Random(8))

@@ -106,10 +106,10 @@ def check_invariants(
     """Assert every store invariant; returns a few figures. Opens and closes its own handles."""
     from rag.config import get_settings
     from rag.embed import get_embedder
-    from rag.keyword import KeywordIndex
-    from rag.parse import Paper
+    from rag.records import Paper
     from rag.retrieve import Retriever
     from rag.store import Store
+    from rag.store.keyword import KeywordIndex
 
     settings = get_settings(store=store_path)
     store = Store(settings)
@@ -185,8 +185,8 @@ def test_checker_passes_on_the_seed_store(seed_store):
 @pytest.mark.parametrize("damage", ["chroma_chunk", "catalogue_row", "bm25_file", "dirty"])
 def test_checker_catches_a_damaged_store(store_copy, damage):
     from rag.config import get_settings
-    from rag.keyword import KeywordIndex
     from rag.store import Store
+    from rag.store.keyword import KeywordIndex
     from tests.conftest import CORPUS
 
     store = Store(get_settings(store=store_copy))

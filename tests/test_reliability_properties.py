@@ -135,7 +135,7 @@ def test_random_edit_and_ingest_sequences_keep_the_invariants(steps):
             return report
 
         def check() -> None:
-            from rag.parse import display_path
+            from rag.parse.common import display_path
             from rag.store import Store
 
             store = Store(settings)

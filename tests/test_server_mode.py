@@ -399,7 +399,7 @@ def test_migrate_copies_an_embedded_index_to_the_server_without_re_embedding(
 ):
     import rag.embed
     import rag.ingest
-    from rag.migrate import copy_to_server
+    from rag.store.migrate import copy_to_server
 
     local = Assistant(get_settings(store=store_copy))
     expected = [h.paper.paper_id for h in local.search(QUERY, k=5)]

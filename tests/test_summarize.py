@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.summarize import clean_topic, cluster, mmr, topic_parts
+from rag.summarize.themes import cluster
+from rag.summarize.topic import clean_topic, mmr, topic_parts
 
 TOPICS = json.loads((Path(__file__).parent / "data" / "topics.json").read_text())
 # Recall >= 0.8 is asserted for these topics. The other two are printed with the rest: their

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rag.parse import parse_paths
-from rag.titles import derive_title, find_method_name
+from rag.parse.titles import derive_title, find_method_name
 
 CORPUS = Path(__file__).resolve().parent.parent / "store" / "corpus"
 BAD_ENDINGS = {"which", "that", "followed", "of", "the", "and", "to", "in", "for", "by", "with"}

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from rag.assistant import Assistant
 from rag.errors import RagError
-from rag.parse import SUPPORTED, display_path
+from rag.parse.common import SUPPORTED, display_path
 
 from . import render
 
@@ -113,7 +113,7 @@ class Handlers:
     @property
     def llm_available(self) -> bool:
         """Is a model server configured (so the LLM backend can answer)?"""
-        from rag.llm import llm_endpoint
+        from rag.llm.endpoint import llm_endpoint
 
         return llm_endpoint(self.settings) is not None
 
@@ -127,7 +127,7 @@ class Handlers:
 
     def status(self) -> dict:
         """Which backend answers and why, the model and server, the embedding, the index size."""
-        from rag.llm import backend_reason, llm_endpoint
+        from rag.llm.endpoint import backend_reason, llm_endpoint
 
         _, why = backend_reason(self.settings)
         ep = llm_endpoint(self.settings)
@@ -148,7 +148,8 @@ class Handlers:
 
     def models(self) -> list[str]:
         """The models the configured server lists, or [] (no server, or it cannot say)."""
-        from rag.llm import LLMClient, llm_endpoint
+        from rag.llm.client import LLMClient
+        from rag.llm.endpoint import llm_endpoint
 
         ep = llm_endpoint(self.settings)
         if ep is None:

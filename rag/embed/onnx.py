@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 MAX_SEQ_LENGTH = 256
 EXPORT_VERSION = 2  # bump when the exported graph changes

@@ -1,14 +1,7 @@
-"""Embeddings: the packaged all-MiniLM-L6-v2 (offline, default) behind one small interface.
-
-The local model runs on ONNX Runtime by default (``rag.onnx_embed``: exported once from the
-packaged weights, no torch in a query process), or through sentence-transformers with
-``RAG_EMBED_BACKEND=torch``. Both give the same vectors (cosine >= 0.99999), so they share an
-index; ``int8`` (quantised) vectors differ slightly and get an index of their own.
-"""
+"""The packaged all-MiniLM-L6-v2, run by ONNX Runtime (default) or sentence-transformers."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 import threading
@@ -17,10 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import LOCAL_EMBED_MODEL, Settings
-from .errors import ConfigError
+from ..config import LOCAL_EMBED_MODEL
+from ..errors import ConfigError
+from .base import Embedder
 
-BACKENDS = ("auto", "onnx", "int8", "torch")
 # ONNX Runtime runs at most this many texts at once: on 2 cores, batches of 16 were faster than
 # 64 (less padding, warmer caches) and the peak memory of a batch fell from ~1.2 GB to ~0.45 GB
 ONNX_MAX_BATCH = 16
@@ -50,20 +43,6 @@ def model_tokenizer():
 
 def count_tokens(text: str) -> list[int]:
     return model_tokenizer().encode(text, add_special_tokens=False).ids
-
-
-class Embedder:
-    """Turns texts into L2-normalised float32 vectors."""
-
-    name: str = ""
-    dim: int = 0
-    backend: str = ""
-
-    def embed(self, texts: list[str], *, batch_size: int = 64, progress=None) -> np.ndarray:
-        raise NotImplementedError
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return self.embed([text])[0]
 
 
 class _BatchedLocal(Embedder):
@@ -127,16 +106,13 @@ class TorchEmbedder(_BatchedLocal):
         )
 
 
-LocalEmbedder = TorchEmbedder  # the name the first version used
-
-
 class OnnxEmbedder(_BatchedLocal):
     """all-MiniLM-L6-v2 on ONNX Runtime (fp32 or int8), exported locally on first use."""
 
     def __init__(
         self, variant: str = "fp32", cache_dir: Path | None = None, threads: int | None = None
     ) -> None:
-        from .onnx_embed import default_cache_dir
+        from .onnx import default_cache_dir
 
         self.variant = variant
         self.backend = "onnx" if variant == "fp32" else variant
@@ -149,7 +125,7 @@ class OnnxEmbedder(_BatchedLocal):
     def session(self):
         with self._lock:
             if self._session is None:
-                from .onnx_embed import OnnxSession, ensure_model, model_file
+                from .onnx import OnnxSession, ensure_model, model_file
 
                 model_dir = local_model_path()
                 if not model_file(self.cache_dir, model_dir, self.variant).exists():
@@ -179,42 +155,3 @@ class OnnxEmbedder(_BatchedLocal):
         return np.concatenate(
             [session.encode(texts[i : i + step]) for i in range(0, len(texts), step)]
         )
-
-
-def resolve_backend(settings: Settings) -> str:
-    """The backend that runs the local model: 'onnx', 'int8' or 'torch'."""
-    choice = settings.embed_backend.lower()
-    if choice not in BACKENDS:
-        raise ConfigError(
-            f"unknown embedding backend {settings.embed_backend!r}: "
-            f"set RAG_EMBED_BACKEND to one of {', '.join(BACKENDS)}"
-        )
-    if choice == "auto":
-        return "onnx" if importlib.util.find_spec("onnxruntime") else "torch"
-    return choice
-
-
-_EMBEDDERS: dict[tuple, Embedder] = {}
-_EMB_LOCK = threading.Lock()
-
-
-def get_embedder(settings: Settings) -> Embedder:
-    """One embedder per model and backend per process (the model loads once)."""
-    if settings.is_local_embedding:
-        backend = resolve_backend(settings)
-        key: tuple = (settings.embed_model, backend, str(settings.embed_cache or ""))
-    else:
-        backend = ""
-        key = (settings.embed_model, settings.embed_base_url or "")
-    with _EMB_LOCK:
-        if key not in _EMBEDDERS:
-            if not settings.is_local_embedding:
-                from .openai_embed import OpenAIEmbedder  # noqa: PLC0415
-
-                _EMBEDDERS[key] = OpenAIEmbedder(settings)
-            elif backend == "torch":
-                _EMBEDDERS[key] = TorchEmbedder()
-            else:
-                variant = "int8" if backend == "int8" else "fp32"
-                _EMBEDDERS[key] = OnnxEmbedder(variant, settings.embed_cache)
-        return _EMBEDDERS[key]

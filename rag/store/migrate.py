@@ -12,9 +12,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Settings
-from .errors import ConfigError, StoreError
-from .store import Store, server_address
+from ..config import Settings
+from ..errors import ConfigError, StoreError
+from . import Store
+from .chroma import server_address
 
 READ_BATCH = 1000
 
@@ -74,7 +75,7 @@ def copy_to_server(
             cat.set_meta("dirty", "1")  # until the server holds exactly these chunks
             cat.commit()
             copied = already = 0
-            from .ingest import _Progress
+            from ..ingest import _Progress
 
             bar = _Progress(len(ids), progress and len(ids) >= 64, "copying")
             try:

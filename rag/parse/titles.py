@@ -15,7 +15,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from .text import split_sentences
+from ..text import split_sentences
 
 MAX_WORDS = 14  # a title longer than this is trimmed at a phrase boundary
 MAX_CHARS = 140

@@ -15,27 +15,32 @@ mix. SQLite is the source of truth; Chroma and BM25 are reconciled against it.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
-import os
 import shlex
 import sqlite3
-import sys
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .config import Settings
-from .errors import StoreError, StoreIncompatible, StoreLocked
-from .parse import Paper
+import numpy as np
 
-CHROMA_MAX_BATCH = 5000
+from ..config import Settings
+from ..errors import StoreError, StoreIncompatible
+from .catalogue import Catalogue, _sources
+from .chroma import (
+    CHROMA_MAX_BATCH,
+    _acquire_handle,
+    _release_handle,
+    chroma_collection_name,
+    make_chroma_client,
+    server_address,
+)
+from .lock import write_lock
 
 
 def rebuild_hint(settings: Settings, sources: Iterable[str] = ()) -> str:
     """The command that rebuilds the store from the files its papers came from."""
-    from .parse import resolve_source
+    from ..parse.common import resolve_source
 
     dirs = sorted({str(resolve_source(s).parent) for s in sources})
     if dirs == [str(Path(settings.corpus).resolve())]:
@@ -43,7 +48,7 @@ def rebuild_hint(settings: Settings, sources: Iterable[str] = ()) -> str:
     more = ""
     if len(dirs) > 6:
         dirs, more = dirs[:6], f" (and the other {len(dirs) - 6} folders its papers came from)"
-    from .config import _default_store
+    from ..config import _default_store
 
     cmd = "rag ingest --rebuild" + "".join(" " + shlex.quote(d) for d in dirs)
     if Path(settings.store).resolve() != _default_store().resolve():
@@ -52,197 +57,6 @@ def rebuild_hint(settings: Settings, sources: Iterable[str] = ()) -> str:
         f"rebuild it with `{cmd}`{more} (this drops the old index and embeds the abstracts "
         "again), or point RAG_STORE at another directory"
     )
-
-
-def _sources(db: sqlite3.Connection) -> list[str]:
-    try:
-        return [r[0] for r in db.execute("SELECT DISTINCT source FROM papers")]
-    except sqlite3.Error:
-        return []
-
-
-@contextlib.contextmanager
-def write_lock(root: Path, wait: float = 0.0) -> Iterator[None]:
-    """One writer per store directory (an flock on ``.lock``, released if the process dies).
-
-    Waits up to ``wait`` seconds, then refuses clearly."""
-    root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
-    path = root / ".lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    deadline = time.monotonic() + wait
-    announced = False
-    try:
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
-                if time.monotonic() >= deadline:
-                    then = (
-                        f"it was still writing after {wait:g}s: wait longer (--wait SECONDS)"
-                        if wait > 0
-                        else "wait for it to finish, or pass --wait SECONDS to queue behind it"
-                    )
-                    raise StoreLocked(
-                        f"another process (pid {holder}) is writing to the store {root}; {then}"
-                    ) from None
-                if not announced:  # say why nothing happens while we queue
-                    print(
-                        f"waiting for another process (pid {holder}) to finish writing to "
-                        f"{root} (up to {wait:g}s)",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-                    announced = True
-                time.sleep(0.2)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        yield
-    finally:
-        with contextlib.suppress(OSError):
-            fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
-
-
-class Catalogue:
-    """SQLite table of papers: the source of truth for what is indexed."""
-
-    def __init__(self, path: Path, signature: dict) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self.db = sqlite3.connect(path, timeout=30, check_same_thread=False)
-        try:
-            self._open(signature)
-        except sqlite3.DatabaseError as e:
-            self.db.close()
-            raise StoreIncompatible(
-                f"the catalogue {path} is damaged or not a catalogue ({e})"
-            ) from None
-        except StoreIncompatible:
-            self.db.close()
-            raise
-        self.ino = os.stat(path).st_ino  # a rebuild replaces the file: see replaced()
-
-    def _open(self, signature: dict) -> None:
-        path = self.path
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute(
-            """CREATE TABLE IF NOT EXISTS papers (
-                 paper_id TEXT PRIMARY KEY, hash TEXT NOT NULL, source TEXT NOT NULL,
-                 position INTEGER NOT NULL, n_chunks INTEGER NOT NULL, tokens TEXT NOT NULL,
-                 data TEXT NOT NULL)"""
-        )
-        self.db.execute("CREATE INDEX IF NOT EXISTS papers_source ON papers(source)")
-        self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-        self.db.commit()
-        stored = self.get_meta("signature")
-        if stored is None:
-            self.set_meta("signature", json.dumps(signature, sort_keys=True))
-            self.set_meta("generation", "0")
-            self.db.commit()
-        elif json.loads(stored) != signature:
-            raise StoreIncompatible(
-                f"the index at {path.parent} was built with "
-                f"{json.dumps(json.loads(stored), sort_keys=True)}, not the current settings "
-                f"{json.dumps(signature, sort_keys=True)}"
-            )
-
-    def replaced(self) -> bool:
-        """Whether another process replaced this catalogue file (`rag ingest --rebuild`): this
-        connection then reads the old, deleted one."""
-        try:
-            return os.stat(self.path).st_ino != self.ino
-        except FileNotFoundError:
-            return False  # dropped and not yet made again: keep answering from this one
-
-    def sources(self) -> list[str]:
-        """The files the indexed papers came from."""
-        return _sources(self.db)
-
-    def get_meta(self, key: str) -> str | None:
-        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
-        return row[0] if row else None
-
-    def set_meta(self, key: str, value: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
-
-    @property
-    def generation(self) -> int:
-        return int(self.get_meta("generation") or 0)
-
-    def bump(self) -> None:
-        self.set_meta("generation", str(self.generation + 1))
-
-    def count(self) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
-
-    def hashes(self) -> dict[str, tuple[str, str, int]]:
-        """paper_id -> (hash, source, position)."""
-        return {
-            r[0]: (r[1], r[2], r[3])
-            for r in self.db.execute("SELECT paper_id, hash, source, position FROM papers")
-        }
-
-    def get(self, paper_id: str) -> Paper | None:
-        row = self.db.execute("SELECT data FROM papers WHERE paper_id=?", (paper_id,)).fetchone()
-        return Paper.from_dict(json.loads(row[0])) if row else None
-
-    def get_many(self, ids: list[str]) -> dict[str, Paper]:
-        out: dict[str, Paper] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            q = "SELECT paper_id, data FROM papers WHERE paper_id IN (%s)" % ",".join(
-                "?" * len(chunk)
-            )
-            for pid, data in self.db.execute(q, chunk):
-                out[pid] = Paper.from_dict(json.loads(data))
-        return out
-
-    def all(self) -> Iterator[Paper]:
-        for (data,) in self.db.execute("SELECT data FROM papers ORDER BY source, position"):
-            yield Paper.from_dict(json.loads(data))
-
-    def keyword_docs(self) -> list[tuple[str, str]]:
-        return list(self.db.execute("SELECT paper_id, tokens FROM papers ORDER BY paper_id"))
-
-    def upsert(self, paper: Paper, n_chunks: int, tokens: str) -> None:
-        self.db.execute(
-            "INSERT OR REPLACE INTO papers(paper_id, hash, source, position, n_chunks, tokens, data)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                paper.paper_id,
-                paper.content_hash(),
-                paper.source,
-                paper.position,
-                n_chunks,
-                tokens,
-                json.dumps(paper.to_dict(), ensure_ascii=False),
-            ),
-        )
-
-    def move(self, paper: Paper) -> None:
-        """Record a new file or position for an unchanged paper (its chunks stay as they are)."""
-        self.db.execute(
-            "UPDATE papers SET source=?, position=?, data=? WHERE paper_id=?",
-            (
-                paper.source,
-                paper.position,
-                json.dumps(paper.to_dict(), ensure_ascii=False),
-                paper.paper_id,
-            ),
-        )
-
-    def delete(self, ids: list[str]) -> None:
-        self.db.executemany("DELETE FROM papers WHERE paper_id=?", [(i,) for i in ids])
-
-    def commit(self) -> None:
-        self.db.commit()
-
-    def close(self) -> None:
-        self.db.close()
 
 
 class Store:
@@ -488,6 +302,21 @@ class Store:
                 lambda c, off=off: c.get(include=include, limit=step, offset=off),
             )
 
+    def chunk_vectors(self, paper_ids: list[str]) -> dict[str, np.ndarray]:
+        """paper_id -> matrix of its chunk vectors, read back from Chroma (nothing re-embedded)."""
+        out: dict[str, list] = {}
+        for s in range(0, len(paper_ids), 200):
+            ids = paper_ids[s : s + 200]
+            got = self._run(  # retried once on a Chroma server; a failure is a StoreError
+                "reading chunk vectors",
+                lambda c, ids=ids: c.get(
+                    where={"paper_id": {"$in": ids}}, include=["embeddings", "metadatas"]
+                ),
+            )
+            for m, e in zip(got["metadatas"] or [], got["embeddings"], strict=False):
+                out.setdefault(m["paper_id"], []).append(np.asarray(e, dtype=np.float32))
+        return {pid: np.stack(v) for pid, v in out.items()}
+
     def chunk_ids(self) -> list[str]:
         return [i for got in self.chunk_pages([]) for i in got["ids"]]
 
@@ -556,130 +385,3 @@ class Store:
         self.catalogue.close()
         self._collection = None
         _release_handle(self._h)
-
-
-class _ChromaHandle:
-    """This process's one Chroma client for a store directory, shared by its Store objects.
-
-    Sharing it lets one Store reload the embedded index for all of them (Chroma itself shares
-    one System per path and process, so per-Store clients could not reload it), and ``lock``
-    keeps a reload from happening under another Store's call. A server client is per Store."""
-
-    def __init__(self, key: str | None) -> None:
-        self.key = key
-        self.lock = threading.RLock()
-        self.client = None
-        self.epoch = 0
-        self.loaded: dict[str, tuple[int, int]] = {}  # index name -> Store._stamp() at load
-        self.users = 0
-
-    def reopen(self) -> None:
-        with self.lock:
-            if self.client is not None:
-                with contextlib.suppress(Exception):
-                    self.client.close()  # the only client on this path: Chroma's System stops
-            self.client = None
-            self.loaded = {}
-            self.epoch += 1  # every Store drops its collection object of the old client
-
-
-_HANDLES: dict[str, _ChromaHandle] = {}
-_HANDLES_LOCK = threading.Lock()
-
-
-def _acquire_handle(settings: Settings) -> _ChromaHandle:
-    if settings.chroma_host:
-        h = _ChromaHandle(None)
-    else:
-        key = str((Path(settings.store) / "chroma").resolve())
-        with _HANDLES_LOCK:
-            h = _HANDLES.get(key)
-            if h is None:
-                h = _HANDLES[key] = _ChromaHandle(key)
-    with _HANDLES_LOCK:
-        h.users += 1
-    return h
-
-
-def _release_handle(h: _ChromaHandle) -> None:
-    with _HANDLES_LOCK:
-        h.users -= 1
-        if h.users <= 0:
-            if h.key is not None and _HANDLES.get(h.key) is h:
-                del _HANDLES[h.key]
-            h.reopen()  # closes the client (under the lock: a new handle starts after it)
-
-
-def server_address(settings: Settings) -> str:
-    """host:port of the configured Chroma server (for messages)."""
-    scheme = "https" if settings.chroma_ssl else "http"
-    return f"{scheme}://{settings.chroma_host}:{settings.chroma_port}"
-
-
-def store_uid(root: Path, create: bool = True) -> str | None:
-    """A random id of this store directory, made once: it keeps the collections of different
-    stores apart on a shared Chroma server."""
-    path = root / "chroma-server-id"
-    try:
-        return path.read_text().strip() or None
-    except FileNotFoundError:
-        if not create:
-            return None
-    import uuid
-
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = root / f".chroma-server-id.{os.getpid()}"
-    tmp.write_text(uuid.uuid4().hex[:12])
-    try:
-        os.link(tmp, path)  # atomic: the first writer wins, the others read its id
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path.read_text().strip()
-
-
-def chroma_collection_name(settings: Settings, index_name: str, create: bool = True) -> str:
-    """The collection of one index: its signature name, plus the store id on a server."""
-    if not settings.chroma_host:
-        return index_name
-    uid = store_uid(Path(settings.store), create=create)
-    return f"{index_name}-{uid}" if uid else index_name
-
-
-def make_chroma_client(settings: Settings):
-    """Embedded PersistentClient by default; an HttpClient when RAG_CHROMA_HOST is set."""
-    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    csettings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    if settings.chroma_host:
-        headers = {}
-        if settings.chroma_token:
-            headers["Authorization"] = f"Bearer {settings.chroma_token.get_secret_value()}"
-        try:
-            return chromadb.HttpClient(
-                host=settings.chroma_host,
-                port=settings.chroma_port,
-                ssl=settings.chroma_ssl,
-                headers=headers,
-                settings=csettings,
-            )
-        except Exception as e:  # noqa: BLE001 - only the type: the message may echo headers
-            text = str(e).lower()
-            if any(w in text for w in ("401", "403", "unauthori", "forbidden", "denied")):
-                raise StoreError(
-                    f"the Chroma server at {server_address(settings)} refused the request "
-                    f"({type(e).__name__}): check RAG_CHROMA_TOKEN"
-                    + ("" if settings.chroma_token else " (it is not set)")
-                ) from None
-            raise StoreError(
-                f"cannot reach the Chroma server at {server_address(settings)} "
-                f"({type(e).__name__}); start it with `chroma run --path DIR --port "
-                f"{settings.chroma_port}`, check RAG_CHROMA_HOST/RAG_CHROMA_PORT, or unset "
-                "RAG_CHROMA_HOST to use the embedded store"
-            ) from None
-    path = Path(settings.store) / "chroma"
-    path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=csettings)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .evaluate import QUESTION_TYPES, WORST_SHOWN, quality
+from .questions import QUESTION_TYPES, WORST_SHOWN
+from .scoring import quality
 
 BAR_METRICS = (
     "retrieval.hit@1",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .text import tokenize
+from ..text import tokenize
 
 K1 = 0.9
 B = 0.4

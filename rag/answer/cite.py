@@ -4,7 +4,7 @@
   sources 1..5 were given), works on a stream chunk by chunk, and gives the same text whatever
   the chunking; what it removed is reported.
 * ``answer_sentences`` splits an answer into sentences with the source numbers each cites.
-* ``check_answer`` scores every sentence against the passages it cites (``rag.support``), marks
+* ``check_answer`` scores every sentence against the passages it cites (``rag.answer.support``), marks
   the unsupported ones, and builds the ``Citation`` list (snippet: the cited abstract's sentence
   closest to the claims that cite it).
 """
@@ -16,10 +16,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .answer import AnswerSentence, Citation, SentenceCache
-from .retrieve import Hit
+from ..records import AnswerSentence, Citation, Hit
+from ..text import split_sentences
+from .evidence import SentenceCache
 from .support import SupportScorer
-from .text import split_sentences
 
 # a citation marker: [1], [1, 2], [1;2], [1-3], [Source 2], [source 1, 3]
 _INNER = re.compile(
@@ -218,3 +218,11 @@ def check_answer(
             Citation(n, h.paper.paper_id, h.paper.title, snippet, support, h.paper.url)
         )
     return sentences, citations
+
+
+def sentences_of(answer) -> list[tuple[str, list[int]]]:
+    """(sentence, cited source numbers) of an Answer: its checked sentences when it has them,
+    else its text split here."""
+    if answer.sentences:
+        return [(s.text, list(s.citations)) for s in answer.sentences]
+    return answer_sentences(answer.answer)

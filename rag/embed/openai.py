@@ -13,10 +13,11 @@ import threading
 
 import numpy as np
 
-from .config import Settings
-from .embed import Embedder
-from .errors import ConfigError, LLMError
-from .llm import Endpoint, LLMClient, llm_endpoint
+from ..config import Settings
+from ..errors import ConfigError, LLMError
+from ..llm.client import LLMClient
+from ..llm.endpoint import Endpoint, llm_endpoint
+from .base import Embedder
 
 
 def embed_endpoint(settings: Settings) -> Endpoint:

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .text import split_sentences, tokenize
+from ..text import split_sentences, tokenize
 
 DENSE_WEIGHT = 0.6
 LEXICAL_WEIGHT = 0.4

@@ -1,0 +1,26 @@
+"""The abstention gate: when the retrieved evidence is too weak to answer from."""
+
+from __future__ import annotations
+
+from ..config import Settings
+from ..records import Retrieval
+
+
+def abstain_reason(
+    retrieval: Retrieval, settings: Settings, best_sentence: float | None = None
+) -> str | None:
+    """Why the evidence is too weak to answer from, or None."""
+    if not retrieval.hits:
+        return "no paper in the index matches the question"
+    if retrieval.query_vector is not None and retrieval.best_dense < settings.abstain_dense:
+        return (
+            f"the closest passage (in “{retrieval.hits[0].paper.title}”) has similarity "
+            f"{retrieval.best_dense:.2f}, below the {settings.abstain_dense:.2f} needed"
+        )
+    if best_sentence is not None and best_sentence < settings.abstain_sentence:
+        return f"no sentence of the retrieved abstracts answers it well enough (best {best_sentence:.2f})"
+    return None
+
+
+def abstention_text(reason: str) -> str:
+    return f"The indexed abstracts do not answer this question: {reason}."

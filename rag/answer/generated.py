@@ -1,0 +1,197 @@
+"""Answers written by the model from the numbered sources, with checked citations."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from ..config import Settings
+from ..llm.client import LLMClient
+from ..llm.prompts import SENTINEL, answer_messages, says_cannot_answer
+from ..llm.usage import Usage
+from ..records import Answer, Hit, Retrieval
+from .base import Answerer
+from .cite import CitationFilter, check_answer, filter_citations
+from .evidence import SentenceCache, score_sentences
+from .gate import abstain_reason, abstention_text
+from .support import SupportScorer, scorer_for
+
+
+# --- the answerer ---------------------------------------------------------------------------
+@dataclass
+class _Prepared:
+    question: str
+    hits: list[Hit]
+    messages: list[dict] = field(default_factory=list)
+    timings: dict = field(default_factory=dict)
+    t0: float = 0.0
+    abstain: Answer | None = None
+
+
+class LLMAnswerer(Answerer):
+    """Answers written by the model from the numbered sources, with checked citations."""
+
+    name = "llm"
+
+    def __init__(
+        self,
+        client: LLMClient,
+        embedder,
+        settings: Settings,
+        idf,
+        cache: SentenceCache | None = None,
+        scorer: SupportScorer | None = None,
+    ) -> None:
+        self.client = client
+        self.embedder = embedder
+        self.settings = settings
+        self.idf = idf
+        self.cache = cache or SentenceCache(embedder)
+        self.scorer = scorer or scorer_for(embedder)
+
+    def _prepare(self, question: str, retrieval: Retrieval) -> _Prepared:
+        t0 = time.perf_counter()
+        s = self.settings
+        timings = dict(retrieval.timings_ms)
+        reason = abstain_reason(retrieval, s)
+        if reason is None and retrieval.query_vector is not None:
+            cands = score_sentences(
+                question, retrieval.query_vector, retrieval.hits, self.cache, self.idf
+            )
+            reason = abstain_reason(retrieval, s, cands[0].score if cands else 0.0)
+        p = _Prepared(question, list(retrieval.hits), timings=timings, t0=t0)
+        if reason is not None:
+            timings["answer"] = (time.perf_counter() - t0) * 1000
+            p.abstain = Answer(
+                question,
+                abstention_text(reason),
+                True,
+                [],
+                [],
+                self.name,
+                timings,
+                usage=Usage(self.client.endpoint.model).to_dict(),
+                reason=reason,
+            )
+            return p
+        p.messages, fit = answer_messages(question, p.hits, s)
+        p.hits = p.hits[:fit]
+        return p
+
+    def _finish(
+        self, p: _Prepared, text: str, removed: list[int], usage: Usage, error: str | None
+    ) -> Answer:
+        t1 = time.perf_counter()
+        s = self.settings
+        interrupted = error is not None
+        if not interrupted and (not text.strip() or says_cannot_answer(text)):
+            reason = (
+                "the model found no answer in the retrieved abstracts"
+                if text.strip()
+                else "the model returned an empty answer"
+            )
+            body = text.strip()
+            if body.startswith(SENTINEL) or not body:
+                body = abstention_text(reason)
+            p.timings["answer"] = (time.perf_counter() - p.t0) * 1000
+            return Answer(
+                p.question,
+                body,
+                True,
+                [],
+                p.hits,
+                self.name,
+                p.timings,
+                usage=usage.to_dict(),
+                removed_citations=removed,
+                reason=reason,
+            )
+        sentences, citations = check_answer(
+            text, p.hits, self.scorer, s.support_threshold, self.cache
+        )
+        p.timings["check"] = (time.perf_counter() - t1) * 1000
+        p.timings["answer"] = (time.perf_counter() - p.t0) * 1000
+        return Answer(
+            p.question,
+            text,
+            False,
+            citations,
+            p.hits,
+            self.name,
+            p.timings,
+            sentences,
+            usage=usage.to_dict(),
+            removed_citations=removed,
+            interrupted=interrupted,
+            reason=error,
+        )
+
+    def answer(self, question: str, retrieval: Retrieval, **kw) -> Answer:
+        """One answer, not streamed (one chat completion)."""
+        p = self._prepare(question, retrieval)
+        if p.abstain is not None:
+            return p.abstain
+        t = time.perf_counter()
+        comp = self.client.complete(p.messages)
+        p.timings["llm"] = (time.perf_counter() - t) * 1000
+        text, removed = filter_citations(comp.text, range(1, len(p.hits) + 1))
+        return self._finish(p, text, removed, comp.usage, None)
+
+    def stream(self, question: str, retrieval: Retrieval, **kw) -> Iterator[str | Answer]:
+        """Text deltas as the model writes them (already citation-filtered), then the Answer.
+
+        The concatenated deltas equal the final ``Answer.answer``.
+        """
+        p = self._prepare(question, retrieval)
+        if p.abstain is not None:
+            yield p.abstain.answer
+            yield p.abstain
+            return
+        t = time.perf_counter()
+        st = self.client.stream(p.messages)
+        filt = CitationFilter(range(1, len(p.hits) + 1))
+        shown = ""
+        held = ""  # the start of the reply, while it may still be the sentinel
+        refusing = False
+        for delta in st:
+            if "llm_first_token" not in p.timings:
+                p.timings["llm_first_token"] = (time.perf_counter() - t) * 1000
+            if refusing:
+                continue
+            if not shown and held is not None:
+                held += delta
+                head = held.lstrip()
+                if SENTINEL.startswith(head):
+                    continue  # could still be the sentinel
+                if head.startswith(SENTINEL):
+                    refusing = True
+                    continue
+                delta, held = held, None
+            out = filt.feed(delta)
+            if out:
+                shown += out
+                yield out
+        p.timings["llm"] = (time.perf_counter() - t) * 1000
+        usage = st.usage or Usage(self.client.endpoint.model)
+        if refusing or (held is not None and held.strip() == SENTINEL):
+            ans = self._finish(p, SENTINEL, [], usage, None)
+            yield ans.answer
+            yield ans
+            return
+        if held:  # a short reply that was held back entirely
+            out = filt.feed(held)
+            shown += out
+            if out:
+                yield out
+        tail = filt.flush()
+        if tail:
+            shown += tail
+            yield tail
+        ans = self._finish(p, shown, sorted(filt.removed), usage, st.error)
+        if ans.answer != shown:
+            if shown:  # keep what the user saw as the answer
+                ans.answer = shown
+            else:  # nothing shown (an empty reply): show the abstention
+                yield ans.answer
+        yield ans

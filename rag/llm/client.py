@@ -1,0 +1,398 @@
+"""Chat calls to the configured server, with retries, timeouts and one-line errors."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from ..config import Settings
+from ..errors import ConfigError, LLMError
+from .endpoint import Endpoint, llm_endpoint, redact
+from .usage import Usage, estimate_tokens, price_for
+
+
+# --- the client -----------------------------------------------------------------------------
+@dataclass
+class Completion:
+    text: str
+    usage: Usage
+    finish_reason: str | None = None
+
+
+def _messages(messages: Sequence) -> list:
+    from llama_index.core.llms import ChatMessage
+
+    out = []
+    for m in messages:
+        if isinstance(m, ChatMessage):
+            out.append(m)
+        else:
+            out.append(ChatMessage(role=m["role"], content=m["content"]))
+    return out
+
+
+def _status(e: Exception) -> int | None:
+    return getattr(e, "status_code", None)
+
+
+def _is_quota(e: Exception) -> bool:
+    code = str(getattr(e, "code", "") or "")
+    body = str(getattr(e, "body", "") or "") + " " + str(getattr(e, "message", "") or "")
+    return code == "insufficient_quota" or "insufficient_quota" in body or "quota" in body.lower()
+
+
+class LLMClient:
+    """Chat calls to the configured server: ``complete`` and ``stream``, with exact retries."""
+
+    def __init__(self, settings: Settings, endpoint: Endpoint | None = None) -> None:
+        self.settings = settings
+        ep = endpoint or llm_endpoint(settings)
+        if ep is None:
+            raise ConfigError(
+                "no LLM is configured: set OPENAI_API_KEY (OpenAI) or RAG_LLM_BASE_URL "
+                "(an OpenAI-compatible server such as Ollama or vLLM), or use --backend extractive"
+            )
+        self.endpoint = ep
+        self._llm = None
+        self._client = None
+        self._lock = threading.Lock()
+        self.sleep = time.sleep  # tests may replace it
+
+    def __repr__(self) -> str:
+        return f"LLMClient(model={self.endpoint.model!r}, url={self.endpoint.display_url!r})"
+
+    # -- plumbing --
+    @property
+    def openai_client(self):
+        """The ``openai.OpenAI`` client (its own retries off; timeouts from the settings)."""
+        with self._lock:
+            if self._client is None:
+                import httpx
+                import openai
+
+                s = self.settings
+                self._client = openai.OpenAI(
+                    api_key=self.endpoint.key(),
+                    base_url=self.endpoint.url,
+                    max_retries=0,
+                    timeout=httpx.Timeout(s.llm_timeout, connect=s.llm_connect_timeout),
+                )
+            return self._client
+
+    @property
+    def llm(self):
+        """The llama-index LLM: ``OpenAI`` for OpenAI's own models, ``OpenAILike`` otherwise."""
+        client = self.openai_client
+        with self._lock:
+            if self._llm is None:
+                s = self.settings
+                kw = dict(
+                    model=self.endpoint.model,
+                    temperature=s.llm_temperature,
+                    max_tokens=None,  # given per call (llama-index would override a call's own)
+                    max_retries=0,
+                    timeout=s.llm_timeout,
+                    api_key=self.endpoint.key(),
+                    api_base=self.endpoint.url,
+                    openai_client=client,
+                )
+                if self.endpoint.is_openai and _known_openai_model(self.endpoint.model):
+                    from llama_index.llms.openai import OpenAI
+
+                    self._llm = OpenAI(**kw)
+                else:
+                    from llama_index.llms.openai_like import OpenAILike
+
+                    self._llm = OpenAILike(
+                        **kw,
+                        context_window=s.llm_context_window,
+                        is_chat_model=True,
+                        is_function_calling_model=False,
+                    )
+            return self._llm
+
+    def _usage(self, prompt_tokens: int, completion_tokens: int, estimated: bool) -> Usage:
+        m = self.endpoint.model
+        return Usage(
+            m,
+            prompt_tokens,
+            completion_tokens,
+            calls=1,
+            estimated=estimated,
+            price=price_for(m, self.settings, self.endpoint),
+        )
+
+    def _delay(self, attempt: int, e: Exception) -> float:
+        delay = self.settings.llm_retry_backoff * (2**attempt)
+        resp = getattr(e, "response", None)
+        try:
+            after = float(resp.headers.get("retry-after")) if resp is not None else None
+        except (TypeError, ValueError):
+            after = None
+        if after is not None:
+            delay = max(delay, min(after, 30.0))
+        return delay
+
+    def _retryable(self, e: Exception) -> bool:
+        import openai
+
+        if isinstance(e, openai.RateLimitError):
+            return not _is_quota(e)
+        st = _status(e)
+        return isinstance(e, openai.APIStatusError) and st is not None and st >= 500
+
+    def error(self, e: Exception, attempts: int = 1) -> LLMError:
+        """An ``LLMError`` that says what to fix, with no key in it."""
+        import httpx
+        import openai
+
+        ep = self.endpoint
+        where = ep.display_url
+        st = _status(e)
+        detail = redact(str(getattr(e, "message", "") or e), ep.api_key, self._all_keys())
+        if len(detail) > 300:
+            detail = detail[:297] + "..."
+        tries = f" after {attempts} attempts" if attempts > 1 else ""
+        if isinstance(e, openai.AuthenticationError):
+            msg = (
+                f"the model server at {where} rejected the API key (HTTP 401): "
+                f"check {ep.key_hint()}"
+            )
+        elif isinstance(e, openai.PermissionDeniedError):
+            msg = (
+                f"the API key may not use model {ep.model!r} (HTTP 403): check the key's "
+                f"permissions or set RAG_LLM_MODEL"
+            )
+        elif isinstance(e, openai.RateLimitError) and _is_quota(e):
+            msg = (
+                "the account has no quota left (HTTP 429 insufficient_quota): add credit or "
+                "check the plan of the key in "
+                f"{ep.key_hint()}, or use --backend extractive"
+            )
+        elif isinstance(e, openai.RateLimitError):
+            msg = (
+                f"the model server kept rate-limiting (HTTP 429){tries}: wait and retry, or "
+                "raise RAG_LLM_MAX_RETRIES"
+            )
+        elif isinstance(e, openai.NotFoundError):
+            msg = (
+                f"model {ep.model!r} was not found at {where} (HTTP 404): set RAG_LLM_MODEL to a "
+                "model the server has (`rag status --check` lists them)"
+            )
+        elif isinstance(e, openai.BadRequestError):
+            if "context" in detail.lower() or "too long" in detail.lower():
+                msg = (
+                    "the prompt is too long for the model (HTTP 400): lower -k or set "
+                    "RAG_LLM_CONTEXT_WINDOW to the model's real context window"
+                )
+            else:
+                msg = f"the model server refused the request (HTTP 400): {detail}"
+        elif isinstance(e, openai.APIStatusError) and st is not None and st >= 500:
+            msg = f"the model server failed (HTTP {st}){tries}: try again later ({detail})"
+        elif isinstance(e, openai.APIStatusError):
+            msg = f"the model server answered HTTP {st}: {detail}"
+        elif isinstance(e, (openai.APITimeoutError, httpx.TimeoutException)):
+            msg = (
+                f"the model server at {where} did not answer within "
+                f"{self.settings.llm_timeout:g}s: raise RAG_LLM_TIMEOUT or check the server"
+            )
+        elif isinstance(e, (openai.APIConnectionError, httpx.TransportError)):
+            msg = (
+                f"cannot reach the model server at {where}: is it running? "
+                f"(set {ep.url_var or 'RAG_LLM_BASE_URL'} to its URL)"
+            )
+        else:
+            msg = f"the model call failed ({type(e).__name__}): {detail}"
+        return LLMError(redact(msg, ep.api_key, self._all_keys()))
+
+    def _all_keys(self) -> str | None:
+        s = self.settings
+        for k in (s.openai_api_key, s.llm_api_key, s.embed_api_key):
+            if k:
+                return k.get_secret_value()
+        return None
+
+    # -- calls --
+    def retrying(self, call, *, errors: tuple = (), on_error=None, on_final=None):
+        """``call()``, retried with backoff on 429/5xx; anything else fails at once.
+
+        ``errors`` adds exception types to catch besides ``openai.OpenAIError``; ``on_error``
+        runs after every failure (e.g. to close a half-open stream); ``on_final(e)`` may return
+        a more specific ``LLMError`` for the error that ends the call.
+        """
+        import openai
+
+        attempt = 0
+        while True:
+            try:
+                return call(attempt)
+            except (openai.OpenAIError, *errors) as e:
+                if on_error is not None:
+                    on_error()
+                if self._retryable(e) and attempt < self.settings.llm_max_retries:
+                    self.sleep(self._delay(attempt, e))
+                    attempt += 1
+                    continue
+                mapped = on_final(e) if on_final is not None else None
+                raise (mapped or self.error(e, attempt + 1)) from None
+
+    def complete(self, messages: Sequence, *, max_tokens: int | None = None) -> Completion:
+        """One chat completion (not streamed), retried on 429/5xx."""
+        msgs = _messages(messages)
+        kw = {"max_tokens": max_tokens or self.settings.llm_max_tokens}
+        resp = self.retrying(lambda _attempt: self.llm.chat(msgs, **kw))
+        text = resp.message.content or ""
+        counts = resp.additional_kwargs or {}
+        finish = None
+        raw = resp.raw
+        if getattr(raw, "choices", None):
+            finish = raw.choices[0].finish_reason
+        if counts.get("prompt_tokens") is not None and counts.get("total_tokens"):
+            usage = self._usage(counts["prompt_tokens"], counts["completion_tokens"], False)
+        else:
+            prompt = sum(estimate_tokens(m.content or "") for m in msgs)
+            usage = self._usage(prompt, estimate_tokens(text), True)
+        return Completion(text, usage, finish)
+
+    def stream(self, messages: Sequence, *, max_tokens: int | None = None) -> LLMStream:
+        """A streamed chat completion: iterate for text deltas; then read ``.text``,
+        ``.usage``, ``.interrupted`` and ``.error``. Retries happen before the first token only."""
+        return LLMStream(self, _messages(messages), max_tokens)
+
+    def models(self) -> list[str]:
+        """The model ids the server lists (GET /models)."""
+        import openai
+
+        try:
+            return sorted(m.id for m in self.openai_client.models.list())
+        except openai.OpenAIError as e:
+            raise self.error(e) from None
+
+
+def _known_openai_model(model: str) -> bool:
+    try:
+        from llama_index.llms.openai.utils import openai_modelname_to_contextsize
+
+        openai_modelname_to_contextsize(model)
+        return True
+    except Exception:
+        return False
+
+
+class LLMStream:
+    """Iterate for text deltas. Afterwards: ``text`` (all of it, once), ``usage``,
+    ``finish_reason``, ``interrupted`` (the stream ended early: cut, stalled past the total
+    timeout, or no finish reason) and ``error`` (why, or None)."""
+
+    def __init__(self, client: LLMClient, messages: list, max_tokens: int | None) -> None:
+        self.client = client
+        self.messages = messages
+        self.max_tokens = max_tokens
+        self.text = ""
+        self.usage: Usage | None = None
+        self.finish_reason: str | None = None
+        self.interrupted = False
+        self.error: str | None = None
+        self.attempts = 0
+        self._counts: dict = {}
+        self._started = False
+
+    def _open(self):
+        """Start the stream and read up to the first text delta, retrying 429/5xx until then."""
+        import httpx
+
+        c = self.client
+        kw: dict = {"max_tokens": self.max_tokens or c.settings.llm_max_tokens}
+        if c.settings.llm_stream_usage:
+            kw["stream_options"] = {"include_usage": True}
+        state: dict = {"gen": None}
+
+        def start(attempt: int):
+            self.attempts = attempt + 1
+            state["gen"] = None
+            head: list = []
+            gen = state["gen"] = iter(c.llm.stream_chat(self.messages, **kw))
+            for resp in gen:
+                head.append(resp)
+                if resp.delta:
+                    break
+            return gen, head
+
+        return c.retrying(start, errors=(httpx.HTTPError,), on_error=lambda: _close(state["gen"]))
+
+    def _take(self, resp) -> str:
+        if resp.additional_kwargs and resp.additional_kwargs.get("total_tokens"):
+            self._counts = resp.additional_kwargs
+        raw = resp.raw
+        if getattr(raw, "choices", None) and raw.choices[0].finish_reason:
+            self.finish_reason = raw.choices[0].finish_reason
+        delta = resp.delta or ""
+        self.text += delta
+        return delta
+
+    def __iter__(self) -> Iterator[str]:
+        import httpx
+        import openai
+
+        if self._started:
+            raise RuntimeError("an LLMStream can be iterated once")
+        self._started = True
+        c = self.client
+        deadline = time.monotonic() + c.settings.llm_timeout
+        gen, head = self._open()
+        try:
+            for resp in head:
+                d = self._take(resp)
+                if d:
+                    yield d
+            for resp in gen:
+                d = self._take(resp)
+                if d:
+                    yield d
+                if time.monotonic() > deadline:
+                    self.interrupted = True
+                    self.error = (
+                        f"the answer took longer than {c.settings.llm_timeout:g}s "
+                        "(RAG_LLM_TIMEOUT) and was cut"
+                    )
+                    break
+        except (openai.OpenAIError, httpx.HTTPError) as e:
+            self.interrupted = True
+            if isinstance(e, (openai.APITimeoutError, httpx.TimeoutException)):
+                self.error = (
+                    f"the model server sent nothing for {c.settings.llm_timeout:g}s mid-answer "
+                    "(RAG_LLM_TIMEOUT): the answer is cut"
+                )
+            elif isinstance(e, (openai.APIConnectionError, httpx.TransportError)):
+                self.error = "the connection to the model server broke mid-answer: it is cut"
+            else:
+                self.error = str(c.error(e))
+        finally:
+            _close(gen)
+            if not self.interrupted and self.finish_reason is None and self.text:
+                self.interrupted = True
+                self.error = "the stream ended without a finish reason (connection closed early)"
+            self._finish_usage()
+
+    def _finish_usage(self) -> None:
+        c = self.client
+        if self._counts:
+            self.usage = c._usage(
+                self._counts.get("prompt_tokens", 0),
+                self._counts.get("completion_tokens", 0),
+                False,
+            )
+        else:
+            prompt = sum(estimate_tokens(m.content or "") for m in self.messages)
+            self.usage = c._usage(prompt, estimate_tokens(self.text), True)
+
+
+def _close(gen) -> None:
+    close = getattr(gen, "close", None)
+    if close is not None:
+        try:
+            close()
+        except Exception:
+            pass

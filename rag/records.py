@@ -1,0 +1,293 @@
+"""The records that flow between the stages: Paper, Hit, Retrieval, Citation, Answer, Summary.
+
+Plain dataclasses with no behaviour beyond their JSON shapes (``public`` / ``to_dict``), so every
+stage can import them without importing another stage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class Paper:
+    """One abstract, ready to index."""
+
+    paper_id: str
+    title: str
+    text: str
+    source: str
+    position: int
+    url: str | None = None
+    line: int | None = None
+    authors: str | None = None
+    year: int | None = None
+    header: str | None = None
+    title_derived: bool = True
+
+    def content_hash(self) -> str:
+        """Changes when anything that is indexed or shown changes."""
+        payload = json.dumps(
+            [self.title, self.text, self.url, self.authors, self.year, self.header],
+            ensure_ascii=False,
+        )
+        return hashlib.sha1(payload.encode()).hexdigest()[:16]
+
+    def public(self) -> dict:
+        """The shape of ``rag papers --json``."""
+        return {
+            "paper_id": self.paper_id,
+            "title": self.title,
+            "text": self.text,
+            "source": self.source,
+            "url": self.url,
+        }
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Paper:
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+
+@dataclass
+class Hit:
+    """One paper in a ranking, with its best passages."""
+
+    paper: Paper
+    score: float
+    dense: float | None = None  # best chunk cosine similarity
+    keyword: float | None = None  # BM25 score
+    dense_rank: int | None = None
+    keyword_rank: int | None = None
+    passages: list[str] = field(default_factory=list)
+
+    @property
+    def snippet(self) -> str:
+        text = self.passages[0] if self.passages else self.paper.text
+        return text if len(text) <= 320 else text[:317].rsplit(" ", 1)[0] + "…"
+
+    def public(self) -> dict:
+        """The shape of ``rag search --json``."""
+        return {
+            "paper_id": self.paper.paper_id,
+            "title": self.paper.title,
+            "score": round(self.score, 4),
+            "snippet": self.snippet,
+        }
+
+
+@dataclass
+class Retrieval:
+    query: str
+    hits: list[Hit]
+    best_dense: float
+    query_vector: np.ndarray | None
+    timings_ms: dict[str, float]
+
+
+@dataclass
+class Citation:
+    n: int
+    paper_id: str
+    title: str
+    snippet: str
+    support: float | None = None
+    url: str | None = None
+
+    def public(self) -> dict:
+        d = {"n": self.n, "paper_id": self.paper_id, "title": self.title, "snippet": self.snippet}
+        if self.support is not None:
+            d["support"] = round(self.support, 3)
+        if self.url:
+            d["url"] = self.url
+        return d
+
+
+@dataclass
+class AnswerSentence:
+    text: str
+    citations: list[int]
+    support: float | None = None
+    supported: bool = True
+
+    def public(self) -> dict:
+        return {
+            "text": self.text,
+            "citations": self.citations,
+            "support": None if self.support is None else round(self.support, 3),
+            "supported": self.supported,
+        }
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation]
+    sources: list[Hit]
+    backend: str
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    sentences: list[AnswerSentence] = field(default_factory=list)
+    standalone_question: str | None = None
+    usage: dict | None = None
+    removed_citations: list[int] = field(default_factory=list)
+    interrupted: bool = False
+    reason: str | None = None
+
+    def to_dict(self) -> dict:
+        """The shape of ``rag ask --json`` (and of the UI's /ask endpoint)."""
+        d = {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "citations": [c.public() for c in self.citations],
+            "sources": [
+                {
+                    "n": i,
+                    "paper_id": h.paper.paper_id,
+                    "title": h.paper.title,
+                    "score": round(h.score, 4),
+                    "url": h.paper.url,
+                }
+                for i, h in enumerate(self.sources, start=1)
+            ],
+            "backend": self.backend,
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+            "sentences": [s.public() for s in self.sentences],
+        }
+        if self.standalone_question and self.standalone_question != self.question:
+            d["standalone_question"] = self.standalone_question
+        if self.usage is not None:
+            d["usage"] = self.usage
+        if self.removed_citations:
+            d["removed_citations"] = self.removed_citations
+        if self.interrupted:
+            d["interrupted"] = True
+        if self.reason:
+            d["reason"] = self.reason
+        return d
+
+
+# --- the summary record -----------------------------------------------------------------------
+@dataclass
+class Theme:
+    label: str
+    paper_ids: list[str]
+    sentences: list[AnswerSentence] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)
+    text: str = ""
+
+    def public(self) -> dict:
+        return {
+            "label": self.label,
+            "text": self.text,
+            "paper_ids": self.paper_ids,
+            "sentences": [s.public() for s in self.sentences],
+        }
+
+
+@dataclass
+class Summary:
+    topic: str
+    summary: str
+    abstained: bool
+    themes: list[Theme]
+    citations: list[Citation]
+    sources: list[Hit]  # every paper retrieved for this summary (citations point inside it)
+    backend: str = "extractive"
+    papers: list[Any] = field(
+        default_factory=list
+    )  # the on-topic papers kept (summarize.Candidate)
+    omitted: list[Any] = field(default_factory=list)  # on topic, left out by max_papers
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    reason: str | None = None
+    usage: dict | None = None
+    removed_citations: list[int] = field(default_factory=list)
+
+    @property
+    def cited_ids(self) -> list[str]:
+        return [c.paper_id for c in self.citations]
+
+    def to_dict(self) -> dict:
+        """The shape of ``rag summarize --json``."""
+        d = {
+            "topic": self.topic,
+            "summary": self.summary,
+            "abstained": self.abstained,
+            "themes": [t.public() for t in self.themes],
+            "citations": [c.public() for c in self.citations],
+            "backend": self.backend,
+            "papers": [
+                {"paper_id": c.paper_id, "title": c.hit.paper.title, **c.features()}
+                for c in self.papers
+            ],
+            "retrieved": len(self.sources),
+            "omitted": [c.paper_id for c in self.omitted],
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+        }
+        if self.reason:
+            d["reason"] = self.reason
+        if self.usage is not None:
+            d["usage"] = self.usage
+        if self.removed_citations:
+            d["removed_citations"] = self.removed_citations
+        return d
+
+    def to_markdown(self) -> str:
+        """A report: overview, one section per theme, and a reference list."""
+        lines = [f"# Research summary: {self.topic}", ""]
+        if self.abstained:
+            lines += [self.summary, ""]
+            return "\n".join(lines)
+        lines += ["## Overview", "", self.summary, ""]
+        by_n = {c.paper_id: c for c in self.citations}
+        for i, t in enumerate(self.themes, start=1):
+            n = len(t.paper_ids)
+            lines += [f"## {i}. {t.label} ({n} paper{'s' if n != 1 else ''})", ""]
+            if self.backend == "extractive" and t.sentences:
+                for pid in t.paper_ids:
+                    c = by_n.get(pid)
+                    if c is None:
+                        continue
+                    said = " ".join(s.text for s in t.sentences if c.n in s.citations)
+                    lines.append(f"- **{_short_title(c.title)}** [{c.n}]: {said}")
+            else:
+                lines.append(t.text)
+            lines.append("")
+        lines += ["## References", ""]
+        for c in self.citations:
+            url = f" <{c.url}>" if c.url else " (no URL)"
+            lines.append(f"[{c.n}] {c.title}. Paper id `{c.paper_id}`.{url}")
+        if self.omitted:
+            lines += [
+                "",
+                f"{len(self.omitted)} more on-topic paper(s) were left out by the paper limit: "
+                + ", ".join(f"`{c.paper_id}`" for c in self.omitted),
+            ]
+        lines.append("")
+        return "\n".join(lines)
+
+    def to_text(self) -> str:
+        """Plain text for the terminal."""
+        if self.abstained:
+            return self.summary
+        out = [self.summary, ""]
+        for i, t in enumerate(self.themes, start=1):
+            out += [f"{i}. {t.label} ({len(t.paper_ids)} papers)", f"   {t.text}", ""]
+        for c in self.citations:
+            out.append(f"[{c.n}] {c.title} ({c.paper_id})" + (f" {c.url}" if c.url else ""))
+        return "\n".join(out)
+
+
+def _short_title(title: str) -> str:
+    head = title.split(":", 1)[0].strip()
+    return head if 0 < len(head) <= 40 else (title if len(title) <= 80 else title[:77] + "…")

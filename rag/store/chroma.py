@@ -1,0 +1,140 @@
+"""Chroma: this process's client per store (embedded PersistentClient or a ``chroma run`` server), shared and reloaded."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from pathlib import Path
+
+from ..config import Settings
+from ..errors import StoreError
+
+CHROMA_MAX_BATCH = 5000
+
+
+class _ChromaHandle:
+    """This process's one Chroma client for a store directory, shared by its Store objects.
+
+    Sharing it lets one Store reload the embedded index for all of them (Chroma itself shares
+    one System per path and process, so per-Store clients could not reload it), and ``lock``
+    keeps a reload from happening under another Store's call. A server client is per Store."""
+
+    def __init__(self, key: str | None) -> None:
+        self.key = key
+        self.lock = threading.RLock()
+        self.client = None
+        self.epoch = 0
+        self.loaded: dict[str, tuple[int, int]] = {}  # index name -> Store._stamp() at load
+        self.users = 0
+
+    def reopen(self) -> None:
+        with self.lock:
+            if self.client is not None:
+                with contextlib.suppress(Exception):
+                    self.client.close()  # the only client on this path: Chroma's System stops
+            self.client = None
+            self.loaded = {}
+            self.epoch += 1  # every Store drops its collection object of the old client
+
+
+_HANDLES: dict[str, _ChromaHandle] = {}
+_HANDLES_LOCK = threading.Lock()
+
+
+def _acquire_handle(settings: Settings) -> _ChromaHandle:
+    if settings.chroma_host:
+        h = _ChromaHandle(None)
+    else:
+        key = str((Path(settings.store) / "chroma").resolve())
+        with _HANDLES_LOCK:
+            h = _HANDLES.get(key)
+            if h is None:
+                h = _HANDLES[key] = _ChromaHandle(key)
+    with _HANDLES_LOCK:
+        h.users += 1
+    return h
+
+
+def _release_handle(h: _ChromaHandle) -> None:
+    with _HANDLES_LOCK:
+        h.users -= 1
+        if h.users <= 0:
+            if h.key is not None and _HANDLES.get(h.key) is h:
+                del _HANDLES[h.key]
+            h.reopen()  # closes the client (under the lock: a new handle starts after it)
+
+
+def server_address(settings: Settings) -> str:
+    """host:port of the configured Chroma server (for messages)."""
+    scheme = "https" if settings.chroma_ssl else "http"
+    return f"{scheme}://{settings.chroma_host}:{settings.chroma_port}"
+
+
+def store_uid(root: Path, create: bool = True) -> str | None:
+    """A random id of this store directory, made once: it keeps the collections of different
+    stores apart on a shared Chroma server."""
+    path = root / "chroma-server-id"
+    try:
+        return path.read_text().strip() or None
+    except FileNotFoundError:
+        if not create:
+            return None
+    import uuid
+
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = root / f".chroma-server-id.{os.getpid()}"
+    tmp.write_text(uuid.uuid4().hex[:12])
+    try:
+        os.link(tmp, path)  # atomic: the first writer wins, the others read its id
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_text().strip()
+
+
+def chroma_collection_name(settings: Settings, index_name: str, create: bool = True) -> str:
+    """The collection of one index: its signature name, plus the store id on a server."""
+    if not settings.chroma_host:
+        return index_name
+    uid = store_uid(Path(settings.store), create=create)
+    return f"{index_name}-{uid}" if uid else index_name
+
+
+def make_chroma_client(settings: Settings):
+    """Embedded PersistentClient by default; an HttpClient when RAG_CHROMA_HOST is set."""
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    csettings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_host:
+        headers = {}
+        if settings.chroma_token:
+            headers["Authorization"] = f"Bearer {settings.chroma_token.get_secret_value()}"
+        try:
+            return chromadb.HttpClient(
+                host=settings.chroma_host,
+                port=settings.chroma_port,
+                ssl=settings.chroma_ssl,
+                headers=headers,
+                settings=csettings,
+            )
+        except Exception as e:  # noqa: BLE001 - only the type: the message may echo headers
+            text = str(e).lower()
+            if any(w in text for w in ("401", "403", "unauthori", "forbidden", "denied")):
+                raise StoreError(
+                    f"the Chroma server at {server_address(settings)} refused the request "
+                    f"({type(e).__name__}): check RAG_CHROMA_TOKEN"
+                    + ("" if settings.chroma_token else " (it is not set)")
+                ) from None
+            raise StoreError(
+                f"cannot reach the Chroma server at {server_address(settings)} "
+                f"({type(e).__name__}); start it with `chroma run --path DIR --port "
+                f"{settings.chroma_port}`, check RAG_CHROMA_HOST/RAG_CHROMA_PORT, or unset "
+                "RAG_CHROMA_HOST to use the embedded store"
+            ) from None
+    path = Path(settings.store) / "chroma"
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=csettings)
