@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
+import re
 import sys
 
 import pytest
@@ -107,7 +108,7 @@ def test_bad_fields_are_caught(rows, papers):
     two = dict(obj, claim="It works. It also scales.")
     assert any("one sentence" in m for m in cc.check_claim(two, papers))
     wp = _one(rows, "wrong_paper")
-    wp["cites"] = [wp["note"].split("true source: ")[1].split()[0]]
+    wp["cites"] = [re.search(r"true source:\s*([0-9a-f]+)", wp["note"]).group(1)]
     assert any("true source is the cited paper" in m for m in cc.check_claim(wp, papers))
 
 
