@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test lint format ingest browser bench clean
+.PHONY: install run test test-fast lint format ingest browser bench clean
 
 install: $(STAMP)
 
@@ -46,10 +46,16 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Everything: lint, then every test (the slowest 15 are listed at the end).
 test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q --durations=15 $(PYTEST_ARGS)
+
+# Unit tests only (no slow end-to-end, server or browser tests): under a minute.
+test-fast: install
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -m "not slow and not browser" --durations=10 $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/rag bench

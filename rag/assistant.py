@@ -18,16 +18,11 @@ from .store import Store
 class Assistant:
     """Search, ask, browse and ingest over one store, with one embedding model loaded."""
 
-    def __init__(
-        self, settings: Settings | None = None, *, share_store_with: Assistant | None = None
-    ) -> None:
+    def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or get_settings()
         self._store: Store | None = None
-        # another Assistant of this process whose index handles this one uses (e.g. the UI's
-        # per-model assistants): one set of handles per process, refreshed in one place
-        self._store_owner = share_store_with
         self._extractive: ExtractiveAnswerer | None = None
-        self._llm = None  # rag.llm.LLMAnswerer, made on first use
+        self._llms: dict[str, object] = {}  # model -> rag.answer.generated.LLMAnswerer
         self._lock = threading.RLock()
         from .llm.usage import UsageTotal
 
@@ -36,8 +31,6 @@ class Assistant:
     # --- parts, opened on first use -------------------------------------------------------------
     @property
     def store(self) -> Store:
-        if self._store_owner is not None:
-            return self._store_owner.store
         with self._lock:
             if self._store is not None and self._store.catalogue.replaced():
                 self._store.close()  # another process rebuilt the index: open the new one
@@ -69,20 +62,37 @@ class Assistant:
 
     @property
     def llm(self):
-        """The LLM answerer (``rag.llm.LLMAnswerer``); ConfigError when no model is configured."""
+        """The LLM answerer of the configured model; ConfigError when no model is configured."""
+        return self.llm_for(None)
+
+    # a process keeps at most this many per-model answerers (the UI's model dropdown)
+    MAX_MODELS = 4
+
+    def llm_for(self, model: str | None):
+        """The LLM answerer (``rag.answer.generated.LLMAnswerer``) for ``model`` (None: the
+        configured one). Every model shares this Assistant's index, embedder and caches."""
+        model = (model or "").strip()[:200] or self.settings.llm_model
         with self._lock:
-            if self._llm is None:
+            answerer = self._llms.get(model)
+            if answerer is None:
                 from .answer.generated import LLMAnswerer
                 from .llm.client import LLMClient
 
-                self._llm = LLMAnswerer(
-                    LLMClient(self.settings),
+                settings = (
+                    self.settings
+                    if model == self.settings.llm_model
+                    else self.settings.model_copy(update={"llm_model": model})
+                )
+                if len(self._llms) >= self.MAX_MODELS:
+                    self._llms.pop(next(k for k in self._llms if k != self.settings.llm_model))
+                answerer = self._llms[model] = LLMAnswerer(
+                    LLMClient(settings),
                     self.embedder,
-                    self.settings,
+                    settings,
                     self.idf,
                     cache=self.extractive.cache,
                 )
-            return self._llm
+            return answerer
 
     def reset(self) -> None:
         """Forget open handles (after an ingest, so new papers are seen)."""
@@ -115,7 +125,7 @@ class Assistant:
             )
         return "extractive"
 
-    def _turn(self, question: str, backend: str | None, history):
+    def _turn(self, question: str, backend: str | None, history, model: str | None = None):
         """(backend, standalone question, rewrite usage) for one question or chat turn."""
         question = question.strip()
         if not question:
@@ -125,13 +135,16 @@ class Assistant:
             return name, question, None
         from .chat import rewrite_question
 
-        client = self.llm.client if name == "llm" and self.settings.llm_rewrite else None
+        client = self.llm_for(model).client if name == "llm" and self.settings.llm_rewrite else None
         rw = rewrite_question(question, history, client)
         return name, rw.question, rw.usage
 
-    def _done(self, ans: Answer, question: str, standalone: str, rw_usage) -> Answer:
+    def _done(
+        self, ans: Answer, question: str, standalone: str, rw_usage, retrieval: Retrieval
+    ) -> Answer:
         from .llm.usage import merge_usage
 
+        ans.ranking = list(retrieval.ranking)
         ans.question = question
         ans.standalone_question = standalone if standalone != question else None
         ans.usage = merge_usage(ans.usage, rw_usage)
@@ -139,24 +152,41 @@ class Assistant:
         return ans
 
     def ask(
-        self, question: str, k: int | None = None, backend: str | None = None, history=None
+        self,
+        question: str,
+        k: int | None = None,
+        backend: str | None = None,
+        history=None,
+        model: str | None = None,
     ) -> Answer:
-        """A cited answer to one question (a chat turn when ``history`` is given)."""
+        """A cited answer to one question (a chat turn when ``history`` is given); ``model``
+        picks the LLM for this call (default: the configured one)."""
         question = question.strip()
-        name, standalone, rw_usage = self._turn(question, backend, history)
+        name, standalone, rw_usage = self._turn(question, backend, history, model)
         retrieval = self.retrieve(standalone, k)
-        answerer = self.llm if name == "llm" else self.extractive
-        return self._done(answerer.answer(standalone, retrieval), question, standalone, rw_usage)
+        answerer = self.llm_for(model) if name == "llm" else self.extractive
+        ans = answerer.answer(standalone, retrieval)
+        return self._done(ans, question, standalone, rw_usage, retrieval)
 
     def chat(
-        self, message: str, history=None, k: int | None = None, backend: str | None = None
+        self,
+        message: str,
+        history=None,
+        k: int | None = None,
+        backend: str | None = None,
+        model: str | None = None,
     ) -> Answer:
         """One chat turn: a follow-up is rewritten from ``history`` (turns, Answers, or
         ``{"role", "content"}`` messages) into a standalone question, then answered and cited."""
-        return self.ask(message, k=k, backend=backend, history=history)
+        return self.ask(message, k=k, backend=backend, history=history, model=model)
 
     def ask_stream(
-        self, question: str, k: int | None = None, backend: str | None = None, history=None
+        self,
+        question: str,
+        k: int | None = None,
+        backend: str | None = None,
+        history=None,
+        model: str | None = None,
     ) -> Iterator[str | Answer]:
         """Stream a cited answer: a generator for the CLI and the UI.
 
@@ -169,27 +199,37 @@ class Assistant:
         The extractive backend yields its whole answer as one delta.
         """
         question = question.strip()
-        name, standalone, rw_usage = self._turn(question, backend, history)
+        name, standalone, rw_usage = self._turn(question, backend, history, model)
         retrieval = self.retrieve(standalone, k)
         if name != "llm":
             ans = self._done(
-                self.extractive.answer(standalone, retrieval), question, standalone, rw_usage
+                self.extractive.answer(standalone, retrieval),
+                question,
+                standalone,
+                rw_usage,
+                retrieval,
             )
             yield ans.answer
             yield ans
             return
-        for item in self.llm.stream(standalone, retrieval):
+        for item in self.llm_for(model).stream(standalone, retrieval):
             if isinstance(item, Answer):
-                yield self._done(item, question, standalone, rw_usage)
+                yield self._done(item, question, standalone, rw_usage, retrieval)
             else:
                 yield item
 
-    def summarize(self, topic: str, max_papers: int | None = None, backend: str | None = None):
-        """A cited summary of a research area, by theme (``rag.summarize.Summary``)."""
+    def summarize(
+        self,
+        topic: str,
+        max_papers: int | None = None,
+        backend: str | None = None,
+        model: str | None = None,
+    ):
+        """A cited summary of a research area, by theme (``rag.records.Summary``)."""
         from .summarize import Summarizer
 
         name = self.backend_name(backend)
-        client = self.llm.client if name == "llm" else None
+        client = self.llm_for(model).client if name == "llm" else None
         summarizer = Summarizer(
             self.store, self.embedder, self.settings, self.idf, cache=self.extractive.cache
         )
@@ -199,15 +239,38 @@ class Assistant:
         return summary
 
     def papers(self) -> list[Paper]:
-        return list(self.store.catalogue.all())
+        return self.store.papers()
 
     def paper(self, paper_id: str) -> Paper:
-        p = self.store.catalogue.get(paper_id)
+        p = self.store.paper(paper_id)
         if p is None:
             raise NotFound(f"no paper with id {paper_id!r}: `rag papers` lists the ids")
         return p
 
+    def papers_by_id(self, paper_ids: Iterable[str]) -> dict[str, Paper]:
+        """paper_id -> Paper for those of ``paper_ids`` that are indexed."""
+        return self.store.papers_by_id(sorted(set(paper_ids)))
+
+    def count(self) -> int:
+        """How many papers the index holds."""
+        return self.store.count()
+
+    def generation(self) -> int:
+        """The index's generation: it moves with every ingest that changed something."""
+        return self.store.generation()
+
+    def sources(self) -> set[str]:
+        """The files the indexed papers came from."""
+        return set(self.store.sources())
+
+    def status(self, check: bool = False) -> dict:
+        """What answers, from which store, model and embedding, and why (``rag status``)."""
+        from .status import describe
+
+        return describe(self.settings, self.count, check=check)
+
     def ingest(self, paths: Iterable[Path] | None = None, **kw):
+        """Index files (the bundled corpus when none are given): ``rag.ingest.ingest``."""
         from .ingest import ingest
 
         paths = list(paths) if paths else [self.settings.corpus]

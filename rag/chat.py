@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from .records import Answer
-from .text import content_words
+from .text import ANY_MARKER, content_words
 
 MAX_TURNS = 3  # turns of history the rewriter sees
 
@@ -46,7 +46,6 @@ class Rewrite:
 
 
 _TAGS = re.compile(r"<[^>]+>")
-_CITES = re.compile(r"\s*\[\d+(?:,\s*\d+)*\]")
 
 
 def _plain(content) -> str:
@@ -55,7 +54,7 @@ def _plain(content) -> str:
             p.get("text", "") if isinstance(p, dict) else str(p) for p in content if p
         )
     text = html.unescape(_TAGS.sub(" ", str(content or "")))
-    return re.sub(r"\s+", " ", _CITES.sub("", text)).strip()
+    return re.sub(r"\s+", " ", re.sub(r"\s*" + ANY_MARKER.pattern, "", text)).strip()
 
 
 def as_turns(history) -> list[Turn]:

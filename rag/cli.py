@@ -97,13 +97,8 @@ def ingest(ctx, paths, prune, rebuild, wait, as_json, quiet):
     records were rejected (each is listed with its file, line and what to do); the good records
     are ingested all the same.
     """
-    from .ingest import ingest as run_ingest
-
-    settings = _settings(ctx)
-    targets = list(paths) or [settings.corpus]
-    report = run_ingest(
-        targets,
-        settings,
+    report = _assistant(ctx).ingest(
+        list(paths),
         prune=prune,
         rebuild=rebuild,
         wait=wait,
@@ -500,84 +495,15 @@ def status(ctx, check, as_json):
     No API key is ever printed, only where it comes from. With --check, the model server is
     asked for its models (GET /models) and whether the configured model is among them.
     """
-    from .config import LOCAL_EMBED_MODEL
-    from .errors import RagError, StoreError
-    from .llm.client import LLMClient
-    from .llm.endpoint import backend_reason, llm_endpoint
-    from .store import Store
+    from .status import status_lines
 
-    s = _settings(ctx)
-    auto, why = backend_reason(s)
-    choice = s.backend.lower()
-    backend = auto if choice == "auto" else choice
-    if choice != "auto":
-        why = f"RAG_BACKEND={choice}" + (f"; {why}" if choice == "llm" else "")
-    ep = llm_endpoint(s)
-    info: dict = {"backend": backend, "why": why}
-    if ep is not None:
-        info["llm"] = {
-            "model": ep.model,
-            "url": ep.display_url,
-            "api_key": f"set ({ep.key_var})" if ep.key_var else "none",
-            "context_window": s.llm_context_window,
-            "timeout_s": s.llm_timeout,
-            "connect_timeout_s": s.llm_connect_timeout,
-            "max_retries": s.llm_max_retries,
-        }
-    info["store"] = str(s.store)
-    info["collection"] = s.collection_name()
-    try:
-        st = Store(s)
-        info["papers"] = st.catalogue.count()
-        st.close()
-    except StoreError as e:
-        info["papers"] = None
-        info["store_note"] = str(e)
-    if s.embed_model == LOCAL_EMBED_MODEL:
-        info["embedding"] = f"{s.embed_model} (local, packaged)"
-    else:
-        try:
-            from .embed.openai import embed_endpoint
-
-            info["embedding"] = f"{s.embed_model} at {embed_endpoint(s).display_url}"
-        except RagError as e:
-            info["embedding"] = f"{s.embed_model} (not usable: {e})"
-    if check:
-        if ep is None:
-            info["check"] = "no model server configured"
-        else:
-            try:
-                models = LLMClient(s, ep).models()
-                info["models"] = models
-                info["check"] = (
-                    f"ok: {ep.model} is served"
-                    if ep.model in models
-                    else f"the server does not list {ep.model}: set RAG_LLM_MODEL to one of them"
-                )
-            except RagError as e:
-                info["check"] = f"failed: {e}"
+    info = _assistant(ctx).status(check=check)
     failed = check and not str(info["check"]).startswith("ok")
     if as_json:
         _dump(info)
         sys.exit(1 if failed else 0)
-    click.echo(f"backend:   {backend} ({why})")
-    if "llm" in info:
-        m = info["llm"]
-        click.echo(
-            f"model:     {m['model']} at {m['url']} · key {m['api_key']} · context "
-            f"{m['context_window']} · timeout {m['timeout_s']:g}s (connect "
-            f"{m['connect_timeout_s']:g}s) · {m['max_retries']} retries"
-        )
-    papers = info["papers"]
-    click.echo(
-        f"store:     {info['store']} · index {info['collection']} · "
-        + (f"{papers} papers" if papers is not None else info.get("store_note", "empty"))
-    )
-    click.echo(f"embedding: {info['embedding']}")
-    if check:
-        if info.get("models"):
-            click.echo(f"models:    {', '.join(info['models'])}")
-        click.echo(f"check:     {info['check']}")
+    for line in status_lines(info):
+        click.echo(line)
     if failed:
         sys.exit(1)
 

@@ -24,12 +24,14 @@ def _default_store() -> Path:
     return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "rag"
 
 
-class Settings(BaseSettings):
-    """Every knob of the assistant. Environment variables are ``RAG_<FIELD>``."""
+_CONFIG = SettingsConfigDict(env_prefix="RAG_", extra="ignore", validate_by_name=True)
 
-    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore", validate_by_name=True)
 
-    # --- store -------------------------------------------------------------------------
+class StoreSettings(BaseSettings):
+    """Where the index lives: a directory, and optionally a Chroma server."""
+
+    model_config = _CONFIG
+
     store: Path = Field(default_factory=_default_store, description="Directory the index lives in.")
     corpus: Path = Field(BUNDLED_CORPUS, description="What `rag ingest` reads with no PATH.")
     chroma_host: str | None = Field(
@@ -42,7 +44,12 @@ class Settings(BaseSettings):
         description="Chroma server auth token, sent as 'Authorization: Bearer ...' (never logged).",
     )
 
-    # --- embeddings and chunking ---------------------------------------------------------
+
+class EmbeddingSettings(BaseSettings):
+    """The embedding model, how it runs, and how abstracts are chunked."""
+
+    model_config = _CONFIG
+
     embed_model: str = Field(
         LOCAL_EMBED_MODEL,
         description="'all-MiniLM-L6-v2' (local, packaged) or an OpenAI embedding model name.",
@@ -59,17 +66,31 @@ class Settings(BaseSettings):
     embed_cache: Path | None = Field(
         None, description="Where the exported ONNX model is cached (default ~/.cache/rag/onnx)."
     )
+    embed_base_url: str | None = Field(
+        None, description="Server for OpenAI-style embeddings (default: the LLM's, else OpenAI)."
+    )
+    embed_api_key: SecretStr | None = Field(None, description="Key for RAG_EMBED_BASE_URL.")
     chunk_size: int = Field(200, description="Chunk size in the embedding model's tokens.")
     chunk_overlap: int = Field(40, description="Overlap between chunks, in tokens.")
 
-    # --- retrieval ---------------------------------------------------------------------
+
+class RetrievalSettings(BaseSettings):
+    """Dense and BM25 rankings and their fusion."""
+
+    model_config = _CONFIG
+
     top_k: int = Field(5, description="Papers used as sources for an answer.")
     candidates: int = Field(100, description="Candidates each retriever returns before fusion.")
     rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
     dense_weight: float = Field(1.0, description="Weight of the dense ranking in the fusion.")
     keyword_weight: float = Field(1.0, description="Weight of the BM25 ranking in the fusion.")
 
-    # --- answers -----------------------------------------------------------------------
+
+class AnswerSettings(BaseSettings):
+    """Which answerer, and when the evidence is too weak to answer from."""
+
+    model_config = _CONFIG
+
     backend: str = Field("auto", description="'auto', 'extractive' or 'llm'.")
     abstain_dense: float = Field(
         0.22, description="Abstain when the best passage's cosine similarity is below this."
@@ -82,9 +103,17 @@ class Settings(BaseSettings):
             "<= 0.377 but one near miss at 0.45)."
         ),
     )
+    support_threshold: float = Field(
+        0.5, description="A cited sentence scoring below this against its sources is unsupported."
+    )
     max_answer_sentences: int = Field(4, description="Sentences in an extractive answer.")
 
-    # --- summaries (`rag summarize`) -----------------------------------------------------
+
+class SummarySettings(BaseSettings):
+    """Cited summaries of a research area (`rag summarize`)."""
+
+    model_config = _CONFIG
+
     summary_pool: int = Field(
         100, description="Papers retrieved for a summary, per part of the topic, before the cut."
     )
@@ -97,7 +126,12 @@ class Settings(BaseSettings):
     )
     summary_max_themes: int = Field(5, description="At most this many themes in a summary.")
 
-    # --- LLM (OpenAI or OpenAI-compatible) ---------------------------------------------
+
+class LLMSettings(BaseSettings):
+    """The chat model (OpenAI or an OpenAI-compatible server) and its limits."""
+
+    model_config = _CONFIG
+
     llm_model: str = Field("gpt-4o-mini", description="Chat model name.")
     llm_base_url: str | None = Field(
         None, description="OpenAI-compatible server, e.g. http://localhost:11434/v1"
@@ -131,20 +165,18 @@ class Settings(BaseSettings):
     llm_rewrite: bool = Field(
         True, description="Let the model rewrite chat follow-ups (else a local heuristic)."
     )
-    support_threshold: float = Field(
-        0.5, description="A cited sentence scoring below this against its sources is unsupported."
-    )
-    embed_base_url: str | None = Field(
-        None, description="Server for OpenAI-style embeddings (default: the LLM's, else OpenAI)."
-    )
-    embed_api_key: SecretStr | None = Field(None, description="Key for RAG_EMBED_BASE_URL.")
     llm_context_window: int = Field(16384, description="Context window of the model, in tokens.")
     llm_timeout: float = Field(60.0, description="Total seconds for one model call.")
     llm_connect_timeout: float = Field(5.0, description="Seconds to connect to the model server.")
     llm_max_retries: int = Field(3, description="Retries for 429/5xx before the first token.")
     llm_temperature: float = Field(0.1, description="Sampling temperature.")
 
-    # --- UI ------------------------------------------------------------------------------
+
+class UISettings(BaseSettings):
+    """The web UI: address, login, limits."""
+
+    model_config = _CONFIG
+
     ui_host: str = Field("127.0.0.1", description="Address the web UI binds.")
     ui_port: int = Field(7860, description="Port the web UI binds.")
     ui_user: str | None = Field(None, description="Login name for the web UI (with ui_password).")
@@ -155,6 +187,25 @@ class Settings(BaseSettings):
     ui_max_file_size: str = Field("5mb", description="Largest file the web UI accepts.")
     ui_concurrency: int = Field(2, description="Requests the web UI works on at once.")
     ui_queue_size: int = Field(32, description="Requests that may wait; more get 'busy'.")
+
+
+class Settings(
+    StoreSettings,
+    EmbeddingSettings,
+    RetrievalSettings,
+    AnswerSettings,
+    SummarySettings,
+    LLMSettings,
+    UISettings,
+):
+    """Every knob of the assistant, in named groups. Environment variables are ``RAG_<FIELD>``."""
+
+    model_config = _CONFIG
+
+    @classmethod
+    def groups(cls) -> dict[str, list[str]]:
+        """Group name -> the names of its fields (``rag status --settings`` lists them)."""
+        return {name: list(group.model_fields) for name, group in GROUPS.items()}
 
     @property
     def is_local_embedding(self) -> bool:
@@ -187,3 +238,14 @@ class Settings(BaseSettings):
 def get_settings(**overrides) -> Settings:
     """Settings from the environment, with explicit overrides (None values ignored)."""
     return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+GROUPS: dict[str, type[BaseSettings]] = {
+    "store": StoreSettings,
+    "embedding": EmbeddingSettings,
+    "retrieval": RetrievalSettings,
+    "answer": AnswerSettings,
+    "summary": SummarySettings,
+    "llm": LLMSettings,
+    "ui": UISettings,
+}

@@ -91,6 +91,7 @@ class Retrieval:
     best_dense: float
     query_vector: np.ndarray | None
     timings_ms: dict[str, float]
+    ranking: list[str] = field(default_factory=list)  # fused paper ids, deeper than ``hits``
 
 
 @dataclass
@@ -142,6 +143,7 @@ class Answer:
     removed_citations: list[int] = field(default_factory=list)
     interrupted: bool = False
     reason: str | None = None
+    ranking: list[str] = field(default_factory=list)  # the ranking the answer was built from
 
     def to_dict(self) -> dict:
         """The shape of ``rag ask --json`` (and of the UI's /ask endpoint)."""

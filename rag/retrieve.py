@@ -9,6 +9,7 @@ from .records import Hit, Retrieval
 from .store import Store
 
 MODES = ("hybrid", "dense", "keyword")
+RANKING_DEPTH = 10  # how deep a Retrieval keeps the fused ranking (eval scores nDCG@10)
 
 
 class Retriever:
@@ -55,8 +56,9 @@ class Retriever:
             fused[pid] = fused.get(pid, 0.0) + wd / (kk + r)
         for pid, (r, _) in keyword.items():
             fused[pid] = fused.get(pid, 0.0) + wk / (kk + r)
-        top = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
-        papers = self.store.catalogue.get_many([pid for pid, _ in top])
+        ranked = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
+        top = ranked[:k]
+        papers = self.store.papers_by_id([pid for pid, _ in top])
         hits: list[Hit] = []
         for pid, sc in top:
             paper = papers.get(pid)
@@ -77,4 +79,5 @@ class Retriever:
             )
         timings["fuse"] = (time.perf_counter() - t1) * 1000
         timings["retrieve"] = (time.perf_counter() - t0) * 1000
-        return Retrieval(query, hits, best_dense, qvec, timings)
+        ranking = [pid for pid, _ in ranked[: max(k, RANKING_DEPTH)]]
+        return Retrieval(query, hits, best_dense, qvec, timings, ranking)

@@ -206,3 +206,28 @@ def tokenize(text: str) -> list[str]:
 
 def content_words(text: str) -> set[str]:
     return set(tokenize(text))
+
+
+# --- cues shared by answering, summaries, checking and the UI --------------------------------------
+# A citation marker as our answers write it after checking: "[1]" or "[1, 3]".
+MARKER = re.compile(r"\[(\d{1,3}(?:, \d{1,3})*)\]")
+# Any marker a model or a person may write: "[1]", "[1,3]", "[1; 3]", "[2-4]", "[ 1 ]".
+ANY_MARKER = re.compile(r"\[\s*(\d{1,3}(?:\s*[-–,;]\s*\d{1,3})*)\s*\]")
+# A sentence that only says where code or data are (no finding): never the evidence of a claim.
+BOILERPLATE = re.compile(
+    r"https?://|github\.com|\b(?:code|data|dataset|models?|implementation|resources?)\s+"
+    r"(?:is|are|will be|has been|have been)?\s*(?:publicly\s+|made\s+)?(?:available|released)",
+    re.IGNORECASE,
+)
+
+
+def marker_list(inner: str) -> list[int]:
+    """The numbers of a marker's inside: "1, 3" -> [1, 3]; "2-4" -> [2, 3, 4] (ranges up to 20)."""
+    out: list[int] = []
+    for part in re.split(r"\s*[,;]\s*", inner.strip()):
+        a, _, b = part.partition("-") if "-" in part else part.partition("–")
+        if b and a.strip().isdigit() and b.strip().isdigit() and 0 <= int(b) - int(a) <= 20:
+            out += range(int(a), int(b) + 1)
+        elif part.strip().isdigit():
+            out.append(int(part))
+    return out

@@ -8,7 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .conftest import ASK_KEYS
+
+pytestmark = pytest.mark.slow  # not in `make test-fast`
 
 RAG = str(Path(sys.executable).with_name("rag"))
 

@@ -17,6 +17,8 @@ from rag.errors import ConfigError
 
 from .conftest import CORPUS
 
+pytestmark = pytest.mark.slow  # not in `make test-fast`
+
 
 def _sample_texts() -> list[str]:
     abstracts = []

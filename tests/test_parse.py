@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
+
 from rag.parse import parse_paths
 from rag.parse.common import text_id
 from rag.records import Paper
@@ -136,6 +138,7 @@ def test_duplicate_abstracts_across_files_kept_once(tmp_path):
     assert "two.txt" in res.rejects[0].source
 
 
+@pytest.mark.slow
 def test_five_megabyte_file_parses_fast(tmp_path):
     body = []
     i = 0

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+pytestmark = pytest.mark.slow  # not in `make test-fast`
+
 # plainly outside the corpus
 OFF_TOPIC_IDS = {"q077", "q078", "q079", "q080", "q081", "q082", "q190", "q191", "q192"}
 

@@ -22,6 +22,8 @@ import pytest
 
 from tests.test_reliability_invariants import check_invariants, expected_papers, rag
 
+pytestmark = pytest.mark.slow  # not in `make test-fast`
+
 OPENAI_MODEL = "text-embedding-3-small"
 
 

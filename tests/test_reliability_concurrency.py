@@ -32,6 +32,8 @@ from tests.test_reliability_invariants import (
     write_txt,
 )
 
+pytestmark = pytest.mark.slow  # not in `make test-fast`
+
 
 def _wait_for(cond, proc, what: str, timeout: float = 300.0) -> None:
     deadline = time.monotonic() + timeout

@@ -15,6 +15,8 @@ import random
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import CORPUS
 from tests.test_reliability_invariants import (
     check_invariants,
@@ -22,6 +24,8 @@ from tests.test_reliability_invariants import (
     make_abstract,
     rag,
 )
+
+pytestmark = pytest.mark.slow  # not in `make test-fast`
 
 INVISIBLE = re.compile(
     "[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\U000e0000-\U000e007f]"

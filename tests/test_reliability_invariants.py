@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # not in `make test-fast`
+
 REPO = Path(__file__).resolve().parents[1]
 
 _SYL = (

@@ -21,10 +21,13 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.test_reliability_invariants import check_invariants, make_abstract, write_txt
+
+pytestmark = pytest.mark.slow  # not in `make test-fast`
 
 FILES = ("f0.txt", "f1.txt", "f2.txt")
 _rng = random.Random(44)

@@ -16,11 +16,14 @@ import threading
 import uuid
 
 import httpx
+import pytest
 
 from rag.assistant import Assistant
 from rag.config import get_settings
 from tests.fake_openai import FakeOpenAI, Reply
 from tests.test_ui_server import QUESTION, fn_index, launch
+
+pytestmark = pytest.mark.slow  # not in `make test-fast`
 
 BURST = 50
 

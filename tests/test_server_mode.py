@@ -31,7 +31,10 @@ CHROMA = Path(sys.executable).with_name("chroma")
 RAG = Path(sys.executable).with_name("rag")
 REPO = Path(__file__).resolve().parents[1]
 
-pytestmark = pytest.mark.skipif(not CHROMA.exists(), reason="the chroma binary is not installed")
+pytestmark = [
+    pytest.mark.skipif(not CHROMA.exists(), reason="the chroma binary is not installed"),
+    pytest.mark.slow,  # not in `make test-fast`
+]
 
 
 def _free_port() -> int:

@@ -8,6 +8,10 @@ import os
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.slow  # not in `make test-fast`
+
 PROBE = r"""
 import json, sys
 from rag.cli import cli

@@ -422,8 +422,9 @@ def test_session_model_goes_to_the_server(seed_store, fake_llm):
     )
     assert fake_llm.chat_requests()[-1].body["model"] == "other-model"
     assert "answered by <b>llm: other-model</b>" in html
-    assert h.for_model("other-model") is h.for_model("other-model")
-    assert h.for_model("fake-model") is h.assistant
+    # one answerer per model, sharing the assistant's index; the configured one is the default
+    assert h.assistant.llm_for("other-model") is h.assistant.llm_for("other-model")
+    assert h.assistant.llm_for("fake-model") is h.assistant.llm
 
 
 # --- safe launch defaults -------------------------------------------------------------------------

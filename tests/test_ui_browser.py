@@ -53,6 +53,8 @@ if (_why := _missing()) is not None:
 
 from playwright import sync_api  # noqa: E402 - only once it is known to be there
 
+pytestmark = [pytest.mark.slow, pytest.mark.browser]  # not in `make test-fast`
+
 
 def free_port() -> int:
     with socket.socket() as s:

@@ -16,6 +16,8 @@ import pytest
 from rag.assistant import Assistant
 from rag.config import get_settings
 
+pytestmark = pytest.mark.slow  # not in `make test-fast`
+
 QUESTION = "How can a model forget specific training data without retraining?"
 GLACIER = (
     "We present Glacier-Sense, a method for estimating glacier melt rates from sparse "

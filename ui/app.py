@@ -22,6 +22,7 @@ from urllib.parse import unquote
 from rag.assistant import Assistant
 from rag.config import REPO_DIR, Settings, get_settings
 from rag.errors import ConfigError
+from rag.parse.common import SUPPORTED
 
 from . import render
 from .handlers import EXAMPLE_QUESTIONS, EXAMPLE_TOPICS, Handlers
@@ -30,7 +31,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 CSS = (Path(__file__).with_name("style.css")).read_text(encoding="utf-8")
-UPLOAD_TYPES = [".txt", ".md", ".jsonl", ".ndjson", ".json", ".csv", ".tsv"]
+UPLOAD_TYPES = list(SUPPORTED)  # what the parser reads, from rag.parse
 
 # Clicking a citation marker scrolls to its source card and makes it flash (plain anchors work too).
 CITE_JS = """

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from rag.assistant import Assistant
 from rag.errors import RagError
-from rag.parse.common import SUPPORTED, display_path
+from rag.parse.common import ABSTRACT_MARKER, SUPPORTED, display_path
 
 from . import render
 
@@ -33,7 +33,6 @@ EXAMPLE_QUESTIONS = [
     "What benchmarks evaluate code generation?",
 ]
 EXAMPLE_TOPICS = ["federated learning", "machine unlearning", "multi-agent systems", "medicine"]
-_MARKER = re.compile(r"(?:(?<=\s)|^)(?:Abstract|ABSTRACT)\s*[:：]")
 
 # where a saved upload appears in engine messages: say "an earlier upload" instead of a path
 _SAVED = re.compile(r"\S*/uploads/\d{8}-\d{6}-[0-9a-f]{8}-")
@@ -106,8 +105,6 @@ class Handlers:
         self.assistant = assistant
         self.settings = assistant.settings
         self.repaint_every = 0.05  # seconds between repaints of a streaming answer
-        self._models: dict[str, Assistant] = {}
-        self._models_lock = threading.Lock()
 
     # --- status ------------------------------------------------------------------------------
     @property
@@ -127,37 +124,26 @@ class Handlers:
 
     def status(self) -> dict:
         """Which backend answers and why, the model and server, the embedding, the index size."""
-        from rag.llm.endpoint import backend_reason, llm_endpoint
-
-        _, why = backend_reason(self.settings)
-        ep = llm_endpoint(self.settings)
+        info = self.assistant.status()
+        llm = info.get("llm") or {}
         d = {
             "backend": self.backend(),
-            "why": why,
-            "llm_model": ep.model if ep else None,
-            "llm_url": ep.display_url if ep else None,
-            "embed_model": self.settings.embed_model,
-            "papers": None,
-            "top_k": self.settings.top_k,
+            "why": info["why"],
+            "llm_model": llm.get("model"),
+            "llm_url": llm.get("url"),
+            "embed_model": info["embed_model"],
+            "papers": info["papers"],
+            "top_k": info["top_k"],
         }
-        try:
-            d["papers"] = self.assistant.store.catalogue.count()
-        except RagError as e:
-            d["store_error"] = str(e)
+        if info.get("store_note"):
+            d["store_error"] = info["store_note"]
         return d
 
     def models(self) -> list[str]:
         """The models the configured server lists, or [] (no server, or it cannot say)."""
-        from rag.llm.client import LLMClient
-        from rag.llm.endpoint import llm_endpoint
+        from rag.status import check_models
 
-        ep = llm_endpoint(self.settings)
-        if ep is None:
-            return []
-        try:
-            return LLMClient(self.settings, ep).models()
-        except RagError:
-            return []
+        return check_models(self.settings).get("models", [])
 
     def status_line(self) -> str:
         s = self.status()
@@ -222,7 +208,7 @@ class Handlers:
         ids = {c["paper_id"] for c in d.get("citations") or []}
         out: dict[str, str] = {}
         try:
-            got = self.assistant.store.catalogue.get_many(sorted(ids))
+            got = self.assistant.papers_by_id(ids)
         except RagError:
             return out
         for pid, p in got.items():
@@ -245,23 +231,6 @@ class Handlers:
             )
         return out
 
-    def for_model(self, model: str | None) -> Assistant:
-        """The assistant answering with ``model`` (LLM backend); the default one when unset."""
-        model = (model or "").strip()
-        if not model or model == getattr(self.settings, "llm_model", None):
-            return self.assistant
-        with self._models_lock:
-            a = self._models.get(model)
-            if a is None:
-                if len(self._models) >= 4:
-                    self._models.pop(next(iter(self._models))).reset()
-                a = Assistant(
-                    self.settings.model_copy(update={"llm_model": model[:200]}),
-                    share_store_with=self.assistant,
-                )
-                self._models[model] = a
-            return a
-
     def _answer_events(
         self,
         question: str,
@@ -271,8 +240,8 @@ class Handlers:
         model: str | None = None,
     ) -> Iterator[tuple[str, object]]:
         """('delta', text) while the answer streams, then ('answer', Answer)."""
-        a = self.for_model(model) if (backend or "auto") != "extractive" else self.assistant
-        kw: dict = {"k": k, "backend": backend or None}
+        a = self.assistant
+        kw: dict = {"k": k, "backend": backend or None, "model": model or None}
         if history:
             kw["history"] = history
         for item in a.ask_stream(question, **kw):
@@ -384,7 +353,7 @@ class Handlers:
 
     def page_count(self) -> int:
         try:
-            n = self.assistant.store.catalogue.count()
+            n = self.assistant.count()
         except RagError:
             return 1
         return max(1, -(-n // PAGE_SIZE))
@@ -424,7 +393,7 @@ class Handlers:
                     return "pasted.jsonl", body.encode()
                 except ValueError:
                     pass
-        if _MARKER.search(body):
+        if ABSTRACT_MARKER.search(body):
             return "pasted.txt", body.encode()
         rec = {"abstract": body}
         if title.strip():
@@ -495,7 +464,7 @@ class Handlers:
 
     def _count(self) -> int:
         try:
-            return self.assistant.store.catalogue.count()
+            return self.assistant.count()
         except RagError:
             return 0
 
@@ -517,9 +486,6 @@ class Handlers:
             return render.error_html(str(e))
         finally:
             self.assistant.reset()
-            with self._models_lock:  # the per-model assistants must see the new papers too
-                for a in self._models.values():
-                    a.reset()
         progress(1.0, "done")
         d = report.to_dict()
         by_source = {display_path(p): names.get(str(p), p.name) for p in paths}
@@ -530,10 +496,9 @@ class Handlers:
         d["rejected"] = (refused or []) + d["rejected"]
         ids = d["added"] + d["updated"]
         try:
-            cat = self.assistant.store.catalogue
-            got = cat.get_many(ids) if ids else {}
+            got = self.assistant.papers_by_id(ids) if ids else {}
             d["titles"] = {pid: p.title for pid, p in got.items()}
-            used = {src for _, src, _ in cat.hashes().values()}
+            used = self.assistant.sources()
         except RagError:
             d["titles"], used = {}, None
         if used is not None:  # a saved file that no paper comes from is not kept

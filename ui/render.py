@@ -13,12 +13,11 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from rag.text import split_sentences, tokenize
+from rag.text import ANY_MARKER, marker_list, split_sentences, tokenize
 
 # Characters that gradio's HTML template engine (a JS template string over Handlebars) could read
 # as syntax are written as entities too; they display the same.
 _EXTRA = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;", "\\": "&#92;"})
-_MARKER = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 
@@ -129,10 +128,10 @@ def cite_links(escaped: str, turn: int | str, known: dict[int, str]) -> str:
         )
 
     def repl(m: re.Match) -> str:
-        nums = [int(x) for x in re.split(r"\s*[,;]\s*", m.group(1))]
+        nums = marker_list(m.group(1))
         return "".join(one(n) for n in nums)
 
-    return _MARKER.sub(repl, escaped)
+    return ANY_MARKER.sub(repl, escaped)
 
 
 def answer_body(text: str, turn: int | str, known: dict[int, str], unsupported=()) -> str:

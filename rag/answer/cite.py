@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..records import AnswerSentence, Citation, Hit
-from ..text import split_sentences
+from ..text import MARKER, split_sentences
 from .evidence import SentenceCache
 from .support import SupportScorer
 
@@ -26,7 +26,6 @@ _INNER = re.compile(
     r"\s*(?:sources?\s*)?\d{1,3}(?:\s*(?:[-–,;]|and)\s*(?:sources?\s*)?\d{1,3})*\s*", re.I
 )
 _OPEN = re.compile(r"\s*\[")
-_MARKER = re.compile(r"\[(\d{1,3}(?:, \d{1,3})*)\]")
 _MARKER_CHARS = frozenset("0123456789 \t\n,;-–sourceandSOURCEAND")
 
 
@@ -144,7 +143,7 @@ def filter_citations(text: str, valid: Sequence[int]) -> tuple[str, list[int]]:
 def marker_numbers(text: str) -> list[int]:
     """Source numbers cited in clean text, in order of first appearance."""
     out: list[int] = []
-    for m in _MARKER.finditer(text):
+    for m in MARKER.finditer(text):
         for n in m.group(1).split(", "):
             if int(n) not in out:
                 out.append(int(n))

@@ -10,14 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..records import Hit
-from ..text import split_sentences, tokenize
+from ..text import BOILERPLATE, split_sentences, tokenize
 
 # --- scoring shared by the answerers -----------------------------------------------------------
-_BOILER = re.compile(
-    r"(?:code|data|dataset|models?|implementation|resources?)\s+(?:is|are|will be)?\s*"
-    r"(?:publicly\s+)?(?:available|released|at)|https?://|github\.com",
-    re.IGNORECASE,
-)
 _CONTRIB = re.compile(
     r"\b(?:we|this paper|this work|our (?:method|approach|framework))\s+(?:propose|introduce|present|develop|design|find|show|demonstrate)",
     re.IGNORECASE,
@@ -96,7 +91,7 @@ def score_sentences(
                 continue
             lex = lexical_overlap(qterms, s, idf)
             score = 0.65 * float(sim) + 0.35 * lex + 0.04 * h.score
-            if _BOILER.search(s) and len(s.split()) < 25:
+            if BOILERPLATE.search(s) and len(s.split()) < 25:
                 score -= 0.15
             if _CONTRIB.search(s):
                 score += 0.03

@@ -29,19 +29,18 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..text import split_sentences, tokenize
+from ..text import ANY_MARKER, split_sentences, tokenize
 
 DENSE_WEIGHT = 0.6
 LEXICAL_WEIGHT = 0.4
 DEFAULT_THRESHOLD = 0.5
 
-_MARKERS = re.compile(r"\[\s*\d+(?:\s*[-–,;]\s*\d+)*\s*\]")
 _MARKUP = re.compile(r"(^|\s)[*_#>`-]+|[*_`]+(\s|$)")
 
 
 def clean_claim(sentence: str) -> str:
     """The sentence without citation markers and light markdown, as it is scored."""
-    text = _MARKERS.sub(" ", sentence)
+    text = ANY_MARKER.sub(" ", sentence)
     text = _MARKUP.sub(r"\1\2", text)
     return re.sub(r"\s+", " ", text).strip()
 

@@ -121,7 +121,7 @@ def run_beir(
         if bar is not None:
             bar.close()
         search_s = time.perf_counter() - t1
-        papers = assistant.store.catalogue.count()
+        papers = assistant.count()
         assistant.reset()
     finally:
         if keep_store:

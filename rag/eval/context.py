@@ -47,13 +47,12 @@ def _llm_configured(settings: Settings) -> bool:
 
 
 # --- follow-ups ------------------------------------------------------------------------------------
-def followup_mode(assistant=None) -> str:
-    """How follow-ups are asked: through the chat API (Assistant.chat), or as bare questions."""
-    from ..assistant import Assistant
+FOLLOWUP_MODE = "chat: earlier turns answered first, then Assistant.chat(question, history)"
 
-    if callable(getattr(assistant or Assistant, "chat", None)):
-        return "chat: earlier turns answered first, then Assistant.chat(question, history)"
-    return "question-only: no chat API, the follow-up is asked without its history"
+
+def followup_mode(assistant=None) -> str:
+    """How follow-ups are asked: through the chat API, as a user would."""
+    return FOLLOWUP_MODE
 
 
 # --- one question, end to end --------------------------------------------------------------------

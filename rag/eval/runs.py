@@ -42,7 +42,6 @@ from ..errors import ConfigError, NotFound, RagError
 from .context import _llm_configured, _usage_numbers, followup_mode, settings_record
 from .judge import LLMJudge
 from .questions import (
-    RANK_DEPTH,
     Log,
     Question,
     _stderr,
@@ -55,12 +54,9 @@ from .scoring import score_answer, summarize
 
 def answer_history(assistant, q: Question, *, k: int | None, backend: str | None) -> list:
     """A follow-up's earlier turns, asked in order through the chat API (as a user would)."""
-    chat = getattr(assistant, "chat", None)
-    if not q.history or not callable(chat):
-        return []
     turns: list = []
-    for h in q.history:
-        turns.append(chat(h, history=list(turns), k=k, backend=backend))
+    for h in q.history or []:
+        turns.append(assistant.chat(h, history=list(turns), k=k, backend=backend))
     return turns
 
 
@@ -100,7 +96,7 @@ def evaluate_question(
         return rec
     total = (time.perf_counter() - t0) * 1000
     asked = ans.standalone_question or q.question
-    ranking = [h.paper.paper_id for h in assistant.retrieve(asked, max(RANK_DEPTH, k)).hits]
+    ranking = ans.ranking  # the ranking this answer was built from (no second retrieval)
     scored = score_answer(q, ans, ranking, k, scorer, threshold)
     timings = {key: round(v, 2) for key, v in ans.timings_ms.items()}
     timings["total"] = round(total, 2)
@@ -296,7 +292,6 @@ def run_eval(
     assistant = assistant or Assistant(settings)
     k = k or settings.top_k
     backend_used = assistant.backend_name(backend)
-    store = assistant.store
     fingerprint = {
         "questions_sha256": _sha256(questions_path),
         "questions_file": str(questions_path.resolve()),
@@ -304,8 +299,8 @@ def run_eval(
         "backend": backend_used,
         "k": k,
         "settings": settings_record(settings),
-        "store_papers": store.catalogue.count(),
-        "store_generation": store.catalogue.generation,
+        "store_papers": assistant.count(),
+        "store_generation": assistant.generation(),
         "followup_mode": followup_mode(assistant),
     }
     runs_dir = Path(runs_dir or default_runs_dir())
@@ -439,7 +434,7 @@ def run_eval(
             judge_model=the_judge.model if the_judge else None,
         )
         ids = sorted({pid for r in records.values() for pid in r["gold"] + r.get("sources", [])})
-        titles = {pid: p.title for pid, p in store.catalogue.get_many(ids).items()}
+        titles = {pid: p.title for pid, p in assistant.papers_by_id(ids).items()}
         if not errors:
             write_report(run.path, summary, list(records.values()), titles)
             (run.path / "summary.json").write_text(json.dumps(summary, indent=2))

@@ -36,6 +36,21 @@ def source_block(n: int, hit: Hit, text: str | None = None) -> str:
     return f'<source id="{n}" title="{title}">\n{_data(text or hit.paper.text)}\n</source>'
 
 
+def source_budget(settings: Settings, *fixed: str, margin: int = 64) -> int:
+    """Tokens left for source blocks in one call: the context window less the reply
+    (RAG_LLM_MAX_TOKENS), the fixed texts of the prompt and a margin."""
+    used = sum(estimate_tokens(t) for t in fixed)
+    return settings.llm_context_window - settings.llm_max_tokens - margin - used
+
+
+def no_room(settings: Settings, what: str) -> ConfigError:
+    """The error when not even one source fits the context window."""
+    return ConfigError(
+        f"RAG_LLM_CONTEXT_WINDOW={settings.llm_context_window} leaves no room for a single "
+        f"{what}: raise it, or lower RAG_LLM_MAX_TOKENS"
+    )
+
+
 def answer_messages(
     question: str, hits: Sequence[Hit], settings: Settings
 ) -> tuple[list[dict], int]:
@@ -43,8 +58,7 @@ def answer_messages(
     system = prompt("answer_system").substitute(
         valid=", ".join(f"[{i}]" for i in range(1, len(hits) + 1)) or "none", sentinel=SENTINEL
     )
-    budget = settings.llm_context_window - settings.llm_max_tokens - 64
-    budget -= estimate_tokens(system) + estimate_tokens(question) + 60
+    budget = source_budget(settings, system, question, margin=124)
     blocks: list[str] = []
     for n, h in enumerate(hits, start=1):
         block = source_block(n, h)
@@ -57,10 +71,7 @@ def answer_messages(
         blocks.append(block)
         budget -= cost
     if not blocks:
-        raise ConfigError(
-            f"RAG_LLM_CONTEXT_WINDOW={settings.llm_context_window} leaves no room for a single "
-            "source: raise it, or lower RAG_LLM_MAX_TOKENS"
-        )
+        raise no_room(settings, "source")
     # the valid numbers are those that fit
     if len(blocks) < len(hits):
         system = prompt("answer_system").substitute(

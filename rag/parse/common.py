@@ -19,7 +19,8 @@ SUPPORTED = (".txt", ".md", ".jsonl", ".ndjson", ".json", ".csv", ".tsv")
 ID_KEYS = ("paper_id", "_id", "id", "doc_id")
 TEXT_KEYS = ("abstract", "text", "body", "content")
 _URL = re.compile(r"https?://[^\s<>\"'{}|\\^`\]]+")
-_MARKER = re.compile(r"(?:(?<=\s)|^)(?:Abstract|ABSTRACT)\s*[:：]\s*")
+# the seed format's marker: an abstract starts after "Abstract:" (also a full-width colon)
+ABSTRACT_MARKER = re.compile(r"(?:(?<=\s)|^)(?:Abstract|ABSTRACT)\s*[:：]\s*")
 # unpaired surrogates: bytes that were not UTF-8 (decoded with surrogateescape) or a broken
 # "\ud83d" JSON escape. Neither can be stored, so a record holding one is rejected.
 _SURROGATE = re.compile("[\ud800-\udfff]")

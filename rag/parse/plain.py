@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..text import normalize_ws, strip_invisible
-from .common import _MARKER, _SURROGATE, NOT_UTF8, ParseResult, Reject, _check_text, _make_paper
+from .common import (
+    _SURROGATE,
+    ABSTRACT_MARKER,
+    NOT_UTF8,
+    ParseResult,
+    Reject,
+    _check_text,
+    _make_paper,
+)
 
 # --- readers -------------------------------------------------------------------------------------
 
@@ -64,7 +72,7 @@ def parse_text(path: Path, source: str, res: ParseResult) -> None:
     if content is None:
         return
     lines = content.splitlines()
-    if not _MARKER.search(content):
+    if not ABSTRACT_MARKER.search(content):
         res.rejects.append(
             Reject(
                 source,
@@ -101,7 +109,7 @@ def parse_text(path: Path, source: str, res: ParseResult) -> None:
         if not stripped:
             blank_since = True
             continue
-        parts = _MARKER.split(stripped)
+        parts = ABSTRACT_MARKER.split(stripped)
         if len(parts) == 1:
             # no marker on this line
             if not seen_marker:

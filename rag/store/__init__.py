@@ -26,6 +26,7 @@ import numpy as np
 
 from ..config import Settings
 from ..errors import StoreError, StoreIncompatible
+from ..records import Paper
 from .catalogue import Catalogue, _sources
 from .chroma import (
     CHROMA_MAX_BATCH,
@@ -96,6 +97,25 @@ class Store:
         self.chroma_name = chroma_collection_name(settings, self.name, create=create)
         self._h = _acquire_handle(settings)
         self._closed = False
+
+    # --- what the catalogue holds (the only way callers outside rag/store/ read it) ----------
+    def papers(self) -> list[Paper]:
+        return list(self.catalogue.all())
+
+    def paper(self, paper_id: str) -> Paper | None:
+        return self.catalogue.get(paper_id)
+
+    def papers_by_id(self, paper_ids: list[str]) -> dict[str, Paper]:
+        return self.catalogue.get_many(paper_ids)
+
+    def count(self) -> int:
+        return self.catalogue.count()
+
+    def generation(self) -> int:
+        return self.catalogue.generation
+
+    def sources(self) -> list[str]:
+        return self.catalogue.sources()
 
     # --- indexes built with other settings ---------------------------------------------------
     def other_sources(self) -> list[str]:

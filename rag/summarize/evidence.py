@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..text import split_sentences
+from ..text import BOILERPLATE, split_sentences
 
 # --- evidence per paper ------------------------------------------------------------------------
 _CONTRIB_STRONG = re.compile(
@@ -19,11 +19,6 @@ _CONTRIB_WEAK = re.compile(
 )
 _AUTHOR_VOICE = re.compile(
     r"\b(?:we|our|this (?:paper|work|study|article)|in this (?:paper|work))\b", re.IGNORECASE
-)
-_BOILER = re.compile(
-    r"https?://|github\.com|\b(?:code|data|dataset|models?|implementation|resources?)\s+"
-    r"(?:is|are|will be|has been|have been)?\s*(?:publicly\s+|made\s+)?(?:available|released)",
-    re.IGNORECASE,
 )
 _MEASURE = re.compile(
     r"\d+(?:\.\d+)?\s*(?:%|×|x\b|times\b|points?\b|pp\b|fold\b)|"
@@ -47,7 +42,7 @@ def contribution_score(sentence: str) -> float:
         score += 1.5 if voice else 0.3
     elif voice:
         score += 0.5
-    if _BOILER.search(sentence):
+    if BOILERPLATE.search(sentence):
         score -= 4.0
     n = len(sentence.split())
     if n < 7:
@@ -80,7 +75,7 @@ def result_sentence(paper_text: str, exclude: str = "") -> str | None:
     best, best_score = None, 0
     for s in split_sentences(paper_text):
         n = len(s.split())
-        if s == exclude or _BOILER.search(s) or n > 55 or n < 6:
+        if s == exclude or BOILERPLATE.search(s) or n > 55 or n < 6:
             continue
         if not _RESULT_CUE.search(s):
             continue

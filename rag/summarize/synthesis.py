@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..config import Settings
-from ..errors import ConfigError
 from ..records import AnswerSentence, Citation, Summary, Theme
 from .evidence import paper_quotes
 from .topic import Candidate, Gathered
@@ -189,11 +188,10 @@ def theme_blocks(
 ) -> list[str]:
     """The theme's papers as numbered <source> blocks that fit the model's context window:
     whole abstracts, else each paper's quoted sentences, else as many papers as fit."""
-    from ..llm.prompts import source_block
+    from ..llm.prompts import no_room, source_block, source_budget
     from ..llm.usage import estimate_tokens
 
-    s = settings
-    budget = s.llm_context_window - s.llm_max_tokens - 600  # prompts and headroom
+    budget = source_budget(settings, margin=600)  # the theme prompts and headroom
     hits = [by_id[pid].hit for pid in theme.paper_ids]
     full = [source_block(n, h) for n, h in zip(valid, hits, strict=True)]
     if sum(estimate_tokens(b) for b in full) <= budget:
@@ -209,8 +207,5 @@ def theme_blocks(
             break
         out.append(b)
     if not out:
-        raise ConfigError(
-            f"RAG_LLM_CONTEXT_WINDOW={s.llm_context_window} leaves no room for a single "
-            "paper: raise it, or lower RAG_LLM_MAX_TOKENS"
-        )
+        raise no_room(settings, "paper")
     return out
