@@ -19,7 +19,7 @@ from .embed import count_tokens, get_embedder
 from .parse import parse_file, parse_paths
 from .parse.common import ParseResult, Reject, resolve_source
 from .records import Paper
-from .store import Store
+from .store import Store, drop_indexes
 from .store.lock import write_lock
 from .text import tokenize
 
@@ -158,7 +158,7 @@ def ingest(
     report = IngestReport(rejected=list(parsed.rejects), files=list(parsed.files))
     if rebuild:
         with write_lock(Path(settings.store), wait):
-            _drop_indexes(settings)
+            drop_indexes(settings)
     elif not (Path(settings.store) / settings.collection_name() / "papers.sqlite").exists():
         Store(settings, create=False) if _has_other_index(settings) else None
     store = Store(settings, create=True)
@@ -419,23 +419,3 @@ def store_embeddings(embedder, texts: list[str], settings: Settings, tick) -> li
 
 def _has_other_index(settings: Settings) -> bool:
     return any(Path(settings.store).glob("*/papers.sqlite"))
-
-
-def _drop_indexes(settings: Settings) -> None:
-    """Remove every index of the store, whatever its settings (``rag ingest --rebuild``)."""
-    import contextlib
-    import shutil
-
-    from .store.chroma import chroma_collection_name, make_chroma_client
-
-    root = Path(settings.store)
-    names = {p.parent.name for p in root.glob("*/papers.sqlite")} | {settings.collection_name()}
-    client = make_chroma_client(settings)
-    for name in names:
-        try:
-            client.delete_collection(chroma_collection_name(settings, name))
-        except Exception:  # noqa: BLE001 - the collection may not exist
-            pass
-        shutil.rmtree(root / name, ignore_errors=True)
-    with contextlib.suppress(Exception):
-        client.close()

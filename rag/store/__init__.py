@@ -28,14 +28,7 @@ from ..config import Settings
 from ..errors import StoreError, StoreIncompatible
 from ..records import Paper
 from .catalogue import Catalogue, _sources
-from .chroma import (
-    CHROMA_MAX_BATCH,
-    _acquire_handle,
-    _release_handle,
-    chroma_collection_name,
-    make_chroma_client,
-    server_address,
-)
+from .chroma import CHROMA_MAX_BATCH, _release_handle, chroma_mode
 from .lock import write_lock
 
 
@@ -94,8 +87,9 @@ class Store:
         self._keyword = None
         self._reader = not create
         self._max_batch: int | None = None
-        self.chroma_name = chroma_collection_name(settings, self.name, create=create)
-        self._h = _acquire_handle(settings)
+        self.mode = chroma_mode(settings)  # embedded or a server: the one place that decides
+        self.chroma_name = self.mode.collection_name(self.name, create=create)
+        self._h = self.mode.acquire()
         self._closed = False
 
     # --- what the catalogue holds (the only way callers outside rag/store/ read it) ----------
@@ -158,7 +152,7 @@ class Store:
         with h.lock:
             if h.client is None:
                 gen = self._stamp()  # read first: a change while Chroma starts
-                h.client = make_chroma_client(self.settings)  # is caught on the next call
+                h.client = self.mode.client()  # is caught on the next call
                 h.epoch += 1
                 h.loaded = {self.name: gen}
             return h.client
@@ -205,7 +199,7 @@ class Store:
         generation, bumped by every ingest that changed something, says when to reload: one
         index load, paid by the first call after another process's ingest. A Chroma server
         needs none of this."""
-        if self.settings.chroma_host or self._h.client is None:
+        if not self.mode.reloads or self._h.client is None:
             return
         loaded = self._h.loaded.get(self.name)
         if loaded is not None and loaded != self._stamp():
@@ -225,9 +219,7 @@ class Store:
             self._h.loaded[self.name] = self._stamp()
 
     def _where(self) -> str:
-        if not self.settings.chroma_host:
-            return ""
-        return f" on the Chroma server {server_address(self.settings)}"
+        return self.mode.where()
 
     def _check_vectors(self) -> None:
         """A reader refuses a catalogue whose vectors are gone (a new or wiped Chroma server)."""
@@ -237,19 +229,14 @@ class Store:
             raise StoreError(
                 f"the Chroma collection {self.chroma_name}{self._where()} holds no vectors, but "
                 f"the catalogue in {self.index_dir} lists {papers} papers: "
-                + (
-                    "`rag migrate` copies the embedded index (in "
-                    f"{self.root / 'chroma'}) there without re-embedding; or "
-                    if self.settings.chroma_host and (self.root / "chroma").is_dir()
-                    else ""
-                )
+                + self.mode.empty_hint()
                 + "run `rag ingest` with the same files to embed them again (it repairs the index)"
             )
 
     def _run(self, what: str, fn):
         """One Chroma call. On a server, a failed call reconnects and retries once (a
         restarted server); what still fails becomes a StoreError that says where."""
-        attempts = 2 if self.settings.chroma_host else 1
+        attempts = self.mode.attempts
         for attempt in range(attempts):
             try:
                 with self._h.lock:
@@ -262,15 +249,9 @@ class Store:
                     self._h.reopen()  # a restarted server: connect again
                     time.sleep(0.5)
                     continue
-                hint = ""
-                if self.settings.chroma_host:
-                    hint = (
-                        "; is the server running? (`chroma run --path DIR --port "
-                        f"{self.settings.chroma_port}`)"
-                    )
                 raise StoreError(
                     f"Chroma failed while {what}{self._where()} ({type(e).__name__}: "
-                    f"{str(e)[:200]}){hint}"
+                    f"{str(e)[:200]}){self.mode.failure_hint()}"
                 ) from None
         raise AssertionError("unreachable")
 
@@ -405,3 +386,21 @@ class Store:
         self.catalogue.close()
         self._collection = None
         _release_handle(self._h)
+
+
+def drop_indexes(settings: Settings) -> None:
+    """Remove every index of the store, whatever its settings (``rag ingest --rebuild``)."""
+    import shutil
+
+    root = Path(settings.store)
+    names = {p.parent.name for p in root.glob("*/papers.sqlite")} | {settings.collection_name()}
+    mode = chroma_mode(settings)
+    client = mode.client()
+    for name in names:
+        try:
+            client.delete_collection(mode.collection_name(name))
+        except Exception:  # noqa: BLE001 - the collection may not exist
+            pass
+        shutil.rmtree(root / name, ignore_errors=True)
+    with contextlib.suppress(Exception):
+        client.close()

@@ -42,18 +42,126 @@ _HANDLES: dict[str, _ChromaHandle] = {}
 _HANDLES_LOCK = threading.Lock()
 
 
-def _acquire_handle(settings: Settings) -> _ChromaHandle:
-    if settings.chroma_host:
-        h = _ChromaHandle(None)
-    else:
-        key = str((Path(settings.store) / "chroma").resolve())
+class Embedded:
+    """Chroma's PersistentClient under ``RAG_STORE/chroma``: one handle per directory and
+    process, reloaded after another process's ingest (its vector index lives in memory)."""
+
+    attempts = 1  # a local call that fails will fail again
+    reloads = True
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.path = Path(settings.store) / "chroma"
+
+    def where(self) -> str:
+        return ""
+
+    def failure_hint(self) -> str:
+        return ""
+
+    def empty_hint(self) -> str:
+        return ""
+
+    def collection_name(self, index_name: str, create: bool = True) -> str:
+        return index_name
+
+    def acquire(self) -> _ChromaHandle:
+        key = str(self.path.resolve())
         with _HANDLES_LOCK:
             h = _HANDLES.get(key)
             if h is None:
                 h = _HANDLES[key] = _ChromaHandle(key)
-    with _HANDLES_LOCK:
+            h.users += 1
+        return h
+
+    def client(self):
+        chromadb, csettings = _chromadb()
+        self.path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(self.path), settings=csettings)
+
+
+class Server:
+    """A ``chroma run`` server (RAG_CHROMA_HOST): a client per Store, a failed call retried once
+    on a new connection (a restarted server), nothing to reload (every process sees new chunks)."""
+
+    attempts = 2
+    reloads = False
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @property
+    def address(self) -> str:
+        s = self.settings
+        return f"{'https' if s.chroma_ssl else 'http'}://{s.chroma_host}:{s.chroma_port}"
+
+    def where(self) -> str:
+        return f" on the Chroma server {self.address}"
+
+    def failure_hint(self) -> str:
+        return (
+            f"; is the server running? (`chroma run --path DIR --port {self.settings.chroma_port}`)"
+        )
+
+    def empty_hint(self) -> str:
+        local = Path(self.settings.store) / "chroma"
+        if not local.is_dir():
+            return ""
+        return (
+            f"`rag migrate` copies the embedded index (in {local}) there without re-embedding; or "
+        )
+
+    def collection_name(self, index_name: str, create: bool = True) -> str:
+        """The signature name plus the store's id: stores sharing a server stay apart."""
+        uid = store_uid(Path(self.settings.store), create=create)
+        return f"{index_name}-{uid}" if uid else index_name
+
+    def acquire(self) -> _ChromaHandle:
+        h = _ChromaHandle(None)
         h.users += 1
-    return h
+        return h
+
+    def client(self):
+        chromadb, csettings = _chromadb()
+        s = self.settings
+        headers = {}
+        if s.chroma_token:
+            headers["Authorization"] = f"Bearer {s.chroma_token.get_secret_value()}"
+        try:
+            return chromadb.HttpClient(
+                host=s.chroma_host,
+                port=s.chroma_port,
+                ssl=s.chroma_ssl,
+                headers=headers,
+                settings=csettings,
+            )
+        except Exception as e:  # noqa: BLE001 - only the type: the message may echo headers
+            text = str(e).lower()
+            if any(w in text for w in ("401", "403", "unauthori", "forbidden", "denied")):
+                raise StoreError(
+                    f"the Chroma server at {self.address} refused the request "
+                    f"({type(e).__name__}): check RAG_CHROMA_TOKEN"
+                    + ("" if s.chroma_token else " (it is not set)")
+                ) from None
+            raise StoreError(
+                f"cannot reach the Chroma server at {self.address} "
+                f"({type(e).__name__}); start it with `chroma run --path DIR --port "
+                f"{s.chroma_port}`, check RAG_CHROMA_HOST/RAG_CHROMA_PORT, or unset "
+                "RAG_CHROMA_HOST to use the embedded store"
+            ) from None
+
+
+def chroma_mode(settings: Settings) -> Embedded | Server:
+    """How this store talks to Chroma: the one place that looks at RAG_CHROMA_HOST."""
+    return Server(settings) if settings.chroma_host else Embedded(settings)
+
+
+def _chromadb():
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    return chromadb, ChromaSettings(anonymized_telemetry=False, allow_reset=False)
 
 
 def _release_handle(h: _ChromaHandle) -> None:
@@ -67,8 +175,7 @@ def _release_handle(h: _ChromaHandle) -> None:
 
 def server_address(settings: Settings) -> str:
     """host:port of the configured Chroma server (for messages)."""
-    scheme = "https" if settings.chroma_ssl else "http"
-    return f"{scheme}://{settings.chroma_host}:{settings.chroma_port}"
+    return Server(settings).address
 
 
 def store_uid(root: Path, create: bool = True) -> str | None:
@@ -96,45 +203,9 @@ def store_uid(root: Path, create: bool = True) -> str | None:
 
 def chroma_collection_name(settings: Settings, index_name: str, create: bool = True) -> str:
     """The collection of one index: its signature name, plus the store id on a server."""
-    if not settings.chroma_host:
-        return index_name
-    uid = store_uid(Path(settings.store), create=create)
-    return f"{index_name}-{uid}" if uid else index_name
+    return chroma_mode(settings).collection_name(index_name, create=create)
 
 
 def make_chroma_client(settings: Settings):
     """Embedded PersistentClient by default; an HttpClient when RAG_CHROMA_HOST is set."""
-    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    csettings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    if settings.chroma_host:
-        headers = {}
-        if settings.chroma_token:
-            headers["Authorization"] = f"Bearer {settings.chroma_token.get_secret_value()}"
-        try:
-            return chromadb.HttpClient(
-                host=settings.chroma_host,
-                port=settings.chroma_port,
-                ssl=settings.chroma_ssl,
-                headers=headers,
-                settings=csettings,
-            )
-        except Exception as e:  # noqa: BLE001 - only the type: the message may echo headers
-            text = str(e).lower()
-            if any(w in text for w in ("401", "403", "unauthori", "forbidden", "denied")):
-                raise StoreError(
-                    f"the Chroma server at {server_address(settings)} refused the request "
-                    f"({type(e).__name__}): check RAG_CHROMA_TOKEN"
-                    + ("" if settings.chroma_token else " (it is not set)")
-                ) from None
-            raise StoreError(
-                f"cannot reach the Chroma server at {server_address(settings)} "
-                f"({type(e).__name__}); start it with `chroma run --path DIR --port "
-                f"{settings.chroma_port}`, check RAG_CHROMA_HOST/RAG_CHROMA_PORT, or unset "
-                "RAG_CHROMA_HOST to use the embedded store"
-            ) from None
-    path = Path(settings.store) / "chroma"
-    path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=csettings)
+    return chroma_mode(settings).client()
