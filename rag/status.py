@@ -98,3 +98,29 @@ def status_lines(info: dict) -> list[str]:
             out.append(f"models:    {', '.join(info['models'])}")
         out.append(f"check:     {info['check']}")
     return out
+
+
+def settings_table(settings: Settings) -> dict[str, list[dict]]:
+    """Group -> [{name, env, value, description}] for every setting; secrets show as set/unset."""
+    from pydantic import SecretStr
+
+    out: dict[str, list[dict]] = {}
+    for group, names in type(settings).groups().items():
+        rows = []
+        for name in names:
+            field = type(settings).model_fields[name]
+            value = getattr(settings, name)
+            if isinstance(value, SecretStr):
+                value = "set" if value.get_secret_value() else "unset"
+            alias = field.validation_alias
+            env = alias.choices[0] if alias is not None else f"RAG_{name.upper()}"
+            rows.append(
+                {
+                    "name": name,
+                    "env": env,
+                    "value": value if isinstance(value, int | float | bool | None) else str(value),
+                    "description": field.description or "",
+                }
+            )
+        out[group] = rows
+    return out

@@ -1,0 +1,79 @@
+"""The `rag` group, its error handling and the helpers every command shares."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+class RagGroup(click.Group):
+    """Turns the library's errors into one clear line and a non-zero exit, never a traceback."""
+
+    def invoke(self, ctx):
+        from ..errors import RagError
+
+        try:
+            return super().invoke(ctx)
+        except RagError as e:
+            raise click.ClickException(str(e)) from None
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except BrokenPipeError:
+            sys.exit(0)
+
+
+def _settings(ctx: click.Context, **overrides):
+    from ..config import get_settings
+
+    return get_settings(store=ctx.obj.get("store"), **overrides)
+
+
+def _assistant(ctx: click.Context, **overrides):
+    from ..assistant import Assistant
+
+    if "assistant" not in ctx.obj:
+        ctx.obj["assistant"] = Assistant(_settings(ctx, **overrides))
+    return ctx.obj["assistant"]
+
+
+def _lines(arg: str) -> Iterator[str]:
+    """The argument itself, or with '-' one item per non-empty line of standard input."""
+    if arg == "-":
+        for line in sys.stdin:
+            if line.strip():
+                yield line.strip()
+    else:
+        yield arg
+
+
+def _dump(obj) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False))
+
+
+@click.group(cls=RagGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--store",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="RAG_STORE",
+    help="Directory the index lives in (env RAG_STORE; default: store/ of this checkout).",
+)
+@click.version_option(package_name="rag")
+@click.pass_context
+def cli(ctx: click.Context, store: Path | None) -> None:
+    """Cited answers from a collection of research-paper abstracts.
+
+    Start with `rag ingest` (the bundled abstracts), then `rag ask "..."`.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["store"] = store
