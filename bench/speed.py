@@ -349,7 +349,7 @@ def worker_query(args) -> dict:
         abstained += ans.abstained
     return {
         "papers": len(a.papers()),
-        "chunks": a.store.collection.count(),
+        "chunks": a.store.chunk_count(),
         "queries": len(texts),
         "first_query_s": round(first_s, 2),
         "search_p50_ms": round(pct(search_ms, 50), 1),

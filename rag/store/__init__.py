@@ -255,6 +255,10 @@ class Store:
                 ) from None
         raise AssertionError("unreachable")
 
+    def chunk_count(self) -> int:
+        """Chunks in Chroma."""
+        return self._run("counting chunks", lambda c: c.count())
+
     def vectors_match(self) -> bool:
         """Whether Chroma holds exactly the chunks the catalogue counts (cheap: two counts)."""
         row = self.catalogue.db.execute(
