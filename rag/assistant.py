@@ -105,6 +105,26 @@ class Assistant:
     def retrieve(self, query: str, k: int | None = None, mode: str = "hybrid") -> Retrieval:
         return self.retriever.retrieve(query, k or self.settings.top_k, mode=mode)
 
+    def retrieve_for(self, question: str, k: int | None = None) -> tuple[Retrieval, dict]:
+        """The retrieval an answer draws on, and what the answerer needs to know of the question
+        (its analysis; for a list question, the papers that pass the on-topic test)."""
+        from .answer.listing import list_retrieval
+        from .answer.question import analyze
+
+        analysis = analyze(question)
+        k = k or self.settings.top_k
+        if not analysis.is_list:
+            return self.retrieve(question, k), {"analysis": analysis}
+        from .summarize import Summarizer
+
+        summarizer = Summarizer(
+            self.store, self.embedder, self.settings, self.idf, cache=self.extractive.cache
+        )
+        retrieval, scope = list_retrieval(
+            self.retrieve, summarizer, analysis, question, k, self.settings.list_on_topic
+        )
+        return retrieval, {"analysis": analysis, "scope": scope}
+
     def search(self, query: str, k: int = 10, mode: str = "hybrid") -> list[Hit]:
         return self.retrieve(query, k, mode=mode).hits
 
@@ -163,9 +183,9 @@ class Assistant:
         picks the LLM for this call (default: the configured one)."""
         question = question.strip()
         name, standalone, rw_usage = self._turn(question, backend, history, model)
-        retrieval = self.retrieve(standalone, k)
+        retrieval, about = self.retrieve_for(standalone, k)
         answerer = self.llm_for(model) if name == "llm" else self.extractive
-        ans = answerer.answer(standalone, retrieval)
+        ans = answerer.answer(standalone, retrieval, **about)
         return self._done(ans, question, standalone, rw_usage, retrieval)
 
     def chat(
@@ -200,10 +220,10 @@ class Assistant:
         """
         question = question.strip()
         name, standalone, rw_usage = self._turn(question, backend, history, model)
-        retrieval = self.retrieve(standalone, k)
+        retrieval, about = self.retrieve_for(standalone, k)
         if name != "llm":
             ans = self._done(
-                self.extractive.answer(standalone, retrieval),
+                self.extractive.answer(standalone, retrieval, **about),
                 question,
                 standalone,
                 rw_usage,
@@ -212,7 +232,7 @@ class Assistant:
             yield ans.answer
             yield ans
             return
-        for item in self.llm_for(model).stream(standalone, retrieval):
+        for item in self.llm_for(model).stream(standalone, retrieval, **about):
             if isinstance(item, Answer):
                 yield self._done(item, question, standalone, rw_usage, retrieval)
             else:

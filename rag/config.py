@@ -107,6 +107,13 @@ class AnswerSettings(BaseSettings):
         0.5, description="A cited sentence scoring below this against its sources is unsupported."
     )
     max_answer_sentences: int = Field(4, description="Sentences in an extractive answer.")
+    list_on_topic: float = Field(
+        0.5,
+        description=(
+            "A list question ('which papers ...') lists a retrieved paper when its calibrated "
+            "on-topic probability (the summaries' test) is at least this."
+        ),
+    )
 
 
 class SummarySettings(BaseSettings):

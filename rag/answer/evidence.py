@@ -98,3 +98,158 @@ def score_sentences(
             out.append(Candidate(n, h, i, s, v, score, float(sim), lex))
     out.sort(key=lambda c: -c.score)
     return out
+
+
+# --- what a sentence answers: cue families per kind of answer --------------------------------
+_REASON_CUE = re.compile(
+    r"\b(?:because|since|due\s+to|owing\s+to|as\s+a\s+result|to\s+(?:address|tackle|overcome|"
+    r"mitigate|alleviate|resolve|solve|remedy)|motivated\s+by|stems?\s+from|caused\s+by|"
+    r"arises?\s+from|result(?:s|ing)?\s+(?:in|from)|lack\s+of|leads?\s+to|lead\s+to|"
+    r"prohibitive|impractical|costly|expensive|insufficient|fail(?:s|ed)?\s+to|suffer|"
+    r"struggle|bottleneck|hinder|overlook|neglect|ignor(?:e|es|ing)|limited\s+by|"
+    r"rely\s+(?:too\s+)?(?:heavily\s+|much\s+)?on|scarc|shortage|mismatch|"
+    r"increases?\s+(?:linearly|quadratically|exponentially)|which\s+(?:makes|limits|prevents))",
+    re.IGNORECASE,
+)
+_PROBLEM = re.compile(
+    r"\b(?:however|challeng\w*|remain\w*|suffer\w*|struggle\w*|limitation\w*|problem\w*|"
+    r"issue\w*|difficult\w*|hard|unclear|lack\w*|fail\w*|insufficient|impractical|costly|"
+    r"despite|although|yet|but)\b",
+    re.IGNORECASE,
+)
+_CONTINUES = re.compile(
+    r"^(?:this|these|such|it|they|that|those|as\s+a\s+result|consequently|thus|hence|"
+    r"because|since|moreover|furthermore|in\s+particular|specifically|for\s+example|"
+    r"for\s+instance|namely|worse|additionally|also)\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(
+    r"(?<![\w.])(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s*(?:%|percent|x\b|×|k\b|m\b|b\b|"
+    r"million|billion|thousand|fold|times|points?|pp\b))?"
+    r"|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|"
+    r"thousands?|single|double)\b",
+    re.IGNORECASE,
+)
+_NAMEISH = re.compile(
+    r"\b(?:[A-Z][a-z]+[A-Z][\w-]*|[A-Z]{2,}[\w-]*|[A-Z][a-z]*-[A-Z0-9][\w-]*|[A-Z][a-z]+\d[\w-]*)"
+)
+_NAME_CUE = re.compile(r"\b(?:called|named|dubbed|termed|namely|coined|denoted)\b|:\s", re.I)
+_FINDING_CUE = re.compile(
+    r"\b(?:outperform\w*|improv\w*|achiev\w*|surpass\w*|exceed\w*|beat\w*|gain\w*|"
+    r"show(?:s|ed|n)?\s+that|demonstrat\w*|reveal\w*|find\s+that|found\s+that|results?|"
+    r"experiments?|significant\w*|consistent\w*|state-of-the-art|better|superior|"
+    r"effective\w*|reduc\w*|increas\w*|only\s+modest|observe\w*|align\w*|competitive)\b",
+    re.IGNORECASE,
+)
+_METHOD_CUE = re.compile(
+    r"\b(?:we\s+(?:propose|introduce|present|develop|design|devise|formulate|leverage|use|"
+    r"employ|adopt|train|model|cast|treat|reformulate)|by\s+\w+ing|via|through|leverag\w*|"
+    r"consists?\s+of|compris\w*|first\w*|then|module|mechanism|framework|pipeline|"
+    r"strategy|design\w*|integrat\w*|combin\w*|enabl\w*|optimi[sz]\w*|regulari[sz]\w*)\b",
+    re.IGNORECASE,
+)
+
+# bonus of a sentence per kind of answer wanted (tuned on the dev half of eval/questions.jsonl)
+CUE_WEIGHT = {
+    "reason": 0.08,
+    "quantity": 0.07,
+    "quantity_target": 0.10,
+    "name": 0.06,
+    "name_cue": 0.04,
+    "finding": 0.05,
+    "method": 0.03,
+    "yesno": 0.03,
+    "comparison": 0.04,
+}
+
+
+def is_problem_statement(sentence: str) -> bool:
+    """Does the sentence state a problem or gap (the reason often follows it)?"""
+    return bool(_PROBLEM.search(sentence))
+
+
+def continues(prev: str, sentence: str) -> bool:
+    """Does ``sentence`` carry on the point of the sentence before it ("This ...", "because")?"""
+    return bool(_CONTINUES.match(sentence.strip())) or bool(_REASON_CUE.search(sentence))
+
+
+def _stem_set(words: str) -> set[str]:
+    return set(tokenize(words))
+
+
+def cue_score(sentence: str, kind: str, target: str = "", asked: set[str] | None = None) -> float:
+    """How much the sentence looks like the kind of answer wanted (0 when it does not)."""
+    w = CUE_WEIGHT
+    if kind == "reason":
+        return w["reason"] if _REASON_CUE.search(sentence) else 0.0
+    if kind == "quantity":
+        nums = list(_NUMBER.finditer(sentence))
+        if not nums:
+            return 0.0
+        bonus = w["quantity"]
+        if target:
+            want = _stem_set(target)
+            for m in nums:
+                after = sentence[m.end() : m.end() + 60]
+                near = set(tokenize(" ".join(after.split()[:5])))
+                if want & near:
+                    return bonus + w["quantity_target"]
+        return bonus
+    if kind == "name":
+        asked = asked or set()
+        names = [
+            m.group(0)
+            for m in _NAMEISH.finditer(sentence)
+            if not (set(tokenize(m.group(0))) <= asked)
+        ]
+        bonus = w["name"] if names else 0.0
+        if names and _NAME_CUE.search(sentence):
+            bonus += w["name_cue"]
+        return bonus
+    if kind in ("finding", "comparison"):
+        return w[kind] if _FINDING_CUE.search(sentence) else 0.0
+    if kind == "method":
+        return w["method"] if _METHOD_CUE.search(sentence) else 0.0
+    if kind == "yesno":
+        hit = _FINDING_CUE.search(sentence) or _METHOD_CUE.search(sentence)
+        return w["yesno"] if hit else 0.0
+    return 0.0
+
+
+@dataclass
+class PartScores:
+    """Sentence scores for one part of a question: closeness plus the part's cue."""
+
+    kind: str
+    scores: np.ndarray  # one per candidate, in the order of the candidates list
+
+
+def score_parts(
+    parts: list,
+    part_vecs: np.ndarray | None,
+    question_terms: set[str],
+    cands: list[Candidate],
+    idf,
+) -> list[PartScores]:
+    """Per part of the question, each candidate's score for answering that part.
+
+    A part's score mixes the whole question's score (shared context: "it" in the second part
+    refers to the first) with the part's own closeness and words, plus its kind's cue.
+    """
+    out = []
+    single = len(parts) == 1
+    for j, part in enumerate(parts):
+        pterms = set(tokenize(part.text)) or question_terms
+        target = getattr(part, "target", "")
+        xs = np.zeros(len(cands))
+        for i, c in enumerate(cands):
+            cue = cue_score(c.text, part.kind, target, question_terms)
+            if single or part_vecs is None:
+                xs[i] = c.score + cue
+            else:
+                own = 0.65 * float(c.vec @ part_vecs[j]) + 0.35 * lexical_overlap(
+                    pterms, c.text, idf
+                )
+                xs[i] = 0.5 * c.score + 0.5 * own + cue
+        out.append(PartScores(part.kind, xs))
+    return out

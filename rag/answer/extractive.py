@@ -1,14 +1,38 @@
-"""The offline extractive answerer: the sentences of the retrieved abstracts that best answer the question, each cited [n]; it abstains when the evidence is too weak."""
+"""The offline extractive answerer: the sentences of the retrieved abstracts that answer what the
+question asks (each part of it), each cited [n]; it abstains when the evidence is too weak."""
 
 from __future__ import annotations
 
 import time
 
+import numpy as np
+
 from ..config import Settings
-from ..records import Answer, AnswerSentence, Citation, Retrieval
+from ..records import Answer, AnswerSentence, Citation, Hit, Retrieval
+from ..text import tokenize
 from .base import Answerer
-from .evidence import Candidate, SentenceCache, score_sentences
+from .evidence import (
+    Candidate,
+    SentenceCache,
+    continues,
+    cue_score,
+    is_problem_statement,
+    lexical_overlap,
+    score_parts,
+    score_sentences,
+)
 from .gate import abstain_reason, abstention_text
+from .listing import ListScope
+from .question import QuestionAnalysis, analyze
+
+ANSWER_WORDS = 90  # a single-paper answer stops growing past this many words
+OTHER_PAPER_MARGIN = 0.04  # another paper's sentence must beat the main paper's by this
+FILL_FLOOR = 0.8  # context sentences score at least this share of the abstention floor
+NEXT_BONUS = 0.05  # the sentence after a direct answer, as context
+
+
+def _words(cs) -> int:
+    return sum(len(c.text.split()) for c in cs)
 
 
 class ExtractiveAnswerer(Answerer):
@@ -18,47 +42,197 @@ class ExtractiveAnswerer(Answerer):
 
     def __init__(self, embedder, settings: Settings, idf) -> None:
         self.settings = settings
+        self.embedder = embedder
         self.cache = SentenceCache(embedder)
         self.idf = idf
 
-    def answer(self, question: str, retrieval: Retrieval, **kw) -> Answer:
+    def answer(
+        self,
+        question: str,
+        retrieval: Retrieval,
+        analysis: QuestionAnalysis | None = None,
+        scope: ListScope | None = None,
+        **kw,
+    ) -> Answer:
         t0 = time.perf_counter()
         s = self.settings
         hits = retrieval.hits
+        analysis = analysis or analyze(question)
         reason = abstain_reason(retrieval, s)
         cands: list[Candidate] = []
         if reason is None:
             cands = score_sentences(question, retrieval.query_vector, hits, self.cache, self.idf)
-            reason = abstain_reason(retrieval, s, cands[0].score if cands else 0.0)
+            # "which of them ...": the earlier question's papers exist, so the answer is those
+            # that match or a plain "none of them", not an abstention
+            scoped = scope is not None and scope.restrict and scope.scope_count > 0
+            if not scoped:
+                reason = abstain_reason(retrieval, s, cands[0].score if cands else 0.0)
         timings = dict(retrieval.timings_ms)
-        if reason is not None:
+
+        def done(text: str, chosen: list[Candidate], abstained: bool = False, why=None) -> Answer:
+            sentences = [AnswerSentence(c.text, [c.n], support=1.0) for c in chosen]
+            citations: list[Citation] = []
+            for n in dict.fromkeys(c.n for c in chosen):
+                quoted = [c.text for c in chosen if c.n == n]
+                h = hits[n - 1]
+                citations.append(
+                    Citation(
+                        n, h.paper.paper_id, h.paper.title, " … ".join(quoted), 1.0, h.paper.url
+                    )
+                )
+            citations.sort(key=lambda c: c.n)
             timings["answer"] = (time.perf_counter() - t0) * 1000
+            srcs = [] if abstained else hits
             return Answer(
-                question, abstention_text(reason), True, [], [], self.name, timings, reason=reason
+                question,
+                text,
+                abstained,
+                citations,
+                srcs,
+                self.name,
+                timings,
+                sentences,
+                reason=why,
             )
 
-        best = cands[0].score
-        chosen: list[Candidate] = [cands[0]]
-        per_paper = {cands[0].n: 1}
-        floor = max(s.abstain_sentence, best * 0.82)
-        for c in cands[1:]:
-            if len(chosen) >= s.max_answer_sentences or c.score < floor:
-                break
-            if per_paper.get(c.n, 0) >= 2:
+        if reason is not None:
+            return done(abstention_text(reason), [], True, reason)
+        if scope is not None and analysis.is_list:
+            return self._list_answer(analysis, scope, cands, hits, done)
+        chosen = self._select(question, analysis, cands, hits)
+        return done(" ".join(f"{c.text} [{c.n}]" for c in chosen), chosen)
+
+    # --- a list: one line per paper that does what is asked ---------------------------------
+    def _list_answer(self, analysis, scope: ListScope, cands, hits: list[Hit], done) -> Answer:
+        if not scope.kept:
+            if scope.restrict and scope.scope_count:
+                n = scope.scope_count
+                text = (
+                    f"None of the {n} paper{'s' if n != 1 else ''} on {scope.scope_topic} "
+                    f"{'mentions' if n == 1 else 'mention'} {_what(scope.topic)}."
+                )
+                return done(text, [])
+            reason = f"none of the retrieved papers is about {scope.topic}"
+            return done(abstention_text(reason), [], True, reason)
+        terms = set(tokenize(scope.topic))
+        best: dict[int, Candidate] = {}
+        rank: dict[int, float] = {}
+        for c in cands:
+            if c.n not in scope.kept:
                 continue
-            if any(float(c.vec @ o.vec) > 0.88 for o in chosen):
-                continue
-            chosen.append(c)
-            per_paper[c.n] = per_paper.get(c.n, 0) + 1
-        chosen.sort(key=lambda c: (c.n, c.idx))
-        sentences = [AnswerSentence(c.text, [c.n], support=1.0) for c in chosen]
-        answer_text = " ".join(f"{c.text} [{c.n}]" for c in chosen)
-        citations: list[Citation] = []
-        for n in sorted({c.n for c in chosen}):
-            quoted = [c.text for c in chosen if c.n == n]
-            h = hits[n - 1]
-            citations.append(
-                Citation(n, h.paper.paper_id, h.paper.title, " … ".join(quoted), 1.0, h.paper.url)
+            x = c.score + 0.3 * lexical_overlap(terms, c.text, self.idf)
+            if c.n not in best or x > rank[c.n]:
+                best[c.n], rank[c.n] = c, x
+        chosen = [best[n] for n in scope.kept if n in best]
+        m = len(chosen)
+        if scope.restrict:
+            head = (
+                f"Of the {scope.scope_count} papers on {scope.scope_topic}, {m} "
+                f"{'matches' if m == 1 else 'match'} “{scope.topic}”:"
             )
-        timings["answer"] = (time.perf_counter() - t0) * 1000
-        return Answer(question, answer_text, False, citations, hits, self.name, timings, sentences)
+        else:
+            head = f"{m} paper{'s' if m != 1 else ''} match “{scope.topic}”:"
+        lines = [head] + [
+            f"- {_short(hits[c.n - 1].paper.title)}: {c.text} [{c.n}]" for c in chosen
+        ]
+        return done("\n".join(lines), chosen)
+
+    # --- one or two papers: the sentences that answer each part, then context ----------------
+    def _select(
+        self, question: str, analysis: QuestionAnalysis, cands: list[Candidate], hits: list[Hit]
+    ) -> list[Candidate]:
+        s = self.settings
+        parts = analysis.parts
+        qterms = set(tokenize(question))
+        part_vecs = None
+        if len(parts) > 1:
+            part_vecs = np.asarray(self.embedder.embed([p.text for p in parts]))
+        ps = score_parts(parts, part_vecs, qterms, cands, self.idf)
+        # the paper that answers: the best mean over parts of its best sentence for that part
+        by_paper: dict[int, list[int]] = {}
+        for i, c in enumerate(cands):
+            by_paper.setdefault(c.n, []).append(i)
+        paper_score = {
+            n: float(np.mean([p.scores[idx].max() for p in ps])) for n, idx in by_paper.items()
+        }
+        ranked = sorted(paper_score, key=lambda n: -paper_score[n])
+        main = ranked[:2] if analysis.kind == "comparison" and len(ranked) > 1 else ranked[:1]
+
+        chosen: list[Candidate] = []
+
+        def add(c: Candidate) -> bool:
+            if any(c is o for o in chosen) or any(float(c.vec @ o.vec) > 0.88 for o in chosen):
+                return False
+            chosen.append(c)
+            return True
+
+        for j, part in enumerate(parts):
+            order = np.argsort(-ps[j].scores)
+            for n in main:
+                i = max(by_paper[n], key=lambda i: ps[j].scores[i])
+                if add(cands[i]) and part.kind == "reason":
+                    self._continue_reason(cands[i], hits, chosen)
+            top = int(order[0])
+            c = cands[top]
+            if c.n not in main:
+                mine = max(ps[j].scores[i] for n in main for i in by_paper[n])
+                answers = cue_score(c.text, part.kind, part.target, qterms) > 0
+                if answers and ps[j].scores[top] >= mine + OTHER_PAPER_MARGIN:
+                    add(c)
+        direct = list(chosen)
+        # context from the answering paper(s): each sentence by its best part score, the
+        # sentence right after a direct answer first (it usually carries the point on)
+        after = {(c.n, c.idx + 1) for c in direct}
+        fill = []
+        for i, c in enumerate(cands):
+            if c.n not in main:
+                continue
+            x = max(float(p.scores[i]) for p in ps)
+            if (c.n, c.idx) in after:
+                x += NEXT_BONUS
+            fill.append((x, i))
+        fill.sort(key=lambda t: -t[0])
+        floor = s.abstain_sentence * FILL_FLOOR
+        for _x, i in fill:
+            if _words(chosen) >= ANSWER_WORDS:
+                break
+            if cands[i].score >= floor:
+                add(cands[i])
+        rest = sorted(
+            [c for c in chosen if not any(c is d for d in direct)], key=lambda c: (c.n, c.idx)
+        )
+        return direct + rest
+
+    def _continue_reason(self, c: Candidate, hits: list[Hit], chosen: list[Candidate]) -> None:
+        """After a problem statement, the sentence that continues it (often the reason)."""
+        got = self.cache.get([hits[c.n - 1]]).get(hits[c.n - 1].paper.paper_id)
+        if not got:
+            return
+        sents, vecs = got
+        i = c.idx + 1
+        if i >= len(sents) or not is_problem_statement(c.text):
+            return
+        if not continues(c.text, sents[i]):
+            return
+        nxt = Candidate(c.n, c.hit, i, sents[i], vecs[i], c.score, c.dense, c.lexical)
+        if all(o.n != c.n or o.idx != i for o in chosen):
+            chosen.append(nxt)
+
+
+def _short(title: str) -> str:
+    head = title.split(":", 1)[0].strip()
+    return head if 0 < len(head) <= 60 else (title if len(title) <= 90 else title[:87] + "…")
+
+
+def _what(topic: str) -> str:
+    """ "use LoRA" -> "LoRA": the thing a follow-up asks about, as a mention."""
+    import re
+
+    t = re.sub(
+        r"^(?:uses?|using|involves?|apply|applies|applied\s+to|employs?|relies\s+on|rely\s+on|"
+        r"is\s+|are\s+|set\s+in\s+|handles?\s+|mentions?\s+)+",
+        "",
+        topic.strip(),
+        flags=re.I,
+    )
+    return t or topic

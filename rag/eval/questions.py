@@ -32,6 +32,11 @@ class Question:
     gold: list[str] = field(default_factory=list)
     facts: list[str] = field(default_factory=list)
     history: list[str] = field(default_factory=list)
+    kind: str | None = None  # the kind of answer wanted (eval/README.md), optional
+    split: str | None = None  # "dev" or "test", optional
+    parts: list[str] = field(default_factory=list)
+    part_facts: list[list[str]] = field(default_factory=list)
+    none_expected: bool = False
 
     @property
     def answerable(self) -> bool:
@@ -49,6 +54,34 @@ def default_runs_dir() -> Path:
     if (REPO_DIR / "eval").is_dir():
         return REPO_DIR / "eval" / "runs"
     return Path("eval") / "runs"
+
+
+SPLITS = ("dev", "test")
+
+
+def _extra_fields(d: dict, where: str, facts: list[str]) -> dict:
+    """The optional kind, split, parts, part_facts and none_expected of one line, checked."""
+    out: dict = {}
+    for key in ("kind", "split"):
+        v = d.get(key)
+        if v is not None and not isinstance(v, str):
+            raise ConfigError(f"{where}: {key!r} must be a string")
+        out[key] = v
+    if out["split"] is not None and out["split"] not in SPLITS:
+        raise ConfigError(f"{where}: split {out['split']!r} is not one of dev, test")
+    parts = d.get("parts") or []
+    pf = d.get("part_facts") or []
+    if not isinstance(parts, list) or not all(isinstance(x, str) for x in parts):
+        raise ConfigError(f"{where}: 'parts' must be a list of strings")
+    if not isinstance(pf, list) or not all(
+        isinstance(x, list) and all(isinstance(y, str) for y in x) for x in pf
+    ):
+        raise ConfigError(f"{where}: 'part_facts' must be a list of lists of strings")
+    if pf and len(pf) != len(parts):
+        raise ConfigError(f"{where}: 'part_facts' needs one list per entry of 'parts'")
+    out["parts"], out["part_facts"] = parts, pf
+    out["none_expected"] = bool(d.get("none_expected", False))
+    return out
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -90,7 +123,8 @@ def load_questions(path: Path) -> list[Question]:
             raise ConfigError(f"{where}: an unanswerable question has no gold papers")
         if qtype == "followup" and not lists["history"]:
             raise ConfigError(f"{where}: a followup needs 'history' (the earlier turns)")
-        out.append(Question(qid, qtype, text.strip(), **lists))
+        extra = _extra_fields(d, where, lists["facts"])
+        out.append(Question(qid, qtype, text.strip(), **lists, **extra))
     if not out:
         raise ConfigError(f"{path} holds no questions")
     return out

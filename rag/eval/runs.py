@@ -85,8 +85,14 @@ def evaluate_question(
         "history": q.history,
         "gold": q.gold,
         "facts": q.facts,
+        "kind": q.kind,
+        "split": q.split,
         "k": k,
     }
+    if q.part_facts:
+        rec["part_facts"] = q.part_facts
+    if q.none_expected:
+        rec["none_expected"] = True
     try:
         turns = answer_history(assistant, q, k=k, backend=backend)  # not timed: earlier turns
         t0 = time.perf_counter()

@@ -105,6 +105,9 @@ def score_answer(q: Question, ans, ranking: list[str], k: int, scorer, threshold
         m["citation_precision"] = None
         m["citation_recall"] = 0.0 if q.gold else None
         m["fact_recall"] = 0.0 if q.facts and q.answerable else None
+        if q.part_facts:
+            m["part_fact_recall"] = 0.0
+            m["parts_answered"] = 0.0
     else:
         numbers = {c.n: c.paper_id for c in ans.citations}
         for _, cites in sentences_of(ans):
@@ -123,10 +126,17 @@ def score_answer(q: Question, ans, ranking: list[str], k: int, scorer, threshold
         m["fact_recall"] = (
             sum(f.lower() in text for f in q.facts) / len(q.facts) if q.facts else None
         )
+        if q.part_facts:  # per part: the share of its facts; a part counts when one is found
+            shares = [sum(f.lower() in text for f in fs) / len(fs) for fs in q.part_facts if fs]
+            if shares:
+                m["part_fact_recall"] = sum(shares) / len(shares)
+                m["parts_answered"] = sum(x > 0 for x in shares) / len(shares)
         passages = {
             i: f"{h.paper.title}. {h.paper.text}" for i, h in enumerate(ans.sources, start=1)
         }
         support = score_support(sentences_of(ans), passages, scorer, threshold)
+    if q.none_expected:  # nothing answers it: right when the answer cites nothing
+        m["none_correct"] = 1.0 if not ans.citations else 0.0
     m["sentence_support"] = support["sentence_support"]
     m["support_precision"] = support["support_precision"]
     return {"metrics": m, "sentences": support["sentences"]}
@@ -177,6 +187,9 @@ def _metric_block(records: list[dict], k: int, overall: bool = True) -> dict:
         "citations.sentence_support": _avg(ok, "sentence_support"),
         "citations.support_precision": _avg(ok, "support_precision"),
         "answers.fact_recall": _avg(ok, "fact_recall"),
+        "answers.part_fact_recall": _avg(ok, "part_fact_recall"),
+        "answers.parts_answered": _avg(ok, "parts_answered"),
+        "answers.none_expected_correct": _avg(ok, "none_correct"),
     }
     unans = [r for r in ok if r["type"] == "unanswerable"]
     ans = [r for r in ok if r["type"] != "unanswerable"]
@@ -195,6 +208,39 @@ def _metric_block(records: list[dict], k: int, overall: bool = True) -> dict:
         block["judge.supported"] = round(mean([j["supported"] for j in judged]), 4)
         block["judge.correct"] = round(mean([j["correct"] for j in judged]), 4)
     return block
+
+
+KIND_METRICS = ("fact_recall", "part_fact_recall", "citation_precision", "citation_recall")
+
+
+def by_kind(records: list[dict]) -> dict:
+    """Per half (dev, test, all) and per kind of question: n and the answer metrics.
+
+    Besides the kinds of the question file, two groups the targets are stated for:
+    ``single-paper`` (type single) and ``list`` (kind list, multi and follow-up)."""
+    groups: dict[str, list[dict]] = {}
+    for r in records:
+        if r.get("kind"):
+            groups.setdefault(r["kind"], []).append(r)
+        if r["type"] == "single":
+            groups.setdefault("single-paper", []).append(r)
+    out: dict = {}
+    for sp in ("dev", "test", "all"):
+        block = {}
+        for kind, rs in sorted(groups.items()):
+            rs = [r for r in rs if sp == "all" or r.get("split") == sp]
+            if not rs:
+                continue
+            row = {"n": len(rs)}
+            for key in KIND_METRICS:
+                v = _avg(rs, key)
+                if v is not None:
+                    row[key] = v
+            row["abstained"] = sum(bool(r.get("abstained")) for r in rs)
+            block[kind] = row
+        if block:
+            out[sp] = block
+    return out if any(r.get("split") for r in records) or out else {}
 
 
 def latency_table(records: list[dict]) -> dict[str, dict[str, float]]:
@@ -253,6 +299,15 @@ def summarize(
         for t in QUESTION_TYPES
         if any(r["type"] == t for r in records)
     }
+    splits = {
+        sp: {
+            key: v
+            for key, v in _metric_block([r for r in ok if r.get("split") == sp], k).items()
+            if v is not None
+        }
+        for sp in ("dev", "test")
+        if any(r.get("split") == sp for r in ok)
+    }
     sessions = meta.get("sessions", [])
     return {
         "run": {
@@ -293,6 +348,8 @@ def summarize(
         },
         "metrics": metrics,
         "by_type": by_type,
+        "by_split": splits,
+        "by_kind": by_kind(ok),
         "latency_ms": lat,
         "usage": {"answers": usage or None, "judge": judge_usage or None},
     }

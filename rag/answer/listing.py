@@ -1,0 +1,103 @@
+"""List questions ("Which papers ...?"): retrieve deep, keep the papers the calibrated on-topic
+test of the summaries accepts, and for "which of them ..." follow-ups, the papers of the earlier
+question that also do what is asked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..records import Retrieval
+from .question import QuestionAnalysis
+
+LIST_POOL = 30  # papers retrieved for a list question before the on-topic cut
+LIST_MAX = 15  # at most this many papers listed (the most probable first)
+
+
+@dataclass
+class ListScope:
+    """The papers a list question's answer lists, as source numbers into the retrieval."""
+
+    topic: str
+    kept: list[int] = field(default_factory=list)  # 1-based, in retrieval order
+    probs: dict[str, float] = field(default_factory=dict)
+    restrict: bool = False
+    scope_topic: str = ""  # "which of them": the earlier question's topic
+    scope_count: int = 0  # papers on the earlier question's topic
+
+
+def _on_topic(summarizer, topic: str, hits, threshold: float) -> dict[str, float]:
+    """The papers among ``hits`` that the calibrated test puts on ``topic`` (the whole of it:
+    a list question's "X or Y" is one request, not a paper on either part)."""
+    if not hits:
+        return {}
+    cands = summarizer.score(topic, [topic], hits)
+    return {c.paper_id: c.prob for c in cands if c.prob >= threshold}
+
+
+def list_retrieval(
+    retrieve, summarizer, analysis: QuestionAnalysis, question: str, k: int, threshold: float
+) -> tuple[Retrieval, ListScope]:
+    """A deep retrieval for a list question and the papers that pass the on-topic test.
+
+    ``retrieve(query, k)`` is the assistant's retrieval; ``summarizer`` scores on-topic
+    probabilities (``rag.summarize.Summarizer.score``). The sources are the passing papers
+    (at most ``LIST_MAX``), else the top ``k`` as retrieved.
+    """
+    pool = max(LIST_POOL, k)
+    topic = analysis.topic or analysis.text
+    if analysis.restrict and analysis.context_topic:
+        # the papers of the earlier question, then those among them that do what is asked
+        base = retrieve(analysis.context_topic, pool)
+        scope = _on_topic(summarizer, analysis.context_topic, base.hits, threshold)
+        in_scope = [h for h in base.hits if h.paper.paper_id in scope]
+        probs = _on_topic(summarizer, topic, in_scope, threshold) if in_scope else {}
+        hits = [h for h in in_scope if h.paper.paper_id in probs]
+        retrieval = retrieve(f"{topic} ({analysis.context_topic})", pool)
+        if hits:
+            retrieval.hits = hits[:LIST_MAX]
+        else:
+            retrieval.hits = in_scope[:k] or retrieval.hits[:k]
+        ls = ListScope(
+            topic,
+            list(range(1, len(hits[:LIST_MAX]) + 1)),
+            probs,
+            True,
+            analysis.context_topic,
+            len(in_scope),
+        )
+        return _ranked(retrieval), ls
+    retrieval = _union(retrieve(topic, pool), retrieve(question, pool))
+    probs = _on_topic(summarizer, topic, retrieval.hits, threshold)
+    hits = [h for h in retrieval.hits if h.paper.paper_id in probs][:LIST_MAX]
+    if hits:
+        rest = [h for h in retrieval.hits if h.paper.paper_id not in probs]
+        retrieval.hits = hits + rest[: max(0, k - len(hits))]
+    else:
+        retrieval.hits = retrieval.hits[:k]
+    return retrieval, ListScope(topic, list(range(1, len(hits) + 1)), probs)
+
+
+def _union(a: Retrieval, b: Retrieval) -> Retrieval:
+    """Two rankings of one question (its topic, its wording) merged: each paper at its best."""
+    best = {}
+    for h in a.hits + b.hits:
+        pid = h.paper.paper_id
+        if pid not in best or h.score > best[pid].score:
+            best[pid] = h
+    hits = sorted(best.values(), key=lambda h: -h.score)
+    use = a if a.best_dense >= b.best_dense else b
+    timings = {k: a.timings_ms.get(k, 0.0) + b.timings_ms.get(k, 0.0) for k in a.timings_ms}
+    return Retrieval(
+        use.query, hits, max(a.best_dense, b.best_dense), use.query_vector, timings, _ids(hits)
+    )
+
+
+def _ids(hits) -> list[str]:
+    return [h.paper.paper_id for h in hits]
+
+
+def _ranked(retrieval: Retrieval) -> Retrieval:
+    """The ranking the list answer is built from: its sources first, then the rest retrieved."""
+    first = _ids(retrieval.hits)
+    retrieval.ranking = first + [p for p in retrieval.ranking if p not in set(first)]
+    return retrieval

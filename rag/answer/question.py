@@ -1,0 +1,282 @@
+"""Question analysis: the kind of answer a question wants, its parts, and what a list asks for.
+
+Both answerers use it: the extractive one to pick sentences that answer each part (and to
+shape list answers), the LLM one to decide how many sources a list question gets and to ask
+the model to cover every part. Pure text rules over English question forms; nothing here is
+fitted to a particular corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..text import content_words, normalize_ws
+
+KINDS = (
+    "reason",
+    "quantity",
+    "name",
+    "finding",
+    "yesno",
+    "method",
+    "compound",
+    "list",
+    "comparison",
+)
+
+_AUX = r"(?:is|are|was|were|does|do|did|can|could|will|would|has|have|had|should|may|might)"
+_WH = r"(?:what|which|who|whom|whose|where|when|why|how|in\s+which|on\s+which|for\s+which)"
+# the start of a clause that is a question on its own ("and how many ...", ", and does ...")
+_PART_START = re.compile(
+    rf"^(?:(?:on|in|at|for|from|with|across|by|of|to|into|under|over)\s+)?(?:{_WH}|{_AUX})\b", re.I
+)
+_JOIN = re.compile(
+    r",?\s+\band\b\s+|,\s+(?=(?:and\s+)?(?:what|which|how|why|does|do|is|are|can)\b)", re.I
+)
+
+_LIST = re.compile(
+    r"\b(?:which|what)\s+(?:papers?|works?|studies|articles|approaches|methods)\b"
+    r"|\b(?:which|what)\s+(?:ones?|of\s+(?:them|those|these|the\s+papers))\b"
+    r"|\bwhat\s+(?:work|research|literature)\s+(?:is|exists|has been)\b"
+    r"|\b(?:is|are)\s+there\s+(?:any\s+)?(?:work|papers|research|studies)\b"
+    r"|\blist\s+(?:the\s+|all\s+)?papers\b|\bpapers\s+(?:that|which|on|about)\b",
+    re.I,
+)
+_RESTRICT = re.compile(
+    r"\b(?:of\s+(?:them|those|these)|which\s+one|among\s+(?:them|those|these))\b", re.I
+)
+_COMPARE = re.compile(
+    r"\b(?:compare[ds]?|comparison|versus|vs\.?|what\s+is\s+the\s+difference|"
+    r"which\s+(?:one\s+)?(?:reports|achieves|gives|has|shows)\s+(?:the\s+)?"
+    r"(?:larger|higher|lower|smaller|better|bigger|more))\b"
+    r"|\bhow\s+do\b.*\band\b.*\bdiffer\b|^\s*both\b",
+    re.I,
+)
+_REASON = re.compile(
+    r"^\s*(?:(?:according\s+to|in|for)\b[^,]*,\s*)?(?:why|for\s+what\s+reason|"
+    r"what\s+(?:is|was|are)\s+the\s+(?:reasons?|motivation|causes?)|"
+    r"what\s+(?:motivates|causes|drives|makes)|what\s+limits|what\s+holds\s+back)\b",
+    re.I,
+)
+_QUANTITY = re.compile(
+    r"\bhow\s+(?:many|much|large|big|small|long|fast|often|accurate(?:ly)?|well|far)\b"
+    r"|\bby\s+how\s+much\b|\bwhat\s+(?:share|percentage|fraction|proportion|number|accuracy|"
+    r"score|speed-?up|size|ratio|rate|gain|improvement|reduction)\b|\bhow\s+many\b",
+    re.I,
+)
+_NAME = re.compile(
+    r"\b(?:called|named|dubbed|termed|the\s+name\s+of|what\s+name)\b"
+    r"|^\s*(?:on|in|with|against|from)?\s*(?:which|what)\s+(?:\w+[\s-]){0,3}?"
+    r"(?:datasets?|benchmarks?|statistics?|metrics?|models?|methods?|tasks?|baselines?|"
+    r"architectures?|algorithms?|frameworks?|tools?|libraries|measures?|families|strateg\w+|"
+    r"factors|techniques?)\b",
+    re.I,
+)
+_FINDING = re.compile(
+    r"\bwhat\s+(?:did|do|does)\b.*\b(?:show|find|reveal|observe|report|suggest|demonstrate)\b"
+    r"|\bwhat\s+(?:matters|happens|else)\b|\bin\s+which\s+(?:settings|cases|conditions)\b"
+    r"|\bhow\s+does\b.*\b(?:change|grow|scale|behave|vary|compare|affect)\b"
+    r"|\bwhat\s+(?:results?|findings?|effect|impact|gains?)\b",
+    re.I,
+)
+_METHOD = re.compile(
+    r"^\s*how\s+(?:can|could|do|does|did|is|are|was|were|should|to|would)\b"
+    r"|\b(?:is|are)\s+there\s+(?:a|an|any)\s+(?:\w+[\s-]){0,3}?"
+    r"(?:method|way|approach|technique|framework|system|model|means)\b"
+    r"|\bwhat\s+(?:method|approach|technique|mechanism)\b.*\b(?:used|uses|does)\b",
+    re.I,
+)
+_YESNO = re.compile(rf"^\s*{_AUX}\b", re.I)
+_CONTEXT = re.compile(r"\s*\(([^()]*)\)\s*$")
+_LIST_LEAD = re.compile(
+    r"^\s*(?:and\s+|also\s+|so\s+)?(?:which|what)\s+(?:of\s+(?:them|those|these)\s+|one\s+|ones\s+|"
+    r"(?:papers?|works?|studies|articles|research|work|literature)\s+)"
+    r"(?:is\s+there\s+|exists?\s+|(?:is|are|was|were|do|does|did|has|have)\s+)?"
+    r"|^\s*(?:is|are)\s+there\s+(?:any\s+)?(?:work|papers|research|studies)\s+"
+    r"|^\s*(?:list|show|find)\s+(?:me\s+)?(?:the\s+|all\s+)?papers\s+",
+    re.I,
+)
+_TOPIC_LEAD = re.compile(
+    r"^\s*(?:that\s+|which\s+)?(?:(?:are|is)\s+)?(?:(?:propose|study|studies|address|tackle|"
+    r"use|uses|involve|involves|investigate|explore|deal\s+with|work\s+on|focus\s+on|"
+    r"are\s+about|is\s+about|about|on|in|into|of)\s+(?:or\s+\w+\s+)?)+",
+    re.I,
+)
+
+
+@dataclass
+class Part:
+    """One question the user asks (a compound question has several)."""
+
+    text: str
+    kind: str
+    target: str = ""  # "how many X": X; "what is the X called": X
+
+
+@dataclass
+class QuestionAnalysis:
+    """What a question asks for: its kind, its parts, and for a list what the papers must do."""
+
+    text: str  # the question as asked (without a follow-up's context)
+    kind: str
+    parts: list[Part]
+    context: str = ""  # a follow-up's earlier question ("... (previous question)")
+    topic: str = ""  # for a list: what the papers must be about or do
+    restrict: bool = False  # "which of them ...": the papers of ``context`` only
+    context_topic: str = ""  # the topic of the earlier question
+
+    @property
+    def is_list(self) -> bool:
+        return self.kind == "list"
+
+    @property
+    def compound(self) -> bool:
+        return len(self.parts) > 1
+
+    def instructions(self) -> str:
+        """What the answer must cover, in words for a model's prompt."""
+        if self.is_list:
+            return (
+                "The question asks which papers do something: name every source that does it, "
+                "one line per paper with its citation; if none of them does, say so plainly."
+            )
+        if self.compound:
+            lines = [f"{i}. {p.text}" for i, p in enumerate(self.parts, start=1)]
+            return "The question has several parts; answer each of them:\n" + "\n".join(lines)
+        return _KIND_HINT.get(self.kind, "")
+
+
+_KIND_HINT = {
+    "reason": "It asks why: state the reason the source gives.",
+    "quantity": "It asks for a number: state it with its unit.",
+    "name": "It asks for a name: state the name.",
+    "finding": "It asks for a result: state what was found.",
+    "yesno": "It is a yes/no question: start with yes or no, then the evidence.",
+    "method": "It asks how: state how it is done.",
+    "comparison": "It compares: state what each paper reports, side by side.",
+}
+
+
+_HOW_METHOD = re.compile(r"^\s*how\s+(?:can|could|do|does|did|is|are|should|to|would)\b", re.I)
+
+
+def part_kind(text: str) -> str:
+    """The kind of answer one (non-compound) question wants."""
+    t = normalize_ws(text)
+    if _REASON.search(t):
+        return "reason"
+    if _YESNO.match(t):
+        if _NAME.search(t) and re.search(r"\b(?:called|named)\b", t, re.I):
+            return "name"
+        return "method" if _METHOD.search(t) else "yesno"
+    if _HOW_METHOD.match(t) and not _FINDING.search(t):
+        return "method"
+    if _QUANTITY.search(t):
+        return "quantity"
+    if _NAME.search(t):
+        return "name"
+    if _FINDING.search(t):
+        return "finding"
+    if _METHOD.search(t):
+        return "method"
+    if _YESNO.match(t):
+        return "yesno"
+    if re.match(r"^\s*how\b", t, re.I):
+        return "method"
+    return "finding"
+
+
+def _target(text: str, kind: str) -> str:
+    """The noun a quantity or name question asks about ("how many datasets" -> "datasets")."""
+    if kind == "quantity":
+        m = re.search(r"\bhow\s+many\s+((?:[\w-]+\s+){0,2}?[\w-]+?s)\b", text, re.I)
+        if m:
+            return m.group(1)
+        m = re.search(
+            r"\bwhat\s+(share|percentage|fraction|accuracy|score|speed-?up|size)\b", text, re.I
+        )
+        return m.group(1) if m else ""
+    if kind == "name":
+        m = re.search(
+            r"\b(datasets?|benchmarks?|statistics?|metrics?|models?|methods?|tasks?|"
+            r"frameworks?|systems?|tools?|algorithms?|measures?|architectures?)\b",
+            text,
+            re.I,
+        )
+        return m.group(1) if m else ""
+    return ""
+
+
+def split_parts(text: str) -> list[str]:
+    """The questions a compound question joins ("What is X called, and how many Y?")."""
+    t = normalize_ws(text).strip()
+    pieces: list[str] = []
+    rest = t
+    start = 0
+    for m in _JOIN.finditer(t):
+        after = t[m.end() :]
+        if not _PART_START.match(after):
+            continue
+        left = t[start : m.start()].strip(" ,;")
+        if len(content_words(left)) < 1 or len(content_words(after)) < 1:
+            continue
+        pieces.append(left)
+        start = m.end()
+    rest = t[start:].strip(" ,;")
+    if pieces and not _PART_START.match(pieces[0]):
+        return [t]
+    if pieces and rest:
+        pieces.append(rest)
+    if len(pieces) < 2:
+        return [t]
+    out = []
+    for p in pieces:
+        p = p.rstrip("?").strip()
+        out.append(p[:1].upper() + p[1:] + "?")
+    return out
+
+
+def list_topic(text: str) -> str:
+    """What the papers of a list question must be about or do ("Which papers use X?" -> "use X")."""
+    t = normalize_ws(text).strip().rstrip("?.! ")
+    stripped = _LIST_LEAD.sub("", t, count=1)
+    stripped = _TOPIC_LEAD.sub("", stripped, count=1).strip()
+    return stripped or t
+
+
+def analyze(question: str) -> QuestionAnalysis:
+    """The kind, parts and (for a list) topic of a question or a rewritten follow-up."""
+    q = normalize_ws(question).strip()
+    context = ""
+    m = _CONTEXT.search(q)
+    if m and m.start() > 0:
+        context = m.group(1).strip()
+        q = q[: m.start()].strip()
+    restrict = bool(context and _RESTRICT.search(q))
+    texts = split_parts(q)
+    is_list = bool(_LIST.search(texts[0])) and len(texts) == 1
+    if is_list or (len(texts) == 1 and restrict and re.match(r"^\s*(?:and\s+)?which\b", q, re.I)):
+        topic = list_topic(q)
+        ctx_topic = list_topic(context.split(";")[0]) if context else ""
+        kind = "list"
+        return QuestionAnalysis(
+            q,
+            kind,
+            [Part(q, kind)],
+            context=context,
+            topic=topic,
+            restrict=restrict,
+            context_topic=ctx_topic,
+        )
+    if _COMPARE.search(q) and not _YESNO.match(q):
+        return QuestionAnalysis(q, "comparison", [Part(q, "comparison")], context=context)
+    parts = []
+    for p in texts:
+        k = part_kind(p)
+        parts.append(Part(p, k, _target(p, k)))
+    kind = "compound" if len(parts) > 1 else parts[0].kind
+    return QuestionAnalysis(q, kind, parts, context=context)
+
+
+__all__ = ["KINDS", "Part", "QuestionAnalysis", "analyze", "list_topic", "part_kind", "split_parts"]
