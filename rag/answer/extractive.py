@@ -58,15 +58,22 @@ class ExtractiveAnswerer(Answerer):
         s = self.settings
         hits = retrieval.hits
         analysis = analysis or analyze(question)
-        reason = abstain_reason(retrieval, s)
+        # the gate looks at the question's own top k (a list's deep retrieval does not make
+        # weak evidence look stronger); "which of them ...": the earlier question's papers
+        # exist, so the answer is those that match or a plain "none of them", not an abstention
+        gate = scope.gate if scope is not None and scope.gate is not None else retrieval
+        scoped = scope is not None and scope.restrict and scope.scope_count > 0
+        reason = None if scoped else abstain_reason(gate, s)
         cands: list[Candidate] = []
         if reason is None:
             cands = score_sentences(question, retrieval.query_vector, hits, self.cache, self.idf)
-            # "which of them ...": the earlier question's papers exist, so the answer is those
-            # that match or a plain "none of them", not an abstention
-            scoped = scope is not None and scope.restrict and scope.scope_count > 0
             if not scoped:
-                reason = abstain_reason(retrieval, s, cands[0].score if cands else 0.0)
+                gcands = cands
+                if gate is not retrieval:
+                    gcands = score_sentences(
+                        question, gate.query_vector, gate.hits, self.cache, self.idf
+                    )
+                reason = abstain_reason(gate, s, gcands[0].score if gcands else 0.0)
         timings = dict(retrieval.timings_ms)
 
         def done(text: str, chosen: list[Candidate], abstained: bool = False, why=None) -> Answer:

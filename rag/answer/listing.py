@@ -23,6 +23,7 @@ class ListScope:
     restrict: bool = False
     scope_topic: str = ""  # "which of them": the earlier question's topic
     scope_count: int = 0  # papers on the earlier question's topic
+    gate: Retrieval | None = None  # the question's own top k: the abstention gate looks at it
 
 
 def _on_topic(summarizer, topic: str, hits, threshold: float) -> dict[str, float]:
@@ -66,6 +67,7 @@ def list_retrieval(
             len(in_scope),
         )
         return _ranked(retrieval), ls
+    own = retrieve(question, k)
     retrieval = _union(retrieve(topic, pool), retrieve(question, pool))
     probs = _on_topic(summarizer, topic, retrieval.hits, threshold)
     hits = [h for h in retrieval.hits if h.paper.paper_id in probs][:LIST_MAX]
@@ -74,7 +76,7 @@ def list_retrieval(
         retrieval.hits = hits + rest[: max(0, k - len(hits))]
     else:
         retrieval.hits = retrieval.hits[:k]
-    return retrieval, ListScope(topic, list(range(1, len(hits) + 1)), probs)
+    return _ranked(retrieval), ListScope(topic, list(range(1, len(hits) + 1)), probs, gate=own)
 
 
 def _union(a: Retrieval, b: Retrieval) -> Retrieval:
