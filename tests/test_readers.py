@@ -348,6 +348,38 @@ def test_years_names_and_inverted_index():
     )
 
 
+LATEX_SAMPLES = [
+    r'M{\"u}ller, J{\"o}rg',
+    r"Fran{\c{c}}ois {\c S}ahin \c{S}ahin",
+    r"Ren\'e Tom{\'a}{\v{s}} Erd\H{o}s \v Sebek",
+    r"Stra{\ss}e {\O}stergaard {\L}{\'o}d{\'z} \AA{}ngstr\"om \aa{}se \ae foo \o{} z",
+    r"Sof{\'\i}a Garc{\'i}a Mar{\'{i}}a na\"{\i}ve caf\'{e} El Ni{\~n}o",
+    r"metal{\textendash}organic 5--6 and 1---2, {\textquotedblleft}x{\textquotedblright}",
+    r"18{\%} and 3.1\% and R\&D at 1~{\textdegree}C, {Transformer} {DNA}",
+    r"\r{a} \k{a} \.{z} \={o} \u{g} \^{o} \`{e}",
+]
+
+
+@pytest.mark.parametrize("text", LATEX_SAMPLES)
+def test_direct_latex_rewrite_agrees_with_pylatexenc(text):
+    """The fast path for exporters' usual markup gives what pylatexenc gives."""
+    from rag.readers.base import clean_text
+    from rag.readers.latex import _pylatexenc, latex_to_text
+
+    fast = latex_to_text(text)
+    assert fast and "\\" not in fast and "{" not in fast
+    assert fast == clean_text(_pylatexenc(text))
+
+
+def test_latex_beyond_the_fast_path_goes_to_pylatexenc():
+    from rag.readers.latex import latex_to_text
+
+    assert latex_to_text(r"$\alpha \geq 0.5$ in \textit{vivo}, 50% of {CO}$_{\textrm{2}}$") == (
+        "α≥0.5 in vivo, 50% of CO₂"
+    )
+    assert latex_to_text(r"see \cite{smith2020} and \emph{this}") == "see and this"
+
+
 # --- streaming: memory does not grow with the number of records -------------------------------
 def _bib_entry(i: int) -> str:
     return (
