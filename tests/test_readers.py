@@ -349,7 +349,7 @@ def test_years_names_and_inverted_index():
 
 
 LATEX_SAMPLES = [
-    r'M{\"u}ller, J{\"o}rg',
+    r"M{\"u}ller, J{\"o}rg",
     r"Fran{\c{c}}ois {\c S}ahin \c{S}ahin",
     r"Ren\'e Tom{\'a}{\v{s}} Erd\H{o}s \v Sebek",
     r"Stra{\ss}e {\O}stergaard {\L}{\'o}d{\'z} \AA{}ngstr\"om \aa{}se \ae foo \o{} z",
@@ -447,3 +447,33 @@ def test_memory_measure_would_see_a_reader_that_keeps_records(tmp_path):
     path.write_text("".join(_medline_record(i) for i in range(20_000)), encoding="utf-8")
     p2k, p20k, n = _peaks(path, 2_000, 20_000, keep=True)
     assert n == 20_000 and p20k > 4 * p2k, (p2k, p20k)
+
+
+def test_large_json_array_lines_and_resync_across_read_chunks(tmp_path):
+    """Records past the first read-ahead chunks keep exact lines; a broken one is skipped."""
+    items = [
+        {
+            "id": f"k{i}",
+            "title": f"Paper {i}",
+            "abstract": "Text " * 40,
+            "issued": {"date-parts": [[2000 + i % 20]]},
+        }
+        for i in range(3000)
+    ]
+    text = json.dumps(items, indent="\t")
+    lines = text.split("\n")
+    starts = [n for n, ln in enumerate(lines, 1) if ln == "\t{"]
+    broken = starts[1500]
+    # drop the comma after the id of record 1500 (line broken + 1; `lines` counts from 0)
+    assert lines[broken].startswith('\t\t"id": "k1500"')
+    lines[broken] = lines[broken].rstrip(",")
+    path = tmp_path / "big.json"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    assert path.stat().st_size > 10 * 65536
+    got = list(read_file(path, "csl-json"))
+    records = [g for g in got if isinstance(g, Record)]
+    errors = [g for g in got if isinstance(g, RecordError)]
+    assert len(records) == 2999 and len(errors) == 1
+    assert [r.line for r in records] == starts[:1500] + starts[1501:]
+    assert errors[0].line == broken + 2 and f"starts at line {broken}" in errors[0].message
+    assert records[-1].raw_id == "k2999" and records[-1].year == 2019
