@@ -477,3 +477,9 @@ def test_large_json_array_lines_and_resync_across_read_chunks(tmp_path):
     assert [r.line for r in records] == starts[:1500] + starts[1501:]
     assert errors[0].line == broken + 2 and f"starts at line {broken}" in errors[0].message
     assert records[-1].raw_id == "k2999" and records[-1].year == 2019
+
+
+@pytest.mark.parametrize("fmt", [f.name for f in FORMATS])
+def test_empty_input_is_no_records_and_no_error(fmt):
+    assert _read("", fmt) == []
+    assert _read("\n\n  \n", fmt) == []

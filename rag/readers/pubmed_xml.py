@@ -154,7 +154,9 @@ def read_pubmed_xml(stream: TextIO) -> Iterator[Item]:
     starts: list[int] = []  # line of each open article element
     skipping = False
     offset = 0  # file line of the parser's line 1, minus one
+    seen = False  # any content at all: an empty file is no error, just no records
     for lineno, text in enumerate(stream, 1):
+        seen = seen or bool(text.strip())
         if skipping:
             m = _ARTICLE_START.search(text)
             if not m:
@@ -167,10 +169,10 @@ def read_pubmed_xml(stream: TextIO) -> Iterator[Item]:
             parser.feed(text)
             events = list(parser.read_events())
         except ET.ParseError as exc:
-            where = offset + exc.position[0]
+            reason = re.sub(r":\s*line \d+, column \d+", "", str(exc))
             yield RecordError(
-                where,
-                f"PubMed XML is not well formed here ({exc.msg if hasattr(exc, 'msg') else exc}); "
+                offset + exc.position[0],
+                f"PubMed XML is not well formed here ({reason}); "
                 "the article was skipped, reading resumes at the next <PubmedArticle>",
             )
             skipping = True
@@ -193,7 +195,7 @@ def read_pubmed_xml(stream: TextIO) -> Iterator[Item]:
                     )
                 else:
                     yield record
-    if not skipping:
+    if seen and not skipping:
         try:
             parser.close()
         except ET.ParseError as exc:

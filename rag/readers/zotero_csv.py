@@ -66,6 +66,8 @@ def read_zotero_csv(stream: TextIO) -> Iterator[Item]:
     reader = csv.reader(stream)
     try:
         header = next(reader)
+        while not any(h.strip() for h in header):  # blank lines before the header
+            header = next(reader)
     except StopIteration:
         return
     except csv.Error as exc:
