@@ -144,6 +144,7 @@ class Answer:
     interrupted: bool = False
     reason: str | None = None
     ranking: list[str] = field(default_factory=list)  # the ranking the answer was built from
+    truncated: bool = False  # the model's reply was over the size cap; the rest was discarded
 
     def to_dict(self) -> dict:
         """The shape of ``rag ask --json`` (and of the UI's /ask endpoint)."""
@@ -174,6 +175,8 @@ class Answer:
             d["removed_citations"] = self.removed_citations
         if self.interrupted:
             d["interrupted"] = True
+        if self.truncated:
+            d["truncated"] = True
         if self.reason:
             d["reason"] = self.reason
         return d

@@ -29,7 +29,7 @@ MODELS = "/v1/models"
 class Reply:
     """One scripted answer to a chat request."""
 
-    kind: str = "text"  # text | error | hang | cut | stall
+    kind: str = "text"  # text | error | hang | cut | stall | keepalive | drip | raw
     content: str = ""
     status: int = 200
     message: str = ""
@@ -41,6 +41,11 @@ class Reply:
     usage: bool = True
     finish: str | None = "stop"
     func: Callable | None = None
+    interval: float = 0.5  # keepalive/drip: seconds between sends
+    empty: bool = False  # keepalive: empty deltas instead of SSE comments
+    step: int = 1  # drip: bytes per send
+    body: bytes = b""  # raw: the body (or, streamed, the raw event bytes)
+    content_type: str = "application/json"  # raw
 
     @staticmethod
     def text(content: str, *, chunk: int = 6, usage: bool = True, finish: str | None = "stop"):
@@ -64,6 +69,22 @@ class Reply:
     def stall(content: str, after: int, seconds: float, *, chunk: int = 6):
         """Stream ``content[:after]`` then send nothing for ``seconds``."""
         return Reply("stall", content, after=after, seconds=seconds, chunk=chunk)
+
+    @staticmethod
+    def keepalive(seconds: float, *, interval: float = 0.5, empty: bool = False):
+        """Stream nothing but SSE keep-alive comments (or empty deltas) every ``interval`` for
+        ``seconds``; not streamed, a JSON body preceded by that long a drip of whitespace."""
+        return Reply("keepalive", seconds=seconds, interval=interval, empty=empty)
+
+    @staticmethod
+    def drip(content: str, *, interval: float = 2.0, step: int = 1):
+        """The whole reply (JSON body or event stream), ``step`` bytes every ``interval``."""
+        return Reply("drip", content, interval=interval, step=step)
+
+    @staticmethod
+    def raw(body: bytes, content_type: str = "application/json", status: int = 200):
+        """Exactly these bytes as the body (streamed requests: as the event stream)."""
+        return Reply("raw", status=status, body=body, content_type=content_type)
 
     @staticmethod
     def call(func: Callable[[dict], Reply]):
@@ -97,7 +118,7 @@ def fake_vector(text: str, dim: int) -> list[float]:
 
 
 def tokens(text: str) -> int:
-    return len(re.findall(r"\S+", text))
+    return len(text.split())  # the words (runs of non-space), counted in C: fast on 10 MB
 
 
 class FakeOpenAI:
@@ -245,7 +266,10 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path == EMBED:
             self._embeddings(body)
         elif self.path == CHAT:
-            self._chat(body)
+            try:
+                self._chat(body)
+            except (BrokenPipeError, ConnectionResetError):  # the client stopped reading
+                self.close_connection = True
         else:
             self._error(404, f"no route {self.path}")
 
@@ -296,6 +320,9 @@ class _Handler(BaseHTTPRequestHandler):
         if r.kind == "hang":
             self._wait(r.seconds)
             self._abort()
+            return
+        if r.kind in ("keepalive", "drip", "raw"):
+            self._misbehave(r, body, model)
             return
         content = r.content
         usage = {
@@ -366,4 +393,83 @@ class _Handler(BaseHTTPRequestHandler):
         if r.usage and (body.get("stream_options") or {}).get("include_usage"):
             event([], {"usage": usage})
         self._chunk(b"data: [DONE]\n\n")
+        self._chunk(b"")
+
+    # --- misbehaving servers ---
+    def _completion(self, content: str, model: str) -> bytes:
+        msg = {"role": "assistant", "content": content}
+        out = {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model,
+            "choices": [{"index": 0, "message": msg, "finish_reason": "stop"}],
+        }
+        return json.dumps(out).encode()
+
+    def _events(self, content: str, model: str) -> bytes:
+        def ev(delta: dict, finish=None) -> bytes:
+            obj = {
+                "id": "chatcmpl-fake",
+                "object": "chat.completion.chunk",
+                "created": 0,
+                "model": model,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            }
+            return f"data: {json.dumps(obj)}\n\n".encode()
+
+        return ev({"content": content}) + ev({}, "stop") + b"data: [DONE]\n\n"
+
+    def _misbehave(self, r: Reply, body: dict, model: str) -> None:
+        stream = bool(body.get("stream"))
+        if r.kind == "raw":
+            self.send_response(r.status)
+            self.send_header("Content-Type", r.content_type)
+            self.send_header("Content-Length", str(len(r.body)))
+            self.end_headers()
+            self.wfile.write(r.body)
+            self.wfile.flush()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream" if stream else "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        if r.kind == "keepalive":
+            end = time.monotonic() + r.seconds
+            if stream:
+                role = {"role": "assistant", "content": ""}
+                obj = {
+                    "id": "k",
+                    "object": "chat.completion.chunk",
+                    "created": 0,
+                    "model": model,
+                    "choices": [{"index": 0, "delta": role}],
+                }
+                self._chunk(f"data: {json.dumps(obj)}\n\n".encode())
+            while time.monotonic() < end and not self.server_fake._stop.is_set():
+                if not stream:
+                    self._chunk(b" ")
+                elif r.empty:
+                    obj = {
+                        "id": "k",
+                        "object": "chat.completion.chunk",
+                        "created": 0,
+                        "model": model,
+                        "choices": [{"index": 0, "delta": {"content": ""}}],
+                    }
+                    self._chunk(f"data: {json.dumps(obj)}\n\n".encode())
+                else:
+                    self._chunk(b": keep-alive\n\n")
+                self._wait(r.interval)
+            data = self._events("late", model) if stream else self._completion("late", model)
+        else:  # drip
+            data = self._events(r.content, model) if stream else self._completion(r.content, model)
+        if r.kind == "drip":
+            for i in range(0, len(data), r.step):
+                if self.server_fake._stop.is_set():
+                    break
+                self._chunk(data[i : i + r.step])
+                self._wait(r.interval)
+        else:
+            self._chunk(data)
         self._chunk(b"")

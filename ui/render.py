@@ -258,6 +258,11 @@ def answer_html(turn: int | str, d: dict, abstracts: dict[str, str]) -> str:
     ]
     if d.get("interrupted"):
         parts.append('<div class="rag-warn">The answer was cut off before it finished.</div>')
+    if d.get("truncated"):
+        parts.append(
+            '<div class="rag-warn">The model wrote more than the answer may hold: '
+            "the rest was discarded.</div>"
+        )
     if d.get("removed_citations"):
         nums = ", ".join(f"[{n}]" for n in d["removed_citations"])
         parts.append(

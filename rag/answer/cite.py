@@ -25,20 +25,24 @@ from .support import SupportScorer
 _INNER = re.compile(
     r"\s*(?:sources?\s*)?\d{1,3}(?:\s*(?:[-–,;]|and)\s*(?:sources?\s*)?\d{1,3})*\s*", re.I
 )
-_OPEN = re.compile(r"\s*\[")
 _MARKER_CHARS = frozenset("0123456789 \t\n,;-–sourceandSOURCEAND")
 
 
+MAX_MARKER = 200  # characters inside a marker's brackets at most ("[Source 1, Source 2 ...]")
+
+
 def _close_of(text: str, bracket: int) -> int | None:
-    """Index of the ``]`` closing a possible marker at ``bracket``; -1 when a character shows it
-    is not a marker; None when the text ends first (a stream may bring the rest)."""
-    for i in range(bracket + 1, len(text)):
+    """Index of the ``]`` closing a possible marker at ``bracket``; -1 when a character (or the
+    length) shows it is not a marker; None when the text ends first (a stream may bring the
+    rest). Reads at most MAX_MARKER characters, so filtering stays linear in the text."""
+    stop = min(len(text), bracket + 2 + MAX_MARKER)
+    for i in range(bracket + 1, stop):
         ch = text[i]
         if ch == "]":
             return i
         if ch not in _MARKER_CHARS:
             return -1
-    return None
+    return None if stop == len(text) and stop < bracket + 2 + MAX_MARKER else -1
 
 
 def parse_marker(inner: str) -> list[int] | None:
@@ -70,21 +74,27 @@ class CitationFilter:
 
     ``feed(delta)`` returns the text that is safe to show now; ``flush()`` the rest at the end.
     Leading and trailing whitespace of the whole text is dropped; a removed marker takes the
-    whitespace before it along, so "claim [9]." becomes "claim.".
+    whitespace before it along, so "claim [9]." becomes "claim.". Linear in the text: held
+    back are only the whitespace before a possible marker and a marker not yet closed (at most
+    MAX_MARKER characters).
     """
 
     def __init__(self, valid: Sequence[int]) -> None:
         self.valid = set(valid)
         self.removed: list[int] = []
-        self._pending = ""
+        self._removed: set[int] = set()
+        self._ws: list[str] = []  # whitespace held: shown before what follows, or dropped
+        self._mark = ""  # the start of a marker not closed yet
         self._started = False
 
     def feed(self, delta: str) -> str:
-        self._pending += delta
-        return self._emit(self._drain(final=False))
+        text = self._mark + delta if self._mark else delta
+        self._mark = ""
+        return self._emit(self._drain(text, final=False))
 
     def flush(self) -> str:
-        return self._emit(self._drain(final=True))
+        text, self._mark = self._mark, ""
+        return self._emit(self._drain(text, final=True))
 
     def _emit(self, text: str) -> str:
         if not self._started:
@@ -93,43 +103,56 @@ class CitationFilter:
                 self._started = True
         return text
 
-    def _drain(self, final: bool) -> str:
+    def _plain(self, seg: str, out: list[str]) -> None:
+        """Text with no bracket: shown, except its trailing whitespace, which is held."""
+        if not seg:
+            return
+        kept = seg.rstrip()
+        if kept:
+            if self._ws:
+                out.append("".join(self._ws))
+                self._ws.clear()
+            out.append(kept)
+        if len(kept) < len(seg):
+            self._ws.append(seg[len(kept) :])
+
+    def _held(self, out: list[str], text: str) -> None:
+        """Show the held whitespace, then ``text``."""
+        if self._ws:
+            out.append("".join(self._ws))
+            self._ws.clear()
+        out.append(text)
+
+    def _drain(self, text: str, final: bool) -> str:
         out: list[str] = []
-        while self._pending:
-            m = _OPEN.search(self._pending)
-            if m is None:
-                s = self._pending
-                kept = s.rstrip()
-                out.append(kept)
-                self._pending = "" if final else s[len(kept) :]
+        i, n = 0, len(text)
+        while i < n:
+            j = text.find("[", i)
+            if j < 0:
+                self._plain(text[i:], out)
                 break
-            out.append(self._pending[: m.start()])
-            rest = self._pending[m.start() :]
-            bracket = rest.index("[")
-            close = _close_of(rest, bracket)
-            if close is None:  # the marker may still be coming
-                if final:
-                    out.append(rest[: bracket + 1])
-                    self._pending = rest[bracket + 1 :]
-                    continue
-                self._pending = rest
+            self._plain(text[i:j], out)
+            close = _close_of(text, j)
+            if close is None and not final:  # the marker may still be coming
+                self._mark = text[j:]
                 break
-            if close < 0:  # a character no marker contains: plain text
-                out.append(rest[: bracket + 1])
-                self._pending = rest[bracket + 1 :]
+            nums = parse_marker(text[j + 1 : close]) if close is not None and close > 0 else None
+            if nums is None:  # a bracket, not a marker: plain text from here
+                self._held(out, "[")
+                i = j + 1
                 continue
-            nums = parse_marker(rest[bracket + 1 : close])
-            if nums is None:
-                out.append(rest[: bracket + 1])
-                self._pending = rest[bracket + 1 :]
-                continue
-            keep = [n for n in nums if n in self.valid]
-            for n in nums:
-                if n not in self.valid and n not in self.removed:
-                    self.removed.append(n)
+            keep = [k for k in nums if k in self.valid]
+            for k in nums:
+                if k not in self.valid and k not in self._removed:
+                    self._removed.add(k)
+                    self.removed.append(k)
             if keep:
-                out.append(rest[:bracket] + "[" + ", ".join(str(n) for n in keep) + "]")
-            self._pending = rest[close + 1 :]
+                self._held(out, "[" + ", ".join(str(k) for k in keep) + "]")
+            else:
+                self._ws.clear()  # a removed marker takes the whitespace before it along
+            i = close + 1
+        if final:
+            self._ws.clear()  # trailing whitespace of the whole text
         return "".join(out)
 
 

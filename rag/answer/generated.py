@@ -18,6 +18,14 @@ from .gate import abstain_reason, abstention_text
 from .support import SupportScorer, scorer_for
 
 
+def truncation_note(kept: int) -> str:
+    """Why an answer ends where it does when the model's reply was over the size cap."""
+    return (
+        f"the model's reply was longer than {kept:,} characters (4 per token x "
+        "RAG_LLM_MAX_TOKENS x 2): the rest was discarded"
+    )
+
+
 # --- the answerer ---------------------------------------------------------------------------
 @dataclass
 class _Prepared:
@@ -80,8 +88,16 @@ class LLMAnswerer(Answerer):
         return p
 
     def _finish(
-        self, p: _Prepared, text: str, removed: list[int], usage: Usage, error: str | None
+        self,
+        p: _Prepared,
+        text: str,
+        removed: list[int],
+        usage: Usage,
+        error: str | None,
+        truncated: str | None = None,
     ) -> Answer:
+        """The checked Answer; ``error``: why the reply was interrupted; ``truncated``: why it
+        was cut at the size cap."""
         t1 = time.perf_counter()
         s = self.settings
         interrupted = error is not None
@@ -124,7 +140,8 @@ class LLMAnswerer(Answerer):
             usage=usage.to_dict(),
             removed_citations=removed,
             interrupted=interrupted,
-            reason=error,
+            reason=error or truncated,
+            truncated=truncated is not None,
         )
 
     def answer(self, question: str, retrieval: Retrieval, **kw) -> Answer:
@@ -136,7 +153,8 @@ class LLMAnswerer(Answerer):
         comp = self.client.complete(p.messages)
         p.timings["llm"] = (time.perf_counter() - t) * 1000
         text, removed = filter_citations(comp.text, range(1, len(p.hits) + 1))
-        return self._finish(p, text, removed, comp.usage, None)
+        cut = truncation_note(len(comp.text)) if comp.truncated else None
+        return self._finish(p, text, removed, comp.usage, None, cut)
 
     def stream(self, question: str, retrieval: Retrieval, **kw) -> Iterator[str | Answer]:
         """Text deltas as the model writes them (already citation-filtered), then the Answer.
@@ -188,7 +206,10 @@ class LLMAnswerer(Answerer):
         if tail:
             shown += tail
             yield tail
-        ans = self._finish(p, shown, sorted(filt.removed), usage, st.error)
+        if st.truncated:
+            ans = self._finish(p, shown, sorted(filt.removed), usage, None, st.error)
+        else:
+            ans = self._finish(p, shown, sorted(filt.removed), usage, st.error)
         if ans.answer != shown:
             if shown:  # keep what the user saw as the answer
                 ans.answer = shown

@@ -82,6 +82,8 @@ def _answer_footer(ans) -> None:
     llm = ans.backend == "llm"
     if ans.interrupted:
         click.echo(f"[interrupted: {ans.reason or 'the stream ended early'}]", err=True)
+    if ans.truncated:
+        click.echo(f"[truncated: {ans.reason}]", err=True)
     if ans.removed_citations:
         nums = ", ".join(f"[{n}]" for n in ans.removed_citations)
         click.echo(f"removed citations to sources that were not given: {nums}", err=True)

@@ -1,7 +1,10 @@
-"""Chat calls to the configured server, with retries, timeouts and one-line errors."""
+"""Chat calls to the configured server, with retries, one total deadline, bounded replies and
+one-line errors."""
 
 from __future__ import annotations
 
+import json
+import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -9,8 +12,13 @@ from dataclasses import dataclass
 
 from ..config import Settings
 from ..errors import ConfigError, LLMError
+from . import wire
 from .endpoint import Endpoint, llm_endpoint, redact
 from .usage import Usage, estimate_tokens, price_for
+
+# what a reply that is no OpenAI chat completion makes the openai client or llama-index raise
+# (non-JSON body or event, invalid UTF-8, missing "choices", a bare string for a body)
+MALFORMED = (ValueError, TypeError, AttributeError, KeyError, IndexError)
 
 
 # --- the client -----------------------------------------------------------------------------
@@ -19,6 +27,39 @@ class Completion:
     text: str
     usage: Usage
     finish_reason: str | None = None
+    truncated: bool = False  # the reply was longer than the cap and was cut there
+
+
+def _cause(e: BaseException, kind: type) -> BaseException | None:
+    """``e`` or the first exception of ``kind`` among its causes."""
+    seen = 0
+    while e is not None and seen < 10:
+        if isinstance(e, kind):
+            return e
+        e = e.__cause__ or e.__context__
+        seen += 1
+    return None
+
+
+_CONTENT = re.compile(rb'"message"\s*:\s*\{.*?"content"\s*:\s*"', re.S)
+
+
+def salvage_content(body: bytes, cap: int) -> str | None:
+    """The start of the reply text of a JSON chat completion cut short, or None."""
+    m = _CONTENT.search(body[:65536]) or re.search(rb'"content"\s*:\s*"', body[:65536])
+    if m is None:
+        return None
+    s = body[m.end() : m.end() + 12 * cap + 16].decode("utf-8", "ignore")
+    try:
+        return json.decoder.scanstring(s, 0)[0][:cap]  # the string ends within the window
+    except ValueError:
+        pass
+    for k in range(7):  # drop half an escape (a lone backslash, half a \\uXXXX) at the cut
+        try:
+            return json.loads('"' + s[: len(s) - k] + '"')[:cap]
+        except ValueError:
+            continue
+    return None
 
 
 def _messages(messages: Sequence) -> list:
@@ -73,11 +114,13 @@ class LLMClient:
                 import openai
 
                 s = self.settings
+                timeout = httpx.Timeout(s.llm_timeout, connect=s.llm_connect_timeout)
                 self._client = openai.OpenAI(
                     api_key=self.endpoint.key(),
                     base_url=self.endpoint.url,
                     max_retries=0,
-                    timeout=httpx.Timeout(s.llm_timeout, connect=s.llm_connect_timeout),
+                    timeout=timeout,
+                    http_client=wire.http_client(timeout),
                 )
             return self._client
 
@@ -152,10 +195,24 @@ class LLMClient:
         where = ep.display_url
         st = _status(e)
         detail = redact(str(getattr(e, "message", "") or e), ep.api_key, self._all_keys())
+        detail = " ".join(detail.split())
         if len(detail) > 300:
             detail = detail[:297] + "..."
         tries = f" after {attempts} attempts" if attempts > 1 else ""
-        if isinstance(e, openai.AuthenticationError):
+        page = _cause(e, wire.NotAnAPIReply)
+        if page is not None:
+            msg = (
+                f"the model server at {where} answered with {page} instead of an OpenAI API "
+                f"reply: set {ep.url_var or 'RAG_LLM_BASE_URL'} to the server's OpenAI-compatible "
+                "API (its URL usually ends in /v1)"
+            )
+        elif isinstance(e, MALFORMED):
+            msg = (
+                f"the model server at {where} sent a reply that is not an OpenAI chat completion "
+                f"({type(e).__name__}: {detail[:120]}): check that "
+                f"{ep.url_var or 'RAG_LLM_BASE_URL'} is an OpenAI-compatible API"
+            )
+        elif isinstance(e, openai.AuthenticationError):
             msg = (
                 f"the model server at {where} rejected the API key (HTTP 401): "
                 f"check {ep.key_hint()}"
@@ -196,7 +253,8 @@ class LLMClient:
         elif isinstance(e, (openai.APITimeoutError, httpx.TimeoutException)):
             msg = (
                 f"the model server at {where} did not answer within "
-                f"{self.settings.llm_timeout:g}s: raise RAG_LLM_TIMEOUT or check the server"
+                f"{self.settings.llm_timeout:g}s (RAG_LLM_TIMEOUT, for the whole reply): raise "
+                "RAG_LLM_TIMEOUT or check the server"
             )
         elif isinstance(e, (openai.APIConnectionError, httpx.TransportError)):
             msg = (
@@ -215,12 +273,13 @@ class LLMClient:
         return None
 
     # -- calls --
-    def retrying(self, call, *, errors: tuple = (), on_error=None, on_final=None):
+    def retrying(self, call, *, errors: tuple = (), on_error=None, on_final=None, deadline=None):
         """``call()``, retried with backoff on 429/5xx; anything else fails at once.
 
         ``errors`` adds exception types to catch besides ``openai.OpenAIError``; ``on_error``
         runs after every failure (e.g. to close a half-open stream); ``on_final(e)`` may return
-        a more specific ``LLMError`` for the error that ends the call.
+        a more specific ``LLMError`` for the error that ends the call. No retry starts after
+        ``deadline`` (a ``time.monotonic()`` value).
         """
         import openai
 
@@ -231,19 +290,49 @@ class LLMClient:
             except (openai.OpenAIError, *errors) as e:
                 if on_error is not None:
                     on_error()
-                if self._retryable(e) and attempt < self.settings.llm_max_retries:
-                    self.sleep(self._delay(attempt, e))
+                delay = self._delay(attempt, e)
+                in_time = deadline is None or time.monotonic() + delay < deadline
+                if self._retryable(e) and attempt < self.settings.llm_max_retries and in_time:
+                    self.sleep(delay)
                     attempt += 1
                     continue
                 mapped = on_final(e) if on_final is not None else None
                 raise (mapped or self.error(e, attempt + 1)) from None
 
+    def call_limits(self, max_tokens: int) -> tuple[wire.Call, int]:
+        """(the deadline and byte cap of one call starting now, the cap on its reply text)."""
+        cap = wire.reply_char_cap(max_tokens)
+        deadline = time.monotonic() + self.settings.llm_timeout
+        return wire.Call(deadline, wire.reply_byte_cap(cap)), cap
+
     def complete(self, messages: Sequence, *, max_tokens: int | None = None) -> Completion:
-        """One chat completion (not streamed), retried on 429/5xx."""
+        """One chat completion (not streamed), retried on 429/5xx, within RAG_LLM_TIMEOUT from
+        the request to the last byte; a reply over the cap is cut there (``truncated``)."""
         msgs = _messages(messages)
-        kw = {"max_tokens": max_tokens or self.settings.llm_max_tokens}
-        resp = self.retrying(lambda _attempt: self.llm.chat(msgs, **kw))
+        mt = max_tokens or self.settings.llm_max_tokens
+        llm = self.llm  # built (and imported) before the deadline starts
+        call, cap = self.call_limits(mt)
+
+        def attempt(_attempt: int):
+            call.new_attempt()
+            with wire.bound(call):
+                try:
+                    return llm.chat(msgs, max_tokens=mt)
+                except ValueError:
+                    if not call.cut:
+                        raise
+                    text = salvage_content(bytes(call.head), cap)
+                    if text is None:
+                        raise
+                    return text  # the JSON was cut at the byte cap: keep its text's start
+
+        resp = self.retrying(attempt, errors=MALFORMED, deadline=call.deadline)
+        if isinstance(resp, str):
+            prompt = sum(estimate_tokens(m.content or "") for m in msgs)
+            return Completion(resp, self._usage(prompt, estimate_tokens(resp), True), None, True)
         text = resp.message.content or ""
+        truncated = len(text) > cap
+        text = text[:cap]
         counts = resp.additional_kwargs or {}
         finish = None
         raw = resp.raw
@@ -254,7 +343,7 @@ class LLMClient:
         else:
             prompt = sum(estimate_tokens(m.content or "") for m in msgs)
             usage = self._usage(prompt, estimate_tokens(text), True)
-        return Completion(text, usage, finish)
+        return Completion(text, usage, finish, truncated)
 
     def stream(self, messages: Sequence, *, max_tokens: int | None = None) -> LLMStream:
         """A streamed chat completion: iterate for text deltas; then read ``.text``,
@@ -283,8 +372,9 @@ def _known_openai_model(model: str) -> bool:
 
 class LLMStream:
     """Iterate for text deltas. Afterwards: ``text`` (all of it, once), ``usage``,
-    ``finish_reason``, ``interrupted`` (the stream ended early: cut, stalled past the total
-    timeout, or no finish reason) and ``error`` (why, or None)."""
+    ``finish_reason``, ``interrupted`` (the stream ended early: cut, past the total timeout,
+    malformed, or no finish reason), ``truncated`` (longer than the cap: the rest was not
+    read) and ``error`` (why it was interrupted or truncated, or None)."""
 
     def __init__(self, client: LLMClient, messages: list, max_tokens: int | None) -> None:
         self.client = client
@@ -294,16 +384,19 @@ class LLMStream:
         self.usage: Usage | None = None
         self.finish_reason: str | None = None
         self.interrupted = False
+        self.truncated = False
         self.error: str | None = None
         self.attempts = 0
         self._counts: dict = {}
         self._started = False
+        self._chunks = 0
 
-    def _open(self):
+    def _open(self, call: wire.Call):
         """Start the stream and read up to the first text delta, retrying 429/5xx until then."""
         import httpx
 
         c = self.client
+        llm = c.llm
         kw: dict = {"max_tokens": self.max_tokens or c.settings.llm_max_tokens}
         if c.settings.llm_stream_usage:
             kw["stream_options"] = {"include_usage": True}
@@ -311,16 +404,25 @@ class LLMStream:
 
         def start(attempt: int):
             self.attempts = attempt + 1
+            self._chunks = 0
             state["gen"] = None
+            call.new_attempt()
             head: list = []
-            gen = state["gen"] = iter(c.llm.stream_chat(self.messages, **kw))
-            for resp in gen:
-                head.append(resp)
-                if resp.delta:
-                    break
+            with wire.bound(call):
+                gen = state["gen"] = iter(llm.stream_chat(self.messages, **kw))
+                for resp in gen:
+                    self._chunks += 1
+                    head.append(resp)
+                    if resp.delta:
+                        break
             return gen, head
 
-        return c.retrying(start, errors=(httpx.HTTPError,), on_error=lambda: _close(state["gen"]))
+        return c.retrying(
+            start,
+            errors=(httpx.HTTPError, *MALFORMED),
+            on_error=lambda: _close(state["gen"]),
+            deadline=call.deadline,
+        )
 
     def _take(self, resp) -> str:
         if resp.additional_kwargs and resp.additional_kwargs.get("total_tokens"):
@@ -328,9 +430,7 @@ class LLMStream:
         raw = resp.raw
         if getattr(raw, "choices", None) and raw.choices[0].finish_reason:
             self.finish_reason = raw.choices[0].finish_reason
-        delta = resp.delta or ""
-        self.text += delta
-        return delta
+        return resp.delta or ""
 
     def __iter__(self) -> Iterator[str]:
         import httpx
@@ -340,41 +440,67 @@ class LLMStream:
             raise RuntimeError("an LLMStream can be iterated once")
         self._started = True
         c = self.client
-        deadline = time.monotonic() + c.settings.llm_timeout
-        gen, head = self._open()
+        timeout = c.settings.llm_timeout
+        where = c.endpoint.display_url
+        _ = c.llm  # built (and imported) before the deadline starts
+        call, cap = c.call_limits(self.max_tokens or c.settings.llm_max_tokens)
+        gen, head = self._open(call)
         try:
-            for resp in head:
+            for resp in _chain(head, gen, self):
                 d = self._take(resp)
+                if len(self.text) + len(d) > cap:
+                    d = d[: cap - len(self.text)]
+                    self.truncated = True
+                self.text += d
                 if d:
                     yield d
-            for resp in gen:
-                d = self._take(resp)
-                if d:
-                    yield d
-                if time.monotonic() > deadline:
+                if self.truncated:
+                    self.error = (
+                        f"the reply was longer than {cap:,} characters (4 per token x "
+                        "RAG_LLM_MAX_TOKENS x 2) and was cut there"
+                    )
+                    break
+                if time.monotonic() > call.deadline:
                     self.interrupted = True
                     self.error = (
-                        f"the answer took longer than {c.settings.llm_timeout:g}s "
-                        "(RAG_LLM_TIMEOUT) and was cut"
+                        f"the answer took longer than {timeout:g}s (RAG_LLM_TIMEOUT) and was cut"
                     )
                     break
         except (openai.OpenAIError, httpx.HTTPError) as e:
             self.interrupted = True
             if isinstance(e, (openai.APITimeoutError, httpx.TimeoutException)):
                 self.error = (
-                    f"the model server sent nothing for {c.settings.llm_timeout:g}s mid-answer "
-                    "(RAG_LLM_TIMEOUT): the answer is cut"
+                    f"the model server at {where} did not finish the answer within {timeout:g}s "
+                    "(RAG_LLM_TIMEOUT, for the whole reply): the answer is cut"
                 )
             elif isinstance(e, (openai.APIConnectionError, httpx.TransportError)):
                 self.error = "the connection to the model server broke mid-answer: it is cut"
             else:
                 self.error = str(c.error(e))
+        except MALFORMED as e:
+            self.interrupted = True
+            self.error = (
+                f"the model server at {where} sent a malformed stream event "
+                f"({type(e).__name__}): the answer is cut"
+            )
         finally:
             _close(gen)
-            if not self.interrupted and self.finish_reason is None and self.text:
+            if call.cut and not self.interrupted and not self.truncated:
+                self.truncated = True
+                self.error = (
+                    f"the reply was over {call.max_bytes:,} bytes and was cut there "
+                    "(RAG_LLM_MAX_TOKENS bounds it)"
+                )
+            ended_early = not self.interrupted and not self.truncated
+            if ended_early and self.finish_reason is None and self.text:
                 self.interrupted = True
                 self.error = "the stream ended without a finish reason (connection closed early)"
             self._finish_usage()
+        if self._chunks == 0 and not self.error:
+            raise LLMError(
+                f"the model server at {where} sent no stream events: check that "
+                f"{c.endpoint.url_var or 'RAG_LLM_BASE_URL'} is an OpenAI-compatible API"
+            )
 
     def _finish_usage(self) -> None:
         c = self.client
@@ -387,6 +513,14 @@ class LLMStream:
         else:
             prompt = sum(estimate_tokens(m.content or "") for m in self.messages)
             self.usage = c._usage(prompt, estimate_tokens(self.text), True)
+
+
+def _chain(head: list, gen, stream: LLMStream):
+    """The responses read while opening, then the rest (counted)."""
+    yield from head
+    for resp in gen:
+        stream._chunks += 1
+        yield resp
 
 
 def _close(gen) -> None:

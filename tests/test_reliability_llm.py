@@ -1,0 +1,266 @@
+"""A misbehaving model server holds nothing and crashes nothing (README reliability table).
+
+Through the real openai client against tests/fake_openai.py on 127.0.0.1:
+
+* RAG_LLM_TIMEOUT is one deadline from the request to the last byte: a stream of keep-alive
+  comments or empty deltas and a body dripped byte by byte end within it (+5 s) with one line;
+* a 10 MB reply is cut at the cap from RAG_LLM_MAX_TOKENS and the answer marked truncated;
+* an HTML page, non-JSON events, invalid UTF-8 or a reply without choices is a one-line
+  LLMError naming the server, streamed or not;
+* citation filtering is linear in the reply's length.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from rag.answer.cite import CitationFilter, filter_citations
+from rag.assistant import Assistant
+from rag.cli import cli
+from rag.errors import LLMError
+from rag.llm.wire import reply_char_cap
+from tests.fake_openai import FakeOpenAI, Reply
+from tests.test_llm import GOOD, MOOD_Q, cites_mood, llm_settings
+
+TIMEOUT = 2.0
+SLACK = 5.0  # what the issue allows past RAG_LLM_TIMEOUT
+
+
+@pytest.fixture(scope="module")
+def fake():
+    with FakeOpenAI() as f:
+        yield f
+
+
+@pytest.fixture(scope="module")
+def quick(seed_store, fake):
+    """An assistant whose model calls may take RAG_LLM_TIMEOUT=2 s in all."""
+    a = Assistant(llm_settings(seed_store, fake.url, llm_timeout=TIMEOUT))
+    a.search(MOOD_Q, k=1)  # the embedding model and the index loaded: only the call is timed
+    assert a.llm.client.llm is not None
+    return a
+
+
+@pytest.fixture(scope="module")
+def roomy(seed_store, fake):
+    """RAG_LLM_TIMEOUT=10 s: for the size tests (the fake server, in this process, takes a
+    while to build a 10 MB reply)."""
+    a = Assistant(llm_settings(seed_store, fake.url, llm_timeout=10.0))
+    a.search(MOOD_Q, k=1)
+    assert a.llm.client.llm is not None
+    return a
+
+
+@pytest.fixture
+def server(fake):
+    fake.reset()
+    return fake
+
+
+def one_line(msg: str, fake: FakeOpenAI) -> None:
+    assert "\n" not in msg and "Traceback" not in msg
+    assert fake.url.rstrip("/") in msg or "RAG_LLM_TIMEOUT" in msg, msg
+
+
+def timed(call):
+    t = time.monotonic()
+    try:
+        return call(), time.monotonic() - t
+    except LLMError as e:
+        return e, time.monotonic() - t
+
+
+# --- one deadline ------------------------------------------------------------------------------
+HANGS = {
+    "keep-alive comments": lambda: Reply.keepalive(60, interval=0.3),
+    "empty deltas": lambda: Reply.keepalive(60, interval=0.3, empty=True),
+    "dripping body": lambda: Reply.drip(GOOD.format(n=1), interval=0.5),
+}
+
+
+@pytest.mark.parametrize("name", list(HANGS))
+@pytest.mark.parametrize("streamed", [False, True], ids=["complete", "stream"])
+def test_a_server_that_keeps_the_line_open_is_cut_at_the_deadline(quick, server, name, streamed):
+    server.script(HANGS[name]())
+    ask = (lambda: list(quick.ask_stream(MOOD_Q))) if streamed else (lambda: quick.ask(MOOD_Q))
+    got, took = timed(ask)
+    assert took < TIMEOUT + SLACK, f"{name}: {took:.1f}s"
+    assert isinstance(got, LLMError), got
+    assert "RAG_LLM_TIMEOUT" in str(got)
+    one_line(str(got), server)
+    assert server.count() == 1  # a timeout is not retried
+
+
+def test_tokens_then_keepalives_keep_the_partial_answer_marked_interrupted(quick, server):
+    def reply(body):
+        from tests.test_llm import source_number
+
+        text = GOOD.format(n=source_number(body, "MoodAngels"))
+        return Reply.stall(text, after=len(text) // 2, seconds=60)
+
+    server.script(Reply.call(reply))
+    got, took = timed(lambda: list(quick.ask_stream(MOOD_Q)))
+    assert took < TIMEOUT + SLACK
+    ans = got[-1]
+    assert ans.interrupted and "RAG_LLM_TIMEOUT" in ans.reason and "MoodAngels" in ans.answer
+
+
+def test_cli_ask_ends_at_the_deadline_with_one_line(seed_store, server):
+    env = {
+        "RAG_STORE": str(seed_store),
+        "RAG_LLM_BASE_URL": server.url,
+        "RAG_LLM_MODEL": "fake-model",
+        "RAG_LLM_TIMEOUT": str(TIMEOUT),
+    }
+    for reply in (Reply.keepalive(60, interval=0.3), Reply.drip("x" * 100, interval=0.5)):
+        server.reset()
+        server.script(reply)
+        t = time.monotonic()
+        r = CliRunner().invoke(cli, ["ask", MOOD_Q], env=env)
+        took = time.monotonic() - t
+        assert took < TIMEOUT + SLACK + 3, took  # + loading the store in this process
+        assert r.exit_code == 1 and "Traceback" not in r.output
+        err = [ln for ln in r.output.splitlines() if ln.strip()]
+        assert len(err) == 1 and "RAG_LLM_TIMEOUT" in err[0], r.output
+
+
+# --- bounded size ------------------------------------------------------------------------------
+def ten_mb(body) -> Reply:
+    from tests.test_llm import source_number
+
+    one = GOOD.format(n=source_number(body, "MoodAngels")) + " "
+    return Reply.text(one * (10_000_000 // len(one)), chunk=200)
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["complete", "stream"])
+def test_a_10mb_reply_is_cut_at_the_cap_and_marked_truncated(roomy, server, streamed):
+    quick = roomy
+    server.script(Reply.call(ten_mb))
+    if streamed:
+        got, took = timed(lambda: list(quick.ask_stream(MOOD_Q)))
+        assert not isinstance(got, LLMError), got
+        ans = got[-1]
+        assert "".join(got[:-1]) == ans.answer
+    else:
+        ans, took = timed(lambda: quick.ask(MOOD_Q))
+    assert not isinstance(ans, LLMError), ans
+    assert took < 10.0 + SLACK, took
+    assert not ans.interrupted, ans.reason
+    cap = reply_char_cap(quick.settings.llm_max_tokens)
+    assert ans.truncated and ans.to_dict()["truncated"] is True
+    assert "RAG_LLM_MAX_TOKENS" in ans.reason
+    assert cap // 2 < len(ans.answer) <= cap
+    assert ans.citations and ans.citations[0].paper_id == "f18d22164350"
+
+
+def test_a_reply_within_the_cap_is_not_truncated(quick, server):
+    server.script(cites_mood())
+    ans = quick.ask(MOOD_Q)
+    assert not ans.truncated and "truncated" not in ans.to_dict()
+
+
+# --- malformed replies -------------------------------------------------------------------------
+HTML = b"<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head><body>hi</body></html>"
+MALFORMED = {
+    "html page": (Reply.raw, HTML, "text/html", "HTML page"),
+    "not json": (Reply.raw, b"this is not json", "application/json", "not an OpenAI"),
+    "no choices": (Reply.raw, b'{"id": "x", "object": "chat.completion"}', None, "not an OpenAI"),
+    "invalid utf-8": (
+        Reply.raw,
+        b'{"choices": [{"message": {"content": "\xff\xfe\xfa"}}]}',
+        None,
+        "not an OpenAI",
+    ),
+    "plain text": (Reply.raw, b"Hello from a web server", "text/plain", "not an OpenAI"),
+}
+MALFORMED_STREAM = {
+    "html page": (HTML, "text/html", "HTML page"),
+    "non-json events": (b"data: {not json}\n\ndata: [DONE]\n\n", "text/event-stream", ""),
+    "invalid utf-8": (b"data: \xff\xfe\xfa\n\ndata: [DONE]\n\n", "text/event-stream", ""),
+    "no events": (b"Hello from a web server", "text/plain", "no stream events"),
+}
+
+
+@pytest.mark.parametrize("name", list(MALFORMED))
+def test_a_malformed_reply_is_one_line_naming_the_server(quick, server, name):
+    make, body, ctype, words = MALFORMED[name]
+    server.script(make(body, ctype or "application/json"))
+    with pytest.raises(LLMError) as e:
+        quick.ask(MOOD_Q)
+    msg = str(e.value)
+    one_line(msg, server)
+    assert server.url.rstrip("/") in msg and words in msg, msg
+
+
+@pytest.mark.parametrize("name", list(MALFORMED_STREAM))
+def test_a_malformed_stream_is_one_line_naming_the_server(quick, server, name):
+    body, ctype, words = MALFORMED_STREAM[name]
+    server.script(Reply.raw(body, ctype))
+    with pytest.raises(LLMError) as e:
+        list(quick.ask_stream(MOOD_Q))
+    msg = str(e.value)
+    one_line(msg, server)
+    assert server.url.rstrip("/") in msg and words in msg, msg
+
+
+def test_a_malformed_event_mid_answer_keeps_the_partial_answer(quick, server):
+    good = Reply.text(GOOD.format(n=1))
+    events = []
+
+    def capture(body):  # the good stream's bytes, then a broken event
+        events.append(body)
+        return good
+
+    server.script(Reply.call(capture))
+    first = list(quick.ask_stream(MOOD_Q))[-1]
+    assert not first.interrupted
+    chunk = (
+        b'data: {"id":"c","object":"chat.completion.chunk","created":0,"model":"m",'
+        b'"choices":[{"index":0,"delta":{"content":"MoodAngels is a framework "}}]}\n\n'
+    )
+    server.script(Reply.raw(chunk + b"data: {broken\n\n", "text/event-stream"))
+    ans = list(quick.ask_stream(MOOD_Q))[-1]
+    assert ans.interrupted and ans.answer.startswith("MoodAngels is a framework")
+    assert "malformed" in ans.reason and "\n" not in ans.reason
+
+
+# --- linear citation filtering -----------------------------------------------------------------
+def _adversarial(n: int) -> str:
+    """Text that made the old filter quadratic: brackets that never close, whitespace runs,
+    markers to sources that were not given."""
+    unit = "claim [9] and [1 " + " " * 40 + "[[x] [Source 2, 3] \n"
+    return (unit * (n // len(unit) + 1))[:n]
+
+
+def _cpu(fn) -> float:
+    best = float("inf")
+    for _ in range(3):
+        t = time.process_time()
+        fn()
+        best = min(best, time.process_time() - t)
+    return best
+
+
+def test_citation_filtering_is_linear_in_the_reply_length():
+    small, big = _adversarial(100_000), _adversarial(1_000_000)
+    t_small = _cpu(lambda: filter_citations(small, range(1, 6)))
+    t_big = _cpu(lambda: filter_citations(big, range(1, 6)))
+    ratio = t_big / max(t_small, 1e-4)
+    print(f"\nfilter_citations: 100k chars {t_small:.3f}s, 1M chars {t_big:.3f}s, x{ratio:.1f}")
+    assert ratio < 30, ratio  # linear is about 10; the old filter was about 100
+
+
+def test_streamed_filtering_is_linear_and_chunking_does_not_change_it():
+    def streamed(text: str) -> str:
+        f = CitationFilter(range(1, 6))
+        out = [f.feed(text[i : i + 7]) for i in range(0, len(text), 7)]
+        return "".join(out) + f.flush()
+
+    small = _adversarial(25_000) + " " * 5_000 + "[2]."
+    big = _adversarial(250_000) + " " * 50_000 + "[2]."
+    assert streamed(big) == filter_citations(big, range(1, 6))[0]
+    t_small, t_big = _cpu(lambda: streamed(small)), _cpu(lambda: streamed(big))
+    assert t_big / max(t_small, 1e-4) < 30, (t_small, t_big)  # 10x the text
