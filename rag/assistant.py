@@ -9,7 +9,7 @@ from pathlib import Path
 from .answer.extractive import ExtractiveAnswerer
 from .config import Settings, get_settings
 from .embed import get_embedder
-from .errors import ConfigError, NotFound
+from .errors import ConfigError, InputError, NotFound
 from .records import Answer, Hit, Paper, Retrieval
 from .retrieve import Retriever
 from .store import Store
@@ -150,6 +150,7 @@ class Assistant:
         question = question.strip()
         if not question:
             raise ConfigError("the question is empty")
+        self.check_length(question, "question")
         name = self.backend_name(backend)
         if not history:
             return name, question, None
@@ -158,6 +159,15 @@ class Assistant:
         client = self.llm_for(model).client if name == "llm" and self.settings.llm_rewrite else None
         rw = rewrite_question(question, history, client)
         return name, rw.question, rw.usage
+
+    def check_length(self, text: str, what: str = "question") -> None:
+        """InputError when ``text`` is over RAG_MAX_QUESTION_CHARS."""
+        cap = self.settings.max_question_chars
+        if len(text) > cap:
+            raise InputError(
+                f"the {what} is {len(text):,} characters, over the {cap:,}-character limit "
+                "(RAG_MAX_QUESTION_CHARS): shorten it"
+            )
 
     def _done(
         self, ans: Answer, question: str, standalone: str, rw_usage, retrieval: Retrieval
@@ -248,6 +258,7 @@ class Assistant:
         """A cited summary of a research area, by theme (``rag.records.Summary``)."""
         from .summarize import Summarizer
 
+        self.check_length(topic.strip(), "topic")
         name = self.backend_name(backend)
         client = self.llm_for(model).client if name == "llm" else None
         summarizer = Summarizer(

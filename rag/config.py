@@ -107,6 +107,13 @@ class AnswerSettings(BaseSettings):
         0.5, description="A cited sentence scoring below this against its sources is unsupported."
     )
     max_answer_sentences: int = Field(4, description="Sentences in an extractive answer.")
+    max_question_chars: int = Field(
+        2000,
+        description=(
+            "Longest question (or chat message, or summary topic) accepted, in characters, on "
+            "every route: CLI, web chat, /ask, /summarize, eval."
+        ),
+    )
     list_on_topic: float = Field(
         0.5,
         description=(
@@ -192,6 +199,22 @@ class UISettings(BaseSettings):
         None, description="File of 'user:password' lines for the web UI login."
     )
     ui_max_file_size: str = Field("5mb", description="Largest file the web UI accepts.")
+    ui_max_upload_total: str = Field(
+        "20mb", description="Most bytes one upload request (all its files together) may carry."
+    )
+    ui_allowed_hosts: str = Field(
+        "",
+        description=(
+            "Extra comma-separated host names the web UI answers to (e.g. the name a reverse "
+            "proxy forwards); 127.0.0.1, localhost, [::1] and --host are always allowed."
+        ),
+    )
+    ui_max_connections: int = Field(
+        256, description="Open connections the web UI keeps at once; more are closed at once."
+    )
+    ui_max_connections_per_client: int = Field(
+        64, description="Open connections one client address may keep at once."
+    )
     ui_concurrency: int = Field(2, description="Requests the web UI works on at once.")
     ui_queue_size: int = Field(32, description="Requests that may wait; more get 'busy'.")
 

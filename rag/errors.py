@@ -31,3 +31,7 @@ class NotFound(RagError):
 
 class LLMError(RagError):
     """The language model backend failed; the message says what to fix."""
+
+
+class InputError(RagError):
+    """A question or other input the user gave is not acceptable (too long, ...)."""

@@ -264,3 +264,50 @@ def test_streamed_filtering_is_linear_and_chunking_does_not_change_it():
     assert streamed(big) == filter_citations(big, range(1, 6))[0]
     t_small, t_big = _cpu(lambda: streamed(small)), _cpu(lambda: streamed(big))
     assert t_big / max(t_small, 1e-4) < 30, (t_small, t_big)  # 10x the text
+
+
+# --- keys in eval results ----------------------------------------------------------------------
+def test_a_reply_that_echoes_the_api_key_is_masked_in_eval_results(seed_store, tmp_path):
+    import json
+    import re
+
+    from rag.config import get_settings
+    from rag.eval.runs import run_eval
+    from rag.text import split_sentences
+
+    key = "local-Secret-Key-0123456789"  # not shaped like sk-...: masked because it is the key
+    other = "sk-proj-AbCdEf0123456789xyz"  # shaped like an OpenAI key: masked by shape
+
+    def reply(body):
+        user = body["messages"][-1]["content"]
+        if "standalone" in body["messages"][0]["content"]:
+            return Reply.text(f"Which papers use {key}?")
+        m = re.search(r'<source id="1" title="[^"]*">\n(.*?)\n</source>', user, re.S)
+        first = split_sentences(m.group(1))[0].rstrip(".")
+        return Reply.text(f"{first} [1]. The key is {key} and {other} [1].")
+
+    q = {"id": "k1", "type": "single", "question": MOOD_Q, "gold": ["f18d22164350"]}
+    q["facts"] = ["12.3%"]
+    path = tmp_path / "q.jsonl"
+    path.write_text(json.dumps(q) + "\n")
+    with FakeOpenAI() as fake:
+        fake.script(*[Reply.call(reply) for _ in range(4)])
+        settings = get_settings(
+            store=seed_store, llm_base_url=fake.url, llm_model="fake-model", llm_api_key=key
+        )
+        out = run_eval(
+            path,
+            assistant=Assistant(settings),
+            runs_dir=tmp_path / "runs",
+            progress=False,
+            log=lambda m: None,
+        )
+        assert fake.count() >= 1
+    written = "".join(
+        p.read_text()
+        for p in out.run_dir.rglob("*")
+        if p.is_file() and p.suffix in (".jsonl", ".json", ".md", ".html")
+    )
+    rec = json.loads((out.run_dir / "results.jsonl").read_text().splitlines()[0])
+    assert "***" in rec["answer"], rec["answer"]
+    assert key not in written and "AbCdEf0123456789" not in written

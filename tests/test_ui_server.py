@@ -34,14 +34,13 @@ def free_port() -> int:
 
 def launch(settings, tmp: Path):
     """Build and launch the app as `rag ui` does; returns (app, base URL)."""
-    from ui.app import build_app, launch_kwargs, warm_up
+    from ui.app import build_app, launch_kwargs, start, warm_up
 
     app = build_app(settings)
     warm_up(app.rag_handlers)
     port = free_port()
     kw = launch_kwargs(settings, port=port)
-    app.launch(**kw, prevent_thread_lock=True, quiet=True)
-    return app, f"http://127.0.0.1:{port}"
+    return app, start(app, settings, kw)
 
 
 @pytest.fixture(scope="module")

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import hmac
 import os
-import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import unquote
 
 from rag.assistant import Assistant
 from rag.config import REPO_DIR, Settings, get_settings
@@ -25,7 +23,10 @@ from rag.errors import ConfigError
 from rag.parse.common import SUPPORTED
 
 from . import render
-from .handlers import EXAMPLE_QUESTIONS, EXAMPLE_TOPICS, Handlers
+from .guard import CSP, Guard, allowed_hosts, guard_first, harden_server
+from .handlers import EXAMPLE_QUESTIONS, EXAMPLE_TOPICS, Handlers, parse_size
+
+__all__ = ["CSP", "Guard", "build_app", "launch_kwargs", "serve", "start"]
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -49,57 +50,6 @@ element.addEventListener('click', (ev) => {
 
 
 # --- safe defaults -------------------------------------------------------------------------------
-# Defence in depth for the page: even a rendering bug could not make the browser load a remote
-# image, media, frame or plugin, or send a form elsewhere. (Scripts are gradio's own; its HTML
-# component needs eval, so script-src is left alone.)
-CSP = (
-    "default-src 'self'; img-src 'self' data: blob:; media-src 'self' data: blob:; "
-    "font-src 'self' data:; connect-src 'self'; frame-src 'none'; object-src 'none'; "
-    "frame-ancestors 'self'; base-uri 'self'; form-action 'self'; "
-    "script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'"
-)
-_REMOTE = re.compile(r"/file[=/]\s*(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
-
-
-class Guard:
-    """ASGI middleware: refuse remote URLs on gradio's file routes; add security headers.
-
-    gradio's ``/gradio_api/file=<url>`` fetches a public http(s) URL and streams it back; this
-    app never needs that, so the server is no proxy for anyone.
-    """
-
-    def __init__(self, app) -> None:
-        self.app = app
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        if _REMOTE.search(unquote(scope.get("path", ""))):
-            from starlette.responses import PlainTextResponse
-
-            await PlainTextResponse("Remote files are not served.", status_code=403)(
-                scope, receive, send
-            )
-            return
-
-        async def send_with_headers(message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                names = {k.lower() for k, _ in headers}
-                for k, v in (
-                    (b"content-security-policy", CSP.encode()),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"no-referrer"),
-                ):
-                    if k not in names:
-                        headers.append((k, v))
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
 def load_auth(settings: Settings) -> Callable[[str, str], bool] | None:
     """The login check from RAG_UI_USER/RAG_UI_PASSWORD or RAG_UI_AUTH_FILE, or None for no login."""
     pairs: list[tuple[str, str]] = []
@@ -179,8 +129,16 @@ def launch_kwargs(settings: Settings, host: str | None = None, port: int | None 
     import gradio as gr
     from starlette.middleware import Middleware
 
+    bind = host or settings.ui_host
+    hosts, any_ip = allowed_hosts(bind, settings.ui_allowed_hosts)
+    guard = Middleware(
+        Guard,
+        hosts=hosts,
+        any_ip=any_ip,
+        upload_limit=parse_size(settings.ui_max_upload_total),
+    )
     return {
-        "server_name": host or settings.ui_host,
+        "server_name": bind,
         "server_port": port or settings.ui_port,
         "share": False,
         "show_error": False,
@@ -196,7 +154,7 @@ def launch_kwargs(settings: Settings, host: str | None = None, port: int | None 
         "enable_monitoring": False,
         "run_history": False,
         "footer_links": [],
-        "app_kwargs": {"middleware": [Middleware(Guard)]},
+        "app_kwargs": {"middleware": [guard], "lifespan": guard_first()},
         "theme": gr.themes.Default(),
         "css": CSS,
     }
@@ -237,7 +195,7 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
                         show_label=False,
                         lines=1,
                         max_lines=5,
-                        max_length=2000,
+                        max_length=settings.max_question_chars,
                         autofocus=True,
                         scale=8,
                         elem_id="rag-question",
@@ -464,7 +422,24 @@ def serve(
         + " · Ctrl+C to stop",
         flush=True,
     )
-    app.launch(**kwargs, quiet=True)
+    start(app, settings, kwargs)
+    app.block_thread()
+
+
+def start(app, settings: Settings, kwargs: dict) -> str:
+    """Launch ``app`` in the background with ``kwargs`` (``launch_kwargs``), cap its
+    connections, and return its local URL."""
+    app.launch(**kwargs, quiet=True, prevent_thread_lock=True)
+    harden_server(
+        getattr(app, "server", None),
+        settings.ui_max_connections,
+        settings.ui_max_connections_per_client,
+    )
+    shown = kwargs["server_name"]
+    if shown in ("0.0.0.0", "::", ""):
+        shown = "127.0.0.1"
+    host = f"[{shown}]" if ":" in shown else shown
+    return f"http://{host}:{kwargs['server_port']}"
 
 
 if __name__ == "__main__":  # pragma: no cover

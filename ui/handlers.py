@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import queue
 import re
 import tempfile
@@ -55,6 +56,29 @@ def error_dict(question: str, message: str) -> dict:
         "timings_ms": {},
         "error": message,
     }
+
+
+def parse_size(size: str | int) -> int:
+    """Bytes in a size such as '20mb', '100kb' or 5000 (units of 1024, as gradio counts)."""
+    if isinstance(size, int):
+        return size
+    m = re.fullmatch(r"\s*(\d+)\s*([kmg]?b)?\s*", str(size).lower())
+    if not m:
+        raise ValueError(f"not a size: {size!r} (write e.g. 20mb)")
+    return int(m.group(1)) * {"b": 1, "kb": 2**10, "mb": 2**20, "gb": 2**30}[m.group(2) or "b"]
+
+
+def gradio_upload_dir() -> Path:
+    """Where gradio keeps uploaded files (GRADIO_TEMP_DIR, else <tmp>/gradio)."""
+    return Path(
+        os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio"
+    ).resolve()
+
+
+def _upload_path(f) -> Path:
+    if isinstance(f, str | Path):
+        return Path(f)
+    return Path(getattr(f, "path", None) or getattr(f, "name", None) or str(f))
 
 
 class _Background:
@@ -176,9 +200,10 @@ class Handlers:
         if not question:
             return error_dict(question, "The question is empty: type a question about the papers.")
         try:
+            self.assistant.check_length(question)
             return self.assistant.ask(question, k=k, backend=backend).to_dict()
         except RagError as e:
-            return error_dict(question, str(e))
+            return error_dict(question[: self.settings.max_question_chars], str(e))
 
     def summarize(self, topic: str) -> dict:
         """A topic in, the `rag summarize --json` dictionary out (errors as an 'error' field)."""
@@ -260,8 +285,15 @@ class Handlers:
     ) -> Iterator[tuple[list[dict], str]]:
         """One chat turn, streamed: yields (turns, conversation HTML) as the answer grows."""
         turns = list(turns or [])
-        message = (message or "").strip()[:2000]
+        message = (message or "").strip()
         if not message:
+            yield turns, render.conversation_html(turns)
+            return
+        try:
+            self.assistant.check_length(message, "message")
+        except RagError as e:
+            shown = message[:200] + "…"
+            turns.append({"question": shown, "partial": "", "result": error_dict(shown, str(e))})
             yield turns, render.conversation_html(turns)
             return
         turn: dict = {"question": message, "partial": "", "result": None}
@@ -422,14 +454,41 @@ class Handlers:
         files = [f for f in (files or []) if f]
         if not files:
             return render.error_html("Choose a file first (or paste an abstract).")
+        try:
+            return self._add_files(files, progress)
+        finally:  # gradio's own copies of the uploads are not kept once read (or refused)
+            for f in files:
+                self._forget_upload(f)
+
+    def _forget_upload(self, f) -> None:
+        """Remove gradio's temporary copy of an uploaded file (never a file elsewhere)."""
+        src = _upload_path(f)
+        try:
+            tmp = gradio_upload_dir()
+            if src.resolve().is_relative_to(tmp) and src.is_file():
+                src.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+    def _add_files(self, files: list, progress: Progress) -> str:
+        total = 0
+        for f in files:
+            try:
+                total += _upload_path(f).stat().st_size
+            except OSError:
+                pass
+        limit = parse_size(self.settings.ui_max_upload_total)
+        if total > limit:
+            return render.error_html(
+                f"These files hold {total:,} bytes together, over the {limit:,}-byte limit of one "
+                f"upload (RAG_UI_MAX_UPLOAD_TOTAL={self.settings.ui_max_upload_total}): upload "
+                "fewer at a time, or ingest them with `rag ingest FILE...`."
+            )
         saved: list[Path] = []
         names: dict[str, str] = {}
         refused: list[dict] = []
         for f in files:
-            if isinstance(f, str | Path):
-                src = Path(f)
-            else:  # a gradio FileData or a tempfile wrapper
-                src = Path(getattr(f, "path", None) or getattr(f, "name", None) or str(f))
+            src = _upload_path(f)
             shown = getattr(f, "orig_name", None) or src.name
             if src.suffix.lower() not in SUPPORTED:
                 refused.append(
@@ -483,7 +542,11 @@ class Handlers:
         try:
             report = self.assistant.ingest(paths, progress=False, wait=30.0, on_event=on_event)
         except RagError as e:
+            self._drop_unused(paths)
             return render.error_html(str(e))
+        except BaseException:
+            self._drop_unused(paths)
+            raise
         finally:
             self.assistant.reset()
         progress(1.0, "done")
@@ -496,13 +559,34 @@ class Handlers:
         d["rejected"] = (refused or []) + d["rejected"]
         ids = d["added"] + d["updated"]
         try:
+<<<<<<< HEAD
             got = self.assistant.papers_by_id(ids) if ids else {}
             d["titles"] = {pid: p.title for pid, p in got.items()}
             used = self.assistant.sources()
+=======
+            got = self.assistant.store.catalogue.get_many(ids) if ids else {}
+            d["titles"] = {pid: p.title for pid, p in got.items()}
+>>>>>>> 29f5141 (Web UI: Host allow-list (DNS rebinding, 421) and cross-origin refusal (403) in a guard that runs before gradio's CORS; connection caps overall and per client with idle eviction; question length cap on every route; upload total per request, uploads cleaned after ingest; eval results masked of API keys)
         except RagError:
-            d["titles"], used = {}, None
-        if used is not None:  # a saved file that no paper comes from is not kept
-            for p in paths:
-                if display_path(p) not in used:
-                    p.unlink(missing_ok=True)
+            d["titles"] = {}
+        self._drop_unused(paths)
         return render.ingest_report_html(d, [names.get(str(p), p.name) for p in paths])
+
+    def _drop_unused(self, paths: list[Path]) -> None:
+        """Remove the saved uploads no paper comes from (after an ingest, done or failed).
+
+        A saved upload that papers come from is kept on purpose: it is their ``source``, and
+        ``rag ingest --prune`` drops papers whose source file is gone. ``kept_uploads`` lists
+        them."""
+        try:
+            used = {src for _, src, _ in self.assistant.store.catalogue.hashes().values()}
+        except Exception:  # noqa: BLE001 - no readable catalogue: no paper comes from them
+            used = set()
+        for p in paths:
+            if display_path(p) not in used:
+                Path(p).unlink(missing_ok=True)
+
+    def kept_uploads(self) -> list[Path]:
+        """The uploads kept in the store because papers come from them."""
+        d = self.uploads_dir
+        return sorted(p for p in d.iterdir() if p.is_file()) if d.is_dir() else []

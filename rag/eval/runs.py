@@ -39,6 +39,7 @@ from pathlib import Path
 from ..answer.cite import sentences_of
 from ..config import Settings, get_settings
 from ..errors import ConfigError, NotFound, RagError
+from ..llm.endpoint import redact_all, secrets_of
 from .context import _llm_configured, _usage_numbers, followup_mode, settings_record
 from .judge import LLMJudge
 from .questions import (
@@ -201,6 +202,8 @@ class RunDir:
         return out
 
     def append(self, record: dict) -> None:
+        """Add one result (anything shaped like an API key masked: model replies may echo one)."""
+        record = redact_all(record)
         with open(self.results_path, "a", encoding="utf-8") as f:
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
             f.flush()
@@ -371,6 +374,7 @@ def run_eval(
         (run.path / "run.json").write_text(json.dumps(meta, indent=2))
         scorer = scorer_for(assistant.embedder)
         threshold = settings.support_threshold
+        secrets = secrets_of(settings)
 
         def one(q: Question) -> dict:
             rec = evaluate_question(
@@ -383,7 +387,7 @@ def run_eval(
                 judge=the_judge,
             )
             rec["session"] = session
-            return rec
+            return redact_all(rec, *secrets)  # a reply may echo the configured key
 
         if todo:  # load the model and open the indexes first, so no question pays for it
             tw = time.perf_counter()

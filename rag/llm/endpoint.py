@@ -87,3 +87,30 @@ def redact(text: str, *secrets: SecretStr | str | None) -> str:
         if val and val != NO_KEY and len(val) >= 4:
             text = text.replace(val, "***")
     return _SK.sub(lambda m: m.group(1) + "-***", text)
+
+
+def secrets_of(settings: Settings) -> list[str]:
+    """Every key and token the settings hold (to mask them wherever text is written)."""
+    out = []
+    for sec in (
+        settings.openai_api_key,
+        settings.llm_api_key,
+        settings.embed_api_key,
+        getattr(settings, "chroma_token", None),
+        settings.ui_password,
+    ):
+        val = sec.get_secret_value() if isinstance(sec, SecretStr) else sec
+        if val and val != NO_KEY and len(val) >= 4:
+            out.append(val)
+    return out
+
+
+def redact_all(obj, *secrets: SecretStr | str | None):
+    """``obj`` (str, or dicts and lists of them) with every string passed through ``redact``."""
+    if isinstance(obj, str):
+        return redact(obj, *secrets)
+    if isinstance(obj, dict):
+        return {k: redact_all(v, *secrets) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [redact_all(v, *secrets) for v in obj]
+    return obj
