@@ -559,14 +559,8 @@ class Handlers:
         d["rejected"] = (refused or []) + d["rejected"]
         ids = d["added"] + d["updated"]
         try:
-<<<<<<< HEAD
             got = self.assistant.papers_by_id(ids) if ids else {}
             d["titles"] = {pid: p.title for pid, p in got.items()}
-            used = self.assistant.sources()
-=======
-            got = self.assistant.store.catalogue.get_many(ids) if ids else {}
-            d["titles"] = {pid: p.title for pid, p in got.items()}
->>>>>>> 29f5141 (Web UI: Host allow-list (DNS rebinding, 421) and cross-origin refusal (403) in a guard that runs before gradio's CORS; connection caps overall and per client with idle eviction; question length cap on every route; upload total per request, uploads cleaned after ingest; eval results masked of API keys)
         except RagError:
             d["titles"] = {}
         self._drop_unused(paths)
@@ -579,7 +573,7 @@ class Handlers:
         ``rag ingest --prune`` drops papers whose source file is gone. ``kept_uploads`` lists
         them."""
         try:
-            used = {src for _, src, _ in self.assistant.store.catalogue.hashes().values()}
+            used = self.assistant.sources()
         except Exception:  # noqa: BLE001 - no readable catalogue: no paper comes from them
             used = set()
         for p in paths:
