@@ -301,10 +301,16 @@ class Assistant:
         return describe(self.settings, self.count, check=check)
 
     def ingest(self, paths: Iterable[Path] | None = None, **kw):
-        """Index files (the bundled corpus when none are given): ``rag.ingest.ingest``."""
-        from .ingest import ingest
+        """Index files: ``rag.ingest.ingest``. None given: the bundled corpus into a store built
+        from it (or empty); any other store is checked and repaired from its catalogue."""
+        from .ingest import default_targets, ingest
 
-        paths = list(paths) if paths else [self.settings.corpus]
+        if paths:
+            paths = list(paths)
+        elif kw.get("rebuild"):
+            paths = [self.settings.corpus]
+        else:
+            paths = default_targets(self.settings)  # the corpus, or a repair of another store
         with self._lock:
             self.reset()
             return ingest(paths, self.settings, **kw)

@@ -17,6 +17,10 @@ class StoreIncompatible(StoreError):
     """The store was built with another embedding model, chunking or format version."""
 
 
+class StoreReadOnly(StoreError):
+    """The store's directory cannot be written: it is searched, never changed."""
+
+
 class StoreLocked(StoreError):
     """Another process is writing to the store."""
 

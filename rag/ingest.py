@@ -8,6 +8,7 @@ interrupted at any point is repaired by the next one (see ``_reconcile``).
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -16,10 +17,10 @@ from pathlib import Path
 
 from .config import Settings
 from .embed import count_tokens, get_embedder
-from .parse import parse_file, parse_paths
-from .parse.common import ParseResult, Reject, resolve_source
+from .parse import duplicate_reject, iter_files, read_file
+from .parse.common import REJECTS_LISTED_PER_FILE, Reject, display_path, resolve_source
 from .records import Paper
-from .store import Store, drop_indexes
+from .store import Store, drop_indexes, write_failure
 from .store.lock import write_lock
 from .text import tokenize
 
@@ -35,20 +36,40 @@ class IngestReport:
     rejected: list[Reject] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     repaired: int = 0
+    reembedded: int = 0
+    keyword_rebuilt: bool = False
     total: int = 0
+    # rejections counted but not listed, per file (each file lists its first ones)
+    unlisted: dict[str, int] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed or self.repaired)
+        return bool(self.added or self.updated or self.removed or self.repaired or self.reembedded)
+
+    @property
+    def n_rejected(self) -> int:
+        return len(self.rejected) + sum(self.unlisted.values())
+
+    def unlisted_lines(self) -> list[str]:
+        """One line per file whose rejections were too many to list."""
+        return [
+            f"{src}: {n:,} more record(s) rejected, not listed (the first "
+            f"{REJECTS_LISTED_PER_FILE} of the file are)"
+            for src, n in self.unlisted.items()
+        ]
 
     def summary(self) -> str:
         s = (
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
-            f"{self.unchanged} unchanged, {len(self.rejected)} rejected "
+            f"{self.unchanged} unchanged, {self.n_rejected} rejected "
             f"({len(self.files)} file(s); {self.total} papers in the index)"
         )
         if self.repaired:
             s += f"; repaired {self.repaired} paper(s) left half-written by an interrupted run"
+        if self.reembedded:
+            s += f"; re-embedded {self.reembedded} paper(s) whose vectors were missing"
+        if self.keyword_rebuilt:
+            s += "; rebuilt the keyword index from the catalogue"
         if not self.changed:
             s += "; nothing to do"
         return s
@@ -61,7 +82,10 @@ class IngestReport:
             "unchanged": self.unchanged,
             "rejected": [r.__dict__ for r in self.rejected],
             "files": self.files,
+            "rejected_unlisted": dict(self.unlisted),
+            "n_rejected": self.n_rejected,
             "repaired": self.repaired,
+            "reembedded": self.reembedded,
             "total": self.total,
         }
 
@@ -114,32 +138,142 @@ class _Progress:
             self.bar.close()
 
 
-def _reconcile(store: Store) -> int:
-    """Bring Chroma in line with the catalogue after an interrupted run.
+def _reconcile(store: Store, settings: Settings, progress: bool, on_event) -> tuple[int, int]:
+    """Bring Chroma in line with the catalogue, the source of truth.
 
-    Chunks of papers the catalogue does not hold (or holds with another content hash) are
-    deleted; catalogue rows whose chunks are missing are dropped so the run re-adds them.
-    Returns how many papers were repaired.
-    """
+    Chunks of papers the catalogue does not hold (or holds with another content hash: a run
+    cut short) are deleted. Papers the catalogue holds whose chunks are missing (an interrupted
+    run, a deleted Chroma directory, a wiped server) are embedded again from the text the
+    catalogue keeps, batch by batch: what is done stays done if this is interrupted too.
+    Returns (papers whose stray chunks were removed, papers re-embedded)."""
     inventory = store.chunk_inventory()
-    catalogue = store.catalogue.hashes()
+    catalogue = store.paper_hashes()
     stale = [
         pid
         for pid, hashes in inventory.items()
         if pid not in catalogue or hashes != {catalogue[pid][0]}
     ]
+    stale_set = set(stale)
     # a row whose chunks were stale (an update cut short) has no vectors left either
-    missing = [pid for pid in catalogue if pid not in inventory or pid in stale]
+    missing = [pid for pid in catalogue if pid not in inventory or pid in stale_set]
+    del inventory
+    if not (stale or missing):
+        return 0, 0
+    store.mark_dirty()
     if stale:
         store.delete_papers(stale)
     if missing:
-        store.catalogue.delete(missing)
-    if stale or missing:
-        with store.chroma_lock():
-            store.catalogue.bump()
-            store.catalogue.commit()
-            store.mark_current()  # the repair went through this process's handle
-    return len(set(stale) | set(missing))
+        batches = (
+            list(store.papers_by_id(missing[s : s + BATCH_PAPERS]).values())
+            for s in range(0, len(missing), BATCH_PAPERS)
+        )
+        _embed_and_write(
+            store,
+            batches,
+            len(missing),
+            settings,
+            progress,
+            on_event,
+            replace=set(),
+            desc="re-embedding",
+        )
+    store.commit_generation()
+    return len(stale_set - set(missing)), len(missing)
+
+
+def default_targets(settings: Settings) -> list[Path]:
+    """What `rag ingest` with no PATH reads: the bundled corpus, into a store that is empty or
+    was built from it; any other store is only checked and repaired from its catalogue."""
+    corpus = Path(settings.corpus).resolve()
+    sources = Store.indexed_sources(settings)
+    if not sources:
+        return [Path(settings.corpus)]
+    if any(_inside(resolve_source(s), corpus) for s in sources):
+        return [Path(settings.corpus)]
+    return []
+
+
+def _inside(p: Path, root: Path) -> bool:
+    try:
+        p.resolve().relative_to(root)
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+class _Scan:
+    """Pass one over the input: what each file holds, diffed against the catalogue.
+
+    Only ids, hashes and slots are kept (never the papers' text): memory follows the number of
+    papers, and the input is read again, as a stream, for the papers that must be embedded."""
+
+    def __init__(self, existing: dict, report: IngestReport) -> None:
+        self.existing = existing
+        self.report = report
+        self.by_slot = {(src, pos): pid for pid, (_, src, pos) in existing.items()}
+        self.first: dict[str, tuple[str, int]] = {}  # paper id -> (source, position) kept
+        self.todo: dict[str, str] = {}  # paper id -> content hash to embed
+        self.moved: set[str] = set()
+        self.maybe_updated: list[tuple[str, str]] = []  # (new id, id that held its slot)
+        self.replaced_slots: set[tuple[str, int]] = set()
+        self.work_files: set[str] = set()  # sources pass two must read again
+        self.kept = _KeptSlots(self.by_slot)
+        self.listed: dict[str, int] = {}
+
+    def reject(self, r: Reject) -> None:
+        self.kept.add(r)
+        n = self.listed.get(r.source, 0)
+        self.listed[r.source] = n + 1
+        if n < REJECTS_LISTED_PER_FILE:
+            self.report.rejected.append(r)
+        else:
+            self.report.unlisted[r.source] = self.report.unlisted.get(r.source, 0) + 1
+
+    def paper(self, p: Paper, elsewhere: _StillElsewhere) -> None:
+        report = self.report
+        if p.paper_id in self.first:
+            src, pos = self.first[p.paper_id]
+            self.reject(duplicate_reject(p, src, pos))
+            return
+        old = self.existing.get(p.paper_id)
+        if old is not None and old[1] != p.source and elsewhere(p.paper_id, old[1]):
+            # already indexed from another file that still holds it: the first one stays
+            self.reject(
+                Reject(
+                    p.source,
+                    f"line {p.line}" if p.line else f"record {p.position}",
+                    f"duplicate of paper {p.paper_id}, already indexed from {old[1]} "
+                    f"(abstract {old[2]}); kept that one",
+                )
+            )
+            return
+        self.first[p.paper_id] = (p.source, p.position)
+        h = p.content_hash()
+        if old is None:
+            prev = self.by_slot.get((p.source, p.position))
+            if prev:
+                self.maybe_updated.append((p.paper_id, prev))
+                self.replaced_slots.add((p.source, p.position))
+            else:
+                report.added.append(p.paper_id)
+            self.todo[p.paper_id] = h
+            self.work_files.add(p.source)
+        elif old[0] != h:
+            report.updated.append(p.paper_id)
+            self.replaced_slots.add((p.source, p.position))
+            self.todo[p.paper_id] = h
+            self.work_files.add(p.source)
+        else:
+            if (old[1], old[2]) != (p.source, p.position):
+                self.moved.add(p.paper_id)
+                self.work_files.add(p.source)
+            report.unchanged += 1
+
+    def label(self) -> None:
+        """A new id in the slot of an id no longer read: the abstract was edited in place."""
+        for pid, prev in self.maybe_updated:
+            (self.report.added if prev in self.first else self.report.updated).append(pid)
+        self.maybe_updated = []
 
 
 def ingest(
@@ -151,11 +285,31 @@ def ingest(
     progress: bool = True,
     wait: float = 0.0,
     on_event: Callable[[str, int, int], None] | None = None,
+    follow_links: bool = False,
 ) -> IngestReport:
-    """Parse, diff against the catalogue, embed what changed, write Chroma, SQLite and BM25."""
-    paths = [Path(p) for p in paths]
-    parsed = parse_paths(paths)
-    report = IngestReport(rejected=list(parsed.rejects), files=list(parsed.files))
+    """Parse, diff against the catalogue, embed what changed, write Chroma, SQLite and BM25.
+
+    No paths: only check the index against its catalogue and repair it."""
+    try:
+        return _ingest(
+            [Path(p) for p in paths],
+            settings,
+            prune=prune,
+            rebuild=rebuild,
+            progress=progress,
+            wait=wait,
+            on_event=on_event,
+            follow_links=follow_links,
+        )
+    except OSError as e:
+        raise write_failure(e, Path(settings.store)) from None
+    except sqlite3.OperationalError as e:
+        raise write_failure(e, Path(settings.store)) from None
+
+
+def _ingest(paths, settings, *, prune, rebuild, progress, wait, on_event, follow_links):
+    files, missing = iter_files(paths, follow_links)
+    report = IngestReport()
     if rebuild:
         with write_lock(Path(settings.store), wait):
             drop_indexes(settings)
@@ -164,111 +318,124 @@ def ingest(
     store = Store(settings, create=True)
     try:
         with store.write_lock(wait=wait):
-            cat = store.catalogue
-            was_dirty = cat.get_meta("dirty") == "1"  # an earlier run was cut short
+            was_dirty = store.is_dirty()  # an earlier run was cut short
             if was_dirty or not store.vectors_match():
-                # an interrupted run, or a Chroma (server) that lost or gained vectors
-                report.repaired = _reconcile(store)
-            existing = cat.hashes()
-            by_slot = {(src, pos): pid for pid, (_, src, pos) in existing.items()}
-            new_ids = {p.paper_id for p in parsed.papers}
-            files_read = set(parsed.files)
-            kept = _KeptSlots(parsed.rejects)
-            elsewhere = _StillElsewhere(files_read)
-
-            todo: list[Paper] = []
-            moved: list[Paper] = []
-            for p in parsed.papers:
-                old = existing.get(p.paper_id)
-                if old is not None and old[1] != p.source and elsewhere(p.paper_id, old[1]):
-                    # already indexed from another file that still holds it: the first one stays
-                    report.rejected.append(
-                        Reject(
-                            p.source,
-                            f"line {p.line}" if p.line else f"record {p.position}",
-                            f"duplicate of paper {p.paper_id}, already indexed from {old[1]} "
-                            f"(abstract {old[2]}); kept that one",
-                        )
-                    )
-                    continue
-                if old is None:
-                    prev = by_slot.get((p.source, p.position))
-                    if prev and prev not in new_ids:
-                        report.updated.append(p.paper_id)  # edited in place: new text, same slot
+                # an interrupted run, a deleted Chroma directory or a wiped server
+                report.repaired, report.reembedded = _reconcile(store, settings, progress, on_event)
+            existing = store.paper_hashes()
+            scan = _Scan(existing, report)
+            for r in missing:
+                scan.reject(r)
+            elsewhere = _StillElsewhere({display_path(f) for f in files})
+            for f in files:
+                source = display_path(f)
+                report.files.append(source)
+                for item in read_file(f, source):
+                    if isinstance(item, Paper):
+                        scan.paper(item, elsewhere)
                     else:
-                        report.added.append(p.paper_id)
-                    todo.append(p)
-                elif old[0] != p.content_hash():
-                    report.updated.append(p.paper_id)
-                    todo.append(p)
-                else:
-                    if (old[1], old[2]) != (p.source, p.position):
-                        moved.append(p)
-                    report.unchanged += 1
-
-            replaced_slots = {(p.source, p.position) for p in todo}
+                        scan.reject(item)
+            scan.label()
+            files_read = set(report.files)
             gone: list[str] = []
             for pid, (_, src, pos) in existing.items():
-                if pid in new_ids:
+                if pid in scan.first:
                     continue
-                if src in files_read and kept(src, pos):
+                if src in files_read and scan.kept(src, pos):
                     continue  # its record (or the whole file) was rejected this time: keep it
                 if src in files_read:
                     gone.append(pid)  # no longer in a file that was read again
-                    if (src, pos) not in replaced_slots:
+                    if (src, pos) not in scan.replaced_slots:
                         report.removed.append(pid)
                 elif prune and not resolve_source(src).exists():
                     gone.append(pid)
                     report.removed.append(pid)
-            kept.annotate(report.rejected)
+            scan.kept.annotate(report.rejected)
+            del existing
 
+            todo, moved = scan.todo, scan.moved
             if todo or gone or moved:
-                cat.set_meta("dirty", "1")
-                cat.commit()
+                store.mark_dirty()
             if gone:
                 store.delete_papers(gone)
-                cat.delete(gone)
-                cat.commit()
-            for p in moved:
-                cat.move(p)
-            if moved:
-                cat.commit()
-            if todo:
-                replace = {p.paper_id for p in todo if p.paper_id in existing}
-                _embed_and_write(store, todo, settings, progress, on_event, replace=replace)
-            if todo or gone or moved or report.repaired or was_dirty:
-                with store.chroma_lock():  # no reader of this process reloads in between
-                    cat.bump()
-                    cat.set_meta("dirty", "0")
-                    cat.commit()
-                    store.mark_current()  # our writes are in this process's handle already
+                store.remove_papers(gone)
+            if todo or moved:
+                found = _Found()
+                batches = _second_pass(files, scan, store, found)
+                replace = {pid for pid in todo if pid in scan.existing}
+                _embed_and_write(
+                    store, batches, len(todo), settings, progress, on_event, replace=replace
+                )
+                for pid in set(todo) - found.ids:
+                    where = scan.first.get(pid, ("?", 0))
+                    report.rejected.append(
+                        Reject(
+                            where[0],
+                            f"abstract {where[1]}",
+                            "the file changed while it was being ingested; run `rag ingest` again",
+                        )
+                    )
+            if todo or gone or moved or report.repaired or report.reembedded or was_dirty:
+                store.commit_generation()
                 store.rebuild_keyword()
-            elif not _keyword_current(store):
-                store.rebuild_keyword()  # an earlier run died before saving it
-            report.total = cat.count()
+            elif not store.keyword_current():
+                # an earlier run died before saving it, or it lost entries
+                report.keyword_rebuilt = True
+                store.rebuild_keyword()
+            report.total = store.count()
     finally:
         store.close()
     return report
 
 
+class _Found:
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+
+
+def _second_pass(files: list[Path], scan: _Scan, store: Store, found: _Found):
+    """Pass two: the papers to embed, read again as a stream, in batches; moves recorded."""
+    batch: list[Paper] = []
+    for f in files:
+        source = display_path(f)
+        if source not in scan.work_files:
+            continue
+        for p in read_file(f, source):
+            if not isinstance(p, Paper) or scan.first.get(p.paper_id) != (p.source, p.position):
+                continue
+            if p.paper_id in scan.moved:
+                store.move_paper(p)
+            elif p.paper_id in scan.todo and p.paper_id not in found.ids:
+                found.ids.add(p.paper_id)
+                batch.append(p)
+                if len(batch) >= BATCH_PAPERS:
+                    yield batch
+                    batch = []
+    if batch:
+        yield batch
+
+
 class _KeptSlots:
     """Slots (file, position) whose record was rejected this run: what was indexed there stays.
 
-    Bad input never deletes what the store holds; each reject says how many papers it kept."""
+    Bad input never deletes what the store holds; each reject says how many papers it kept.
+    Only slots that hold an indexed paper are remembered."""
 
-    def __init__(self, rejects: list[Reject]) -> None:
+    def __init__(self, by_slot: dict[tuple[str, int], str]) -> None:
+        self.by_slot = by_slot
         self.exact: dict[tuple[str, int], Reject] = {}
         self.from_: dict[str, Reject] = {}
         self.kept: dict[int, int] = {}
-        for r in rejects:
-            if r.position is None:
-                continue
-            if r.to_end:
-                prev = self.from_.get(r.source)
-                if prev is None or r.position < (prev.position or 0):
-                    self.from_[r.source] = r
-            else:
-                self.exact[(r.source, r.position)] = r
+
+    def add(self, r: Reject) -> None:
+        if r.position is None:
+            return
+        if r.to_end:
+            prev = self.from_.get(r.source)
+            if prev is None or r.position < (prev.position or 0):
+                self.from_[r.source] = r
+        elif (r.source, r.position) in self.by_slot:
+            self.exact[(r.source, r.position)] = r
 
     def __call__(self, source: str, position: int) -> bool:
         r = self.exact.get((source, position))
@@ -290,7 +457,7 @@ class _KeptSlots:
 
 
 class _StillElsewhere:
-    """Whether a paper's indexed file, not read this run, still holds it (parsed on demand)."""
+    """Whether a paper's indexed file, not read this run, still holds it (read on demand)."""
 
     def __init__(self, files_read: set[str]) -> None:
         self.files_read = files_read
@@ -301,31 +468,25 @@ class _StillElsewhere:
             return False
         if source not in self.ids:
             path = resolve_source(source)
-            res = parse_file(path, ParseResult()) if path.is_file() else ParseResult()
-            self.ids[source] = {p.paper_id for p in res.papers}
+            self.ids[source] = (
+                {p.paper_id for p in read_file(path, source) if isinstance(p, Paper)}
+                if path.is_file()
+                else set()
+            )
         return paper_id in self.ids[source]
-
-
-def _keyword_current(store: Store) -> bool:
-    """Whether the saved BM25 index loads and is of the catalogue's generation."""
-    from .store.keyword import KeywordIndex
-
-    try:
-        kw = KeywordIndex.load(store.index_dir)
-    except Exception:  # noqa: BLE001 - damaged files: rebuild
-        return False
-    return kw is not None and kw.generation == store.catalogue.generation
 
 
 def _embed_and_write(
     store: Store,
-    papers: list[Paper],
+    batches: Iterable[list[Paper]],
+    n_papers: int,
     settings: Settings,
     progress: bool,
     on_event,
     replace: set[str] | None = None,
+    desc: str = "embedding",
 ) -> None:
-    """Chunk, embed and write in batches of BATCH_PAPERS papers, as a pipeline.
+    """Chunk, embed and write ``n_papers`` papers, given in batches, as a pipeline.
 
     While a worker thread embeds batch i (ONNX Runtime and torch release the GIL), this thread
     writes batch i-1 (one Chroma upsert, one catalogue commit) and chunks batch i+1. Writes stay
@@ -336,8 +497,9 @@ def _embed_and_write(
     from concurrent.futures import ThreadPoolExecutor
 
     embedder = get_embedder(settings)
-    batches = [papers[s : s + BATCH_PAPERS] for s in range(0, len(papers), BATCH_PAPERS)]
-    if not batches:
+    batches = iter(batches)
+    first = next(batches, None)
+    if first is None:
         return
     lock = threading.Lock()
     state = {"done": 0, "chunks": 0, "papers": 0, "cancelled": False}
@@ -351,9 +513,9 @@ def _embed_and_write(
 
     def total() -> int:
         """Chunks to embed: exact once all are chunked, extrapolated until then."""
-        if state["papers"] >= len(papers):
+        if state["papers"] >= n_papers:
             return state["chunks"]
-        return max(state["chunks"], round(state["chunks"] / state["papers"] * len(papers)))
+        return max(state["chunks"], round(state["chunks"] / state["papers"] * n_papers))
 
     def rows(batch: list[tuple[Paper, list[str]]]):
         ids, docs, metas, texts = [], [], [], []
@@ -373,12 +535,10 @@ def _embed_and_write(
         if old:
             store.delete_papers(old)  # old chunks of updated papers
         store.add_chunks(ids, vecs, docs, metas)
-        for p, chunks in batch:
-            store.catalogue.upsert(p, n_chunks=len(chunks), tokens=keyword_tokens(p))
-        store.catalogue.commit()
+        store.record_papers([(p, len(chunks), keyword_tokens(p)) for p, chunks in batch])
 
-    current = chunk(batches[0])
-    bar = _Progress(total(), progress and total() >= 64, "embedding")
+    current = chunk(first)
+    bar = _Progress(total(), progress and total() >= 64, desc)
 
     def tick(n: int) -> None:  # called by the worker after each model batch
         if state["cancelled"]:
@@ -388,17 +548,18 @@ def _embed_and_write(
             done, t = state["done"], total()
         bar(n, t)
         if on_event:
-            on_event("embedding", done, t)
+            on_event(desc, done, t)
 
     pool = ThreadPoolExecutor(1, thread_name_prefix="rag-embed")
     try:
         pending = None  # the batch embedded last round, waiting to be written
-        for i in range(len(batches)):
+        while current is not None:
             ids, docs, metas, texts = rows(current)
             fut = pool.submit(store_embeddings, embedder, texts, settings, tick)
             if pending is not None:
                 write(*pending)
-            following = chunk(batches[i + 1]) if i + 1 < len(batches) else None
+            nxt = next(batches, None)
+            following = chunk(nxt) if nxt is not None else None
             pending = (current, ids, docs, metas, fut.result())
             current = following
         write(*pending)

@@ -19,11 +19,18 @@ from .base import _assistant, _dump, _settings, cli
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option(
+    "--follow-links",
+    is_flag=True,
+    help="Follow symbolic links in a folder that lead outside it (not followed by default).",
+)
 @click.pass_context
-def ingest(ctx, paths, prune, rebuild, wait, as_json, quiet):
+def ingest(ctx, paths, prune, rebuild, wait, as_json, quiet, follow_links):
     """Index abstracts (.txt with 'Abstract:' markers, .jsonl, .json, .csv).
 
-    With no PATH, reads the bundled corpus (store/corpus/). Incremental: only new or changed
+    With no PATH, reads the bundled corpus (store/corpus/) into a store that is empty or was
+    built from it; any other store is checked and repaired: papers whose vectors or keyword
+    entries are missing are embedded again from the catalogue. Incremental: only new or changed
     abstracts are embedded; a second run over the same files changes nothing. Exits 1 when some
     records were rejected (each is listed with its file, line and what to do); the good records
     are ingested all the same.
@@ -34,12 +41,15 @@ def ingest(ctx, paths, prune, rebuild, wait, as_json, quiet):
         rebuild=rebuild,
         wait=wait,
         progress=not quiet and not as_json,
+        follow_links=follow_links,
     )
     if as_json:
         _dump(report.to_dict())
     else:
         for r in report.rejected:
             click.echo(f"rejected: {r}", err=True)
+        for line in report.unlisted_lines():
+            click.echo(f"rejected: {line}", err=True)
         click.echo(report.summary())
     if report.rejected:
         sys.exit(1)

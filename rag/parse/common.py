@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import re
+import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from ..config import REPO_DIR
 from ..records import Paper
@@ -15,6 +19,15 @@ from .titles import derive_title, find_method_name
 MAX_ABSTRACT_CHARS = 20_000
 MIN_ABSTRACT_WORDS = 8
 MAX_TITLE_CHARS = 300
+# a record (a JSON line, a CSV row, a line of text) longer than this is rejected without being
+# held in memory whole; far above any abstract with its metadata
+MAX_RECORD_CHARS = 1_000_000
+# a JSON value nested deeper than this (e.g. lists in ``authors``) is rejected, alone
+MAX_JSON_DEPTH = 32
+# a whole-document .json (an array) is parsed in one piece: over this size, use JSON Lines
+MAX_JSON_DOCUMENT_BYTES = 64 * 1024 * 1024
+# rejections listed per file; the rest are counted (a million bad lines print one summary)
+REJECTS_LISTED_PER_FILE = 20
 SUPPORTED = (".txt", ".md", ".jsonl", ".ndjson", ".json", ".csv", ".tsv")
 ID_KEYS = ("paper_id", "_id", "id", "doc_id")
 TEXT_KEYS = ("abstract", "text", "body", "content")
@@ -60,13 +73,107 @@ class ParseResult:
     files: list[str] = field(default_factory=list)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def safe_name(text: str) -> str:
+    """A file name fit for one line of output: control characters (newlines, escapes) shown as
+    U+FFFD and bidi/format characters removed, so a name can neither break nor fake a line."""
+    text = _CONTROL.sub("\ufffd", str(text))
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
 def display_path(path: Path) -> str:
-    """Paths inside the checkout are stored relative to it, so a store survives a move."""
+    """Paths inside the checkout are stored relative to it, so a store survives a move.
+
+    Control characters of a file name are replaced: ``source`` and every message stay one line.
+    """
     path = path.resolve()
     try:
-        return str(path.relative_to(REPO_DIR))
+        return safe_name(str(path.relative_to(REPO_DIR)))
     except ValueError:
-        return str(path)
+        return safe_name(str(path))
+
+
+# --- streaming input: a file is read a bounded line at a time, never whole -------------------
+
+
+def open_text(path: Path, source: str) -> tuple[TextIO | None, Reject | None]:
+    """The file as a text stream (UTF-8, or UTF-16 with a BOM), or why it cannot be read.
+
+    Bytes that are not UTF-8 are kept as surrogate escapes; the readers reject the records
+    holding them. Only the first 64 KiB are looked at here (empty, binary, encoding)."""
+    try:
+        raw = open(path, "rb")  # noqa: SIM115 - returned wrapped in a text stream
+    except OSError as e:
+        return None, Reject(source, "file", read_error(e), position=0, to_end=True)
+    try:
+        head = raw.read(65536)
+        blank = not head.strip()
+        while blank and (chunk := raw.read(1 << 20)):  # only whitespace so far: any text?
+            blank = not chunk.strip()
+        raw.seek(0)
+    except OSError as e:
+        raw.close()
+        return None, Reject(source, "file", read_error(e), position=0, to_end=True)
+    if blank:
+        raw.close()
+        return None, Reject(
+            source,
+            "file",
+            "the file is empty (0 bytes of text); nothing to ingest (to remove its papers, "
+            "delete the file and run `rag ingest --prune`)",
+            position=0,
+            to_end=True,
+        )
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a byte-order mark
+        return io.TextIOWrapper(raw, encoding="utf-16", errors="replace", newline=None), None
+    if b"\x00" in head[:8192]:
+        raw.close()
+        return None, Reject(
+            source,
+            "file",
+            "looks like a binary file (NUL bytes), not text; give abstracts as .txt, "
+            ".jsonl or .csv (UTF-8)",
+            position=0,
+            to_end=True,
+        )
+    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline=None), None
+
+
+def read_error(e: OSError) -> str:
+    """An OS error while reading a file, in plain words."""
+    import errno
+
+    if e.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied: this user may not read the file; check its permissions"
+    if e.errno == errno.EISDIR:
+        return "is a directory, not a file"
+    return f"cannot be read ({e.strerror or e}); check the file and its permissions"
+
+
+def bounded_lines(f: TextIO, limit: int = MAX_RECORD_CHARS) -> Iterator[tuple[int, str | None]]:
+    """(line number, line without its newline) for each line; None for a line over ``limit``
+    characters, which is skipped a MiB at a time and never held whole."""
+    n = 0
+    while True:
+        line = f.readline(limit + 1)
+        if not line:
+            return
+        n += 1
+        if len(line) > limit and not line.endswith("\n"):
+            while (rest := f.readline(1 << 20)) and not rest.endswith("\n"):
+                pass
+            yield n, None
+            continue
+        yield n, line.rstrip("\n").rstrip("\r")
+
+
+def too_long(limit: int = MAX_RECORD_CHARS) -> str:
+    return (
+        f"the record is over {limit:,} characters; it was skipped without being read: "
+        "check for a missing line break (one record per line) or a field that is not an abstract"
+    )
 
 
 def resolve_source(source: str) -> Path:

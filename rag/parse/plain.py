@@ -2,109 +2,113 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+from ..records import Paper
 from ..text import normalize_ws, strip_invisible
 from .common import (
     _SURROGATE,
     ABSTRACT_MARKER,
+    MAX_ABSTRACT_CHARS,
+    MAX_RECORD_CHARS,
     NOT_UTF8,
-    ParseResult,
     Reject,
     _check_text,
     _make_paper,
+    bounded_lines,
+    open_text,
+    too_long,
 )
 
-# --- readers -------------------------------------------------------------------------------------
+MAX_HEADER_LINES = 50
 
 
-def _read_text(path: Path, source: str, res: ParseResult) -> str | None:
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        res.rejects.append(
-            Reject(
-                source,
-                "file",
-                f"cannot be read ({e.strerror}); check permissions",
-                position=0,
-                to_end=True,
-            )
-        )
-        return None
-    if not data.strip():
-        res.rejects.append(
-            Reject(
-                source,
-                "file",
-                "the file is empty (0 bytes of text); nothing to ingest (to remove its papers, "
-                "delete the file and run `rag ingest --prune`)",
-                position=0,
-                to_end=True,
-            )
-        )
-        return None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a byte-order mark
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    if b"\x00" in data[:8192]:
-        res.rejects.append(
-            Reject(
-                source,
-                "file",
-                "looks like a binary file (NUL bytes), not text; give abstracts as .txt, "
-                ".jsonl or .csv (UTF-8)",
-                position=0,
-                to_end=True,
-            )
-        )
-        return None
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    return data.decode("utf-8", errors="surrogateescape")
+def read_text(path: Path, source: str) -> Iterator[Paper | Reject]:
+    """The seed format: 'Abstract:' markers; lines before the first marker are a header.
 
-
-def parse_text(path: Path, source: str, res: ParseResult) -> None:
-    """The seed format: 'Abstract:' markers; lines before the first marker are a header."""
-    content = _read_text(path, source, res)
-    if content is None:
+    Read a bounded line at a time: an abstract is yielded as soon as the next one starts."""
+    f, why = open_text(path, source)
+    if f is None:
+        yield why
         return
-    lines = content.splitlines()
-    if not ABSTRACT_MARKER.search(content):
-        res.rejects.append(
-            Reject(
-                source,
-                "file",
-                "no 'Abstract:' marker found; put 'Abstract:' before each abstract "
-                "(or give the records as .jsonl/.csv)",
-                position=0,
-                to_end=True,
-            )
-        )
-        return
+    with f:
+        yield from _records(f, source)
+
+
+def _records(f, source: str) -> Iterator[Paper | Reject]:
     header_lines: list[str] = []
+    early: list[Reject] = []  # header problems, said once the file is known to hold abstracts
     current: list[str] = []
+    size = 0  # characters in ``current``
+    over = False  # the current abstract grew past MAX_RECORD_CHARS: no longer kept
     current_line = 0
-    records: list[tuple[int, str, str | None]] = []  # (line, text, header)
     seen_marker = False
     blank_since = False
+    pos = 0
 
-    def flush() -> None:
-        if current:
-            records.append((current_line, " ".join(current), "; ".join(header_lines) or None))
+    def flush() -> Iterator[Paper | Reject]:
+        nonlocal pos, size, over
+        if current or over:
+            pos += 1
+            raw = " ".join(current)
+            why = (
+                f"the abstract is over {MAX_RECORD_CHARS:,} characters, over the "
+                f"{MAX_ABSTRACT_CHARS:,} limit: check that several abstracts are not run "
+                "together (each needs its own marker)"
+                if over
+                else _check_text(raw)
+            )
+            where = f"line {current_line}, abstract {pos}"
+            if why:
+                yield Reject(source, where, why, position=pos)
+            else:
+                yield _make_paper(
+                    text=raw,
+                    source=source,
+                    position=pos,
+                    line=current_line,
+                    header="; ".join(header_lines) or None,
+                )
             current.clear()
+            size, over = 0, False
+
+    def add(text: str) -> None:
+        nonlocal size, over
+        size += len(text) + 1
+        if size > MAX_RECORD_CHARS:
+            over = True
+            current.clear()
+        elif not over:
+            current.append(text)
 
     def header(text: str, i: int) -> list[str]:
         if _SURROGATE.search(text):
-            res.rejects.append(
-                Reject(source, f"line {i}", f"header line {NOT_UTF8}; the header was left out")
-            )
+            note(Reject(source, f"line {i}", f"header line {NOT_UTF8}; the header was left out"))
             return []
         return [normalize_ws(text)]
 
-    for i, line in enumerate(lines, start=1):
+    def note(r: Reject) -> None:
+        if len(early) < MAX_HEADER_LINES:
+            early.append(r)
+
+    def extend_header(lines: list[str]) -> None:
+        header_lines.extend(lines[: MAX_HEADER_LINES - len(header_lines)])
+
+    for i, line in bounded_lines(f):
+        if seen_marker and early:
+            yield from early
+            early.clear()
+        if line is None:  # a line over MAX_RECORD_CHARS, skipped unread
+            if current or over:
+                over = True
+                current.clear()
+            elif seen_marker:
+                yield Reject(source, f"line {i}", too_long())
+            else:
+                note(Reject(source, f"line {i}", "header line too long; it was left out"))
+            blank_since = False
+            continue
         stripped = strip_invisible(line).strip()
         if not stripped:
             blank_since = True
@@ -113,44 +117,45 @@ def parse_text(path: Path, source: str, res: ParseResult) -> None:
         if len(parts) == 1:
             # no marker on this line
             if not seen_marker:
-                header_lines.extend(header(stripped, i))
-            elif current and not blank_since:
-                current.append(stripped)  # a wrapped line of the same abstract
+                extend_header(header(stripped, i))
+            elif (current or over) and not blank_since:
+                add(stripped)  # a wrapped line of the same abstract
             elif _looks_like_header(stripped):
-                flush()
+                yield from flush()
                 header_lines = header(stripped, i)
-            elif current:
-                current.append(stripped)
+            elif current or over:
+                add(stripped)
             else:
-                res.rejects.append(
-                    Reject(
-                        source,
-                        f"line {i}",
-                        "text outside any abstract; put 'Abstract:' before it if it is one",
-                    )
+                yield Reject(
+                    source,
+                    f"line {i}",
+                    "text outside any abstract; put 'Abstract:' before it if it is one",
                 )
             blank_since = False
             continue
         before, *abstracts = parts
         if before.strip():
-            if current:
-                current.append(before.strip())
+            if current or over:
+                add(before.strip())
             elif not seen_marker:
-                header_lines.extend(header(before, i))
+                extend_header(header(before, i))
         for a in abstracts:
-            flush()
+            yield from flush()
             seen_marker = True
             current_line = i
-            current.append(a.strip())
+            add(a.strip())
         blank_since = False
-    flush()
-    for pos, (line_no, raw, header) in enumerate(records, start=1):
-        why = _check_text(raw)
-        if why:
-            res.rejects.append(Reject(source, f"line {line_no}, abstract {pos}", why, position=pos))
-            continue
-        res.papers.append(
-            _make_paper(text=raw, source=source, position=pos, line=line_no, header=header)
+    yield from flush()
+    if seen_marker:
+        yield from early
+    else:
+        yield Reject(
+            source,
+            "file",
+            "no 'Abstract:' marker found; put 'Abstract:' before each abstract "
+            "(or give the records as .jsonl/.csv)",
+            position=0,
+            to_end=True,
         )
 
 

@@ -25,11 +25,41 @@ from pathlib import Path
 import numpy as np
 
 from ..config import Settings
-from ..errors import StoreError, StoreIncompatible
+from ..errors import StoreError, StoreIncompatible, StoreReadOnly
 from ..records import Paper
 from .catalogue import Catalogue, _sources
 from .chroma import CHROMA_MAX_BATCH, _release_handle, chroma_mode
 from .lock import write_lock
+
+_DISK_FULL = ("disk is full", "no space left", "failed to apply logs", "enospc", "quota exceeded")
+_READ_ONLY = ("readonly", "read-only", "read only")
+
+
+def write_failure(e: BaseException, root: Path) -> StoreError:
+    """A failed write to the store, said in plain words (disk full, read-only, permission)."""
+    import errno
+
+    text = f"{type(e).__name__}: {e}".lower()
+    code = getattr(e, "errno", None)
+    if code in (errno.ENOSPC, errno.EDQUOT) or any(w in text for w in _DISK_FULL):
+        return StoreError(
+            f"the disk holding the store {root} is full: free some space (or set RAG_STORE to a "
+            "directory on another disk) and run `rag ingest` again; nothing already indexed was "
+            "lost and the next run finishes this one"
+        )
+    if code == errno.EROFS or any(w in text for w in _READ_ONLY):
+        return StoreReadOnly(
+            f"the store {root} is read-only (its directory or files cannot be written): it can "
+            "be searched, not changed; ingest into a writable copy (cp -r, then set RAG_STORE)"
+        )
+    if code in (errno.EACCES, errno.EPERM) or "permission denied" in text:
+        return StoreError(
+            f"permission denied writing to the store {root}: this user may not write there; "
+            "check the directory's owner and permissions, or set RAG_STORE to a directory you own"
+        )
+    if isinstance(e, StoreError):
+        return e
+    return StoreError(f"writing to the store {root} failed ({type(e).__name__}: {str(e)[:200]})")
 
 
 def rebuild_hint(settings: Settings, sources: Iterable[str] = ()) -> str:
@@ -230,8 +260,16 @@ class Store:
                 f"the Chroma collection {self.chroma_name}{self._where()} holds no vectors, but "
                 f"the catalogue in {self.index_dir} lists {papers} papers: "
                 + self.mode.empty_hint()
-                + "run `rag ingest` with the same files to embed them again (it repairs the index)"
+                + f"run `{self._ingest_cmd()}` (no path needed): it embeds them again from the "
+                "catalogue, which keeps every abstract"
             )
+
+    def _ingest_cmd(self) -> str:
+        from ..config import _default_store
+
+        if Path(self.settings.store).resolve() != _default_store().resolve():
+            return f"RAG_STORE={shlex.quote(str(self.settings.store))} rag ingest"
+        return "rag ingest"
 
     def _run(self, what: str, fn):
         """One Chroma call. On a server, a failed call reconnects and retries once (a
@@ -245,6 +283,9 @@ class Store:
             except StoreError:
                 raise
             except Exception as e:  # noqa: BLE001 - chromadb and httpx raise many types
+                text = str(e).lower()
+                if any(w in text for w in _DISK_FULL + _READ_ONLY):
+                    raise write_failure(e, self.root) from None
                 if attempt + 1 < attempts:
                     self._h.reopen()  # a restarted server: connect again
                     time.sleep(0.5)
@@ -374,8 +415,83 @@ class Store:
         from .keyword import KeywordIndex
 
         kw = KeywordIndex.build(self.catalogue.keyword_docs(), generation=self.catalogue.generation)
-        kw.save(self.index_dir)
+        try:
+            kw.save(self.index_dir)
+        except OSError as e:
+            raise write_failure(e, self.root) from None
         self._keyword = kw
+
+    # --- the catalogue, for ingest ----------------------------------------------------------------
+    @staticmethod
+    def indexed_sources(settings: Settings) -> list[str]:
+        """The files the papers of the current index came from ([] when there is none yet)."""
+        path = Path(settings.store) / settings.collection_name() / "papers.sqlite"
+        if not path.is_file() or path.stat().st_size == 0:
+            return []
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                return _sources(db)
+            finally:
+                db.close()
+        except sqlite3.Error:
+            return []
+
+    def paper_hashes(self) -> dict[str, tuple[str, str, int]]:
+        """paper_id -> (content hash, source, position) of every catalogued paper."""
+        return self.catalogue.hashes()
+
+    def is_dirty(self) -> bool:
+        """Whether a run that changed the index was cut short (set until it finishes)."""
+        return self.catalogue.get_meta("dirty") == "1"
+
+    def mark_dirty(self) -> None:
+        """Said before the first write of a run: a run cut short is repaired by the next."""
+        self._write(lambda cat: (cat.set_meta("dirty", "1"), cat.commit()))
+
+    def commit_generation(self) -> None:
+        """The run's writes are complete: a new generation, no longer dirty."""
+        with self.chroma_lock():  # no reader of this process reloads in between
+            self._write(lambda cat: (cat.bump(), cat.set_meta("dirty", "0"), cat.commit()))
+            self.mark_current()  # our writes are in this process's handle already
+
+    def record_papers(self, rows: list[tuple[Paper, int, str]]) -> None:
+        """Catalogue rows (paper, number of chunks, keyword tokens), committed together."""
+
+        def write(cat: Catalogue) -> None:
+            for p, n, tokens in rows:
+                cat.upsert(p, n_chunks=n, tokens=tokens)
+            cat.commit()
+
+        self._write(write)
+
+    def remove_papers(self, ids: list[str]) -> None:
+        self._write(lambda cat: (cat.delete(ids), cat.commit()))
+
+    def move_paper(self, paper: Paper) -> None:
+        """A new file or position for an unchanged paper (committed with the next write)."""
+        self._write(lambda cat: cat.move(paper))
+
+    def _write(self, fn) -> None:
+        try:
+            fn(self.catalogue)
+        except sqlite3.Error as e:
+            raise write_failure(e, self.root) from None
+
+    def keyword_current(self) -> bool:
+        """Whether the saved BM25 index loads, is of the catalogue's generation and holds every
+        catalogued paper."""
+        from .keyword import KeywordIndex
+
+        try:
+            kw = KeywordIndex.load(self.index_dir)
+        except Exception:  # noqa: BLE001 - damaged files: rebuild
+            return False
+        return (
+            kw is not None
+            and kw.generation == self.catalogue.generation
+            and len(kw.ids) == self.catalogue.count()
+        )
 
     # --- writer lock -----------------------------------------------------------------------------
     def write_lock(self, wait: float = 0.0):
