@@ -17,6 +17,10 @@ class StoreIncompatible(StoreError):
     """The store was built with another embedding model, chunking or format version."""
 
 
+class StoreDamaged(StoreError):
+    """The catalogue file is empty, truncated or not a catalogue: refused, never read as empty."""
+
+
 class StoreReadOnly(StoreError):
     """The store's directory cannot be written: it is searched, never changed."""
 

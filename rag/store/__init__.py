@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import Settings
-from ..errors import StoreError, StoreIncompatible, StoreReadOnly
+from ..errors import StoreDamaged, StoreError, StoreIncompatible, StoreReadOnly
 from ..records import Paper
 from .catalogue import Catalogue, _sources
 from .chroma import CHROMA_MAX_BATCH, _release_handle, chroma_mode
@@ -108,6 +108,12 @@ class Store:
         self.root.mkdir(parents=True, exist_ok=True)
         try:
             self.catalogue = Catalogue(self.index_dir / "papers.sqlite", self.signature)
+        except StoreDamaged as e:
+            raise StoreDamaged(
+                f"{e}; the index was not read, and its vectors in Chroma are untouched: restore "
+                "the file from a backup (or a copy of the store), or "
+                + rebuild_hint(settings, self.other_sources())
+            ) from None
         except StoreIncompatible as e:
             raise StoreIncompatible(
                 f"{e}: " + rebuild_hint(settings, self.other_sources())

@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import StoreIncompatible
+from ..errors import StoreDamaged, StoreIncompatible
 from ..records import Paper
 
 
@@ -19,18 +19,51 @@ def _sources(db: sqlite3.Connection) -> list[str]:
         return []
 
 
+_HEADER = b"SQLite format 3\x00"
+
+
+def check_file(path: Path) -> None:
+    """Refuse a catalogue file that is empty, truncated or not SQLite at all (never read as an
+    empty index: the next ingest would delete every other paper's vectors)."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return  # a new index
+    if size == 0:
+        raise StoreDamaged(f"the catalogue {path} is empty (0 bytes): it was truncated")
+    with open(path, "rb") as f:
+        head = f.read(100)
+    if not head.startswith(_HEADER):
+        raise StoreDamaged(
+            f"the catalogue {path} is damaged or not a catalogue (not a SQLite file)"
+        )
+    if len(head) < 100:
+        raise StoreDamaged(f"the catalogue {path} is truncated ({size} bytes)")
+    page = int.from_bytes(head[16:18], "big")
+    page = 65536 if page == 1 else page
+    pages = int.from_bytes(head[28:32], "big")
+    valid = head[92:96] == head[24:28]  # the page count is trustworthy (SQLite >= 3.7.0)
+    if valid and pages and size < page * pages:
+        raise StoreDamaged(
+            f"the catalogue {path} is truncated ({size:,} of {page * pages:,} bytes)"
+        )
+
+
 class Catalogue:
     """SQLite table of papers: the source of truth for what is indexed."""
 
     def __init__(self, path: Path, signature: dict) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        check_file(path)
         self.db = sqlite3.connect(path, timeout=30, check_same_thread=False)
         try:
             self._open(signature)
         except sqlite3.DatabaseError as e:
             self.db.close()
-            raise StoreIncompatible(
+            if "readonly" in str(e) or "read-only" in str(e):
+                raise
+            raise StoreDamaged(
                 f"the catalogue {path} is damaged or not a catalogue ({e})"
             ) from None
         except StoreIncompatible:
