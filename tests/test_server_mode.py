@@ -169,7 +169,7 @@ def test_ingest_query_restart_and_wipe(server, tmp_path):
     with pytest.raises(StoreError, match="holds no vectors.*rag ingest"):
         a.search(QUERY, k=5)
     fixed = ingest([CORPUS], settings, progress=False)
-    assert fixed.repaired == 50 and fixed.total == 50
+    assert fixed.reembedded == 50 and fixed.total == 50
     a.reset()
     assert [h.paper.paper_id for h in a.search(QUERY, k=5)] == before
 
