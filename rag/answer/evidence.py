@@ -108,7 +108,8 @@ _REASON_CUE = re.compile(
     r"prohibitive|impractical|costly|expensive|insufficient|fail(?:s|ed)?\s+to|suffer|"
     r"struggle|bottleneck|hinder|overlook|neglect|ignor(?:e|es|ing)|limited\s+by|"
     r"rely\s+(?:too\s+)?(?:heavily\s+|much\s+)?on|scarc|shortage|mismatch|"
-    r"increases?\s+(?:linearly|quadratically|exponentially)|which\s+(?:makes|limits|prevents))",
+    r"increases?\s+(?:linearly|quadratically|exponentially)|which\s+(?:makes|limits|prevents)|"
+    r"limits?\s+(?:its|their|the)\b)",
     re.IGNORECASE,
 )
 _PROBLEM = re.compile(
@@ -160,7 +161,18 @@ CUE_WEIGHT = {
     "method": 0.03,
     "yesno": 0.03,
     "comparison": 0.04,
+    "place": 0.12,
+    "named": 0.06,
+    "detail": 0.03,
 }
+_DETAIL = re.compile(
+    r"^(?:specifically|in\s+particular|concretely|to\s+this\s+end|first(?:ly)?|then|"
+    r"furthermore|moreover|additionally|by\s+\w+ing|it\s+\w+s|our\s+\w+\s+\w+s)\b",
+    re.IGNORECASE,
+)
+# where in an abstract a kind's answer sits relative to the contribution sentence:
+# +1 at or after it (how it is done, what was found), -1 at or before it (why)
+PLACE = {"method": 1, "yesno": 1, "finding": 1, "quantity": 1, "reason": -1}
 
 
 def is_problem_statement(sentence: str) -> bool:
@@ -222,6 +234,7 @@ class PartScores:
 
     kind: str
     scores: np.ndarray  # one per candidate, in the order of the candidates list
+    base: np.ndarray  # the same without the place bonus (for choosing the paper)
 
 
 def score_parts(
@@ -238,12 +251,35 @@ def score_parts(
     """
     out = []
     single = len(parts) == 1
+    # where each abstract states its contribution ("we propose ..."): the motivation comes
+    # before it, the method and the results at and after it
+    contrib: dict[int, int] = {}
+    names: dict[int, set[str]] = {}  # what each paper calls its contribution ("ThanoRA")
+    for c in cands:
+        if _CONTRIB.search(c.text):
+            if c.idx < contrib.get(c.n, 10**6):
+                contrib[c.n] = c.idx
+            names.setdefault(c.n, set()).update(
+                m.group(0)
+                for m in _NAMEISH.finditer(c.text)
+                if not (set(tokenize(m.group(0))) <= question_terms)
+            )
     for j, part in enumerate(parts):
         pterms = set(tokenize(part.text)) or question_terms
         target = getattr(part, "target", "")
         xs = np.zeros(len(cands))
+        place = np.zeros(len(cands))
         for i, c in enumerate(cands):
             cue = cue_score(c.text, part.kind, target, question_terms)
+            at = contrib.get(c.n)
+            if at is not None:
+                where = PLACE.get(part.kind, 0)
+                if (where > 0 and c.idx >= at) or (where < 0 and c.idx <= at):
+                    place[i] = CUE_WEIGHT["place"]
+                if where > 0 and c.idx > at and any(nm in c.text for nm in names.get(c.n, ())):
+                    place[i] += CUE_WEIGHT["named"]  # goes on about the contribution
+                if part.kind == "method" and _DETAIL.match(c.text):
+                    place[i] += CUE_WEIGHT["detail"]
             if single or part_vecs is None:
                 xs[i] = c.score + cue
             else:
@@ -251,5 +287,5 @@ def score_parts(
                     pterms, c.text, idf
                 )
                 xs[i] = 0.5 * c.score + 0.5 * own + cue
-        out.append(PartScores(part.kind, xs))
+        out.append(PartScores(part.kind, xs + place, xs))
     return out

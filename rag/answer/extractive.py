@@ -116,7 +116,7 @@ class ExtractiveAnswerer(Answerer):
                 n = scope.scope_count
                 text = (
                     f"None of the {n} paper{'s' if n != 1 else ''} on {scope.scope_topic} "
-                    f"{'mentions' if n == 1 else 'mention'} {_what(scope.topic)}."
+                    f"mentions {_what(scope.topic)}."
                 )
                 return done(text, [])
             reason = f"none of the retrieved papers is about {scope.topic}"
@@ -160,7 +160,7 @@ class ExtractiveAnswerer(Answerer):
         for i, c in enumerate(cands):
             by_paper.setdefault(c.n, []).append(i)
         paper_score = {
-            n: float(np.mean([p.scores[idx].max() for p in ps])) for n, idx in by_paper.items()
+            n: float(np.mean([p.base[idx].max() for p in ps])) for n, idx in by_paper.items()
         }
         ranked = sorted(paper_score, key=lambda n: -paper_score[n])
         main = ranked[:2] if analysis.kind == "comparison" and len(ranked) > 1 else ranked[:1]

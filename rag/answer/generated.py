@@ -15,6 +15,7 @@ from .base import Answerer
 from .cite import CitationFilter, check_answer, filter_citations
 from .evidence import SentenceCache, score_sentences
 from .gate import abstain_reason, abstention_text
+from .question import analyze
 from .support import SupportScorer, scorer_for
 
 
@@ -58,16 +59,18 @@ class LLMAnswerer(Answerer):
         self.cache = cache or SentenceCache(embedder)
         self.scorer = scorer or scorer_for(embedder)
 
-    def _prepare(self, question: str, retrieval: Retrieval) -> _Prepared:
+    def _prepare(self, question: str, retrieval: Retrieval, analysis=None, scope=None) -> _Prepared:
         t0 = time.perf_counter()
         s = self.settings
         timings = dict(retrieval.timings_ms)
-        reason = abstain_reason(retrieval, s)
-        if reason is None and retrieval.query_vector is not None:
-            cands = score_sentences(
-                question, retrieval.query_vector, retrieval.hits, self.cache, self.idf
-            )
-            reason = abstain_reason(retrieval, s, cands[0].score if cands else 0.0)
+        # as the extractive answerer: a list's gate looks at the question's own top k, and a
+        # "which of them" follow-up is answered (those that match, or none of them)
+        gate = scope.gate if scope is not None and scope.gate is not None else retrieval
+        scoped = scope is not None and scope.restrict and scope.scope_count > 0
+        reason = None if scoped else abstain_reason(gate, s)
+        if reason is None and not scoped and gate.query_vector is not None:
+            cands = score_sentences(question, gate.query_vector, gate.hits, self.cache, self.idf)
+            reason = abstain_reason(gate, s, cands[0].score if cands else 0.0)
         p = _Prepared(question, list(retrieval.hits), timings=timings, t0=t0)
         if reason is not None:
             timings["answer"] = (time.perf_counter() - t0) * 1000
@@ -83,7 +86,11 @@ class LLMAnswerer(Answerer):
                 reason=reason,
             )
             return p
-        p.messages, fit = answer_messages(question, p.hits, s)
+        analysis = analysis or analyze(question)
+        if scope is not None and analysis.is_list and scope.kept:
+            # a list question: the papers that pass the on-topic test, every one of them
+            p.hits = [p.hits[n - 1] for n in scope.kept]
+        p.messages, fit = answer_messages(question, p.hits, s, analysis.instructions())
         p.hits = p.hits[:fit]
         return p
 
@@ -146,7 +153,7 @@ class LLMAnswerer(Answerer):
 
     def answer(self, question: str, retrieval: Retrieval, **kw) -> Answer:
         """One answer, not streamed (one chat completion)."""
-        p = self._prepare(question, retrieval)
+        p = self._prepare(question, retrieval, kw.get("analysis"), kw.get("scope"))
         if p.abstain is not None:
             return p.abstain
         t = time.perf_counter()
@@ -161,7 +168,7 @@ class LLMAnswerer(Answerer):
 
         The concatenated deltas equal the final ``Answer.answer``.
         """
-        p = self._prepare(question, retrieval)
+        p = self._prepare(question, retrieval, kw.get("analysis"), kw.get("scope"))
         if p.abstain is not None:
             yield p.abstain.answer
             yield p.abstain

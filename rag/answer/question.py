@@ -50,7 +50,7 @@ _COMPARE = re.compile(
     r"\b(?:compare[ds]?|comparison|versus|vs\.?|what\s+is\s+the\s+difference|"
     r"which\s+(?:one\s+)?(?:reports|achieves|gives|has|shows)\s+(?:the\s+)?"
     r"(?:larger|higher|lower|smaller|better|bigger|more))\b"
-    r"|\bhow\s+do\b.*\band\b.*\bdiffer\b|^\s*both\b",
+    r"|\bhow\s+do\b.*\bdiffer\b|^\s*both\b",
     re.I,
 )
 _REASON = re.compile(

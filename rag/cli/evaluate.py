@@ -152,6 +152,10 @@ def eval_cmd(
         click.echo(
             f"  {key:<34} {v:.3f}" if isinstance(v, float) and v < 10 else f"  {key:<34} {v}"
         )
+    from ..eval.halves import halves_lines
+
+    for line in halves_lines(s):
+        click.echo(line)
     if r["errors"]:
         click.echo(f"{r['errors']} question(s) failed: run `rag eval --resume {out.run_dir}`")
         sys.exit(1)

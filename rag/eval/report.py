@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .halves import halves_markdown
 from .questions import QUESTION_TYPES, WORST_SHOWN
 from .scoring import quality
 
@@ -147,6 +148,7 @@ def render_markdown(summary: dict, records: list[dict], titles: dict[str, str]) 
     out.append("")
     out.append("![metrics](metrics.png)")
     out.append("")
+    out += halves_markdown(summary)
     out.append("## Latency (ms)")
     out.append("")
     out.append("| stage | n | mean | p50 | p95 |")

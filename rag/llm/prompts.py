@@ -52,13 +52,14 @@ def no_room(settings: Settings, what: str) -> ConfigError:
 
 
 def answer_messages(
-    question: str, hits: Sequence[Hit], settings: Settings
+    question: str, hits: Sequence[Hit], settings: Settings, instructions: str = ""
 ) -> tuple[list[dict], int]:
-    """The chat messages for a grounded answer, and how many sources fit the context window."""
+    """The chat messages for a grounded answer, and how many sources fit the context window;
+    ``instructions`` says what the answer must cover (the question's kind and parts)."""
     system = prompt("answer_system").substitute(
         valid=", ".join(f"[{i}]" for i in range(1, len(hits) + 1)) or "none", sentinel=SENTINEL
     )
-    budget = source_budget(settings, system, question, margin=124)
+    budget = source_budget(settings, system, question + instructions, margin=124)
     blocks: list[str] = []
     for n, h in enumerate(hits, start=1):
         block = source_block(n, h)
@@ -78,7 +79,11 @@ def answer_messages(
             valid=", ".join(f"[{i}]" for i in range(1, len(blocks) + 1)), sentinel=SENTINEL
         )
     user = prompt("answer_user").substitute(
-        first=1, last=len(blocks), sources="\n".join(blocks), question=question
+        first=1,
+        last=len(blocks),
+        sources="\n".join(blocks),
+        question=question,
+        instructions=(instructions.strip() + "\n\n") if instructions.strip() else "",
     )
     return [{"role": "system", "content": system}, {"role": "user", "content": user}], len(blocks)
 

@@ -1,0 +1,174 @@
+"""Question-aware answers: the analysis of a question (kind, parts, list topic), answers that
+state what was asked for each part, complete list answers cut by the on-topic test, a plain
+"none of them" for a follow-up nothing answers, and the LLM prompt built from the same analysis
+(through the OpenAI-wire fake server)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from rag.answer.evidence import continues, cue_score, is_problem_statement
+from rag.answer.question import analyze, list_topic, part_kind, split_parts
+from rag.assistant import Assistant
+from rag.config import get_settings
+from tests.fake_openai import FakeOpenAI, Reply
+
+
+# --- the analysis: pure text rules, on questions written for this test ------------------------
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Why do transformers struggle with very long inputs?", "reason"),
+        ("According to the survey, why is labelled data scarce?", "reason"),
+        ("How many languages does the corpus cover?", "quantity"),
+        ("What share of the answers were judged correct?", "quantity"),
+        ("What is the new benchmark for code repair called?", "name"),
+        ("On which datasets was the parser evaluated?", "name"),
+        ("What did the ablations show about the memory module?", "finding"),
+        ("Does pruning hurt robustness to noise?", "yesno"),
+        ("Can small models learn to plan from demonstrations?", "yesno"),
+        ("How can retrieval be made robust to adversarial passages?", "method"),
+        ("Is there a method that compresses KV caches without retraining?", "method"),
+        ("Which papers study protein design?", "list"),
+        ("What work is there on speech synthesis?", "list"),
+        ("How do the two pruning methods differ in what they remove?", "comparison"),
+    ],
+)
+def test_kind_of_answer_wanted(question, kind):
+    assert analyze(question).kind == kind
+
+
+def test_compound_question_splits_where_each_side_is_a_question():
+    q = "What is the speech benchmark called, and how many speakers does it cover?"
+    a = analyze(q)
+    assert a.kind == "compound" and a.compound
+    assert [p.text for p in a.parts] == [
+        "What is the speech benchmark called?",
+        "How many speakers does it cover?",
+    ]
+    assert [p.kind for p in a.parts] == ["name", "quantity"]
+    assert a.parts[1].target == "speakers"  # the noun the number must come with
+    # "and" inside one question does not split it
+    assert split_parts("How do images and text interact in the model?") == [
+        "How do images and text interact in the model?"
+    ]
+    # a leading clause that is not itself a question does not split either
+    assert len(split_parts("Besides speed, what else does the cache improve?")) == 1
+    # "How many X and how many Y" is two questions
+    assert len(split_parts("How many users and how many items does the dataset have?")) == 2
+
+
+def test_list_questions_name_their_topic_and_follow_ups_their_scope():
+    assert list_topic("Which papers use knowledge distillation?") == "knowledge distillation"
+    assert list_topic("What work is there on machine unlearning?") == "machine unlearning"
+    a = analyze("Which of them use LoRA? (Which papers study LLM-based multi-agent systems?)")
+    assert a.is_list and a.restrict
+    assert a.topic == "LoRA" or a.topic.endswith("LoRA")
+    assert a.context_topic == "LLM-based multi-agent systems"
+    assert "every source" in a.instructions()
+    assert "1. What is" in analyze("What is X called, and how large is it?").instructions()
+
+
+def test_cues_see_the_kind_of_sentence():
+    assert cue_score("This fails because the cache grows linearly with length.", "reason") > 0
+    assert cue_score("The cache is stored on the GPU.", "reason") == 0
+    with_target = cue_score("It covers 225 speakers and 14,370 utterances.", "quantity", "speakers")
+    without = cue_score("It improves accuracy by 4 points.", "quantity", "speakers")
+    assert with_target > without > 0
+    assert cue_score("We call the benchmark VoxBench.", "name", asked=set()) > 0
+    assert cue_score("We propose a new benchmark.", "name", asked=set()) == 0
+    assert is_problem_statement("However, existing methods struggle with long inputs.")
+    assert continues("However, existing methods struggle.", "This is because memory is scarce.")
+    assert part_kind("Why is it slow?") == "reason"
+
+
+# --- answers over the bundled abstracts --------------------------------------------------------
+def test_compound_answer_covers_every_part(assistant):
+    ans = assistant.ask(
+        "What is the benchmark for robust voice cloning called, and how many speakers does it "
+        "cover?"
+    )
+    assert not ans.abstained
+    assert "RVCBench" in ans.answer and "225 speakers" in ans.answer
+    assert {c.paper_id for c in ans.citations} == {"0a03a64b0ce1"}
+
+
+def test_why_question_gets_the_reason_not_only_the_problem(assistant):
+    ans = assistant.ask("Why is protecting the parameters of earlier tasks often impractical?")
+    assert "increases linearly with the number of tasks" in ans.answer
+
+
+def test_single_paper_answer_is_short_and_cites_one_paper(assistant):
+    ans = assistant.ask("What is the open synthetic psychiatric dataset released with it called?")
+    assert not ans.abstained
+    words = len(re.sub(r"\[\d+\]", "", ans.answer).split())
+    assert words <= 160  # about 90 words: the last sentence may run past the budget
+    assert len({c.paper_id for c in ans.citations}) == 1
+
+
+def test_list_answer_lists_every_on_topic_paper_one_line_each(assistant):
+    ans = assistant.ask("Which papers are set in federated learning?")
+    assert not ans.abstained
+    cited = {c.paper_id for c in ans.citations}
+    gold = {
+        "4243c26c64a1",
+        "5f55984b7b45",
+        "9d6f994a7a31",
+        "c7788fbd4078",
+        "e936896dc94a",
+        "ee0ff02f2bf0",
+        "f5f798f4af7e",
+    }
+    assert len(cited & gold) >= 6 and len(cited - gold) <= 1  # more than a top-5 could hold
+    lines = [ln for ln in ans.answer.splitlines() if ln.startswith("- ")]
+    assert len(lines) == len(ans.citations)  # one line per paper, each with its citation
+    assert all(re.search(r"\[\d+\]$", ln) for ln in lines)
+
+
+def test_follow_up_that_no_paper_answers_says_so(assistant):
+    first = assistant.ask("Which papers study LLM-based multi-agent systems?")
+    ans = assistant.chat("And which of them use LoRA?", history=[first])
+    assert not ans.abstained and not ans.citations
+    assert re.match(r"None of the \d+ papers on .*multi-agent.* mentions LoRA\.", ans.answer)
+
+
+def test_follow_up_keeps_the_papers_of_the_earlier_question_that_match(assistant):
+    first = assistant.ask("Which papers apply machine learning to mental health?")
+    ans = assistant.chat("Which of those analyse drawings made by children?", history=[first])
+    assert [c.paper_id for c in ans.citations] == ["1b96e4160c8f"]
+
+
+def test_off_topic_list_question_still_abstains(assistant):
+    ans = assistant.ask("Which papers give recipes for sourdough bread?")
+    assert ans.abstained and not ans.citations
+
+
+# --- the LLM path: the same analysis in the prompt and in the sources --------------------------
+@pytest.fixture(scope="module")
+def fake():
+    with FakeOpenAI() as f:
+        yield f
+
+
+def test_llm_prompt_asks_for_every_part_and_lists_get_all_on_topic_sources(seed_store, fake):
+    fake.reset()
+    fake.script(Reply.text("RVCBench covers 225 speakers [1]."), Reply.text("Listed [1]."))
+    a = Assistant(get_settings(store=seed_store, llm_base_url=fake.url, llm_model="fake-model"))
+    a.ask(
+        "What is the benchmark for robust voice cloning called, and how many speakers does it "
+        "cover?",
+        backend="llm",
+    )
+    user = fake.chat_requests()[0].body["messages"][-1]["content"]
+    assert "answer each of them" in user
+    assert "1. What is the benchmark for robust voice cloning called?" in user
+    assert "2. How many speakers does it cover?" in user
+    assert user.count("</source>") == 5
+
+    ans = a.ask("Which papers are set in federated learning?", backend="llm")
+    user = fake.chat_requests()[1].body["messages"][-1]["content"]
+    assert "name every source" in user
+    n = user.count("</source>")
+    assert n == len(ans.sources) and n >= 6  # the on-topic papers, not a fixed top 5
