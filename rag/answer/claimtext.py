@@ -1,0 +1,487 @@
+"""What the claim checker reads out of a sentence: quantities, names, negation scopes, directions.
+
+Pure text functions, no model: ``quantities``, ``names``, ``words`` (with negation scope and
+direction cues). ``rag.answer.verify`` compares what a claim says with what its cited passage says.
+The cue lists are general English of scientific writing (antonym poles, negators, absolutes),
+written from the language, not from any collection.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..text import STOPWORDS, _stemmer
+
+# --- quantities ---------------------------------------------------------------------------------
+_UNITS = {
+    "ones": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
+    "dozen": 12,
+}
+NUMBER_WORDS = {k: v for k, v in _UNITS.items() if k not in ("ones", "one")}
+_MULT = {
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "million": 1e6,
+    "mn": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+    "trillion": 1e12,
+    "hundred": 1e2,
+}
+_PERCENT = r"%|\s?percent(?:age points?)?\b|\s?per\s?cent\b|\s?pp\b|\s?percentage points?\b"
+_UNIT_WORDS = (
+    r"gb|mb|kb|tb|gib|mib|ms|s|sec|h|hrs?|min|x|×|fold|k|m|b|bn|mn|"
+    r"thousand|million|billion|trillion|hz|khz|mhz|ghz|db|px|d|nm|mm|cm|km|kg|g|w|kw|°c"
+)
+_NUM_RE = re.compile(
+    r"(?<![\w.\-])(?P<sign>[-−+±~≈]?)(?P<num>\d+(?:\.\d+)?)"
+    r"(?P<tail>(?:" + _PERCENT + r")|\s?(?:" + _UNIT_WORDS + r")(?![a-z0-9]))?",
+    re.IGNORECASE,
+)
+_THOUSANDS = re.compile(r"(?<=\d)[,\u202f\u2009 ](?=\d{3}(?!\d))")
+_WORDNUM_RE = re.compile(
+    r"\b(" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")(?:[\s-]+(one|two|three|"
+    r"four|five|six|seven|eight|nine))?(?:\s+(thousand|million|billion))?\b",
+    re.IGNORECASE,
+)
+# a token with letters and digits that is a name, not a quantity: GPT-4o, Qwen2-7B, MovieLens-1M
+_NAMEISH = re.compile(r"[A-Za-z][\w.]*-?\d|\d+[A-Za-z]{2,}\w*-|\d[A-Za-z]*-[A-Za-z]")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    value: float  # the value, multipliers applied (24k -> 24000)
+    text: str  # as written
+    percent: bool
+    decimals: int  # digits after the point as written (12.3 -> 1); for rounding
+    year: bool = False
+
+
+def _name_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of whitespace tokens that are names with digits (GPT-4o, Qwen2-7B, gemma-2-2b-it)."""
+    spans = []
+    for m in re.finditer(r"[^\s,;:()\[\]]+", text):
+        tok = m.group(0).strip(".'\"")
+        if not re.search(r"\d", tok) or not re.search(r"[A-Za-z]", tok):
+            continue
+        if re.fullmatch(r"[~≈±]?\d+(?:\.\d+)?(?:" + _UNIT_WORDS + r"|%)", tok, re.I):
+            continue  # 24GB, 3.8k, 10x, 16%
+        if re.fullmatch(r"\d+(?:\.\d+)?-[a-z]+(?:-[a-z]+)*", tok):
+            continue  # 8-bit, 24-layer: a number and what it counts
+        if re.fullmatch(r"(?:19|20)\d\ds?", tok):
+            continue
+        spans.append((m.start(), m.end()))
+    return spans
+
+
+def quantities(text: str) -> list[Quantity]:
+    """Every number of a text as a value: '4.2 %'/'4.2 percent', '2,048'/'2048', 'three'/'3',
+    '24k', '66 million', years; digits inside names (GPT-4o, Qwen2-7B) are not quantities."""
+    t = _THOUSANDS.sub("", text)
+    names = _name_spans(t)
+    out: list[Quantity] = []
+    taken: list[tuple[int, int]] = []
+    for m in _NUM_RE.finditer(t):
+        if any(a <= m.start() < b for a, b in names):
+            continue
+        num = m.group("num")
+        tail = (m.group("tail") or "").strip().lower()
+        value = float(num)
+        pct = bool(tail) and (tail.startswith("%") or tail.startswith("per") or tail == "pp")
+        value *= _MULT.get(tail, 1)
+        dec = len(num.split(".")[1]) if "." in num else 0
+        is_year = not pct and not tail and dec == 0 and 1900 <= value <= 2100 and len(num) == 4
+        out.append(Quantity(round(value, 6), m.group(0).strip(), pct, dec, is_year))
+        taken.append((m.start(), m.end()))
+    for m in _WORDNUM_RE.finditer(t):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        v = NUMBER_WORDS[m.group(1).lower()]
+        if m.group(2):
+            v += _UNITS[m.group(2).lower()]
+        if m.group(3):
+            v *= _MULT[m.group(3).lower()]
+        after = t[m.end() : m.end() + 12].lower()
+        pct = bool(re.match(r"\s*(?:percent|per cent|%)", after))
+        out.append(Quantity(float(v), m.group(0), pct, 0))
+    return out
+
+
+def same_value(a: Quantity, b: Quantity) -> bool:
+    """The claim's quantity ``a`` states the passage's ``b`` (equal, or ``b`` rounded to the
+    claim's precision: 71% for 71.03%)."""
+    if a.value == b.value:
+        return True
+    if a.decimals < b.decimals:
+        return round(b.value, a.decimals) == a.value
+    return False
+
+
+# --- names --------------------------------------------------------------------------------------
+_NAME_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-.'’+&]*[A-Za-z0-9+]|[A-Z]")
+_GENERIC_PARTS = {"style", "based", "like", "level", "wise", "aware", "free", "only", "driven"}
+
+
+def _is_namey(tok: str, initial: bool) -> bool:
+    core = tok.replace("-", "").replace(".", "").replace("'", "")
+    if len(core) < 2 or core.isdigit():
+        return False
+    if any(c.isdigit() for c in core) and any(c.isalpha() for c in core):
+        return not _name_spans(tok) == []  # GPT-4o yes; 24GB no
+    if any(c.isupper() for c in core[1:]):
+        return True  # LoRA, MoodAngels, IRM
+    if core[0].isupper() and not initial:
+        return True  # Tokyo, Wasserstein
+    return False
+
+
+def names(text: str) -> list[str]:
+    """Name-like words of a sentence: acronyms, CamelCase, letters with digits, and capitalised
+    words that do not open the sentence (or a clause after a colon)."""
+    out: list[str] = []
+    initial = True
+    for m in _NAME_TOKEN.finditer(text):
+        tok = m.group(0).rstrip(".").removesuffix("'s").removesuffix("’s").rstrip("'’")
+        before = text[: m.start()].rstrip()
+        start = initial or before.endswith((":", '"', "“", "(", "—"))
+        initial = False
+        if "-" in tok and not re.search(r"\d", tok):
+            parts = [p for p in tok.split("-") if p]
+            for i, p in enumerate(parts):
+                if p.lower() in _GENERIC_PARTS:
+                    continue
+                if _is_namey(p, start and i == 0):
+                    out.append(p)
+            continue
+        if _is_namey(tok, start):
+            out.append(tok)
+    return list(dict.fromkeys(out))
+
+
+def name_tokens(text: str) -> list[str]:
+    """Lower-cased alphanumeric tokens, for matching names (hyphens and spaces alike)."""
+    return re.findall(r"[a-z0-9]+", text.lower().replace("’", "'").replace("'s", ""))
+
+
+def _plural_forms(tok: str) -> set[str]:
+    forms = {tok}
+    if tok.endswith("s") and len(tok) > 2:
+        forms.add(tok[:-1])
+    else:
+        forms.add(tok + "s")
+    return forms
+
+
+class NameIndex:
+    """The names a passage (and its title) states, for lookups of a claim's names."""
+
+    def __init__(self, text: str) -> None:
+        self.tokens = name_tokens(text)
+        self.joined = " " + " ".join(self.tokens) + " "
+        self.vocab = set(self.tokens)
+        self.squashed = "".join(self.tokens)
+        words = re.findall(r"[A-Za-z][A-Za-z0-9]*", text)
+        self.initials = "".join(w[0].lower() for w in words)
+        # initials of words and of hyphenated parts: retrieval-augmented generation -> rag
+        parts = re.findall(r"[A-Za-z][a-z0-9]*|[A-Z]+", text)
+        self.part_initials = "".join(p[0].lower() for p in parts)
+
+    def has(self, name: str) -> bool:
+        toks = name_tokens(name)
+        if not toks:
+            return True
+        if len(toks) == 1:
+            t = toks[0]
+            if _plural_forms(t) & self.vocab:
+                return True
+        else:
+            seq = " ".join(toks)
+            if f" {seq} " in self.joined or f" {seq}s " in self.joined:
+                return True
+            if seq.endswith("s") and f" {seq[:-1]} " in self.joined:
+                return True
+        letters = re.sub(r"[^a-z]", "", name.lower().removesuffix("s"))
+        if name.isupper() or re.fullmatch(r"[A-Z][A-Za-z]*[A-Z]s?", name):
+            if 2 <= len(letters) <= 8 and (
+                letters in self.initials or letters in self.part_initials
+            ):
+                return True  # an acronym of words the passage spells out
+        squashed = "".join(toks)
+        return len(squashed) >= 5 and squashed in self.squashed
+
+
+# --- words with negation scope and direction ----------------------------------------------------
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*|[.,;:!?()]")
+_CONTRACTIONS = re.compile(r"(?i)\b(\w+)n['’]t\b")
+NEGATORS = {
+    "not",
+    "no",
+    "never",
+    "without",
+    "cannot",
+    "nor",
+    "neither",
+    "none",
+    "lack",
+    "lacks",
+    "lacking",
+    "absence",
+    "instead",
+    "rather",
+    "fail",
+    "fails",
+    "failed",
+    "failing",
+    "unable",
+    "inability",
+    "avoid",
+    "avoids",
+    "avoiding",
+    "avoided",
+    "eliminate",
+    "eliminates",
+    "eliminating",
+    "eliminated",
+    "bypass",
+    "bypasses",
+    "bypassing",
+    "forgo",
+    "forgoes",
+}
+# "not only X but also Y" is no negation of X
+_NOT_NEGATING = re.compile(
+    r"(?i)\b(not|no|rather\s+than|instead\s+of)\s+(only|just|merely|simply|solely)\b"
+)
+_PREPOSITIONS = {
+    "to",
+    "of",
+    "in",
+    "on",
+    "for",
+    "with",
+    "by",
+    "from",
+    "at",
+    "into",
+    "over",
+    "under",
+    "via",
+    "through",
+    "across",
+    "against",
+    "between",
+    "among",
+    "during",
+    "as",
+    "than",
+    "onto",
+    "toward",
+    "towards",
+}
+# words that end a negation's scope
+_SCOPE_STOP = {
+    "but",
+    "while",
+    "whereas",
+    "although",
+    "though",
+    "yet",
+    "which",
+    "that",
+    "who",
+    "and",
+    "so",
+    "because",
+    "since",
+    "thus",
+    "hence",
+    "while",
+    "whilst",
+}
+_SCOPE_SKIP = STOPWORDS | {"need", "needs", "require", "requires", "any", "additional", "extra"}
+SCOPE_LEN = 3
+
+# Direction poles. Each axis: (up words, down words). General English of reported findings.
+AXES: dict[str, tuple[str, str]] = {
+    "amount": (
+        "increase increases increased increasing raise raises raised raising rise rises rising "
+        "grow grows grew growing growth higher more greater larger bigger amplify amplifies "
+        "amplified amplifying exacerbate exacerbates exacerbated widen widens widened widening "
+        "expand expands expanded boost boosts boosted enlarge enlarges escalate escalates "
+        "heighten heightens inflate inflates intensify intensifies maximize maximizes upper "
+        "longer slower",
+        "decrease decreases decreased decreasing reduce reduces reduced reducing reduction "
+        "lower less fewer smaller shrink shrinks shrank shrinking diminish diminishes diminished "
+        "diminishing decline declines declined declining drop drops dropped dropping narrow "
+        "narrows narrowed narrowing mitigate mitigates mitigated mitigating alleviate alleviates "
+        "alleviated cut cuts minimize minimizes minimized lessen lessens curb curbs suppress "
+        "suppresses suppressed fall falls fell shorten shortens attenuate attenuates relieve "
+        "relieves shorter faster",
+    ),
+    "quality": (
+        "improve improves improved improving improvement improvements outperform outperforms "
+        "outperformed outperforming surpass surpasses surpassed surpassing beat beats beating "
+        "exceed exceeds exceeded exceeding better superior enhance enhances enhanced enhancing "
+        "strengthen strengthens strengthened excel excels best stable stability robust "
+        "robustness succeed succeeds success successful benefit benefits beneficial advantage "
+        "preserve preserves preserving preserved",
+        "degrade degrades degraded degrading degradation underperform underperforms "
+        "underperformed underperforming worse worst inferior weaken weakens weakened deteriorate "
+        "deteriorates deteriorated hurt hurts harm harms harmed impair impairs impaired lag lags "
+        "lagging trail trails trailing behind unstable instability fragile vulnerable "
+        "suffer suffers suffered lose loses losing",
+    ),
+    "tightness": ("tight tighter tightest", "loose looser loosest"),
+    "cost": (
+        "costly expensive complex complicated heavy slow",
+        "cheap inexpensive simple lightweight efficient fast",
+    ),
+    "strength": ("strong stronger strongest", "weak weaker weakest"),
+    "ease": ("easy easier easily", "hard harder difficult challenging"),
+    "pace": ("gradual gradually slowly steadily smoothly", "sharp sharply abrupt abruptly sudden"),
+}
+# mutually exclusive alternatives: naming one where the passage names another is a contradiction
+ALTERNATIVES = [
+    "constant linear quadratic cubic exponential logarithmic polynomial",
+    "supervised unsupervised self-supervised semi-supervised weakly-supervised",
+    "online offline",
+    "static dynamic",
+    "explicit implicit",
+    "local global",
+    "centralized decentralized",
+    "synchronous asynchronous",
+    "homogeneous heterogeneous",
+    "sparse dense",
+    "discrete continuous",
+    "convex concave nonconvex non-convex",
+    "positive negative",
+    "upper lower",
+    "deterministic stochastic",
+    "parametric nonparametric non-parametric",
+    "white-box black-box",
+    "open-source closed-source proprietary",
+]
+# words that claim more than a finding usually does; a claim with one the passage lacks overclaims
+ABSOLUTES = (
+    "always never every all entirely completely fully totally guarantee guarantees guaranteed "
+    "guaranteeing immune eliminate eliminates eliminated perfect perfectly exactly universally "
+    "regardless first ever whole impossible proves proven prove invariably "
+    "infallible flawless"
+).split()
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return _stemmer().stemWord(word.lower().replace("’", "'"))
+
+
+def _poles() -> dict[str, tuple[str, int]]:
+    out: dict[str, tuple[str, int]] = {}
+    for axis, (up, down) in AXES.items():
+        for w in up.split():
+            out[stem(w)] = (axis, 1)
+        for w in down.split():
+            out[stem(w)] = (axis, -1)
+    return out
+
+
+POLES = _poles()
+ALT_OF: dict[str, int] = {}
+for _i, _group in enumerate(ALTERNATIVES):
+    for _w in _group.split():
+        ALT_OF[stem(_w.replace("-", ""))] = _i
+NEG_STEMS = {stem(w) for w in NEGATORS}
+ABSOLUTE_STEMS = {stem(w) for w in ABSOLUTES}
+
+
+@dataclass
+class Word:
+    stem: str
+    text: str
+    clause: int
+    negated: bool  # inside a negation's scope
+    content: bool  # not a stop word
+    name: bool = False  # capitalised inside the sentence: part of a name
+    head: bool = False  # the first content word a negation scopes over
+
+
+def words(text: str) -> list[Word]:
+    """The sentence's words in order, stemmed, each marked when a negation scopes over it.
+
+    A negator (not, no, without, never, fails to, avoids, instead of, '-free' ...) scopes over
+    the next few content words of its clause; '-free' ("training-free") negates its own head.
+    """
+    t = _CONTRACTIONS.sub(lambda m: m.group(1) + " not", text)
+    t = re.sub(r"(?i)\bcan not\b", "cannot", t)
+    t = _NOT_NEGATING.sub(lambda m: m.group(2), t)
+    t = re.sub(r"(?i)\bfree\s+(of|from)\b", "without", t)
+    out: list[Word] = []
+    clause = 0
+    scope = 0
+    seen = False  # a content word seen in the current scope
+    first = True
+    for m in _WORD.finditer(t):
+        raw = m.group(0)
+        if raw in ".;:!?()":
+            clause += 1
+            scope = 0
+            first = True
+            continue
+        if raw == ",":
+            scope = 0
+            continue
+        name = raw[:1].isupper() and not first
+        first = False
+        low = raw.lower().strip("'’")
+        if low.endswith("-free") and len(low) > 5:
+            head = low[:-5]
+            for part in head.split("-"):
+                out.append(Word(stem(part), part, clause, True, part not in STOPWORDS, name, True))
+            continue
+        if low in _SCOPE_STOP or (seen and low in _PREPOSITIONS):
+            scope = 0
+        if low in NEGATORS:
+            out.append(Word(stem(low), low, clause, False, False))
+            scope, seen = SCOPE_LEN, False
+            continue
+        part = low.replace("-", "")
+        adverb = part.endswith("ly") and len(part) > 4
+        content = part not in _SCOPE_SKIP and len(part) > 1 and not adverb
+        neg = scope > 0 and content
+        out.append(Word(stem(part), part, clause, neg, content, name, neg and not seen))
+        if content and scope > 0:
+            scope -= 1
+            seen = True
+    return out

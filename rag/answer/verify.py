@@ -1,0 +1,408 @@
+"""Verify: is each claim of a text stated by the passages it cites? Local, offline, explained.
+
+Every sentence goes through separate checks against its cited passages (and their titles):
+
+* **quantities**: each number, percentage, count word, year, range and unit of the claim must be
+  stated in a cited passage ("4.2 %" = "4.2 percent", "three" = "3", "2,048" = "2048"; a rounded
+  71% states 71.03%). A number the passage does not state makes the claim unsupported, and
+  contradicted when the passage's closest sentence states another number of the same kind.
+* **names**: acronyms, CamelCase words, names with digits and capitalised words must appear in a
+  cited passage or its title (an acronym also matches the words it abbreviates).
+* **direction and polarity**: the claim is aligned with the passage sentences closest to it; a
+  direction word (increase/reduce, improves/degrades, outperforms/underperforms, tighter/looser,
+  ...) whose best-matching counterpart in the passage (same axis, overlapping context) points the
+  other way, a negation added or dropped over the same words, a mutually exclusive alternative
+  (linear/quadratic, online/offline) or a swapped "from A to B" contradicts it.
+* **overclaim**: absolute words (every, always, entirely, guarantees, first ...) the passage
+  does not use make it unsupported.
+* **closeness**: the similarity score of ``rag.answer.support`` below the threshold makes it
+  unsupported.
+
+The verdict is ``contradicted`` if a check finds the passage saying otherwise, else
+``unsupported`` if any check fails, else ``supported``; ``reason`` says why in words and
+``evidence`` is the passage sentence it rests on (the contradicting one, or the closest).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..records import Hit, Paper
+from ..text import split_sentences, tokenize
+from . import claimtext as ct
+from .evidence import SentenceCache
+from .support import SupportScorer, clean_claim
+
+SUPPORTED, UNSUPPORTED, CONTRADICTED = "supported", "unsupported", "contradicted"
+VERDICTS = (SUPPORTED, UNSUPPORTED, CONTRADICTED)
+ALIGN_TOP = 3  # passage sentences a claim is compared with for direction and polarity
+ALIGN_FLOOR = 0.35  # below this alignment a passage sentence is not about the claim
+_ANY_MARKER = re.compile(r"\s*\[[^\[\]]{1,120}\]")
+
+
+@dataclass
+class Source:
+    """One passage a claim cites: its label as the claim writes it ("[1]") and its paper."""
+
+    label: str
+    paper: Paper
+
+
+@dataclass
+class Check:
+    name: str  # quantities, names, direction, overclaim, closeness
+    verdict: str
+    reason: str = ""
+    evidence: str | None = None
+
+
+@dataclass
+class Verdict:
+    verdict: str
+    reason: str
+    evidence: str | None
+    support: float | None = None
+    checks: list[Check] = field(default_factory=list)
+    evidence_label: str | None = None
+
+    @property
+    def supported(self) -> bool:
+        return self.verdict == SUPPORTED
+
+    def public(self) -> dict:
+        return {
+            "verdict": self.verdict,
+            "reason": self.reason,
+            "evidence": self.evidence,
+            "checks": {c.name: c.verdict for c in self.checks},
+        }
+
+
+def strip_markers(sentence: str) -> str:
+    """The claim without citation markers of any form ([1], [2, 3], [paper_id])."""
+    return clean_claim(_ANY_MARKER.sub(" ", sentence))
+
+
+@dataclass
+class _Sent:
+    label: str
+    text: str
+    vec: np.ndarray | None
+    words: list[ct.Word]
+    stems: set[str]
+
+
+class Verifier:
+    """Runs the checks; passage sentences and their vectors are cached across calls."""
+
+    def __init__(
+        self,
+        scorer: SupportScorer,
+        threshold: float,
+        sentence_cache: SentenceCache | None = None,
+    ) -> None:
+        self.scorer = scorer
+        self.threshold = threshold
+        self.cache = sentence_cache or SentenceCache(scorer.embedder)
+        self._parsed: dict[str, list[_Sent]] = {}
+
+    # --- the passage side -------------------------------------------------------------------
+    def _sentences(self, src: Source) -> list[_Sent]:
+        key = src.label + "\x00" + src.paper.paper_id + "\x00" + src.paper.text[:64]
+        got = self._parsed.get(key)
+        if got is not None:
+            return got
+        vecs = self.cache.get([Hit(src.paper, 0.0)]).get(src.paper.paper_id)
+        if vecs is not None and vecs[0] == (split_sentences(src.paper.text) or [src.paper.text]):
+            sents, mat = vecs
+        else:
+            sents = split_sentences(src.paper.text) or [src.paper.text]
+            mat = self.scorer.embedder.embed(sents)
+        out = []
+        for s, v in zip(sents, mat, strict=True):
+            ws = ct.words(s)
+            out.append(_Sent(src.label, s, v, ws, {w.stem for w in ws}))
+        if len(self._parsed) > 4096:
+            self._parsed.clear()
+        self._parsed[key] = out
+        return out
+
+    # --- one claim ----------------------------------------------------------------------------
+    def verify(
+        self,
+        claims: Sequence[str],
+        sources: Sequence[Sequence[Source]],
+        *,
+        support: Sequence[float | None] | None = None,
+        claim_vectors: np.ndarray | None = None,
+    ) -> list[Verdict]:
+        """A verdict per claim against its own cited sources (``sources[i]`` for claim ``i``)."""
+        texts = [strip_markers(c) for c in claims]
+        if claim_vectors is None and texts:
+            claim_vectors = self.scorer.embedder.embed([t or "." for t in texts])
+        out = []
+        for i, (text, srcs) in enumerate(zip(texts, sources, strict=True)):
+            sup = support[i] if support is not None else None
+            vec = claim_vectors[i] if claim_vectors is not None else None
+            out.append(self._one(text, list(srcs), sup, vec))
+        return out
+
+    def _one(self, claim: str, srcs: list[Source], sup: float | None, vec) -> Verdict:
+        if not srcs:
+            return Verdict(UNSUPPORTED, "cites no source", None, None)
+        if sup is None:
+            sup = max(float(self.scorer.score(claim, [s.paper.text])) for s in srcs)
+        labels = ", ".join(s.label for s in srcs)
+        sents = [x for s in srcs for x in self._sentences(s)]
+        cw = ct.words(claim)
+        cstems = {w.stem for w in cw if w.content}
+        ranked = _align(vec, cstems, sents)
+        best = ranked[0][1] if ranked else None
+        top = [s for a, s in ranked[:ALIGN_TOP] if a >= ALIGN_FLOOR] or ([best] if best else [])
+        checks = [
+            _quantities(claim, srcs, labels, ranked),
+            _names(claim, srcs, labels),
+            _direction(claim, cw, top),
+            _overclaim(cw, sents, labels),
+            _closeness(sup, self.threshold, labels),
+        ]
+        contra = [c for c in checks if c.verdict == CONTRADICTED]
+        unsup = [c for c in checks if c.verdict == UNSUPPORTED]
+        if contra:
+            verdict, main = CONTRADICTED, contra
+        elif unsup:
+            verdict, main = UNSUPPORTED, unsup
+        else:
+            verdict, main = SUPPORTED, []
+        evidence = next((c.evidence for c in main if c.evidence), None)
+        ev_label = None
+        if evidence is None and best is not None:
+            evidence = best.text
+        for s in sents:
+            if s.text == evidence:
+                ev_label = s.label
+                break
+        reason = "; ".join(dict.fromkeys(c.reason for c in main if c.reason))
+        if verdict == SUPPORTED:
+            reason = f"stated by {ev_label or labels} (closeness {sup:.2f})"
+        return Verdict(verdict, reason, evidence, sup, checks, ev_label)
+
+
+# --- alignment ------------------------------------------------------------------------------------
+def _align(vec, cstems: set[str], sents: list[_Sent]) -> list[tuple[float, _Sent]]:
+    """Passage sentences by closeness to the claim: cosine plus content-word overlap."""
+    out = []
+    for s in sents:
+        dense = float(np.dot(vec, s.vec)) if vec is not None and s.vec is not None else 0.0
+        lex = len(cstems & s.stems) / len(cstems) if cstems else 0.0
+        out.append((0.6 * dense + 0.4 * lex, s))
+    out.sort(key=lambda x: -x[0])
+    return out
+
+
+def _quote(text: str, n: int = 160) -> str:
+    return text if len(text) <= n else text[: n - 1].rsplit(" ", 1)[0] + "…"
+
+
+# --- quantities -------------------------------------------------------------------------------
+def _quantities(claim: str, srcs: list[Source], labels: str, ranked) -> Check:
+    qs = ct.quantities(claim)
+    if not qs:
+        return Check("quantities", SUPPORTED, "no quantities")
+    stated = [q for s in srcs for q in ct.quantities(s.paper.text + " . " + s.paper.title)]
+    missing = [q for q in qs if not any(ct.same_value(q, p) for p in stated)]
+    if not missing:
+        return Check("quantities", SUPPORTED, "every quantity is stated")
+    q = missing[0]
+    claimed = {x.value for x in qs}
+    # the closest passage sentence that states a number of the same kind the claim lacks
+    for _, s in ranked[:4]:
+        others = [
+            p
+            for p in ct.quantities(s.text)
+            if p.percent == q.percent and p.year == q.year and p.value not in claimed
+        ]
+        if others:
+            alt = min(others, key=lambda p: _distance(p.value, q.value))
+            return Check(
+                "quantities",
+                CONTRADICTED,
+                f"{q.text} is not in {s.label}; {s.label} says {alt.text}",
+                s.text,
+            )
+    more = "" if len(missing) == 1 else f" (nor {', '.join(m.text for m in missing[1:])})"
+    return Check("quantities", UNSUPPORTED, f"{q.text} is not stated in {labels}{more}")
+
+
+def _distance(a: float, b: float) -> float:
+    return abs(a - b) / max(abs(a), abs(b), 1e-9) + (0 if _digits(a) == _digits(b) else 0.5)
+
+
+def _digits(v: float) -> str:
+    return "".join(sorted(f"{v:g}".replace(".", "")))
+
+
+# --- names ------------------------------------------------------------------------------------
+def _names(claim: str, srcs: list[Source], labels: str) -> Check:
+    found = ct.names(claim)
+    if not found:
+        return Check("names", SUPPORTED, "no names")
+    idx = [ct.NameIndex(s.paper.title + " . " + s.paper.text) for s in srcs]
+    missing = [n for n in found if not any(i.has(n) for i in idx)]
+    if not missing:
+        return Check("names", SUPPORTED, "every name is in the cited passage")
+    shown = ", ".join(f"'{n}'" for n in missing[:3])
+    verb = "is" if len(missing) == 1 else "are"
+    return Check("names", UNSUPPORTED, f"{shown} {verb} not named in {labels}")
+
+
+# --- direction and polarity -------------------------------------------------------------------
+def _context(ws: list[ct.Word], i: int, width: int = 5) -> set[str]:
+    clause = ws[i].clause
+    return {
+        w.stem
+        for w in ws[max(0, i - width) : i + width + 1]
+        if w.content and w.clause == clause and w.stem not in ct.POLES and w is not ws[i]
+    }
+
+
+def _directions(ws: list[ct.Word]) -> list[tuple[str, int, set[str], int]]:
+    """(axis, pole, context, index) of each direction word; a negation flips the pole."""
+    out = []
+    for i, w in enumerate(ws):
+        pole = ct.POLES.get(w.stem)
+        if pole is None or w.name:
+            continue
+        sign = pole[1] * (-1 if w.negated else 1)
+        out.append((pole[0], sign, _context(ws, i), i))
+    return out
+
+
+def _direction(claim: str, cw: list[ct.Word], top: list[_Sent]) -> Check:
+    if not top:
+        return Check("direction", SUPPORTED, "nothing to compare")
+    cdirs = _directions(cw)
+    pos_claim = {w.stem for w in cw if w.content and not w.negated}
+    neg_claim = {w.stem for w in cw if w.content and w.negated}
+    head_claim = {w.stem for w in cw if w.head}
+    for s in top:
+        # 1. a direction word whose best counterpart in the passage points the other way
+        pdirs = _directions(s.words)
+        for axis, sign, ctx, i in cdirs:
+            cands = [
+                (len(ctx & pc), ps, j) for a, ps, pc, j in pdirs if a == axis and ctx & pc
+            ]
+            if not cands:
+                continue
+            best = max(c[0] for c in cands)
+            poles = {ps for n, ps, _ in cands if n == best}
+            if poles == {-sign}:
+                j = next(j for n, ps, j in cands if n == best)
+                said = s.words[j].text
+                return Check(
+                    "direction",
+                    CONTRADICTED,
+                    f"the claim says '{_phrase(cw, i)}' but {s.label} says '{_phrase(s.words, j)}'"
+                    if said
+                    else f"{s.label} states the opposite",
+                    s.text,
+                )
+        # 2. a negation added or dropped over the same words
+        pos_p = {w.stem for w in s.words if w.content and not w.negated}
+        neg_p = {w.stem for w in s.words if w.content and w.negated}
+        head_p = {w.stem for w in s.words if w.head}
+        dropped = (neg_p - pos_p) & (pos_claim - neg_claim) & head_p
+        added = (neg_claim - pos_claim) & (pos_p - neg_p) & head_claim
+        if dropped:
+            word = sorted(dropped)[0]
+            return Check(
+                "direction",
+                CONTRADICTED,
+                f"{s.label} negates what the claim affirms ('{_phrase_of(s.words, word)}')",
+                s.text,
+            )
+        if added:
+            word = sorted(added)[0]
+            return Check(
+                "direction",
+                CONTRADICTED,
+                f"the claim negates what {s.label} affirms ('{_phrase_of(cw, word)}' vs "
+                f"'{_phrase_of(s.words, word)}')",
+                s.text,
+            )
+        # 3. one of mutually exclusive alternatives swapped for another
+        c_alts = {w.stem: w for w in cw if w.stem in ct.ALT_OF and not w.negated}
+        p_alts = {w.stem: w for w in s.words if w.stem in ct.ALT_OF and not w.negated}
+        for st, w in c_alts.items():
+            if st in s.stems:
+                continue
+            rivals = [pw for ps, pw in p_alts.items() if ct.ALT_OF[ps] == ct.ALT_OF[st]]
+            if rivals and rivals[0].stem not in {x.stem for x in cw}:
+                return Check(
+                    "direction",
+                    CONTRADICTED,
+                    f"the claim says '{w.text}' but {s.label} says '{rivals[0].text}'",
+                    s.text,
+                )
+        # 4. "from A to B" reversed
+        fc, fp = _from_to(claim), _from_to(s.text)
+        for a, b in fc:
+            if (b, a) in fp:
+                return Check(
+                    "direction",
+                    CONTRADICTED,
+                    f"the claim goes from {a} to {b}; {s.label} from {b} to {a}",
+                    s.text,
+                )
+    return Check("direction", SUPPORTED, "no contradicting direction or negation")
+
+
+_FROM_TO = re.compile(r"\bfrom\s+(?:the\s+)?([A-Za-z\-]+)\s+(?:\w+\s+)?to\s+(?:the\s+)?([A-Za-z\-]+)")
+
+
+def _from_to(text: str) -> set[tuple[str, str]]:
+    return {(ct.stem(a), ct.stem(b)) for a, b in _FROM_TO.findall(text)}
+
+
+def _phrase(ws: list[ct.Word], i: int, width: int = 3) -> str:
+    a = max(0, i - 1)
+    return " ".join(w.text for w in ws[a : i + width + 1] if w.clause == ws[i].clause)
+
+
+def _phrase_of(ws: list[ct.Word], st: str) -> str:
+    for i, w in enumerate(ws):
+        if w.stem == st:
+            a = max(0, i - 3)
+            return " ".join(x.text for x in ws[a : i + 1] if x.clause == w.clause)
+    return st
+
+
+# --- overclaim and closeness ------------------------------------------------------------------
+def _overclaim(cw: list[ct.Word], sents: list[_Sent], labels: str) -> Check:
+    said = set().union(*(s.stems for s in sents)) if sents else set()
+    extra = [w.text for w in cw if w.stem in ct.ABSOLUTE_STEMS and w.stem not in said]
+    if extra:
+        return Check(
+            "overclaim", UNSUPPORTED, f"'{extra[0]}' claims more than {labels} states"
+        )
+    return Check("overclaim", SUPPORTED, "no absolute the passage lacks")
+
+
+def _closeness(sup: float, threshold: float, labels: str) -> Check:
+    if sup < threshold:
+        return Check(
+            "closeness",
+            UNSUPPORTED,
+            f"not close to {labels} (closeness {sup:.2f}, below {threshold:.2f})",
+        )
+    return Check("closeness", SUPPORTED, f"closeness {sup:.2f}")
+
+
+def content_overlap(a: str, b: str) -> float:
+    """Share of ``a``'s content words that ``b`` has."""
+    ta = set(tokenize(a))
+    return len(ta & set(tokenize(b))) / len(ta) if ta else 0.0
