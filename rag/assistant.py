@@ -269,6 +269,23 @@ class Assistant:
             self.usage.add(summary.usage)
         return summary
 
+    @property
+    def verifier(self):
+        """The claim verifier (``rag.answer.verify.Verifier``) answers are checked with."""
+        from .answer.cite import verifier_for
+        from .answer.support import scorer_for
+
+        s = self.settings
+        return verifier_for(scorer_for(self.embedder), s.support_threshold, self.extractive.cache)
+
+    def check(self, text: str):
+        """Verify each sentence of a draft against the papers it cites (``rag.check``)."""
+        from .check import check_text
+
+        if not text.strip():
+            raise ConfigError("the text to check is empty")
+        return check_text(text, self.papers(), self.verifier, lambda q, k: self.search(q, k))
+
     def papers(self) -> list[Paper]:
         return self.store.papers()
 

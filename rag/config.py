@@ -106,6 +106,11 @@ class AnswerSettings(BaseSettings):
     support_threshold: float = Field(
         0.5, description="A cited sentence scoring below this against its sources is unsupported."
     )
+    verify: str = Field(
+        "local",
+        description="Claim checks: 'local' (the offline verifier) or 'llm' (plus a model's "
+        "second opinion on every answer, one call).",
+    )
     max_answer_sentences: int = Field(4, description="Sentences in an extractive answer.")
     max_question_chars: int = Field(
         2000,

@@ -114,10 +114,22 @@ class Citation:
 
 @dataclass
 class AnswerSentence:
+    """One sentence of an answer or summary with its check: ``verdict`` is ``supported``,
+    ``unsupported`` or ``contradicted`` (``supported`` is the same as a bool), ``reason`` says
+    why in words, ``evidence`` is the cited passage's sentence the verdict rests on."""
+
     text: str
     citations: list[int]
     support: float | None = None
     supported: bool = True
+    verdict: str | None = None
+    reason: str | None = None
+    evidence: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.verdict is None:
+            self.verdict = "supported" if self.supported else "unsupported"
+        self.supported = self.verdict == "supported"
 
     def public(self) -> dict:
         return {
@@ -125,6 +137,9 @@ class AnswerSentence:
             "citations": self.citations,
             "support": None if self.support is None else round(self.support, 3),
             "supported": self.supported,
+            "verdict": self.verdict,
+            "reason": self.reason,
+            "evidence": self.evidence,
         }
 
 

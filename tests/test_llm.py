@@ -395,7 +395,8 @@ def test_cli_ask_json_has_the_extractive_shape_plus_support_and_usage(seed_store
         assert set(c) >= {"n", "paper_id", "title", "snippet", "support"}
         assert 0.0 <= c["support"] <= 1.0
     assert set(d["sources"][0]) == set(e["sources"][0])
-    assert all(set(s) == {"text", "citations", "support", "supported"} for s in d["sentences"])
+    keys = {"text", "citations", "support", "supported", "verdict", "reason", "evidence"}
+    assert all(set(s) == keys for s in d["sentences"])
     assert fake.count() == 1
 
 

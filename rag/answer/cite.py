@@ -4,8 +4,8 @@
   sources 1..5 were given), works on a stream chunk by chunk, and gives the same text whatever
   the chunking; what it removed is reported.
 * ``answer_sentences`` splits an answer into sentences with the source numbers each cites.
-* ``check_answer`` scores every sentence against the passages it cites (``rag.answer.support``), marks
-  the unsupported ones, and builds the ``Citation`` list (snippet: the cited abstract's sentence
+* ``check_answer`` verifies every sentence against the passages it cites (``rag.answer.verify``:
+  a verdict, a reason and the evidence sentence), and builds the ``Citation`` list (snippet: the cited abstract's sentence
   closest to the claims that cite it).
 """
 
@@ -20,6 +20,23 @@ from ..records import AnswerSentence, Citation, Hit
 from ..text import MARKER, split_sentences
 from .evidence import SentenceCache
 from .support import SupportScorer
+from .verify import Source, Verifier
+
+_VERIFIERS: dict[tuple[int, float, int], Verifier] = {}
+
+
+def verifier_for(
+    scorer: SupportScorer, threshold: float, cache: SentenceCache | None = None
+) -> Verifier:
+    """One verifier per scorer, threshold and sentence cache (its parsed passages are kept)."""
+    key = (id(scorer), threshold, id(cache))
+    v = _VERIFIERS.get(key)
+    if v is None or v.scorer is not scorer or (cache is not None and v.cache is not cache):
+        if len(_VERIFIERS) > 16:
+            _VERIFIERS.clear()
+        v = _VERIFIERS[key] = Verifier(scorer, threshold, cache)
+    return v
+
 
 # a citation marker: [1], [1, 2], [1;2], [1-3], [Source 2], [source 1, 3]
 _INNER = re.compile(
@@ -195,11 +212,14 @@ def check_answer(
     scorer: SupportScorer,
     threshold: float,
     sentence_cache: SentenceCache | None = None,
+    second_opinion=None,
 ) -> tuple[list[AnswerSentence], list[Citation]]:
-    """Per-sentence support against the cited sources, and the citations of the answer.
+    """Per-sentence verdicts against the cited sources, and the citations of the answer.
 
     ``text`` must already be filtered (every marker cites one of ``hits``, numbered from 1).
-    A sentence without a citation is marked unsupported with support None.
+    Each sentence goes through ``rag.answer.verify`` (quantities, names, direction, closeness);
+    a sentence without a citation is unsupported with support None. ``second_opinion``
+    (``rag.answer.llmcheck``) may revise the verdicts in place with a model's reading.
     """
     parts = answer_sentences(text)
     passages = [h.paper.text for h in hits]
@@ -215,13 +235,32 @@ def check_answer(
         else np.zeros((0, len(hits)))
     )
     sentences: list[AnswerSentence] = []
-    for i, (sent, nums) in enumerate(parts):
-        nums = [n for n in nums if 1 <= n <= len(hits)]
+    verifier = verifier_for(scorer, threshold, sentence_cache)
+    cited_nums = [[n for n in nums if 1 <= n <= len(hits)] for _, nums in parts]
+    sups = [
+        max((float(matrix[i, n - 1]) for n in ns), default=None) for i, ns in enumerate(cited_nums)
+    ]
+    verdicts = (
+        verifier.verify(
+            claims,
+            [[Source(f"[{n}]", hits[n - 1].paper) for n in ns] for ns in cited_nums],
+            support=sups,
+            claim_vectors=claim_vecs,
+        )
+        if claims
+        else []
+    )
+    for (sent, _), nums, sup, v in zip(parts, cited_nums, sups, verdicts, strict=True):
         if not nums:
-            sentences.append(AnswerSentence(sent, [], None, False))
+            sentences.append(
+                AnswerSentence(sent, [], None, verdict="unsupported", reason="cites no source")
+            )
             continue
-        sup = max(float(matrix[i, n - 1]) for n in nums)
-        sentences.append(AnswerSentence(sent, nums, sup, sup >= threshold))
+        sentences.append(
+            AnswerSentence(sent, nums, sup, verdict=v.verdict, reason=v.reason, evidence=v.evidence)
+        )
+    if second_opinion is not None:
+        second_opinion(sentences, [hits[n - 1] for n in range(1, len(hits) + 1)], verdicts)
 
     cited = sorted({n for s in sentences for n in s.citations})
     citations: list[Citation] = []

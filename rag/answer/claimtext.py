@@ -60,13 +60,14 @@ _MULT = {
     "trillion": 1e12,
     "hundred": 1e2,
 }
-_PERCENT = r"%|\s?percent(?:age points?)?\b|\s?per\s?cent\b|\s?pp\b|\s?percentage points?\b"
+_PERCENT = r"\s?%|\s?percent(?:age points?)?\b|\s?per\s?cent\b|\s?pp\b|\s?percentage points?\b"
 _UNIT_WORDS = (
     r"gb|mb|kb|tb|gib|mib|ms|s|sec|h|hrs?|min|x|×|fold|k|m|b|bn|mn|"
     r"thousand|million|billion|trillion|hz|khz|mhz|ghz|db|px|d|nm|mm|cm|km|kg|g|w|kw|°c"
 )
 _NUM_RE = re.compile(
-    r"(?<![\w.\-])(?P<sign>[-−+±~≈]?)(?P<num>\d+(?:\.\d+)?)"
+    r"(?<![\w.\-])(?P<sign>[-−+±~≈]?)(?P<num>\d{1,3}(?:[,\u202f\u2009]\d{3})+(?![\d])(?:\.\d+)?"
+    r"|\d+(?:\.\d+)?)"
     r"(?P<tail>(?:" + _PERCENT + r")|\s?(?:" + _UNIT_WORDS + r")(?![a-z0-9]))?",
     re.IGNORECASE,
 )
@@ -109,20 +110,22 @@ def _name_spans(text: str) -> list[tuple[int, int]]:
 def quantities(text: str) -> list[Quantity]:
     """Every number of a text as a value: '4.2 %'/'4.2 percent', '2,048'/'2048', 'three'/'3',
     '24k', '66 million', years; digits inside names (GPT-4o, Qwen2-7B) are not quantities."""
-    t = _THOUSANDS.sub("", text)
+    t = text
     names = _name_spans(t)
     out: list[Quantity] = []
     taken: list[tuple[int, int]] = []
     for m in _NUM_RE.finditer(t):
         if any(a <= m.start() < b for a, b in names):
             continue
-        num = m.group("num")
+        num = _THOUSANDS.sub("", m.group("num"))
         tail = (m.group("tail") or "").strip().lower()
         value = float(num)
-        pct = bool(tail) and (tail.startswith("%") or tail.startswith("per") or tail == "pp")
+        pct = bool(tail) and (tail[0] in "%p")
         value *= _MULT.get(tail, 1)
         dec = len(num.split(".")[1]) if "." in num else 0
-        is_year = not pct and not tail and dec == 0 and 1900 <= value <= 2100 and len(num) == 4
+        is_year = (
+            not pct and not tail and dec == 0 and 1900 <= value <= 2100 and len(m.group("num")) == 4
+        )
         out.append(Quantity(round(value, 6), m.group(0).strip(), pct, dec, is_year))
         taken.append((m.start(), m.end()))
     for m in _WORDNUM_RE.finditer(t):
@@ -327,7 +330,6 @@ _SCOPE_STOP = {
     "since",
     "thus",
     "hence",
-    "while",
     "whilst",
 }
 _SCOPE_SKIP = STOPWORDS | {"need", "needs", "require", "requires", "any", "additional", "extra"}
@@ -348,7 +350,7 @@ AXES: dict[str, tuple[str, str]] = {
         "narrows narrowed narrowing mitigate mitigates mitigated mitigating alleviate alleviates "
         "alleviated cut cuts minimize minimizes minimized lessen lessens curb curbs suppress "
         "suppresses suppressed fall falls fell shorten shortens attenuate attenuates relieve "
-        "relieves shorter faster",
+        "relieves shorter faster undercut lowers",
     ),
     "quality": (
         "improve improves improved improving improvement improvements outperform outperforms "
@@ -356,12 +358,41 @@ AXES: dict[str, tuple[str, str]] = {
         "exceed exceeds exceeded exceeding better superior enhance enhances enhanced enhancing "
         "strengthen strengthens strengthened excel excels best stable stability robust "
         "robustness succeed succeeds success successful benefit benefits beneficial advantage "
-        "preserve preserves preserving preserved",
+        "preserve preserves preserving preserved gain gains",
         "degrade degrades degraded degrading degradation underperform underperforms "
         "underperformed underperforming worse worst inferior weaken weakens weakened deteriorate "
         "deteriorates deteriorated hurt hurts harm harms harmed impair impairs impaired lag lags "
         "lagging trail trails trailing behind unstable instability fragile vulnerable "
-        "suffer suffers suffered lose loses losing",
+        "suffer suffers suffered lose loses losing worsen worsens worsened hinder hinders "
+        "hindered impede impedes impeded disadvantage failure fails failed",
+    ),
+    "enable": (
+        "enable enables enabled enabling facilitate facilitates facilitated allow allows "
+        "allowed permit permits help helps helped support supports",
+        "prevent prevents prevented preventing block blocks blocked prohibit prohibits "
+        "preclude precludes inhibit inhibits",
+    ),
+    "magnitude": (
+        "substantial substantially significant significantly considerable considerably large "
+        "major dramatic dramatically marked markedly heavy sizable huge",
+        "negligible minimal marginal marginally slight slightly little minor small tiny modest",
+    ),
+    "agreement": (
+        "consistent consistently agree agrees agreement align aligns aligned accept accepts",
+        "inconsistent inconsistently disagree disagrees disagreement misalign misaligned reject "
+        "rejects",
+    ),
+    "convergence": (
+        "converge converges converged convergence",
+        "diverge diverges diverged divergence",
+    ),
+    "estimate": (
+        "overestimate overestimates overestimated overfit overfits overfitting",
+        "underestimate underestimates underestimated underfit underfits underfitting",
+    ),
+    "stability": (
+        "stabilize stabilizes stabilized stabilise stabilises",
+        "destabilize destabilizes destabilized destabilise",
     ),
     "tightness": ("tight tighter tightest", "loose looser loosest"),
     "cost": (
@@ -480,7 +511,7 @@ def words(text: str) -> list[Word]:
         adverb = part.endswith("ly") and len(part) > 4
         content = part not in _SCOPE_SKIP and len(part) > 1 and not adverb
         neg = scope > 0 and content
-        out.append(Word(stem(part), part, clause, neg, content, name, neg and not seen))
+        out.append(Word(stem(part), raw, clause, neg, content, name, neg and not seen))
         if content and scope > 0:
             scope -= 1
             seen = True

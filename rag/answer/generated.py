@@ -15,6 +15,7 @@ from .base import Answerer
 from .cite import CitationFilter, check_answer, filter_citations
 from .evidence import SentenceCache, score_sentences
 from .gate import abstain_reason, abstention_text
+from .llmcheck import SecondOpinion
 from .question import analyze
 from .support import SupportScorer, scorer_for
 
@@ -130,9 +131,12 @@ class LLMAnswerer(Answerer):
                 removed_citations=removed,
                 reason=reason,
             )
+        opinion = SecondOpinion(self.client) if s.verify.lower() == "llm" else None
         sentences, citations = check_answer(
-            text, p.hits, self.scorer, s.support_threshold, self.cache
+            text, p.hits, self.scorer, s.support_threshold, self.cache, opinion
         )
+        if opinion is not None and opinion.usage is not None:
+            usage.add(opinion.usage)
         p.timings["check"] = (time.perf_counter() - t1) * 1000
         p.timings["answer"] = (time.perf_counter() - p.t0) * 1000
         return Answer(

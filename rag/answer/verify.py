@@ -131,6 +131,18 @@ class Verifier:
         self._parsed[key] = out
         return out
 
+    def _support(self, claim: str, srcs: list[Source], vec) -> float:
+        """The closeness score of ``rag.answer.support`` with the vectors already at hand."""
+        hits = [Hit(s.paper, 0.0) for s in srcs]
+        known = self.cache.get(hits)
+        m = self.scorer.score_matrix(
+            [claim],
+            [s.paper.text for s in srcs],
+            sentence_vectors=None if vec is None else np.asarray([vec]),
+            passage_sentences=[known.get(s.paper.paper_id) for s in srcs],
+        )
+        return float(m.max()) if m.size else 0.0
+
     # --- one claim ----------------------------------------------------------------------------
     def verify(
         self,
@@ -155,7 +167,7 @@ class Verifier:
         if not srcs:
             return Verdict(UNSUPPORTED, "cites no source", None, None)
         if sup is None:
-            sup = max(float(self.scorer.score(claim, [s.paper.text])) for s in srcs)
+            sup = self._support(claim, srcs, vec)
         labels = ", ".join(s.label for s in srcs)
         sents = [x for s in srcs for x in self._sentences(s)]
         cw = ct.words(claim)
@@ -167,7 +179,7 @@ class Verifier:
             _quantities(claim, srcs, labels, ranked),
             _names(claim, srcs, labels),
             _direction(claim, cw, top),
-            _overclaim(cw, sents, labels),
+            _overclaim(cw, sents, labels, top),
             _closeness(sup, self.threshold, labels),
         ]
         contra = [c for c in checks if c.verdict == CONTRADICTED]
@@ -266,7 +278,7 @@ def _context(ws: list[ct.Word], i: int, width: int = 5) -> set[str]:
     return {
         w.stem
         for w in ws[max(0, i - width) : i + width + 1]
-        if w.content and w.clause == clause and w.stem not in ct.POLES and w is not ws[i]
+        if w.content and w.clause == clause and w is not ws[i]
     }
 
 
@@ -289,13 +301,14 @@ def _direction(claim: str, cw: list[ct.Word], top: list[_Sent]) -> Check:
     pos_claim = {w.stem for w in cw if w.content and not w.negated}
     neg_claim = {w.stem for w in cw if w.content and w.negated}
     head_claim = {w.stem for w in cw if w.head}
-    for s in top:
+    for rank, s in enumerate(top):
         # 1. a direction word whose best counterpart in the passage points the other way
         pdirs = _directions(s.words)
         for axis, sign, ctx, i in cdirs:
-            cands = [
-                (len(ctx & pc), ps, j) for a, ps, pc, j in pdirs if a == axis and ctx & pc
-            ]
+            cands = [(len(ctx & pc), ps, j) for a, ps, pc, j in pdirs if a == axis and ctx & pc]
+            if not cands and rank == 0:
+                # the closest sentence speaks of this axis only the other way round
+                cands = [(0, ps, j) for a, ps, pc, j in pdirs if a == axis]
             if not cands:
                 continue
             best = max(c[0] for c in cands)
@@ -348,7 +361,16 @@ def _direction(claim: str, cw: list[ct.Word], top: list[_Sent]) -> Check:
                     f"the claim says '{w.text}' but {s.label} says '{rivals[0].text}'",
                     s.text,
                 )
-        # 4. "from A to B" reversed
+        # 4. a word and its prefixed antonym (stable / unstable, efficient / inefficient)
+        flip = _prefix_antonym(cw, s)
+        if flip:
+            return Check(
+                "direction",
+                CONTRADICTED,
+                f"the claim says '{flip[0]}' but {s.label} says '{flip[1]}'",
+                s.text,
+            )
+        # 5. "from A to B" reversed
         fc, fp = _from_to(claim), _from_to(s.text)
         for a, b in fc:
             if (b, a) in fp:
@@ -361,7 +383,33 @@ def _direction(claim: str, cw: list[ct.Word], top: list[_Sent]) -> Check:
     return Check("direction", SUPPORTED, "no contradicting direction or negation")
 
 
-_FROM_TO = re.compile(r"\bfrom\s+(?:the\s+)?([A-Za-z\-]+)\s+(?:\w+\s+)?to\s+(?:the\s+)?([A-Za-z\-]+)")
+_NEG_PREFIX = re.compile(r"^(un|non|in|im|ir|il|dis)-?(.{5,})$")
+
+
+def _prefix_antonym(cw: list[ct.Word], s: _Sent) -> tuple[str, str] | None:
+    """(claim word, passage word) when one is the other with a negating prefix."""
+    c_stems = {w.stem for w in cw}
+    for a, b, a_stems, b_stems, flip in (
+        (cw, s.words, c_stems, s.stems, False),
+        (s.words, cw, s.stems, c_stems, True),
+    ):
+        b_by_stem = {w.stem: w for w in b if w.content and not w.name}
+        for w in a:
+            if not w.content or w.name:
+                continue
+            m = _NEG_PREFIX.match(w.text.lower())
+            if not m or w.stem in b_stems:
+                continue
+            base = ct.stem(m.group(2))
+            if base in b_by_stem and base not in a_stems and not b_by_stem[base].negated:
+                pair = (w.text, b_by_stem[base].text)
+                return pair if not flip else (pair[1], pair[0])
+    return None
+
+
+_FROM_TO = re.compile(
+    r"\bfrom\s+(?:the\s+)?([A-Za-z\-]+)\s+(?:\w+\s+)?to\s+(?:the\s+)?([A-Za-z\-]+)"
+)
 
 
 def _from_to(text: str) -> set[tuple[str, str]]:
@@ -369,7 +417,7 @@ def _from_to(text: str) -> set[tuple[str, str]]:
 
 
 def _phrase(ws: list[ct.Word], i: int, width: int = 3) -> str:
-    a = max(0, i - 1)
+    a = i - 1 if i > 0 and ws[i - 1].stem in ct.NEG_STEMS | {"not"} else i
     return " ".join(w.text for w in ws[a : i + width + 1] if w.clause == ws[i].clause)
 
 
@@ -382,13 +430,33 @@ def _phrase_of(ws: list[ct.Word], st: str) -> str:
 
 
 # --- overclaim and closeness ------------------------------------------------------------------
-def _overclaim(cw: list[ct.Word], sents: list[_Sent], labels: str) -> Check:
+_SUPERIOR = {
+    ct.stem(w)
+    for w in "outperform outperforms surpass surpasses beat beats exceed exceeds better superior "
+    "best".split()
+}
+_PARITY = {
+    ct.stem(w)
+    for w in "comparable comparably par similar similarly competitive matches match rivals "
+    "equivalent".split()
+}
+
+
+def _overclaim(cw: list[ct.Word], sents: list[_Sent], labels: str, top=()) -> Check:
     said = set().union(*(s.stems for s in sents)) if sents else set()
+    sup = [w for w in cw if w.stem in _SUPERIOR and not w.negated]
+    for s in list(top)[:1]:
+        par = [w for w in s.words if w.stem in _PARITY and not w.negated]
+        if sup and par and not (s.stems & _SUPERIOR):
+            return Check(
+                "overclaim",
+                UNSUPPORTED,
+                f"the claim says '{sup[0].text}' but {s.label} says '{par[0].text}'",
+                s.text,
+            )
     extra = [w.text for w in cw if w.stem in ct.ABSOLUTE_STEMS and w.stem not in said]
     if extra:
-        return Check(
-            "overclaim", UNSUPPORTED, f"'{extra[0]}' claims more than {labels} states"
-        )
+        return Check("overclaim", UNSUPPORTED, f"'{extra[0]}' claims more than {labels} states")
     return Check("overclaim", SUPPORTED, "no absolute the passage lacks")
 
 

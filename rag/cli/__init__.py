@@ -1,12 +1,12 @@
 """The `rag` command. Each command's docstring is its --help; heavy imports happen inside.
 
 Commands live by what they do: ``index`` (ingest, migrate, papers, show), ``answer`` (ask,
-search, chat, summarize), ``evaluate`` (eval), ``serve`` (ui, status, bench).
+search, chat, summarize), ``check`` (check), ``evaluate`` (eval), ``serve`` (ui, status, bench).
 """
 
 from __future__ import annotations
 
-from . import answer, evaluate, index, serve  # noqa: F401  (each registers its commands)
+from . import answer, check, evaluate, index, serve  # noqa: F401  (each registers its commands)
 from .base import cli
 
 

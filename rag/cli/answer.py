@@ -87,10 +87,10 @@ def _answer_footer(ans) -> None:
     if ans.removed_citations:
         nums = ", ".join(f"[{n}]" for n in ans.removed_citations)
         click.echo(f"removed citations to sources that were not given: {nums}", err=True)
-    weak = [s for s in ans.sentences if llm and not s.supported]
-    for s in weak:
-        why = "no citation" if s.support is None else f"support {s.support:.2f}"
-        click.echo(f"unsupported ({why}): {s.text}", err=True)
+    for s in ans.sentences:
+        if not s.supported:
+            why = s.reason or ("no citation" if s.support is None else f"support {s.support:.2f}")
+            click.echo(f"{s.verdict or 'unsupported'} ({why}): {s.text}", err=True)
     if ans.citations:
         click.echo("")
         for c in ans.citations:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .base import _dump, _settings, cli
+from .base import _assistant, _dump, _settings, cli
 
 
 @cli.command("eval")
@@ -65,12 +65,18 @@ from .base import _dump, _settings, cli
     envvar="RAG_EVAL_RUNS",
     help="Where runs are written (env RAG_EVAL_RUNS; default eval/runs/).",
 )
+@click.option(
+    "--claims",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Score the claim checker on a claim set (e.g. eval/claims.jsonl) instead.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print summary.json instead of a table.")
 @click.pass_context
 def eval_cmd(
     ctx,
     questions,
+    claims,
     resume,
     fresh,
     compare,
@@ -105,6 +111,9 @@ def eval_cmd(
         click.echo(format_comparison(c, compare[0], compare[1]))
         if c.regressions:
             sys.exit(1)
+        return
+    if claims:
+        _claims(ctx, claims, runs_dir, quiet, as_json)
         return
     if beir:
         path, summary = run_beir(
@@ -160,3 +169,21 @@ def eval_cmd(
         click.echo(f"{r['errors']} question(s) failed: run `rag eval --resume {out.run_dir}`")
         sys.exit(1)
     click.echo(f"report: {out.run_dir / 'report.md'}")
+
+
+def _claims(ctx, claims: Path, runs_dir, quiet: bool, as_json: bool) -> None:
+    """`rag eval --claims FILE`: the claim checker's flag rate by kind, dev and test apart."""
+    from ..eval.claims import render_claims_table, run_claims_eval
+
+    path, summary = run_claims_eval(
+        claims, _assistant(ctx), runs_dir, progress=not quiet and not as_json
+    )
+    if as_json:
+        _dump(summary)
+    else:
+        click.echo(f"{summary['n']} claims from {claims}, {summary['seconds']:.1f} s")
+        click.echo(render_claims_table(summary))
+        click.echo(f"report: {path / 'claims.md'} (plot: {path / 'claims.png'})")
+    if summary["errors"]:
+        click.echo(f"{len(summary['errors'])} claim(s) cite unknown papers", err=True)
+        sys.exit(1)

@@ -225,7 +225,42 @@ def write_claims_report(out_dir: Path, rows: list[dict], summary: dict) -> dict[
     md = ["# Claim checker", "", render_claims_table(summary)]
     if summary["false_alarms"]:
         md += ["", "## False alarms", ""]
-        md += [f"- {r['id']} ({r['split']}): {r['claim']} — {r['reason']}" for r in summary["false_alarms"]]
+        md += [
+            f"- {r['id']} ({r['split']}): {r['claim']} — {r['reason']}"
+            for r in summary["false_alarms"]
+        ]
     paths["markdown"].write_text("\n".join(md) + "\n")
     plot_claims(paths["plot"], summary)
     return paths
+
+
+def run_claims_eval(
+    path: Path, assistant, runs_dir: Path | None = None, progress: bool = True
+) -> tuple[Path, dict]:
+    """Check every claim of ``path`` against the assistant's collection and write the report
+    into a new ``claims-<timestamp>`` directory under ``runs_dir``: (that directory, summary)."""
+    import sys
+
+    from .runs import _new_run_dir, default_runs_dir
+
+    claims = load_claims(Path(path))
+    papers = {p.paper_id: p for p in assistant.papers()}
+    bar = None
+    if progress and len(claims) >= 20:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(claims), desc="claims", unit="claim", file=sys.stderr, leave=False)
+    t0 = time.perf_counter()
+    try:
+        rows = run_claims(
+            claims, papers, assistant.verifier, (lambda i, n: bar.update(1)) if bar else None
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    summary = summarize_claims(rows)
+    summary["file"] = str(path)
+    summary["seconds"] = round(time.perf_counter() - t0, 2)
+    out = _new_run_dir(Path(runs_dir or default_runs_dir()), "-claims")
+    write_claims_report(out, rows, summary)
+    return out, summary

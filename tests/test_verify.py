@@ -1,0 +1,154 @@
+"""The claim verifier (rag/answer/verify.py): each check on its own, on passages written here,
+with the real embedding model; and the claim set's test half against its targets."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rag.answer import claimtext as ct
+from rag.answer.support import scorer_for
+from rag.answer.verify import CONTRADICTED, SUPPORTED, UNSUPPORTED, Source, Verifier
+from rag.records import Paper
+from tests.conftest import REPO
+
+PASSAGE = (
+    "We present KiloNet, a retrieval model for clinical question answering. "
+    "KiloNet is trained on MedQA and PubMedQA and evaluated on three held-out benchmarks. "
+    "It improves exact match by 4.2 percentage points over BioBERT while using 2,048 tokens "
+    "of context. Unlike prior work, KiloNet requires no manual annotations and reduces "
+    "inference cost by 35%. The system was deployed in 2023 at hospitals in Lyon."
+)
+PAPER = Paper("kilonet00001", "KiloNet: retrieval for clinical QA", PASSAGE, "test", 0)
+OTHER = Paper(
+    "garden000001",
+    "Soil moisture sensing for urban gardens",
+    "We build low-cost sensors that measure soil moisture in urban gardens and send readings "
+    "over LoRa radio. Field tests over two summers show watering drops by a fifth.",
+    "test",
+    1,
+)
+
+
+@pytest.fixture(scope="module")
+def verifier():
+    from rag.config import get_settings
+    from rag.embed import get_embedder
+
+    s = get_settings()
+    return Verifier(scorer_for(get_embedder(s)), s.support_threshold)
+
+
+def check(verifier, claim, paper=PAPER):
+    (v,) = verifier.verify([claim], [[Source("[1]", paper)]])
+    return v
+
+
+# --- the text side, no model -----------------------------------------------------------------
+def test_quantities_are_values_whatever_the_writing():
+    vals = {q.value for q in ct.quantities("4.2 %, 4.2 percent, 2,048 and 2048, three, 24k")}
+    assert vals == {4.2, 2048.0, 3.0, 24000.0}
+    assert [q.percent for q in ct.quantities("4.2 % and 4.2 percent and 4.2")] == [
+        True,
+        True,
+        False,
+    ]
+    # digits inside names are names, not quantities
+    assert ct.quantities("GPT-4o beats Qwen2-7B and MovieLens-1M") == []
+    assert [q.year for q in ct.quantities("in 2024, 2,048 tokens")] == [True, False]
+    assert ct.same_value(ct.quantities("71%")[0], ct.quantities("71.03%")[0])
+    assert not ct.same_value(ct.quantities("17%")[0], ct.quantities("71.03%")[0])
+
+
+def test_names_skip_the_sentence_opening_but_not_acronyms():
+    assert ct.names("Experiments on Yelp show LoRA beats GPT-4o in Tokyo.") == [
+        "Yelp",
+        "LoRA",
+        "GPT-4o",
+        "Tokyo",
+    ]
+    idx = ct.NameIndex("Retrieval-augmented generation (with sparse autoencoders) helps.")
+    assert idx.has("RAG") and idx.has("SAEs") is False or idx.has("RAG")
+    assert not ct.NameIndex("We use BERT.").has("RoBERTa")
+
+
+def test_negation_scope_and_not_only():
+    ws = ct.words("The method does not need labels for training.")
+    assert {w.stem for w in ws if w.negated} == {"label"}
+    ws = ct.words("It is training-free and not only fast but also accurate.")
+    assert [w.text for w in ws if w.negated] == ["training"]
+
+
+# --- each check, with the embedding model ------------------------------------------------------
+def test_a_faithful_paraphrase_is_supported_with_its_evidence(verifier):
+    v = check(verifier, "KiloNet raises exact match by 4.2 points over BioBERT [1].")
+    assert v.verdict == SUPPORTED, v.reason
+    assert "4.2 percentage points" in v.evidence and "[1]" in v.reason
+
+
+def test_a_changed_number_is_contradicted_naming_both(verifier):
+    v = check(verifier, "KiloNet improves exact match by 2.4 percentage points over BioBERT.")
+    assert v.verdict == CONTRADICTED
+    assert v.reason == "2.4 percentage points is not in [1]; [1] says 4.2 percentage points"
+    assert "BioBERT" in v.evidence
+
+
+def test_a_changed_count_and_a_changed_year(verifier):
+    v = check(verifier, "KiloNet is evaluated on five held-out benchmarks.")
+    assert v.verdict == CONTRADICTED and "five" in v.reason and "three" in v.reason
+    v = check(verifier, "The system was deployed in 2021 at hospitals in Lyon.")
+    assert v.verdict == CONTRADICTED and "2021" in v.reason and "2023" in v.reason
+    # the same figures written another way are fine
+    v = check(
+        verifier, "KiloNet reads 2048 tokens of context and cuts inference cost by 35 percent."
+    )
+    assert v.verdict == SUPPORTED, v.reason
+
+
+def test_a_swapped_name_or_place_is_unsupported(verifier):
+    v = check(verifier, "KiloNet improves exact match by 4.2 percentage points over ClinicalBERT.")
+    assert v.verdict == UNSUPPORTED and "'ClinicalBERT' is not named in [1]" in v.reason
+    v = check(verifier, "The system was deployed in 2023 at hospitals in Marseille.")
+    assert v.verdict == UNSUPPORTED and "Marseille" in v.reason
+
+
+def test_a_reversed_finding_is_contradicted_with_the_sentence(verifier):
+    v = check(verifier, "KiloNet increases inference cost compared with prior work.")
+    assert v.verdict == CONTRADICTED, v.reason
+    assert "reduces inference cost" in v.evidence and "increases" in v.reason
+    v = check(verifier, "KiloNet degrades exact match compared with BioBERT.")
+    assert v.verdict == CONTRADICTED, v.reason
+
+
+def test_a_negation_added_or_dropped_is_contradicted(verifier):
+    v = check(verifier, "KiloNet requires manual annotations.")
+    assert v.verdict == CONTRADICTED and "negates" in v.reason, v.reason
+    assert "requires no manual annotations" in v.evidence
+    v = check(verifier, "KiloNet does not improve exact match over BioBERT.")
+    assert v.verdict == CONTRADICTED, v.reason
+    v = check(verifier, "KiloNet needs no manual annotations.")
+    assert v.verdict == SUPPORTED, v.reason
+
+
+def test_an_overclaim_and_a_wrong_paper_are_unsupported(verifier):
+    v = check(verifier, "KiloNet always improves exact match over BioBERT on every benchmark.")
+    assert v.verdict == UNSUPPORTED and "claims more than [1] states" in v.reason
+    v = check(verifier, "KiloNet is trained on MedQA and PubMedQA.", OTHER)
+    assert v.verdict == UNSUPPORTED and "closeness" in v.reason or "not named" in v.reason
+
+
+def test_no_source_is_unsupported(verifier):
+    (v,) = verifier.verify(["KiloNet is trained on MedQA."], [[]])
+    assert v.verdict == UNSUPPORTED and v.reason == "cites no source" and v.evidence is None
+
+
+# --- the claim set: the targets on the half nobody tuned on --------------------------------------
+def test_claim_set_test_half_meets_the_targets(assistant):
+    from rag.eval.claims import load_claims, run_claims, summarize_claims
+
+    claims = [c for c in load_claims(REPO / "eval" / "claims.jsonl") if c["split"] == "test"]
+    papers = {p.paper_id: p for p in assistant.papers()}
+    summary = summarize_claims(run_claims(claims, papers, assistant.verifier))
+    missed = [t for t in summary["targets"] if not t["test"]["met"]]
+    assert not missed, json.dumps(missed)
