@@ -104,6 +104,17 @@ def _name_spans(text: str) -> list[tuple[int, int]]:
         if re.fullmatch(r"(?:19|20)\d\ds?", tok):
             continue
         spans.append((m.start(), m.end()))
+    # a version number after a name: Claude 3, Llama 3.1, Qwen 2.5 (not "Over 3 datasets")
+    for m in re.finditer(
+        r"\b([A-Z][A-Za-z]*[a-z][A-Za-z]*|[A-Z]{2,})\s+(v?\d+(?:\.\d+)*)\b(?!\s?%)", text
+    ):
+        before = text[: m.start()].rstrip()
+        if (
+            before
+            and before[-1] not in '.!?:"“('
+            and not re.fullmatch(r"(?:19|20)\d\d", m.group(2))
+        ):
+            spans.append((m.start(2), m.end(2)))
     return spans
 
 
@@ -371,11 +382,6 @@ AXES: dict[str, tuple[str, str]] = {
         "allowed permit permits help helps helped support supports",
         "prevent prevents prevented preventing block blocks blocked prohibit prohibits "
         "preclude precludes inhibit inhibits",
-    ),
-    "magnitude": (
-        "substantial substantially significant significantly considerable considerably large "
-        "major dramatic dramatically marked markedly heavy sizable huge",
-        "negligible minimal marginal marginally slight slightly little minor small tiny modest",
     ),
     "agreement": (
         "consistent consistently agree agrees agreement align aligns aligned accept accepts",

@@ -301,14 +301,11 @@ def _direction(claim: str, cw: list[ct.Word], top: list[_Sent]) -> Check:
     pos_claim = {w.stem for w in cw if w.content and not w.negated}
     neg_claim = {w.stem for w in cw if w.content and w.negated}
     head_claim = {w.stem for w in cw if w.head}
-    for rank, s in enumerate(top):
+    for s in top:
         # 1. a direction word whose best counterpart in the passage points the other way
         pdirs = _directions(s.words)
         for axis, sign, ctx, i in cdirs:
             cands = [(len(ctx & pc), ps, j) for a, ps, pc, j in pdirs if a == axis and ctx & pc]
-            if not cands and rank == 0:
-                # the closest sentence speaks of this axis only the other way round
-                cands = [(0, ps, j) for a, ps, pc, j in pdirs if a == axis]
             if not cands:
                 continue
             best = max(c[0] for c in cands)
