@@ -263,6 +263,31 @@ def test_summary_and_adding_an_abstract(page, tmp_path):
     page.screenshot(path=str(tmp_path / "corpus.png"), full_page=True)
 
 
+def test_check_a_draft_marks_sentences_and_opens_evidence(page, tmp_path):
+    from tests.test_check import DRAFT_REFS
+
+    page.get_by_role("tab", name="Check a draft").click()
+    page.fill("#rag-draft textarea", DRAFT_REFS + "\n<script>window.__pwned=3</script>")
+    page.click("#rag-check")
+    page.wait_for_selector("#rag-check-out .rag-check-counts")
+    items = page.locator("#rag-check-out .rag-check-item")
+    verdicts = [items.nth(i).get_attribute("data-verdict") for i in range(items.count())]
+    assert verdicts[:3] == ["supported", "contradicted", "unsupported"], verdicts
+    second = items.nth(1)
+    assert "ThanoRA underperforms" in second.inner_text()
+    assert second.locator(".rag-mark").inner_text() == "✗"
+    evidence = second.locator("details.rag-evidence")
+    assert not evidence.evaluate("e => e.open")
+    evidence.locator("summary").click()  # open the evidence
+    assert evidence.evaluate("e => e.open")
+    assert "superior performance" in evidence.inner_text()
+    assert (
+        "References not found in the collection: [3]" in page.locator("#rag-check-out").inner_text()
+    )
+    assert page.evaluate("() => window.__pwned") is None
+    page.screenshot(path=str(tmp_path / "check.png"), full_page=True)
+
+
 # --- with a model server (the fake OpenAI-compatible one) -----------------------------------------
 LLM_ANSWER = (
     "PerTA rescales the task vector per parameter to unlearn data without retraining [{n}]. "

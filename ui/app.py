@@ -24,7 +24,7 @@ from rag.parse.common import SUPPORTED
 
 from . import render
 from .guard import CSP, Guard, allowed_hosts, guard_first, harden_server
-from .handlers import EXAMPLE_QUESTIONS, EXAMPLE_TOPICS, Handlers, parse_size
+from .handlers import EXAMPLE_QUESTIONS, EXAMPLE_TOPICS, MAX_DRAFT_CHARS, Handlers, parse_size
 
 __all__ = ["CSP", "Guard", "build_app", "launch_kwargs", "serve", "start"]
 
@@ -229,6 +229,22 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
                     js_on_load=CITE_JS,
                     min_height=80,
                 )
+            # --- check a draft -----------------------------------------------------------------
+            with gr.Tab("Check a draft", id="check"):
+                gr.Markdown(
+                    "Paste a draft: each sentence is checked against the papers it cites, as "
+                    "`[paper_id]` or `[n]` with a numbered reference list at the end."
+                )
+                draft = gr.Textbox(
+                    placeholder="Sentences with citations [1] …\n\nReferences\n[1] Title …",
+                    show_label=False,
+                    lines=8,
+                    max_lines=30,
+                    max_length=MAX_DRAFT_CHARS,
+                    elem_id="rag-draft",
+                )
+                check_btn = gr.Button("Check", variant="primary", elem_id="rag-check")
+                checked = gr.HTML("", elem_id="rag-check-out", min_height=60)
             # --- corpus ----------------------------------------------------------------------
             with gr.Tab("Corpus", id="corpus"):
                 with gr.Row(equal_height=True):
@@ -337,6 +353,8 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
                 on_summary, topic, [summary, download], **private, **heavy
             )
 
+        check_btn.click(h.check_page, draft, checked, **private, **heavy)
+
         def on_browse(q, p):
             return h.browse(q, int(p or 1))
 
@@ -385,7 +403,12 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
             """A cited, themed summary of a research area; returns the same dictionary as `rag summarize --json`."""
             return h.summarize(topic)
 
+        def check(text: str) -> dict:
+            """Check each sentence of a draft against the papers it cites; returns the same dictionary as `rag check --json`."""
+            return h.check(text)
+
         gr.api(ask, api_name="ask", **heavy)
+        gr.api(check, api_name="check", **heavy)
         gr.api(summarize, api_name="summarize", **heavy)
 
     app.queue(default_concurrency_limit=settings.ui_concurrency, max_size=settings.ui_queue_size)

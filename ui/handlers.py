@@ -122,6 +122,9 @@ class _Background:
         self._stop.set()
 
 
+MAX_DRAFT_CHARS = 20_000  # a draft checked in one go (a few pages)
+
+
 class Handlers:
     """The UI's behaviour over one ``Assistant``."""
 
@@ -218,6 +221,26 @@ class Handlers:
             return self._summary(topic)[0]
         except RagError as e:
             return {**base, "error": str(e)}
+
+    def check(self, text: str) -> dict:
+        """A draft in, the `rag check --json` dictionary out (errors as an 'error' field)."""
+        text = text or ""
+        if not text.strip():
+            return {"sentences": [], "error": "The draft is empty: paste text with citations."}
+        if len(text) > MAX_DRAFT_CHARS:
+            return {
+                "sentences": [],
+                "error": f"The draft is {len(text):,} characters; check at most "
+                f"{MAX_DRAFT_CHARS:,} at a time.",
+            }
+        try:
+            return self.assistant.check(text).to_dict()
+        except RagError as e:
+            return {"sentences": [], "error": str(e)}
+
+    def check_page(self, text: str) -> str:
+        """The checked draft as HTML (the "Check a draft" tab)."""
+        return render.check_html(self.check(text))
 
     def _summary(self, topic: str) -> tuple[dict, str]:
         t0 = time.perf_counter()

@@ -135,19 +135,116 @@ def cite_links(escaped: str, turn: int | str, known: dict[int, str]) -> str:
 
 
 def answer_body(text: str, turn: int | str, known: dict[int, str], unsupported=()) -> str:
-    """The answer text as safe HTML with clickable citation markers."""
+    """The answer text as safe HTML with clickable citation markers; each flagged sentence
+    (``unsupported``: texts, or sentence dicts with ``verdict`` and ``reason``) is marked."""
     e = esc(text)
     e = _BOLD.sub(r"<strong>\1</strong>", e)
     for s in unsupported:
-        es = esc(s).strip()
+        d = s if isinstance(s, dict) else {"text": s}
+        es = esc(d.get("text") or "").strip()
+        verdict = d.get("verdict") or "unsupported"
+        why = d.get("reason") or "not supported by the passage it cites"
         if es and es in e:
             e = e.replace(
                 es,
-                f'<span class="rag-unsupported" title="not supported by the passage it cites">'
+                f'<span class="rag-{esc(verdict)} rag-flagged" title="{esc(verdict)}: {esc(why)}">'
                 f"{es}</span>",
                 1,
             )
     return cite_links(_paragraphs(e), turn, known)
+
+
+MARKS = {"supported": "✓", "unsupported": "?", "contradicted": "✗"}
+
+
+def flagged(sentences) -> list[dict]:
+    """The sentences of an answer or summary whose check failed."""
+    return [
+        s
+        for s in sentences or []
+        if s.get("supported") is False or s.get("verdict") not in (None, "supported")
+    ]
+
+
+def flags_html(sentences) -> str:
+    """A visible list of the flagged sentences, each with its verdict, reason and evidence."""
+    rows = []
+    for s in flagged(sentences):
+        verdict = s.get("verdict") or "unsupported"
+        ev = s.get("evidence")
+        ev_html = (
+            f'<details class="rag-evidence"><summary>evidence</summary>“{esc(ev)}”</details>'
+            if ev
+            else ""
+        )
+        rows.append(
+            f'<li class="rag-flag rag-flag-{esc(verdict)}"><b>{MARKS.get(verdict, "?")} '
+            f"{esc(verdict)}</b>: {esc(_short(s.get('text') or '', 140))} "
+            f'<span class="rag-why">— {esc(s.get("reason") or "")}</span>{ev_html}</li>'
+        )
+    if not rows:
+        return ""
+    return (
+        '<div class="rag-flags"><b>Checked claims that failed</b><ul>'
+        + "".join(rows)
+        + "</ul></div>"
+    )
+
+
+def _short(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1].rsplit(" ", 1)[0] + "…"
+
+
+def check_html(d: dict) -> str:
+    """A checked draft: each sentence marked, its reason, and its evidence to open."""
+    if d.get("error"):
+        return f'<div class="rag-error">{esc(d["error"])}</div>'
+    items = []
+    for s in d.get("sentences") or []:
+        verdict = s.get("verdict") or "unsupported"
+        cites = ", ".join(s.get("citations") or []) or "no citation"
+        ev = s.get("evidence")
+        paper = s.get("evidence_paper")
+        sugg = s.get("suggestions") or []
+        sugg_html = (
+            "<div class='rag-suggest'>would support it: "
+            + ", ".join(
+                f"{esc(x.get('title'))} (<code>{esc(x.get('paper_id'))}</code>)" for x in sugg
+            )
+            + "</div>"
+            if sugg
+            else ""
+        )
+        ev_html = (
+            f'<details class="rag-evidence"><summary>evidence'
+            f"{' from <code>' + esc(paper) + '</code>' if paper else ''}</summary>“{esc(ev)}”</details>"
+            if ev
+            else ""
+        )
+        items.append(
+            f'<li class="rag-check-item rag-check-{esc(verdict)}" data-verdict="{esc(verdict)}">'
+            f'<span class="rag-mark">{MARKS.get(verdict, "?")}</span> '
+            f'<span class="rag-check-text">{esc(s.get("text"))}</span>'
+            f'<div class="rag-check-meta"><b>{esc(verdict)}</b> · cites {esc(cites)} · '
+            f'<span class="rag-why">{esc(s.get("reason"))}</span></div>{sugg_html}{ev_html}</li>'
+        )
+    c = d.get("counts") or {}
+    head = (
+        f'<div class="rag-check-counts">{len(items)} sentences: {int(c.get("supported", 0))} '
+        f"supported, {int(c.get('unsupported', 0))} unsupported, "
+        f"{int(c.get('contradicted', 0))} contradicted</div>"
+    )
+    missing = [n for n, pid in (d.get("references") or {}).items() if pid is None]
+    warn = (
+        '<div class="rag-warn">References not found in the collection: '
+        + esc(", ".join(f"[{n}]" for n in missing))
+        + "</div>"
+        if missing
+        else ""
+    )
+    return (
+        f'<div class="rag-check">{head}{warn}<ul class="rag-check-list">{"".join(items)}</ul></div>'
+    )
 
 
 # --- source cards ----------------------------------------------------------------------------
@@ -251,11 +348,13 @@ def answer_html(turn: int | str, d: dict, abstracts: dict[str, str]) -> str:
         )
     cits = d.get("citations") or []
     known = {c["n"]: c.get("title") or "" for c in cits}
-    unsupported = [s["text"] for s in d.get("sentences") or [] if s.get("supported") is False]
+    unsupported = flagged(d.get("sentences"))
     cls = "rag-answer rag-abstained" if d.get("abstained") else "rag-answer"
     parts = [
         f'<div class="{cls}">{answer_body(d.get("answer", ""), turn, known, unsupported)}</div>'
     ]
+    if unsupported and not d.get("abstained"):
+        parts.append(flags_html(unsupported))
     if d.get("interrupted"):
         parts.append('<div class="rag-warn">The answer was cut off before it finished.</div>')
     if d.get("truncated"):
@@ -351,7 +450,8 @@ def summary_html(d: dict, abstracts: dict[str, str]) -> str:
         parts.append(
             f'<div class="rag-theme"><h4>{esc(th.get("label"))} '
             f'<span class="rag-pill">{n_papers} paper{"s" if n_papers != 1 else ""}</span></h4>'
-            f"{answer_body(th.get('text', ''), tag, known)}</div>"
+            f"{answer_body(th.get('text', ''), tag, known, flagged(th.get('sentences')))}"
+            f"{flags_html(th.get('sentences'))}</div>"
         )
     if cits:
         cards = [source_card(tag, c, abstracts.get(c["paper_id"]), [], None) for c in cits]
