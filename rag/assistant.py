@@ -13,6 +13,7 @@ from .errors import ConfigError, InputError, NotFound
 from .records import Answer, Hit, Paper, Retrieval
 from .retrieve import Retriever
 from .store import Store
+from .store.lock import READERS
 
 
 class Assistant:
@@ -126,7 +127,8 @@ class Assistant:
         return retrieval, {"analysis": analysis, "scope": scope}
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid") -> list[Hit]:
-        return self.retrieve(query, k, mode=mode).hits
+        with READERS.reading():  # an ingest of this process waits between its batches
+            return self.retrieve(query, k, mode=mode).hits
 
     def backend_name(self, backend: str | None = None) -> str:
         choice = (backend or self.settings.backend).lower()
@@ -192,10 +194,11 @@ class Assistant:
         """A cited answer to one question (a chat turn when ``history`` is given); ``model``
         picks the LLM for this call (default: the configured one)."""
         question = question.strip()
-        name, standalone, rw_usage = self._turn(question, backend, history, model)
-        retrieval, about = self.retrieve_for(standalone, k)
-        answerer = self.llm_for(model) if name == "llm" else self.extractive
-        ans = answerer.answer(standalone, retrieval, **about)
+        with READERS.reading():  # an ingest of this process waits between its batches
+            name, standalone, rw_usage = self._turn(question, backend, history, model)
+            retrieval, about = self.retrieve_for(standalone, k)
+            answerer = self.llm_for(model) if name == "llm" else self.extractive
+            ans = answerer.answer(standalone, retrieval, **about)
         return self._done(ans, question, standalone, rw_usage, retrieval)
 
     def chat(
@@ -229,16 +232,13 @@ class Assistant:
         The extractive backend yields its whole answer as one delta.
         """
         question = question.strip()
-        name, standalone, rw_usage = self._turn(question, backend, history, model)
-        retrieval, about = self.retrieve_for(standalone, k)
+        with READERS.reading():  # an ingest of this process waits between its batches
+            name, standalone, rw_usage = self._turn(question, backend, history, model)
+            retrieval, about = self.retrieve_for(standalone, k)
+            if name != "llm":
+                ans = self.extractive.answer(standalone, retrieval, **about)
         if name != "llm":
-            ans = self._done(
-                self.extractive.answer(standalone, retrieval, **about),
-                question,
-                standalone,
-                rw_usage,
-                retrieval,
-            )
+            ans = self._done(ans, question, standalone, rw_usage, retrieval)
             yield ans.answer
             yield ans
             return
@@ -328,6 +328,6 @@ class Assistant:
             paths = [self.settings.corpus]
         else:
             paths = default_targets(self.settings)  # the corpus, or a repair of another store
-        with self._lock:
-            self.reset()
-            return ingest(paths, self.settings, **kw)
+        # Only the store's write lock is held (inside ``ingest``): questions go on meanwhile,
+        # answered from what is committed, and see the new papers as their batches commit.
+        return ingest(paths, self.settings, **kw)

@@ -196,6 +196,12 @@ class UISettings(BaseSettings):
 
     model_config = _CONFIG
 
+    # relevance shown in the UI: a paper's best-chunk cosine to the question, on two cuts
+    # calibrated on the dev half of eval/questions.jsonl (bench/calibrate_relevance.py)
+    relevance_floor: float = Field(
+        0.44, description="Cosine under which a paper is not listed by the corpus search."
+    )
+    relevance_close: float = Field(0.51, description="Cosine from which a paper is a close match.")
     ui_host: str = Field("127.0.0.1", description="Address the web UI binds.")
     ui_port: int = Field(7860, description="Port the web UI binds.")
     ui_user: str | None = Field(None, description="Login name for the web UI (with ui_password).")

@@ -43,3 +43,7 @@ class LLMError(RagError):
 
 class InputError(RagError):
     """A question or other input the user gave is not acceptable (too long, ...)."""
+
+
+class Cancelled(RagError):
+    """The user stopped a long job (an ingest); what it wrote so far is complete and kept."""

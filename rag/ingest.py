@@ -8,6 +8,7 @@ interrupted at any point is repaired by the next one (see ``_reconcile``).
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import sys
 from collections.abc import Callable, Iterable
@@ -17,11 +18,12 @@ from pathlib import Path
 
 from .config import Settings
 from .embed import count_tokens, get_embedder
+from .errors import Cancelled
 from .parse import duplicate_reject, iter_files, read_file
 from .parse.common import REJECTS_LISTED_PER_FILE, Reject, display_path, resolve_source
 from .records import Paper
 from .store import Store, drop_indexes, write_failure
-from .store.lock import write_lock
+from .store.lock import READERS, write_lock
 from .text import tokenize
 
 BATCH_PAPERS = 256
@@ -289,7 +291,14 @@ def ingest(
 ) -> IngestReport:
     """Parse, diff against the catalogue, embed what changed, write Chroma, SQLite and BM25.
 
-    No paths: only check the index against its catalogue and repair it."""
+    No paths: only check the index against its catalogue and repair it.
+
+    ``on_event(stage, done, total)`` reports progress: ``("reading", files read, files)``,
+    ``("waiting", 0, 0)`` while another writer holds the store, ``("embedding", abstracts
+    embedded, abstracts to embed)`` (``"re-embedding"`` in a repair), ``("writing", abstracts
+    written, abstracts to embed)`` and ``("finishing", n, n)``. When it raises ``Cancelled``
+    the run stops after the batch in hand: what was committed stays (whole papers only) and the
+    index is left consistent. Readers are never blocked: questions are answered meanwhile."""
     try:
         return _ingest(
             [Path(p) for p in paths],
@@ -308,7 +317,9 @@ def ingest(
 
 
 def _ingest(paths, settings, *, prune, rebuild, progress, wait, on_event, follow_links):
+    emit = on_event or (lambda _s, _d, _t: None)
     files, missing = iter_files(paths, follow_links)
+    emit("reading", 0, len(files))
     report = IngestReport()
     if rebuild:
         with write_lock(Path(settings.store), wait):
@@ -317,7 +328,7 @@ def _ingest(paths, settings, *, prune, rebuild, progress, wait, on_event, follow
         Store(settings, create=False) if _has_other_index(settings) else None
     store = Store(settings, create=True)
     try:
-        with store.write_lock(wait=wait):
+        with store.write_lock(wait=wait, on_wait=lambda: emit("waiting", 0, 0)):
             was_dirty = store.is_dirty()  # an earlier run was cut short
             if was_dirty or not store.vectors_match():
                 # an interrupted run, a deleted Chroma directory or a wiped server
@@ -327,7 +338,8 @@ def _ingest(paths, settings, *, prune, rebuild, progress, wait, on_event, follow
             for r in missing:
                 scan.reject(r)
             elsewhere = _StillElsewhere({display_path(f) for f in files})
-            for f in files:
+            for n_read, f in enumerate(files):
+                emit("reading", n_read, len(files))
                 source = display_path(f)
                 report.files.append(source)
                 for item in read_file(f, source):
@@ -363,9 +375,13 @@ def _ingest(paths, settings, *, prune, rebuild, progress, wait, on_event, follow
                 found = _Found()
                 batches = _second_pass(files, scan, store, found)
                 replace = {pid for pid in todo if pid in scan.existing}
-                _embed_and_write(
-                    store, batches, len(todo), settings, progress, on_event, replace=replace
-                )
+                try:
+                    _embed_and_write(
+                        store, batches, len(todo), settings, progress, emit, replace=replace
+                    )
+                except Cancelled:
+                    _finish_cancelled(store, settings)
+                    raise
                 for pid in set(todo) - found.ids:
                     where = scan.first.get(pid, ("?", 0))
                     report.rejected.append(
@@ -375,6 +391,8 @@ def _ingest(paths, settings, *, prune, rebuild, progress, wait, on_event, follow
                             "the file changed while it was being ingested; run `rag ingest` again",
                         )
                     )
+            with contextlib.suppress(Cancelled):  # too late to stop: only the commit is left
+                emit("finishing", len(todo), len(todo))
             if todo or gone or moved or report.repaired or report.reembedded or was_dirty:
                 store.commit_generation()
                 store.rebuild_keyword()
@@ -386,6 +404,13 @@ def _ingest(paths, settings, *, prune, rebuild, progress, wait, on_event, follow
     finally:
         store.close()
     return report
+
+
+def _finish_cancelled(store: Store, settings: Settings) -> None:
+    """After a cancel: drop any stray chunks, commit what is whole, reindex BM25."""
+    _reconcile(store, settings, False, None)
+    store.commit_generation()
+    store.rebuild_keyword()
 
 
 class _Found:
@@ -502,10 +527,16 @@ def _embed_and_write(
     if first is None:
         return
     lock = threading.Lock()
-    state = {"done": 0, "chunks": 0, "papers": 0, "cancelled": False}
+    state = {"done": 0, "chunks": 0, "papers": 0, "cancelled": False, "written": 0}
+    # abstracts embedded so far: papers of finished batches + those of the batch in hand whose
+    # last chunk is done (the embedder reports chunk counts)
+    embedded = {"base": 0, "ends": [], "chunks": 0}
 
     def chunk(batch: list[Paper]) -> list[tuple[Paper, list[str]]]:
-        out = [(p, chunk_paper(p, settings)) for p in batch]
+        out = []
+        for p in batch:
+            READERS.yield_to_readers()  # pure Python (the GIL): a question goes first
+            out.append((p, chunk_paper(p, settings)))
         with lock:
             state["papers"] += len(batch)
             state["chunks"] += sum(len(c) for _, c in out)
@@ -531,11 +562,15 @@ def _embed_and_write(
         return ids, docs, metas, texts
 
     def write(batch, ids, docs, metas, vecs) -> None:
+        READERS.yield_to_readers()
         old = [p.paper_id for p, _ in batch if replace is None or p.paper_id in replace]
         if old:
             store.delete_papers(old)  # old chunks of updated papers
         store.add_chunks(ids, vecs, docs, metas)
         store.record_papers([(p, len(chunks), keyword_tokens(p)) for p, chunks in batch])
+        state["written"] += len(batch)
+        if on_event:
+            on_event("writing", state["written"], n_papers)
 
     current = chunk(first)
     bar = _Progress(total(), progress and total() >= 64, desc)
@@ -543,18 +578,29 @@ def _embed_and_write(
     def tick(n: int) -> None:  # called by the worker after each model batch
         if state["cancelled"]:
             raise _Cancelled
+        READERS.yield_to_readers()  # a question being answered goes first
         with lock:
             state["done"] += n
-            done, t = state["done"], total()
+            t = total()
+            embedded["chunks"] += n
+            whole = sum(1 for e in embedded["ends"] if e <= embedded["chunks"])
+            abstracts = embedded["base"] + whole
         bar(n, t)
         if on_event:
-            on_event(desc, done, t)
+            on_event(desc, abstracts, n_papers)
 
     pool = ThreadPoolExecutor(1, thread_name_prefix="rag-embed")
     try:
         pending = None  # the batch embedded last round, waiting to be written
         while current is not None:
             ids, docs, metas, texts = rows(current)
+            with lock:
+                embedded["base"] += len(embedded["ends"])
+                ends, acc = [], 0
+                for _, c in current:
+                    acc += len(c)
+                    ends.append(acc)
+                embedded["ends"], embedded["chunks"] = ends, 0
             fut = pool.submit(store_embeddings, embedder, texts, settings, tick)
             if pending is not None:
                 write(*pending)
@@ -574,7 +620,8 @@ class _Cancelled(Exception):
 
 
 def store_embeddings(embedder, texts: list[str], settings: Settings, tick) -> list[list[float]]:
-    vecs = embedder.embed(texts, batch_size=settings.embed_batch_size, progress=tick)
+    # small model batches: a question waits for at most one of them (see READERS)
+    vecs = embedder.embed(texts, batch_size=min(settings.embed_batch_size, 16), progress=tick)
     return vecs.tolist()
 
 

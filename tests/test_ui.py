@@ -124,13 +124,13 @@ def test_card_marks_the_supporting_sentence_inside_its_passage():
         "support": 0.81,
         "url": "https://github.com/x/y",
     }
-    html = render.source_card(0, c, abstract, [], 0.5)
+    html = render.source_card(0, c, abstract, [], "close match")
     assert 'id="src-0-2"' in html
     passage = re.search(r'<div class="rag-passage">(.*?)</div>', html).group(1)
     assert "<mark>The key finding is that X beats Y by ten points.</mark>" in passage
     assert "Context two precedes it." in passage and "Context four follows." in passage
     assert "Background one" not in passage and passage.endswith("…")
-    assert "support 0.81" in html and "relevance 0.50" in html
+    assert "support 0.81" in html and "close match" in html and "relevance 0." not in html
     assert 'href="https://github.com/x/y"' in html and 'rel="noopener noreferrer nofollow"' in html
     assert "Full abstract" in html and "Unrelated six." in html  # the whole abstract, folded
 
@@ -250,7 +250,7 @@ def test_browse_pages_through_every_paper(handlers, assistant):
 def test_browse_search_and_full_paper_fields(handlers, assistant):
     html = handlers.browse("machine unlearning", 1)
     first = assistant.search("machine unlearning", k=1)[0].paper
-    assert "best matching" in html
+    assert "matching “machine unlearning”, closest first" in html
     assert html.index(render.esc(first.title)) < html.index("</details>")  # ranked first
     assert render.esc(first.text) in html  # the full abstract
     assert f"<b>source</b> {render.esc(first.source)}" in html

@@ -17,6 +17,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import gradio as gr  # at module level: handlers' `gr.Request` hints must resolve here
+
 from rag.assistant import Assistant
 from rag.config import REPO_DIR, Settings, get_settings
 from rag.errors import ConfigError
@@ -161,6 +163,11 @@ def launch_kwargs(settings: Settings, host: str | None = None, port: int | None 
 
 
 # --- the app -------------------------------------------------------------------------------------
+def _owner(request) -> str:
+    """Whose upload or chat this is: the login name when there is one, else the browser tab."""
+    return getattr(request, "username", None) or getattr(request, "session_hash", None) or ""
+
+
 def build_app(settings: Settings | None = None, assistant: Assistant | None = None):
     """The gradio Blocks app over one assistant (not launched)."""
     import gradio as gr
@@ -289,6 +296,9 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
                         upload_btn = gr.Button(
                             "Index these files", variant="primary", elem_id="rag-add-files"
                         )
+                    cancel_upload = gr.Button(
+                        "Cancel upload", visible=False, size="sm", elem_id="rag-cancel-upload"
+                    )
                     report = gr.HTML(elem_id="rag-report")
                 listing = gr.HTML(elem_id="rag-listing")
             # --- settings --------------------------------------------------------------------
@@ -362,29 +372,53 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
         search_btn.click(on_browse, [query, page], listing, **private, **heavy)
         page.submit(on_browse, [query, page], listing, **private, **heavy)
 
-        def on_add_text(text, title, url, p=gr.Progress()):
-            html = h.add_text(text, title, url, lambda f, d: p(f, desc=d))
-            return html, h.browse("", 1), h.status_line(), h.status_html()
+        # uploads: the report area shows the progress; a second upload waits its turn in line
+        def upload_updates(steps, clear_files: bool = False):
+            for done, html in steps:
+                more = [gr.skip() if not done else None] if clear_files else []
+                if not done:
+                    yield html, gr.skip(), gr.skip(), gr.skip(), gr.Button(visible=True), *more
+                else:
+                    page = h.browse("", 1)
+                    yield (
+                        html,
+                        page,
+                        h.status_line(),
+                        h.status_html(),
+                        gr.Button(visible=False),
+                        *more,
+                    )
 
-        def on_add_files(paths, p=gr.Progress()):
-            html = h.add_files(paths, lambda f, d: p(f, desc=d))
-            return html, h.browse("", 1), h.status_line(), h.status_html(), None
+        def on_add_text(text, title, url, request: gr.Request):
+            yield from upload_updates(h.add_text_steps(text, title, url, _owner(request)))
 
-        ingest_opts = {"concurrency_id": "ingest", "concurrency_limit": 1}
+        def on_add_files(paths, request: gr.Request):
+            yield from upload_updates(h.add_files_steps(paths, _owner(request)), clear_files=True)
+
+        # not one at a time here: the handlers keep the line, so each upload can show its place
+        ingest_opts = {"concurrency_id": "ingest", "concurrency_limit": 8}
+        upload_out = [report, listing, status, status_table, cancel_upload]
         add_btn.click(
             on_add_text,
             [p_text, p_title, p_url],
-            [report, listing, status, status_table],
+            upload_out,
+            show_progress="hidden",
             **private,
             **ingest_opts,
         )
         upload_btn.click(
             on_add_files,
             files,
-            [report, listing, status, status_table, files],
+            [*upload_out, files],
+            show_progress="hidden",
             **private,
             **ingest_opts,
         )
+
+        def on_cancel_upload(request: gr.Request):
+            h.cancel_upload(_owner(request))
+
+        cancel_upload.click(on_cancel_upload, None, None, queue=False, **private)
 
         def on_refresh(current):
             listed = h.models()
@@ -392,7 +426,21 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
             return h.status_html(), h.status_line(), gr.Dropdown(choices=choices, value=current)
 
         refresh.click(on_refresh, model, [status_table, status, model], **private)
-        app.load(lambda: (h.status_line(), h.browse("", 1)), None, [status, listing], **private)
+        app.load(
+            lambda: (h.status_line(), h.status_html(), h.browse("", 1)),
+            None,
+            [status, status_table, listing],
+            **private,
+        )
+        # writes from other tabs or processes: the paper count follows within seconds
+        gr.Timer(5.0).tick(
+            lambda: (h.status_line(), h.status_html()),
+            None,
+            [status, status_table],
+            queue=False,
+            show_progress="hidden",
+            **private,
+        )
 
         # --- the public API --------------------------------------------------------------------
         def ask(question: str) -> dict:

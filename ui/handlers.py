@@ -20,10 +20,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from rag.assistant import Assistant
-from rag.errors import RagError
+from rag.errors import Cancelled, RagError
 from rag.parse.common import ABSTRACT_MARKER, SUPPORTED, display_path
+from rag.text import tokenize
 
-from . import render
+from . import render, uploads
 
 MAX_PASTE_CHARS = 2_000_000
 PAGE_SIZE = 40
@@ -42,6 +43,14 @@ Progress = Callable[[float, str], None]
 
 def _noop(_f: float, _d: str) -> None:
     pass
+
+
+def _last(steps: Iterator[tuple[bool, str]]) -> str:
+    """Run an upload's steps to the end: the final HTML."""
+    last = ""
+    for _done, html in steps:
+        last = html
+    return last
 
 
 def error_dict(question: str, message: str) -> dict:
@@ -344,8 +353,11 @@ class Handlers:
                         last, pending = time.perf_counter(), False
                         yield turns, render.conversation_html(turns)
                 else:
-                    d = item.to_dict()
+                    d = render.renumber(item.to_dict())
                     turn["abstracts"] = self._abstracts(d)
+                    turn["relevance"] = {
+                        h.paper.paper_id: self.relevance(h.dense) for h in item.sources
+                    }
                     turn["result"] = d
         except RagError as e:
             d = error_dict(message, str(e))
@@ -384,15 +396,31 @@ class Handlers:
             Path(path).write_text(md, encoding="utf-8")
         return render.summary_html(d, abstracts), path
 
+    def relevance(self, cosine: float | None) -> str:
+        """A plain word for a paper's closeness to the question (calibrated cuts)."""
+        s = self.settings
+        return render.relevance_word(cosine, s.relevance_floor, s.relevance_close)
+
     # --- corpus --------------------------------------------------------------------------------
     def browse(self, query: str = "", page: int = 1) -> str:
         """The papers (all, or those matching the query), one page, as HTML."""
         query = (query or "").strip()
         try:
-            if query:
+            if query:  # only papers over the calibrated relevance floor are listed
                 hits = self.assistant.search(query, k=PAGE_SIZE)
-                rows = [{**h.paper.public(), "_score": h.score} for h in hits]
-                header = f"{len(rows)} papers best matching “{query}”"
+                floor = self.settings.relevance_floor
+                words = set(tokenize(query))
+                rows = []
+                for h in hits:
+                    if h.dense is not None and h.dense >= floor:
+                        rows.append({**h.paper.public(), "_score": self.relevance(h.dense)})
+                    elif words and words <= set(tokenize(f"{h.paper.title} {h.paper.text}")):
+                        rows.append({**h.paper.public(), "_score": "has all your words"})
+                if not rows:
+                    header = f"No paper matches “{query}” closely: try other words"
+                else:
+                    s = "s" if len(rows) != 1 else ""
+                    header = f"{len(rows)} paper{s} matching “{query}”, closest first"
                 return render.papers_html(rows, header)
             papers = self.assistant.papers()
         except RagError as e:
@@ -461,24 +489,47 @@ class Handlers:
         self, text: str, title: str = "", url: str = "", progress: Progress = _noop
     ) -> str:
         """Index pasted abstracts; returns the report as HTML."""
+        return _last(self.add_text_steps(text, title, url, progress=progress))
+
+    def add_text_steps(
+        self,
+        text: str,
+        title: str = "",
+        url: str = "",
+        owner: str = "",
+        progress: Progress | None = None,
+    ) -> Iterator[tuple[bool, str]]:
+        """Index pasted abstracts: (finished?, HTML) as it goes (see ``_ingest_steps``)."""
         if not (text or "").strip():
-            return render.error_html("Paste an abstract first (or choose a file).")
+            yield True, render.error_html("Paste an abstract first (or choose a file).")
+            return
         if len(text) > MAX_PASTE_CHARS:
-            return render.error_html(
-                f"The pasted text is {len(text):,} characters, over the {MAX_PASTE_CHARS:,} limit: "
-                "split it, or ingest it with `rag ingest FILE`."
+            yield (
+                True,
+                render.error_html(
+                    f"The pasted text is {len(text):,} characters, over the {MAX_PASTE_CHARS:,} limit: "
+                    "split it, or save it as a file and upload that."
+                ),
             )
+            return
         name, data = self.paste_to_file(text, title, url)
         dest = self._save(name, data)
-        return self._ingest([dest], {str(dest): "pasted text"}, progress)
+        yield from self._ingest_steps([dest], {str(dest): "pasted text"}, None, owner, progress)
 
     def add_files(self, files: list | None, progress: Progress = _noop) -> str:
         """Index uploaded files (.txt with 'Abstract:' markers, .jsonl, .json, .csv)."""
+        return _last(self.add_files_steps(files, progress=progress))
+
+    def add_files_steps(
+        self, files: list | None, owner: str = "", progress: Progress | None = None
+    ) -> Iterator[tuple[bool, str]]:
+        """Index uploaded files: (finished?, HTML) as it goes (see ``_ingest_steps``)."""
         files = [f for f in (files or []) if f]
         if not files:
-            return render.error_html("Choose a file first (or paste an abstract).")
+            yield True, render.error_html("Choose a file first (or paste an abstract).")
+            return
         try:
-            return self._add_files(files, progress)
+            yield from self._add_files(files, owner, progress)
         finally:  # gradio's own copies of the uploads are not kept once read (or refused)
             for f in files:
                 self._forget_upload(f)
@@ -493,7 +544,9 @@ class Handlers:
         except OSError:
             pass
 
-    def _add_files(self, files: list, progress: Progress) -> str:
+    def _add_files(
+        self, files: list, owner: str, progress: Progress | None
+    ) -> Iterator[tuple[bool, str]]:
         total = 0
         for f in files:
             try:
@@ -502,11 +555,15 @@ class Handlers:
                 pass
         limit = parse_size(self.settings.ui_max_upload_total)
         if total > limit:
-            return render.error_html(
-                f"These files hold {total:,} bytes together, over the {limit:,}-byte limit of one "
-                f"upload (RAG_UI_MAX_UPLOAD_TOTAL={self.settings.ui_max_upload_total}): upload "
-                "fewer at a time, or ingest them with `rag ingest FILE...`."
+            yield (
+                True,
+                render.error_html(
+                    f"These files hold {total:,} bytes together, over the {limit:,}-byte limit of one "
+                    f"upload (RAG_UI_MAX_UPLOAD_TOTAL={self.settings.ui_max_upload_total}): upload "
+                    "fewer at a time."
+                ),
             )
+            return
         saved: list[Path] = []
         names: dict[str, str] = {}
         refused: list[dict] = []
@@ -533,16 +590,20 @@ class Handlers:
             saved.append(dest)
             names[str(dest)] = shown
         if not saved:
-            return render.ingest_report_html(
-                {
-                    "added": [],
-                    "updated": [],
-                    "unchanged": 0,
-                    "rejected": refused,
-                    "total": self._count(),
-                }
+            yield (
+                True,
+                render.ingest_report_html(
+                    {
+                        "added": [],
+                        "updated": [],
+                        "unchanged": 0,
+                        "rejected": refused,
+                        "total": self._count(),
+                    }
+                ),
             )
-        return self._ingest(saved, names, progress, refused)
+            return
+        yield from self._ingest_steps(saved, names, refused, owner, progress)
 
     def _count(self) -> int:
         try:
@@ -550,29 +611,48 @@ class Handlers:
         except RagError:
             return 0
 
-    def _ingest(
+    def _ingest_steps(
         self,
         paths: list[Path],
         names: dict[str, str],
-        progress: Progress = _noop,
         refused: list[dict] | None = None,
+        owner: str = "",
+        progress: Progress | None = None,
+    ) -> Iterator[tuple[bool, str]]:
+        """(finished?, HTML): the upload waits its turn, then progress repaints, then the report.
+
+        ``progress(fraction, text)``, if given, hears every progress event as well."""
+        line = uploads.line_for(str(Path(self.settings.store).resolve()))
+        job = uploads.Job(
+            owner=owner,
+            run=lambda j: self._ingest_now(paths, names, refused, j),
+            listener=progress,
+        )
+        if progress is not None:
+            progress(0.0, "waiting for its turn")
+        yield from uploads.follow(line, line.submit(job))
+        if progress is not None:
+            progress(1.0, "done")
+
+    def cancel_upload(self, owner: str) -> bool:
+        """Cancel this browser session's upload (it stops after the batch in hand)."""
+        return uploads.line_for(str(Path(self.settings.store).resolve())).cancel(owner)
+
+    def _ingest_now(
+        self, paths: list[Path], names: dict[str, str], refused, job: uploads.Job
     ) -> str:
-        progress(0.0, "reading")
-
-        def on_event(stage: str, done: int, total: int) -> None:
-            progress(done / total if total else 1.0, f"{stage} {done}/{total} chunks")
-
         try:
-            report = self.assistant.ingest(paths, progress=False, wait=30.0, on_event=on_event)
+            # only the store's write lock is held: questions are answered meanwhile
+            report = self.assistant.ingest(paths, progress=False, wait=600.0, on_event=job.event)
+        except Cancelled:
+            self._drop_unused(paths)
+            raise
         except RagError as e:
             self._drop_unused(paths)
             return render.error_html(str(e))
         except BaseException:
             self._drop_unused(paths)
             raise
-        finally:
-            self.assistant.reset()
-        progress(1.0, "done")
         d = report.to_dict()
         by_source = {display_path(p): names.get(str(p), p.name) for p in paths}
         for r in d["rejected"]:

@@ -100,6 +100,84 @@ def meta_line(d: dict) -> str:
     return '<div class="rag-meta">' + " · ".join(bits) + "</div>"
 
 
+# --- honest numbers -------------------------------------------------------------------------
+
+
+def relevance_word(cosine: float | None, floor: float, close: float) -> str:
+    """A paper's closeness to the question in plain words, from its best-chunk cosine on the
+    two cuts calibrated on the dev questions (``Settings.relevance_floor`` / ``_close``)."""
+    if cosine is None or cosine < floor:
+        return "weak match"
+    return "close match" if cosine >= close else "related"
+
+
+def renumber_text(text: str, mapping: dict[int, int] | None = None) -> tuple[str, dict[int, int]]:
+    """Citation markers renumbered 1..n in the order the text first cites them."""
+    mapping = dict(mapping or {})
+
+    def repl(m: re.Match) -> str:
+        nums = []
+        for n in marker_list(m.group(1)):
+            if n not in mapping:
+                mapping[n] = len(mapping) + 1
+            nums.append(mapping[n])
+        return "[" + ", ".join(str(n) for n in nums) + "]"
+
+    return ANY_MARKER.sub(repl, text or ""), mapping
+
+
+def renumber(d: dict) -> dict:
+    """An answer dict whose citations are numbered 1..n in the order the answer cites them
+    (markers, citation ``n``, sentence citations); citations never cited in the text follow."""
+    if not d.get("citations"):
+        return d
+    text, mapping = renumber_text(d.get("answer", ""))
+    for c in d["citations"]:
+        if c["n"] not in mapping:
+            mapping[c["n"]] = len(mapping) + 1
+    out = dict(d)
+    out["answer"] = text
+    out["citations"] = sorted(
+        ({**c, "n": mapping[c["n"]]} for c in d["citations"]), key=lambda c: c["n"]
+    )
+    out["sentences"] = [
+        {
+            **s,
+            "text": renumber_text(s.get("text", ""), mapping)[0],
+            "citations": [mapping.get(n, n) for n in s.get("citations") or []],
+        }
+        for s in d.get("sentences") or []
+    ]
+    return out
+
+
+_CLI_WORDS = [
+    (re.compile(r",? or use --backend extractive"), ", or choose “extractive” under Settings"),
+    (
+        re.compile(r"\s*\(`rag status --check` lists them\)"),
+        " (Settings → Refresh status lists them)",
+    ),
+    (
+        re.compile(r"or pass --wait SECONDS to queue behind it|wait longer \(--wait SECONDS\)"),
+        "try again in a moment",
+    ),
+    (
+        re.compile(r"run `rag ingest` \(it reads [^)]*\) or give files: `rag ingest PATH\.\.\.`"),
+        "add abstracts in the Corpus tab (Add abstracts)",
+    ),
+    (re.compile(r"`rag papers` lists the ids"), "the Corpus tab lists them"),
+    (re.compile(r"(?:re)?build it with `[^`]*`"), "ask the administrator to rebuild it"),
+    (re.compile(r"`rag [a-z]+[^`]*`"), "the command line"),
+]
+
+
+def browser_words(message: str) -> str:
+    """An engine message as a browser user should read it: no command-line flags."""
+    for pat, repl in _CLI_WORDS:
+        message = pat.sub(repl, message)
+    return message
+
+
 # --- answer text -----------------------------------------------------------------------------
 
 
@@ -306,7 +384,7 @@ def passage_html(abstract: str, quoted: list[str], claims: list[str]) -> tuple[s
 
 
 def source_card(
-    turn: int | str, c: dict, abstract: str | None, claims: list[str], score: float | None
+    turn: int | str, c: dict, abstract: str | None, claims: list[str], score: str | None
 ) -> str:
     """One cited source: title, id, passage with the supporting sentence marked, code link, scores."""
     n = c["n"]
@@ -318,10 +396,10 @@ def source_card(
             f'<span class="rag-pill" title="how well the passage supports what cites it">'
             f"support {float(c['support']):.2f}</span>"
         )
-    if score is not None:
+    if score is not None:  # a plain word (see relevance_word), never a raw score
         pills.append(
-            f'<span class="rag-pill" title="retrieval score (1.00 = ranked first by both '
-            f'retrievers)">relevance {float(score):.2f}</span>'
+            f'<span class="rag-pill rag-rel" title="how close the paper is to the question">'
+            f"{esc(score)}</span>"
         )
     code = ""
     if safe_url(c.get("url")):
@@ -340,10 +418,14 @@ def source_card(
     )
 
 
-def answer_html(turn: int | str, d: dict, abstracts: dict[str, str]) -> str:
-    """A finished answer: text with linked markers, source cards, other sources, the meta line."""
+def answer_html(
+    turn: int | str, d: dict, abstracts: dict[str, str], relevance: dict[str, str] | None = None
+) -> str:
+    """A finished answer: text with linked markers, source cards, other sources, the meta line.
+
+    ``relevance``: paper id -> a plain word (``relevance_word``) shown on its card."""
     if d.get("error"):
-        return f'<div class="rag-error">{esc(d["error"])}</div>' + (
+        return f'<div class="rag-error">{esc(browser_words(d["error"]))}</div>' + (
             meta_line(d) if d.get("backend") not in (None, "error") else ""
         )
     cits = d.get("citations") or []
@@ -367,7 +449,7 @@ def answer_html(turn: int | str, d: dict, abstracts: dict[str, str]) -> str:
         parts.append(
             f'<div class="rag-warn">Removed citations to sources that were not retrieved: {esc(nums)}</div>'
         )
-    scores = {s.get("paper_id"): s.get("score") for s in d.get("sources") or []}
+    scores = relevance or {}
     if cits:
         cards = []
         for c in cits:
@@ -402,12 +484,12 @@ def turn_html(i: int, turn: dict) -> str:
     if standalone and standalone != turn.get("question"):
         q += f'<div class="rag-rewrite">searched for: “{esc(standalone)}”</div>'
     if d is not None:
-        body = answer_html(i, d, turn.get("abstracts") or {})
+        body = answer_html(i, d, turn.get("abstracts") or {}, turn.get("relevance"))
     else:
         partial = turn.get("partial") or ""
         status = esc(turn.get("status") or "Searching the abstracts…")
         tail = f'<span class="rag-pending">{"" if partial else status}</span><span class="rag-caret"></span>'
-        text = answer_body(partial, i, {}) if partial else ""
+        text = answer_body(renumber_text(partial)[0], i, {}) if partial else ""
         # the caret follows the last word, inside its paragraph
         text = text[: -len("</p>")] + tail + "</p>" if text.endswith("</p>") else text + tail
         body = f'<div class="rag-answer rag-streaming">{text}</div>'
@@ -465,11 +547,11 @@ def summary_html(d: dict, abstracts: dict[str, str]) -> str:
 # --- corpus ----------------------------------------------------------------------------------
 
 
-def paper_html(p: dict, score: float | None = None, open_: bool = False) -> str:
+def paper_html(p: dict, score: str | None = None, open_: bool = False) -> str:
     """One paper in the corpus browser: title, id, source, URL and the full abstract."""
     url = p.get("url")
     url_html = f"<div><b>URL</b> {link(url, url)}</div>" if safe_url(url) else ""
-    pill = f' <span class="rag-pill">relevance {score:.2f}</span>' if score is not None else ""
+    pill = f' <span class="rag-pill rag-rel">{esc(score)}</span>' if score else ""
     return (
         f'<details class="rag-paper"{" open" if open_ else ""}><summary>'
         f'<span class="rag-title">{esc(p.get("title"))}</span> <code>{esc(p.get("paper_id"))}</code>{pill}'
@@ -530,4 +612,4 @@ def ingest_report_html(report: dict, saved_as: list[str] | None = None) -> str:
 
 
 def error_html(message: str) -> str:
-    return f'<div class="rag-error">{esc(message)}</div>'
+    return f'<div class="rag-error">{esc(browser_words(message))}</div>'

@@ -500,9 +500,9 @@ class Store:
         )
 
     # --- writer lock -----------------------------------------------------------------------------
-    def write_lock(self, wait: float = 0.0):
+    def write_lock(self, wait: float = 0.0, on_wait=None):
         """One writer per store. Waits up to ``wait`` seconds, then refuses clearly."""
-        return write_lock(self.root, wait)
+        return write_lock(self.root, wait, on_wait)
 
     def close(self) -> None:
         """Close the catalogue and release this Store's share of the process's Chroma handle."""

@@ -6,18 +6,22 @@ import contextlib
 import fcntl
 import os
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..errors import StoreLocked
 
 
 @contextlib.contextmanager
-def write_lock(root: Path, wait: float = 0.0) -> Iterator[None]:
+def write_lock(
+    root: Path, wait: float = 0.0, on_wait: Callable[[], None] | None = None
+) -> Iterator[None]:
     """One writer per store directory (an flock on ``.lock``, released if the process dies).
 
-    Waits up to ``wait`` seconds, then refuses clearly."""
+    Waits up to ``wait`` seconds, then refuses clearly; ``on_wait`` is called while it waits
+    (to show it, or to give up by raising)."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     path = root / ".lock"
@@ -48,6 +52,8 @@ def write_lock(root: Path, wait: float = 0.0) -> Iterator[None]:
                         flush=True,
                     )
                     announced = True
+                if on_wait is not None:
+                    on_wait()
                 time.sleep(0.2)
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
@@ -56,3 +62,31 @@ def write_lock(root: Path, wait: float = 0.0) -> Iterator[None]:
         with contextlib.suppress(OSError):
             fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+
+class ReadersFirst:
+    """Questions before writes: an ingest of this process pauses between its embedding batches
+    while a question is being answered (they share the CPU and the embedding model)."""
+
+    def __init__(self) -> None:
+        self._n = 0
+        self._cv = threading.Condition()
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        with self._cv:
+            self._n += 1
+        try:
+            yield
+        finally:
+            with self._cv:
+                self._n -= 1
+                self._cv.notify_all()
+
+    def yield_to_readers(self, limit: float = 10.0) -> None:
+        """Wait (up to ``limit`` seconds) until no question is being answered."""
+        with self._cv:
+            self._cv.wait_for(lambda: self._n == 0, timeout=limit)
+
+
+READERS = ReadersFirst()
