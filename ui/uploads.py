@@ -185,7 +185,8 @@ def progress_html(job: Job, position: int) -> str:
 
 def follow(line: Line, job: Job, poll: float = POLL_S) -> Iterator[tuple[bool, str]]:
     """(finished?, HTML) while the job runs: progress repaints, then its report or error."""
-    last = None
+    last = progress_html(job, line.position(job))
+    yield False, last  # at once: the page shows the upload has started
     while not job.finished.wait(poll):
         html = progress_html(job, line.position(job))
         if html != last:
