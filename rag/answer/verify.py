@@ -109,6 +109,7 @@ class Verifier:
         self.threshold = threshold
         self.cache = sentence_cache or SentenceCache(scorer.embedder)
         self._parsed: dict[str, list[_Sent]] = {}
+        self._stated: dict[str, tuple[list[ct.Quantity], ct.NameIndex]] = {}
 
     # --- the passage side -------------------------------------------------------------------
     def _sentences(self, src: Source) -> list[_Sent]:
@@ -143,6 +144,18 @@ class Verifier:
         )
         return float(m.max()) if m.size else 0.0
 
+    def _facts(self, src: Source) -> tuple[list[ct.Quantity], ct.NameIndex]:
+        """The quantities and names a source states (with its title), parsed once."""
+        key = src.paper.paper_id + "\x00" + src.paper.text[:64]
+        got = self._stated.get(key)
+        if got is None:
+            text = src.paper.title + " . " + src.paper.text
+            got = (ct.quantities(text), ct.NameIndex(text))
+            if len(self._stated) > 4096:
+                self._stated.clear()
+            self._stated[key] = got
+        return got
+
     # --- one claim ----------------------------------------------------------------------------
     def verify(
         self,
@@ -175,9 +188,10 @@ class Verifier:
         ranked = _align(vec, cstems, sents)
         best = ranked[0][1] if ranked else None
         top = [s for a, s in ranked[:ALIGN_TOP] if a >= ALIGN_FLOOR] or ([best] if best else [])
+        facts = [self._facts(s) for s in srcs]
         checks = [
-            _quantities(claim, srcs, labels, ranked),
-            _names(claim, srcs, labels),
+            _quantities(claim, [q for f in facts for q in f[0]], labels, ranked),
+            _names(claim, [f[1] for f in facts], labels),
             _direction(claim, cw, top),
             _overclaim(cw, sents, labels, top),
             _closeness(sup, self.threshold, labels),
@@ -207,11 +221,14 @@ class Verifier:
 # --- alignment ------------------------------------------------------------------------------------
 def _align(vec, cstems: set[str], sents: list[_Sent]) -> list[tuple[float, _Sent]]:
     """Passage sentences by closeness to the claim: cosine plus content-word overlap."""
+    if vec is not None and sents and all(s.vec is not None for s in sents):
+        dense = (np.stack([s.vec for s in sents]) @ vec).tolist()
+    else:
+        dense = [0.0] * len(sents)
     out = []
-    for s in sents:
-        dense = float(np.dot(vec, s.vec)) if vec is not None and s.vec is not None else 0.0
+    for d, s in zip(dense, sents, strict=True):
         lex = len(cstems & s.stems) / len(cstems) if cstems else 0.0
-        out.append((0.6 * dense + 0.4 * lex, s))
+        out.append((0.6 * d + 0.4 * lex, s))
     out.sort(key=lambda x: -x[0])
     return out
 
@@ -221,11 +238,10 @@ def _quote(text: str, n: int = 160) -> str:
 
 
 # --- quantities -------------------------------------------------------------------------------
-def _quantities(claim: str, srcs: list[Source], labels: str, ranked) -> Check:
+def _quantities(claim: str, stated: list[ct.Quantity], labels: str, ranked) -> Check:
     qs = ct.quantities(claim)
     if not qs:
         return Check("quantities", SUPPORTED, "no quantities")
-    stated = [q for s in srcs for q in ct.quantities(s.paper.text + " . " + s.paper.title)]
     missing = [q for q in qs if not any(ct.same_value(q, p) for p in stated)]
     if not missing:
         return Check("quantities", SUPPORTED, "every quantity is stated")
@@ -259,11 +275,10 @@ def _digits(v: float) -> str:
 
 
 # --- names ------------------------------------------------------------------------------------
-def _names(claim: str, srcs: list[Source], labels: str) -> Check:
+def _names(claim: str, idx: list[ct.NameIndex], labels: str) -> Check:
     found = ct.names(claim)
     if not found:
         return Check("names", SUPPORTED, "no names")
-    idx = [ct.NameIndex(s.paper.title + " . " + s.paper.text) for s in srcs]
     missing = [n for n in found if not any(i.has(n) for i in idx)]
     if not missing:
         return Check("names", SUPPORTED, "every name is in the cited passage")

@@ -96,6 +96,7 @@ def written(
     """
     from ..answer.cite import check_answer, filter_citations
     from ..answer.evidence import SentenceCache
+    from ..answer.llmcheck import SecondOpinion
     from ..answer.support import scorer_for
     from ..llm.prompts import SENTINEL, prompt, says_cannot_answer
     from ..llm.usage import Usage
@@ -118,7 +119,10 @@ def written(
         return "" if says_cannot_answer(text) or text.strip().startswith(SENTINEL) else text
 
     def check(text: str) -> list[AnswerSentence]:
-        sents, cits = check_answer(text, hits, scorer, s.support_threshold, cache)
+        opinion = SecondOpinion(client) if s.verify.lower() == "llm" else None
+        sents, cits = check_answer(text, hits, scorer, s.support_threshold, cache, opinion)
+        if opinion is not None and opinion.usage is not None:
+            usage.add(opinion.usage)
         for c in cits:
             if c.support is not None and c.support >= support.get(c.n, -1.0):
                 support[c.n] = c.support
