@@ -117,3 +117,13 @@ def test_second_opinion_that_fails_falls_back_to_local(seed_store, fake):
     assert verdicts(ans.sentences) == EXPECTED
     assert "holds no JSON" in ans.sentences[0].reason
     assert ans.usage["calls"] == 2  # the unreadable reply's tokens are counted too
+
+
+def test_unknown_verify_setting_is_a_clear_error(seed_store, fake):
+    from rag.errors import ConfigError
+
+    fake.reset()
+    a = Assistant(llm_settings(seed_store, fake.url, verify="nli"))
+    fake.script(cites_mood(MIXED))
+    with pytest.raises(ConfigError, match="RAG_VERIFY='nli'"):
+        a.ask(MOOD_Q)

@@ -15,7 +15,7 @@ from .base import Answerer
 from .cite import CitationFilter, check_answer, filter_citations
 from .evidence import SentenceCache, score_sentences
 from .gate import abstain_reason, abstention_text
-from .llmcheck import SecondOpinion
+from .llmcheck import second_opinion_for
 from .question import analyze
 from .support import SupportScorer, scorer_for
 
@@ -131,7 +131,7 @@ class LLMAnswerer(Answerer):
                 removed_citations=removed,
                 reason=reason,
             )
-        opinion = SecondOpinion(self.client) if s.verify.lower() == "llm" else None
+        opinion = second_opinion_for(s, self.client)
         sentences, citations = check_answer(
             text, p.hits, self.scorer, s.support_threshold, self.cache, opinion
         )

@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Sequence
 
-from ..errors import RagError
+from ..errors import ConfigError, RagError
 from ..llm.prompts import prompt, source_block
 from ..llm.usage import Usage
 from ..records import AnswerSentence, Hit
@@ -22,6 +22,16 @@ from .verify import VERDICTS, Verdict
 
 AUTHORITATIVE = ("quantities", "names")  # local checks the model cannot overrule
 _JSON = re.compile(r"\{.*\}", re.S)
+
+
+def second_opinion_for(settings, client) -> SecondOpinion | None:
+    """A SecondOpinion when ``RAG_VERIFY=llm``, None for ``local``; ConfigError otherwise."""
+    choice = (settings.verify or "local").strip().lower()
+    if choice == "local":
+        return None
+    if choice == "llm":
+        return SecondOpinion(client)
+    raise ConfigError(f"unknown RAG_VERIFY={settings.verify!r}: use 'local' or 'llm'")
 
 
 class SecondOpinion:

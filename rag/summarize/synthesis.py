@@ -96,7 +96,7 @@ def written(
     """
     from ..answer.cite import check_answer, filter_citations
     from ..answer.evidence import SentenceCache
-    from ..answer.llmcheck import SecondOpinion
+    from ..answer.llmcheck import second_opinion_for
     from ..answer.support import scorer_for
     from ..llm.prompts import SENTINEL, prompt, says_cannot_answer
     from ..llm.usage import Usage
@@ -119,7 +119,7 @@ def written(
         return "" if says_cannot_answer(text) or text.strip().startswith(SENTINEL) else text
 
     def check(text: str) -> list[AnswerSentence]:
-        opinion = SecondOpinion(client) if s.verify.lower() == "llm" else None
+        opinion = second_opinion_for(s, client)
         sents, cits = check_answer(text, hits, scorer, s.support_threshold, cache, opinion)
         if opinion is not None and opinion.usage is not None:
             usage.add(opinion.usage)
