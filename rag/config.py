@@ -34,6 +34,13 @@ class StoreSettings(BaseSettings):
 
     store: Path = Field(default_factory=_default_store, description="Directory the index lives in.")
     corpus: Path = Field(BUNDLED_CORPUS, description="What `rag ingest` reads with no PATH.")
+    store_readonly: bool = Field(
+        False,
+        description=(
+            "Open the store read-only: searched, never written (also automatic when its "
+            "directory cannot be written, e.g. a read-only mount or chmod a-w)."
+        ),
+    )
     chroma_host: str | None = Field(
         None, description="Chroma server host (`chroma run`); unset: embedded."
     )

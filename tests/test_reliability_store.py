@@ -7,12 +7,16 @@ or foreign catalogue file is refused (never read as an empty index).
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, REPO
 from tests.test_reliability_invariants import check_invariants, expected_papers, rag
 
 ONE = (
@@ -155,3 +159,96 @@ def _chunk_count(store: Path) -> int:
         return client.get_collection(get_settings(store=store).collection_name()).count()
     finally:
         client.close()
+
+
+# --- a read-only store: searched normally; a write says the directory is read-only ----------
+
+
+def _can_mount_readonly() -> bool:
+    """A private mount namespace (root with CAP_SYS_ADMIN, as here) can bind a directory
+    read-only: a real read-only file system, which stops root's writes too."""
+    if not shutil.which("unshare"):
+        return False
+    probe = subprocess.run(
+        ["unshare", "-m", "sh", "-c", "mount --bind /tmp /tmp && mount -o remount,bind,ro /tmp"],
+        capture_output=True,
+    )
+    return probe.returncode == 0
+
+
+def _rag_readonly(store: Path, *args: str) -> subprocess.CompletedProcess:
+    """`rag ARGS` in a process that sees ``store`` mounted read-only."""
+    cmd = " ".join(shlex.quote(a) for a in [sys.executable, "-m", "rag.cli", *args])
+    s = shlex.quote(str(store))
+    script = f"mount --bind {s} {s} && mount -o remount,bind,ro {s} && exec {cmd}"
+    return subprocess.run(
+        ["unshare", "-m", "sh", "-c", script],
+        cwd=REPO,
+        env={**os.environ, "RAG_STORE": str(store)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def _check_readonly_runs(search, ingest) -> None:
+    run = search("search", "mood disorder diagnosis", "--json")
+    assert run.returncode == 0, run.stderr
+    assert "MoodAngels" in json.loads(run.stdout)[0]["title"]
+    papers = search("papers", "--json")
+    assert papers.returncode == 0 and len(json.loads(papers.stdout)) == 50
+    write = ingest()
+    assert write.returncode != 0
+    assert "is read-only" in write.stderr and "can be searched" in write.stderr
+    assert "--rebuild" not in write.stderr and "damaged" not in write.stderr
+    assert "Traceback" not in write.stderr
+
+
+@pytest.mark.skipif(not _can_mount_readonly(), reason="cannot make a read-only mount here")
+def test_read_only_mount_is_searched_and_a_write_says_read_only(store_copy, tmp_path):
+    one = tmp_path / "one.txt"
+    one.write_text(ONE)
+    before = sorted(p.name for p in store_copy.rglob("*"))
+    _check_readonly_runs(
+        lambda *a: _rag_readonly(store_copy, *a),
+        lambda: _rag_readonly(store_copy, "ingest", str(one), "--quiet"),
+    )
+    assert sorted(p.name for p in store_copy.rglob("*")) == before  # nothing written
+    check_invariants(store_copy, expected_papers([CORPUS]), search=False)
+
+
+def test_store_readonly_setting_searches_and_refuses_writes(store_copy, tmp_path):
+    """RAG_STORE_READONLY=1: the same read-only path on a writable directory (for a store that
+    must not change, and for users who are root, whom chmod does not stop)."""
+    one = tmp_path / "one.txt"
+    one.write_text(ONE)
+    env = {"RAG_STORE_READONLY": "1"}
+    _check_readonly_runs(
+        lambda *a: _rag_env(store_copy, env, *a),
+        lambda: _rag_env(store_copy, env, "ingest", str(one), "--quiet"),
+    )
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="chmod does not stop root's writes")
+def test_chmod_read_only_store_is_searched(store_copy, tmp_path):
+    one = tmp_path / "one.txt"
+    one.write_text(ONE)
+    subprocess.run(["chmod", "-R", "a-w", str(store_copy)], check=True)
+    try:
+        _check_readonly_runs(
+            lambda *a: rag(*a, store=store_copy),
+            lambda: rag("ingest", str(one), "--quiet", store=store_copy),
+        )
+    finally:
+        subprocess.run(["chmod", "-R", "u+w", str(store_copy)], check=True)
+
+
+def _rag_env(store: Path, env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "rag.cli", *args],
+        cwd=REPO,
+        env={**os.environ, **env, "RAG_STORE": str(store)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )

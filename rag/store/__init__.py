@@ -15,6 +15,7 @@ mix. SQLite is the source of truth; Chroma and BM25 are reconciled against it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import shlex
 import sqlite3
@@ -28,7 +29,7 @@ from ..config import Settings
 from ..errors import StoreDamaged, StoreError, StoreIncompatible, StoreReadOnly
 from ..records import Paper
 from .catalogue import Catalogue, _sources
-from .chroma import CHROMA_MAX_BATCH, _release_handle, chroma_mode
+from .chroma import CHROMA_MAX_BATCH, _release_handle, chroma_mode, writable
 from .lock import write_lock
 
 _DISK_FULL = ("disk is full", "no space left", "failed to apply logs", "enospc", "quota exceeded")
@@ -37,8 +38,6 @@ _READ_ONLY = ("readonly", "read-only", "read only")
 
 def write_failure(e: BaseException, root: Path) -> StoreError:
     """A failed write to the store, said in plain words (disk full, read-only, permission)."""
-    import errno
-
     text = f"{type(e).__name__}: {e}".lower()
     code = getattr(e, "errno", None)
     if code in (errno.ENOSPC, errno.EDQUOT) or any(w in text for w in _DISK_FULL):
@@ -60,6 +59,12 @@ def write_failure(e: BaseException, root: Path) -> StoreError:
     if isinstance(e, StoreError):
         return e
     return StoreError(f"writing to the store {root} failed ({type(e).__name__}: {str(e)[:200]})")
+
+
+def _writable(root: Path) -> bool:
+    """Whether this process may write the store (its directory, Chroma's, the catalogue's)."""
+    dirs = [root, root / "chroma", *(p.parent for p in root.glob("*/papers.sqlite"))]
+    return all(writable(d) for d in dirs if d.exists() or d == root)
 
 
 def rebuild_hint(settings: Settings, sources: Iterable[str] = ()) -> str:
@@ -105,9 +110,18 @@ class Store:
                 f"no index in {self.root} yet: run `rag ingest` (it reads {settings.corpus} "
                 "by default) or give files: `rag ingest PATH...`"
             )
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.read_only = settings.store_readonly or not _writable(self.root)
+        if create and self.read_only:
+            raise write_failure(OSError(errno.EROFS, "read-only"), self.root)
+        if not self.read_only:
+            try:
+                self.root.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise write_failure(e, self.root) from None
         try:
-            self.catalogue = Catalogue(self.index_dir / "papers.sqlite", self.signature)
+            self.catalogue = Catalogue(
+                self.index_dir / "papers.sqlite", self.signature, readonly=self.read_only
+            )
         except StoreDamaged as e:
             raise StoreDamaged(
                 f"{e}; the index was not read, and its vectors in Chroma are untouched: restore "

@@ -49,16 +49,38 @@ def check_file(path: Path) -> None:
         )
 
 
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection. A WAL database in a directory that cannot be written has no
+    shared-memory file to open: it is then read as immutable (nobody can change it there)."""
+    if not path.is_file():
+        raise StoreDamaged(f"no catalogue at {path}")
+    uri = f"file:{path}?mode=ro"
+    db = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
+    try:
+        db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return db
+    except sqlite3.OperationalError:
+        db.close()
+    return sqlite3.connect(f"{uri}&immutable=1", uri=True, check_same_thread=False)
+
+
 class Catalogue:
     """SQLite table of papers: the source of truth for what is indexed."""
 
-    def __init__(self, path: Path, signature: dict) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path, signature: dict, readonly: bool = False) -> None:
         self.path = path
+        self.readonly = readonly
         check_file(path)
-        self.db = sqlite3.connect(path, timeout=30, check_same_thread=False)
+        if readonly:
+            self.db = _connect_readonly(path)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, timeout=30, check_same_thread=False)
         try:
-            self._open(signature)
+            if readonly:
+                self._check_signature(signature)
+            else:
+                self._open(signature)
         except sqlite3.DatabaseError as e:
             self.db.close()
             if "readonly" in str(e) or "read-only" in str(e):
@@ -72,7 +94,6 @@ class Catalogue:
         self.ino = os.stat(path).st_ino  # a rebuild replaces the file: see replaced()
 
     def _open(self, signature: dict) -> None:
-        path = self.path
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute(
@@ -84,12 +105,18 @@ class Catalogue:
         self.db.execute("CREATE INDEX IF NOT EXISTS papers_source ON papers(source)")
         self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         self.db.commit()
-        stored = self.get_meta("signature")
-        if stored is None:
+        if self.get_meta("signature") is None:
             self.set_meta("signature", json.dumps(signature, sort_keys=True))
             self.set_meta("generation", "0")
             self.db.commit()
-        elif json.loads(stored) != signature:
+        self._check_signature(signature)
+
+    def _check_signature(self, signature: dict) -> None:
+        path = self.path
+        stored = self.get_meta("signature")
+        if stored is None:
+            raise StoreDamaged(f"the catalogue {path} has no signature (not a catalogue)")
+        if json.loads(stored) != signature:
             raise StoreIncompatible(
                 f"the index at {path.parent} was built with "
                 f"{json.dumps(json.loads(stored), sort_keys=True)}, not the current settings "

@@ -38,6 +38,31 @@ class _ChromaHandle:
             self.epoch += 1  # every Store drops its collection object of the old client
 
 
+def writable(path: Path) -> bool:
+    """Whether this process may write ``path`` (or, when it is not made yet, its nearest
+    existing parent): False on a read-only mount for every user, root too, and in a directory
+    this user may not write (chmod a-w)."""
+    while not path.exists():
+        if path.parent == path:
+            return False
+        path = path.parent
+    return os.access(path, os.W_OK)
+
+
+def _readonly_copy(path: Path) -> str:
+    import atexit
+    import shutil
+    import tempfile
+
+    if not path.is_dir():
+        raise StoreError(f"no vectors at {path} (the store is read-only: nothing can be made)")
+    tmp = tempfile.mkdtemp(prefix="rag-readonly-chroma-")
+    atexit.register(shutil.rmtree, tmp, True)
+    dst = Path(tmp) / "chroma"
+    shutil.copytree(path, dst)
+    return str(dst)
+
+
 _HANDLES: dict[str, _ChromaHandle] = {}
 _HANDLES_LOCK = threading.Lock()
 
@@ -76,6 +101,10 @@ class Embedded:
 
     def client(self):
         chromadb, csettings = _chromadb()
+        if self.settings.store_readonly or not writable(self.path):
+            # Chroma writes to its directory even to read (its SQLite log): a read-only store's
+            # vectors are searched from a private copy, removed when the process ends
+            return chromadb.PersistentClient(path=_readonly_copy(self.path), settings=csettings)
         self.path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(self.path), settings=csettings)
 
