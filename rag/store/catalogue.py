@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,13 @@ def _sources(db: sqlite3.Connection) -> list[str]:
 _HEADER = b"SQLite format 3\x00"
 
 
+# catalogue files this process has open connections to (path -> count). Their header is not
+# read again: closing any other descriptor of a SQLite file drops this process's POSIX locks on
+# it, under the feet of its open connections.
+_OPEN: dict[str, int] = {}
+_OPEN_LOCK = threading.Lock()
+
+
 def check_file(path: Path) -> None:
     """Refuse a catalogue file that is empty, truncated or not SQLite at all (never read as an
     empty index: the next ingest would delete every other paper's vectors)."""
@@ -31,8 +39,11 @@ def check_file(path: Path) -> None:
         return  # a new index
     if size == 0:
         raise StoreDamaged(f"the catalogue {path} is empty (0 bytes): it was truncated")
-    with open(path, "rb") as f:
-        head = f.read(100)
+    with _OPEN_LOCK:
+        if _OPEN.get(str(path.resolve())):
+            return
+        with open(path, "rb") as f:
+            head = f.read(100)
     if not head.startswith(_HEADER):
         raise StoreDamaged(
             f"the catalogue {path} is damaged or not a catalogue (not a SQLite file)"
@@ -92,6 +103,9 @@ class Catalogue:
             self.db.close()
             raise
         self.ino = os.stat(path).st_ino  # a rebuild replaces the file: see replaced()
+        self._key = str(path.resolve())
+        with _OPEN_LOCK:
+            _OPEN[self._key] = _OPEN.get(self._key, 0) + 1
 
     def _open(self, signature: dict) -> None:
         self.db.execute("PRAGMA journal_mode=WAL")
@@ -216,3 +230,9 @@ class Catalogue:
 
     def close(self) -> None:
         self.db.close()
+        with _OPEN_LOCK:
+            n = _OPEN.get(self._key, 0) - 1
+            if n > 0:
+                _OPEN[self._key] = n
+            else:
+                _OPEN.pop(self._key, None)
