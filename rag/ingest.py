@@ -21,6 +21,7 @@ from .embed import count_tokens, get_embedder
 from .errors import Cancelled
 from .parse import duplicate_reject, iter_files, read_file
 from .parse.common import REJECTS_LISTED_PER_FILE, Reject, display_path, resolve_source
+from .parse.library import Skipped, dedupe_keys
 from .records import Paper
 from .store import Store, drop_indexes, write_failure
 from .store.lock import READERS, write_lock
@@ -45,12 +46,27 @@ class IngestReport:
     unlisted: dict[str, int] = field(default_factory=dict)
 
     @property
+    def errors(self) -> list[Reject]:
+        """The rejections that are errors (entries without an abstract are only skipped)."""
+        return [r for r in self.rejected if not isinstance(r, Skipped)]
+
+    @property
+    def skipped(self) -> list[Reject]:
+        return [r for r in self.rejected if isinstance(r, Skipped)]
+
+    @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.removed or self.repaired or self.reembedded)
 
     @property
     def n_rejected(self) -> int:
-        return len(self.rejected) + sum(self.unlisted.values())
+        """Rejections that are errors, listed or not (skipped entries are not counted)."""
+        return len(self.errors) + sum(self.unlisted.values())
+
+    @property
+    def failed(self) -> bool:
+        """Some records were rejected: the exit code says so."""
+        return self.n_rejected > 0
 
     def unlisted_lines(self) -> list[str]:
         """One line per file whose rejections were too many to list."""
@@ -60,12 +76,18 @@ class IngestReport:
             for src, n in self.unlisted.items()
         ]
 
+    @property
+    def n_skipped(self) -> int:
+        return sum(getattr(r, "count", 0) for r in self.skipped)
+
     def summary(self) -> str:
         s = (
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
             f"{self.unchanged} unchanged, {self.n_rejected} rejected "
             f"({len(self.files)} file(s); {self.total} papers in the index)"
         )
+        if self.skipped:
+            s += f"; {self.n_skipped} without an abstract skipped"
         if self.repaired:
             s += f"; repaired {self.repaired} paper(s) left half-written by an interrupted run"
         if self.reembedded:
@@ -82,7 +104,8 @@ class IngestReport:
             "updated": self.updated,
             "removed": self.removed,
             "unchanged": self.unchanged,
-            "rejected": [r.__dict__ for r in self.rejected],
+            "rejected": [r.__dict__ for r in self.errors],
+            "skipped": [r.__dict__ for r in self.skipped],
             "files": self.files,
             "rejected_unlisted": dict(self.unlisted),
             "n_rejected": self.n_rejected,
@@ -221,8 +244,12 @@ class _Scan:
         self.work_files: set[str] = set()  # sources pass two must read again
         self.kept = _KeptSlots(self.by_slot)
         self.listed: dict[str, int] = {}
+        self.keys: dict[str, str] = {}  # DOI / title + first author -> paper id kept
 
     def reject(self, r: Reject) -> None:
+        if isinstance(r, Skipped):  # entries without an abstract: a note, never capped
+            self.report.rejected.append(r)
+            return
         self.kept.add(r)
         n = self.listed.get(r.source, 0)
         self.listed[r.source] = n + 1
@@ -237,6 +264,13 @@ class _Scan:
             src, pos = self.first[p.paper_id]
             self.reject(duplicate_reject(p, src, pos))
             return
+        same = next((self.keys[k] for k in dedupe_keys(p) if k in self.keys), None)
+        if same is not None:  # the same DOI, or title and first author, under another id
+            src, pos = self.first[same]
+            self.reject(duplicate_reject(p, src, pos, same))
+            return
+        for k in dedupe_keys(p):
+            self.keys.setdefault(k, p.paper_id)
         old = self.existing.get(p.paper_id)
         if old is not None and old[1] != p.source and elsewhere(p.paper_id, old[1]):
             # already indexed from another file that still holds it: the first one stays

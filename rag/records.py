@@ -25,36 +25,73 @@ class Paper:
     position: int
     url: str | None = None
     line: int | None = None
-    authors: str | None = None
+    authors: list[str] = field(default_factory=list)  # "Family, Given" (rag.readers' form)
     year: int | None = None
     header: str | None = None
     title_derived: bool = True
+    venue: str | None = None
+    doi: str | None = None  # lower-case, no https://doi.org/
+    pmid: str | None = None
+    arxiv_id: str | None = None
+    keywords: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.authors = as_name_list(self.authors)
+        self.keywords = [str(k) for k in self.keywords or [] if str(k).strip()]
 
     def content_hash(self) -> str:
         """Changes when anything that is indexed or shown changes."""
-        payload = json.dumps(
-            [self.title, self.text, self.url, self.authors, self.year, self.header],
-            ensure_ascii=False,
-        )
+        # papers without the bibliographic fields hash as they did before those fields existed
+        authors = None if not self.authors else "; ".join(self.authors)
+        fields = [self.title, self.text, self.url, authors, self.year, self.header]
+        extra = [self.venue, self.doi, self.pmid, self.arxiv_id, self.keywords]
+        if any(extra):
+            fields += extra
+        payload = json.dumps(fields, ensure_ascii=False)
         return hashlib.sha1(payload.encode()).hexdigest()[:16]
 
     def public(self) -> dict:
         """The shape of ``rag papers --json``."""
-        return {
+        d = {
             "paper_id": self.paper_id,
             "title": self.title,
             "text": self.text,
             "source": self.source,
             "url": self.url,
+            "authors": list(self.authors),
+            "year": self.year,
+            "venue": self.venue,
+            "doi": self.doi,
         }
+        if self.pmid:
+            d["pmid"] = self.pmid
+        if self.arxiv_id:
+            d["arxiv_id"] = self.arxiv_id
+        if self.keywords:
+            d["keywords"] = list(self.keywords)
+        return d
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict) -> Paper:
+        """A paper from ``to_dict`` (also of older stores: ``authors`` as one string)."""
         known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in d.items() if k in known})
+        return cls(**{k: v for k, v in d.items() if k in known and v is not None})
+
+
+def as_name_list(authors: object) -> list[str]:
+    """Authors as a list of names: a list is kept; a string (older stores, plain records) is
+    split on ';' (or ' and ') and otherwise kept whole as one name."""
+    if not authors:
+        return []
+    if isinstance(authors, str):
+        parts = authors.split(";") if ";" in authors else authors.split(" and ")
+        return [p.strip() for p in parts if p.strip()]
+    if isinstance(authors, list | tuple):
+        return [str(a).strip() for a in authors if a and str(a).strip()]
+    return [str(authors).strip()]
 
 
 @dataclass
@@ -102,6 +139,7 @@ class Citation:
     snippet: str
     support: float | None = None
     url: str | None = None
+    paper: Paper | None = None  # the cited paper: its authors, year, venue and DOI
 
     def public(self) -> dict:
         d = {"n": self.n, "paper_id": self.paper_id, "title": self.title, "snippet": self.snippet}
@@ -109,6 +147,12 @@ class Citation:
             d["support"] = round(self.support, 3)
         if self.url:
             d["url"] = self.url
+        p = self.paper
+        d["authors"] = list(p.authors) if p else []
+        d["year"] = p.year if p else None
+        d["doi"] = p.doi if p else None
+        if p and p.venue:
+            d["venue"] = p.venue
         return d
 
 

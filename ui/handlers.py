@@ -655,7 +655,7 @@ class Handlers:
             raise
         d = report.to_dict()
         by_source = {display_path(p): names.get(str(p), p.name) for p in paths}
-        for r in d["rejected"]:
+        for r in d["rejected"] + d.get("skipped", []):
             shown = by_source.get(r.get("source"), Path(str(r.get("source"))).name)
             r["where"] = f"{shown}, {r.get('where')}"
             r["reason"] = _SAVED.sub("an earlier upload, ", str(r.get("reason", "")))

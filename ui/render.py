@@ -600,7 +600,17 @@ def ingest_report_html(report: dict, saved_as: list[str] | None = None) -> str:
             )
             + "</ul></div>"
         )
-    if not (added or updated or rejected):
+    skipped = report.get("skipped") or []
+    if skipped:
+        parts.append(
+            "<div><b>Skipped</b><ul>"
+            + "".join(
+                f"<li><code>{esc(r.get('where'))}</code>: {esc(r.get('reason'))}</li>"
+                for r in skipped
+            )
+            + "</ul></div>"
+        )
+    if not (added or updated or rejected or skipped):
         parts.append("<div>Nothing new: these abstracts are already in the index.</div>")
     if saved_as:
         parts.append(

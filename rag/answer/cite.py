@@ -276,7 +276,7 @@ def check_answer(
                 target = claim_vecs[rows].mean(axis=0)
                 snippet = sents[int(np.argmax(vecs @ target))]
         citations.append(
-            Citation(n, h.paper.paper_id, h.paper.title, snippet, support, h.paper.url)
+            Citation(n, h.paper.paper_id, h.paper.title, snippet, support, h.paper.url, h.paper)
         )
     return sentences, citations
 

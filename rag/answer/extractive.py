@@ -84,7 +84,13 @@ class ExtractiveAnswerer(Answerer):
                 h = hits[n - 1]
                 citations.append(
                     Citation(
-                        n, h.paper.paper_id, h.paper.title, " … ".join(quoted), 1.0, h.paper.url
+                        n,
+                        h.paper.paper_id,
+                        h.paper.title,
+                        " … ".join(quoted),
+                        1.0,
+                        h.paper.url,
+                        h.paper,
                     )
                 )
             citations.sort(key=lambda c: c.n)

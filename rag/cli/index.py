@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..parse.library import Skipped
 from .base import _assistant, _dump, _settings, cli
 
 
@@ -26,7 +27,10 @@ from .base import _assistant, _dump, _settings, cli
 )
 @click.pass_context
 def ingest(ctx, paths, prune, rebuild, wait, as_json, quiet, follow_links):
-    """Index abstracts (.txt with 'Abstract:' markers, .jsonl, .json, .csv).
+    """Index abstracts: .txt with 'Abstract:' markers, .jsonl/.json/.csv records, or a library
+    export (BibTeX, RIS, CSL-JSON, Zotero CSV, PubMed MEDLINE/XML, OpenAlex, arXiv, Semantic
+    Scholar; found by extension and content). Entries without an abstract are skipped (counted,
+    first titles shown).
 
     With no PATH, reads the bundled corpus (store/corpus/) into a store that is empty or was
     built from it; any other store is checked and repaired: papers whose vectors or keyword
@@ -47,11 +51,11 @@ def ingest(ctx, paths, prune, rebuild, wait, as_json, quiet, follow_links):
         _dump(report.to_dict())
     else:
         for r in report.rejected:
-            click.echo(f"rejected: {r}", err=True)
+            click.echo(f"{'skipped' if isinstance(r, Skipped) else 'rejected'}: {r}", err=True)
         for line in report.unlisted_lines():
             click.echo(f"rejected: {line}", err=True)
         click.echo(report.summary())
-    if report.rejected:
+    if report.failed:
         sys.exit(1)
 
 
@@ -80,7 +84,10 @@ def migrate(ctx, wait, as_json, quiet):
 
 @cli.command()
 @click.option(
-    "--json", "as_json", is_flag=True, help="JSON array of {paper_id, title, text, source, url}."
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="JSON array of {paper_id, title, text, source, url, authors, year, venue, doi}.",
 )
 @click.pass_context
 def papers(ctx, as_json):
@@ -103,22 +110,17 @@ def show(ctx, paper_id, as_json):
     p = _assistant(ctx).paper(paper_id)
     if as_json:
         d = p.public()
-        d.update(
-            {
-                "position": p.position,
-                "line": p.line,
-                "header": p.header,
-                "authors": p.authors,
-                "year": p.year,
-            }
-        )
+        d.update({"position": p.position, "line": p.line, "header": p.header})
         _dump(d)
         return
     click.echo(p.title)
     click.echo(f"id: {p.paper_id}   source: {p.source} (abstract {p.position})")
     if p.header:
         click.echo(f"header: {p.header}")
-    if p.url:
-        click.echo(f"url: {p.url}")
+    if p.authors:
+        click.echo(f"authors: {'; '.join(p.authors)}")
+    for label, value in (("year", p.year), ("venue", p.venue), ("doi", p.doi), ("url", p.url)):
+        if value:
+            click.echo(f"{label}: {value}")
     click.echo("")
     click.echo(p.text)

@@ -1,7 +1,9 @@
 """Parse: files of abstracts -> ``Paper`` records, and a report of every record that was rejected.
 
 Formats: the seed text format (abstracts after ``Abstract:``, several per line, header lines such
-as an affiliation), JSON Lines / JSON arrays (including BEIR's ``{_id, title, text}``) and CSV.
+as an affiliation), JSON Lines / JSON arrays (including BEIR's ``{_id, title, text}``) and CSV,
+and the exports of reference managers and databases (BibTeX, RIS, CSL-JSON, Zotero CSV, PubMed
+MEDLINE and XML, OpenAlex, arXiv, Semantic Scholar: ``library``), found by extension and content.
 A record that cannot be used is rejected with where it was and what to do; the rest of the file
 goes on.
 
@@ -16,7 +18,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from ..records import Paper
-from .common import _SURROGATE, ParseResult, Reject, display_path, safe_name
+from .common import _SURROGATE, ACCEPTED, ParseResult, Reject, display_path, safe_name
+from .library import EXPORT_SUFFIXES, dedupe_keys, library_format, read_export, read_library
 from .plain import read_text
 from .records import read_csv, read_jsonl
 
@@ -31,6 +34,7 @@ READERS: dict[str, Reader] = {
     ".tsv": read_csv,
     ".txt": read_text,
     ".md": read_text,
+    **dict.fromkeys(EXPORT_SUFFIXES, read_export),
 }
 
 
@@ -47,6 +51,10 @@ def supported() -> tuple[str, ...]:
 def read_file(path: Path, source: str | None = None) -> Iterator[Paper | Reject]:
     """Every paper and rejection of one file, in file order, as a stream."""
     source = source or display_path(path)
+    fmt = library_format(path)  # a reference export by its content (a .txt that is MEDLINE …)
+    if fmt is not None:
+        yield from read_library(path, source, fmt)
+        return
     reader = READERS.get(path.suffix.lower(), read_text)
     yield from reader(path, source)
 
@@ -135,7 +143,7 @@ def iter_files(
                             display_path(f),
                             "file",
                             f"not a supported format ({safe_name(f.suffix) or 'no extension'}); "
-                            f"skipped: give abstracts as {', '.join(exts)} text (UTF-8)",
+                            f"skipped: accepted: {ACCEPTED}",
                         )
                     )
         elif p.is_file():
@@ -164,21 +172,26 @@ def parse_paths(paths: Iterable[Path], follow_links: bool = False) -> ParseResul
     seen: dict[str, Paper] = {}
     unique: list[Paper] = []
     for p in res.papers:
-        if p.paper_id in seen:
-            first = seen[p.paper_id]
-            res.rejects.append(duplicate_reject(p, first.source, first.position))
+        first = seen.get(p.paper_id) or next((seen[k] for k in dedupe_keys(p) if k in seen), None)
+        if first is not None:
+            res.rejects.append(duplicate_reject(p, first.source, first.position, first.paper_id))
             continue
         seen[p.paper_id] = p
+        for k in dedupe_keys(p):
+            seen.setdefault(k, p)
         unique.append(p)
     res.papers = unique
     return res
 
 
-def duplicate_reject(p: Paper, first_source: str, first_position: int) -> Reject:
+def duplicate_reject(
+    p: Paper, first_source: str, first_position: int, first_id: str | None = None
+) -> Reject:
+    """The later copy of a paper (same id, same DOI, or same title and first author)."""
     where = f"line {p.line}" if p.line else f"record {p.position}"
     return Reject(
         p.source,
         where,
-        f"duplicate of paper {p.paper_id} ({first_source}, abstract {first_position}); "
-        "kept the first",
+        f"duplicate of paper {first_id or p.paper_id} ({first_source}, abstract "
+        f"{first_position}); kept the first",
     )

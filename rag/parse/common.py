@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..config import REPO_DIR
+from ..readers.detect import FORMATS, accepted_formats
 from ..records import Paper
 from ..text import clean_latex, normalize_for_id, normalize_ws, strip_invisible
 from .titles import derive_title, find_method_name
@@ -28,7 +29,12 @@ MAX_JSON_DEPTH = 32
 MAX_JSON_DOCUMENT_BYTES = 64 * 1024 * 1024
 # rejections listed per file; the rest are counted (a million bad lines print one summary)
 REJECTS_LISTED_PER_FILE = 20
-SUPPORTED = (".txt", ".md", ".jsonl", ".ndjson", ".json", ".csv", ".tsv")
+OWN_FORMATS = (".txt", ".md", ".jsonl", ".ndjson", ".json", ".csv", ".tsv")
+SUPPORTED = tuple(dict.fromkeys(OWN_FORMATS + tuple(e for f in FORMATS for e in f.extensions)))
+ACCEPTED = (
+    "'Abstract:' text (.txt, .md), JSON Lines / JSON / CSV records with an 'abstract' or 'text' "
+    f"field (.jsonl, .json, .csv, .tsv), {accepted_formats()}"
+)
 ID_KEYS = ("paper_id", "_id", "id", "doc_id")
 TEXT_KEYS = ("abstract", "text", "body", "content")
 _URL = re.compile(r"https?://[^\s<>\"'{}|\\^`\]]+")
@@ -133,8 +139,7 @@ def open_text(path: Path, source: str) -> tuple[TextIO | None, Reject | None]:
         return None, Reject(
             source,
             "file",
-            "looks like a binary file (NUL bytes), not text; give abstracts as .txt, "
-            ".jsonl or .csv (UTF-8)",
+            "looks like a binary file (NUL bytes), not text; accepted (UTF-8): " + ACCEPTED,
             position=0,
             to_end=True,
         )
@@ -234,9 +239,10 @@ def _make_paper(
     rid: str | None = None,
     title: str | None = None,
     url: str | None = None,
-    authors: str | None = None,
+    authors: list[str] | str | None = None,
     year: int | None = None,
     header: str | None = None,
+    **meta: object,
 ) -> Paper:
     rid = rid or text_id(text)  # from the text as written, so cleaning rules never change ids
     text = _clean_abstract(text)
@@ -255,4 +261,5 @@ def _make_paper(
         year=year,
         header=header,
         title_derived=title_derived,
+        **meta,
     )

@@ -10,6 +10,7 @@ from ..text import normalize_ws, strip_invisible
 from .common import (
     _SURROGATE,
     ABSTRACT_MARKER,
+    ACCEPTED,
     MAX_ABSTRACT_CHARS,
     MAX_RECORD_CHARS,
     NOT_UTF8,
@@ -152,8 +153,8 @@ def _records(f, source: str) -> Iterator[Paper | Reject]:
         yield Reject(
             source,
             "file",
-            "no 'Abstract:' marker found; put 'Abstract:' before each abstract "
-            "(or give the records as .jsonl/.csv)",
+            "no 'Abstract:' marker found and not a reference export either; put "
+            "'Abstract:' before each abstract, or give one of: " + ACCEPTED,
             position=0,
             to_end=True,
         )

@@ -103,7 +103,11 @@ def _record(rec: object, source: str, position: int, where: str, line: int | Non
         rid = rid[:128]
     title = _as_str(_field(rec, ("title",)))
     url = _as_str(_field(rec, ("url", "link", "code_url")))
-    authors = _as_str(_field(rec, ("authors", "author")))
+    authors_v = _field(rec, ("authors", "author"))
+    if isinstance(authors_v, list):
+        authors = "; ".join(a for a in (_as_str(x) for x in authors_v) if a) or None
+    else:
+        authors = _as_str(authors_v)
     for name, value in (("id", rid), ("title", title), ("url", url), ("authors", authors)):
         if value and _SURROGATE.search(value):
             return reject(f"the {name} field {NOT_UTF8}")

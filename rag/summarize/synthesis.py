@@ -43,6 +43,7 @@ def extractive(
             " … ".join(quotes[pid]),
             None,
             by_id[pid].hit.paper.url,
+            by_id[pid].hit.paper,
         )
         for pid in sorted(numbering, key=numbering.get)
     ]
@@ -178,6 +179,7 @@ def written(
             snippets.get(n) or " … ".join(paper_quotes(by_id[pid].hit.paper)),
             support.get(n),
             by_id[pid].hit.paper.url,
+            by_id[pid].hit.paper,
         )
         for n, pid in enumerate(order, start=1)
     ]
