@@ -31,7 +31,17 @@ def test_papers_json_lists_the_50_bundled_papers(seed_store):
     papers = json.loads(run(["papers", "--json"], seed_store).stdout)
     assert len(papers) == 50
     for p in papers:
-        assert set(p) == {"paper_id", "title", "text", "source", "url"}
+        assert set(p) == {
+            "paper_id",
+            "title",
+            "text",
+            "source",
+            "url",
+            "authors",
+            "year",
+            "venue",
+            "doi",
+        }
         assert p["title"] and p["text"] and p["source"].startswith("store/corpus/")
 
 

@@ -184,7 +184,7 @@ def test_jsonl_beir_shape_keeps_own_ids_and_titles(tmp_path):
     assert (
         res.papers[0].title == "Microstructure of white matter" and not res.papers[0].title_derived
     )
-    assert res.papers[1].authors == "A, B" and res.papers[1].year == 2021
+    assert res.papers[1].authors == ["A", "B"] and res.papers[1].year == 2021
     wheres = sorted(r.where for r in res.rejects)
     assert wheres == ["line 2", "line 3", "line 5"]
     assert any("invalid JSON" in r.reason for r in res.rejects)
@@ -217,4 +217,14 @@ def test_missing_path_reported(tmp_path):
 def test_paper_round_trip():
     p = parse_paths([CORPUS]).papers[0]
     assert Paper.from_dict(p.to_dict()) == p
-    assert set(p.public()) == {"paper_id", "title", "text", "source", "url"}
+    assert set(p.public()) == {
+        "paper_id",
+        "title",
+        "text",
+        "source",
+        "url",
+        "authors",
+        "year",
+        "venue",
+        "doi",
+    }
