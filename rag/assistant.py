@@ -25,6 +25,7 @@ class Assistant:
         self._extractive: ExtractiveAnswerer | None = None
         self._llms: dict[str, object] = {}  # model -> rag.answer.generated.LLMAnswerer
         self._lock = threading.RLock()
+        self.filters = None  # a rag.filters.Filters every retrieval applies unless given one
         from .llm.usage import UsageTotal
 
         self.usage = UsageTotal()  # model tokens and cost of this process's answers
@@ -103,10 +104,16 @@ class Assistant:
             self._store = None
 
     # --- the main jobs --------------------------------------------------------------------------
-    def retrieve(self, query: str, k: int | None = None, mode: str = "hybrid") -> Retrieval:
-        return self.retriever.retrieve(query, k or self.settings.top_k, mode=mode)
+    def retrieve(
+        self, query: str, k: int | None = None, mode: str = "hybrid", filters=None
+    ) -> Retrieval:
+        """``filters``: a ``rag.filters.Filters`` (year, author, venue, source) or None."""
+        filters = filters or self.filters
+        return self.retriever.retrieve(query, k or self.settings.top_k, mode=mode, filters=filters)
 
-    def retrieve_for(self, question: str, k: int | None = None) -> tuple[Retrieval, dict]:
+    def retrieve_for(
+        self, question: str, k: int | None = None, filters=None
+    ) -> tuple[Retrieval, dict]:
         """The retrieval an answer draws on, and what the answerer needs to know of the question
         (its analysis; for a list question, the papers that pass the on-topic test)."""
         from .answer.listing import list_retrieval
@@ -114,21 +121,31 @@ class Assistant:
 
         analysis = analyze(question)
         k = k or self.settings.top_k
+        filters = filters or self.filters
         if not analysis.is_list:
-            return self.retrieve(question, k), {"analysis": analysis}
+            return self.retrieve(question, k, filters=filters), {"analysis": analysis}
         from .summarize import Summarizer
 
         summarizer = Summarizer(
-            self.store, self.embedder, self.settings, self.idf, cache=self.extractive.cache
+            self.store,
+            self.embedder,
+            self.settings,
+            self.idf,
+            cache=self.extractive.cache,
+            filters=filters,
         )
+
+        def retrieve(query: str, k: int | None = None) -> Retrieval:
+            return self.retrieve(query, k, filters=filters)
+
         retrieval, scope = list_retrieval(
-            self.retrieve, summarizer, analysis, question, k, self.settings.list_on_topic
+            retrieve, summarizer, analysis, question, k, self.settings.list_on_topic
         )
         return retrieval, {"analysis": analysis, "scope": scope}
 
-    def search(self, query: str, k: int = 10, mode: str = "hybrid") -> list[Hit]:
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", filters=None) -> list[Hit]:
         with READERS.reading():  # an ingest of this process waits between its batches
-            return self.retrieve(query, k, mode=mode).hits
+            return self.retrieve(query, k, mode=mode, filters=filters).hits
 
     def backend_name(self, backend: str | None = None) -> str:
         choice = (backend or self.settings.backend).lower()
@@ -190,13 +207,14 @@ class Assistant:
         backend: str | None = None,
         history=None,
         model: str | None = None,
+        filters=None,
     ) -> Answer:
         """A cited answer to one question (a chat turn when ``history`` is given); ``model``
         picks the LLM for this call (default: the configured one)."""
         question = question.strip()
         with READERS.reading():  # an ingest of this process waits between its batches
             name, standalone, rw_usage = self._turn(question, backend, history, model)
-            retrieval, about = self.retrieve_for(standalone, k)
+            retrieval, about = self.retrieve_for(standalone, k, filters)
             answerer = self.llm_for(model) if name == "llm" else self.extractive
             ans = answerer.answer(standalone, retrieval, **about)
         return self._done(ans, question, standalone, rw_usage, retrieval)
@@ -208,10 +226,13 @@ class Assistant:
         k: int | None = None,
         backend: str | None = None,
         model: str | None = None,
+        filters=None,
     ) -> Answer:
         """One chat turn: a follow-up is rewritten from ``history`` (turns, Answers, or
         ``{"role", "content"}`` messages) into a standalone question, then answered and cited."""
-        return self.ask(message, k=k, backend=backend, history=history, model=model)
+        return self.ask(
+            message, k=k, backend=backend, history=history, model=model, filters=filters
+        )
 
     def ask_stream(
         self,
@@ -220,6 +241,7 @@ class Assistant:
         backend: str | None = None,
         history=None,
         model: str | None = None,
+        filters=None,
     ) -> Iterator[str | Answer]:
         """Stream a cited answer: a generator for the CLI and the UI.
 
@@ -234,7 +256,7 @@ class Assistant:
         question = question.strip()
         with READERS.reading():  # an ingest of this process waits between its batches
             name, standalone, rw_usage = self._turn(question, backend, history, model)
-            retrieval, about = self.retrieve_for(standalone, k)
+            retrieval, about = self.retrieve_for(standalone, k, filters)
             if name != "llm":
                 ans = self.extractive.answer(standalone, retrieval, **about)
         if name != "llm":
@@ -254,6 +276,7 @@ class Assistant:
         max_papers: int | None = None,
         backend: str | None = None,
         model: str | None = None,
+        filters=None,
     ):
         """A cited summary of a research area, by theme (``rag.records.Summary``)."""
         from .summarize import Summarizer
@@ -262,7 +285,12 @@ class Assistant:
         name = self.backend_name(backend)
         client = self.llm_for(model).client if name == "llm" else None
         summarizer = Summarizer(
-            self.store, self.embedder, self.settings, self.idf, cache=self.extractive.cache
+            self.store,
+            self.embedder,
+            self.settings,
+            self.idf,
+            cache=self.extractive.cache,
+            filters=filters or self.filters,
         )
         summary = summarizer.summarize(topic, max_papers=max_papers, llm=client)
         if summary.usage:

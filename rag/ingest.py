@@ -139,7 +139,11 @@ def embed_text(paper: Paper, chunk: str) -> str:
 
 
 def keyword_tokens(paper: Paper) -> str:
-    return " ".join(tokenize(f"{paper.title} {paper.text}"))
+    """What BM25 indexes: title, abstract, and the authors' names and the year (searchable,
+    but kept out of the embedded text)."""
+    names = " ".join(paper.authors)
+    year = str(paper.year) if paper.year else ""
+    return " ".join(tokenize(f"{paper.title} {paper.text} {names} {year}"))
 
 
 class _Progress:

@@ -328,9 +328,7 @@ class Summary:
                 lines.append(t.text)
             lines.append("")
         lines += ["## References", ""]
-        for c in self.citations:
-            url = f" <{c.url}>" if c.url else " (no URL)"
-            lines.append(f"[{c.n}] {c.title}. Paper id `{c.paper_id}`.{url}")
+        lines += reference_list(self.citations)
         if self.omitted:
             lines += [
                 "",
@@ -355,3 +353,18 @@ class Summary:
 def _short_title(title: str) -> str:
     head = title.split(":", 1)[0].strip()
     return head if 0 < len(head) <= 40 else (title if len(title) <= 80 else title[:77] + "…")
+
+
+def reference_list(citations: list[Citation]) -> list[str]:
+    """``[n] Okafor, N. A., & Chen, W. (2023). Title. *Venue*. https://doi.org/…`` per citation
+    (APA style; the paper id closes each line so a reader can `rag show` it)."""
+    from .export import reference
+
+    out = []
+    for c in citations:
+        if c.paper is not None:
+            out.append(f"[{c.n}] {reference(c.paper)} Paper id `{c.paper_id}`.")
+        else:
+            url = f" <{c.url}>" if c.url else " (no URL)"
+            out.append(f"[{c.n}] {c.title}. Paper id `{c.paper_id}`.{url}")
+    return out

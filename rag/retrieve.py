@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from .config import Settings
+from .filters import Filters
 from .records import Hit, Retrieval
 from .store import Store
 
@@ -18,10 +19,17 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings
 
-    def retrieve(self, query: str, k: int, mode: str = "hybrid") -> Retrieval:
+    def retrieve(
+        self, query: str, k: int, mode: str = "hybrid", filters: Filters | None = None
+    ) -> Retrieval:
+        """The top ``k`` papers for ``query``; ``filters`` restrict both rankings to the
+        papers that match them (inside the search, so k matching papers come back)."""
         s = self.settings
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
+        only = self.store.matching_ids(filters) if filters else None
+        if only is not None:
+            timings["filter"] = (time.perf_counter() - t0) * 1000
         n_cand = max(s.candidates, k)
         dense: dict[str, tuple[int, float, list[str]]] = {}
         qvec = None
@@ -31,7 +39,7 @@ class Retriever:
             timings["embed"] = (time.perf_counter() - t0) * 1000
             t1 = time.perf_counter()
             rank = 0
-            for pid, sim, doc, _chunk in self.store.query_dense(qvec.tolist(), n_cand * 2):
+            for pid, sim, doc, _chunk in self.store.query_dense(qvec.tolist(), n_cand * 2, only):
                 if pid not in dense:
                     rank += 1
                     dense[pid] = (rank, sim, [doc])
@@ -42,7 +50,9 @@ class Retriever:
         keyword: dict[str, tuple[int, float]] = {}
         if mode in ("hybrid", "keyword"):
             t1 = time.perf_counter()
-            for r, (pid, sc) in enumerate(self.store.keyword().search(query, n_cand), start=1):
+            for r, (pid, sc) in enumerate(
+                self.store.keyword().search(query, n_cand, only), start=1
+            ):
                 keyword[pid] = (r, sc)
             timings["keyword"] = (time.perf_counter() - t1) * 1000
 

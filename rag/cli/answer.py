@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from .base import _assistant, _dump, _lines, cli
+from ..export import byline
+from .base import REF_FORMATS, _assistant, _dump, _lines, cli, filter_options, write_refs
 
 
 @cli.command()
@@ -15,8 +16,18 @@ from .base import _assistant, _dump, _lines, cli
 @click.option("-k", "--top-k", type=int, default=None, help="Papers to draw on (default 5).")
 @click.option("--backend", type=click.Choice(["auto", "extractive", "llm"]), default=None)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per answer.")
+@click.option(
+    "--refs",
+    type=click.Choice(REF_FORMATS),
+    default=None,
+    help="Print (or write to -o) the cited papers as BibTeX, RIS or CSL-JSON instead.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File for --refs."
+)
+@filter_options
 @click.pass_context
-def ask(ctx, question, top_k, backend, as_json):
+def ask(ctx, question, top_k, backend, as_json, refs, output, filters):
     """Answer QUESTION from the indexed abstracts, citing each claim [n].
 
     With '-' as QUESTION, reads one question per line from standard input and writes one
@@ -24,13 +35,22 @@ def ask(ctx, question, top_k, backend, as_json):
     the answer streams as the model writes it; the citations are checked at the end.
     """
     a = _assistant(ctx)
+    if refs:
+        cited: dict = {}
+        for q in _lines(question):
+            ans = a.ask(q, k=top_k, backend=backend, filters=filters)
+            for c in ans.citations:
+                if c.paper is not None:
+                    cited.setdefault(c.paper_id, c.paper)
+        write_refs(list(cited.values()), refs, output)
+        return
     streaming = not as_json and a.backend_name(backend) == "llm"
     for q in _lines(question):
         if streaming:
-            ans = _stream_answer(a.ask_stream(q, k=top_k, backend=backend))
+            ans = _stream_answer(a.ask_stream(q, k=top_k, backend=backend, filters=filters))
             _answer_footer(ans)
         else:
-            ans = a.ask(q, k=top_k, backend=backend)
+            ans = a.ask(q, k=top_k, backend=backend, filters=filters)
             if as_json:
                 _dump(ans.to_dict())
                 continue
@@ -49,17 +69,20 @@ def ask(ctx, question, top_k, backend, as_json):
     "--mode", type=click.Choice(["hybrid", "dense", "keyword"]), default="hybrid", show_default=True
 )
 @click.option("--json", "as_json", is_flag=True, help="A JSON array per query.")
+@filter_options
 @click.pass_context
-def search(ctx, query, top_k, mode, as_json):
+def search(ctx, query, top_k, mode, as_json, filters):
     """Rank papers for QUERY (dense + BM25, fused). '-' reads queries from standard input."""
     a = _assistant(ctx)
     for q in _lines(query):
-        hits = a.search(q, k=top_k, mode=mode)
+        hits = a.search(q, k=top_k, mode=mode, filters=filters)
         if as_json:
             _dump([h.public() for h in hits])
             continue
         for i, h in enumerate(hits, start=1):
             click.echo(f"{i:>3}. {h.score:.3f}  {h.paper.title}  ({h.paper.paper_id})")
+            if byline(h.paper):
+                click.echo(f"      {byline(h.paper)}")
             click.echo(f"      {h.snippet}")
 
 
@@ -96,6 +119,8 @@ def _answer_footer(ans) -> None:
         for c in ans.citations:
             sup = f" · support {c.support:.2f}" if llm and c.support is not None else ""
             click.echo(f"[{c.n}] {c.title} ({c.paper_id})" + (f" {c.url}" if c.url else "") + sup)
+            if c.paper is not None and byline(c.paper):
+                click.echo(f"    {byline(c.paper)}")
             click.echo(f"    “{c.snippet}”")
     if ans.standalone_question:
         click.echo(f"(searched for: {ans.standalone_question})", err=True)
@@ -113,8 +138,9 @@ def _answer_footer(ans) -> None:
 @cli.command()
 @click.option("-k", "--top-k", type=int, default=None, help="Papers to draw on (default 5).")
 @click.option("--backend", type=click.Choice(["auto", "extractive", "llm"]), default=None)
+@filter_options
 @click.pass_context
-def chat(ctx, top_k, backend):
+def chat(ctx, top_k, backend, filters):
     """Chat with the abstracts: follow-up questions build on the conversation.
 
     Each turn is rewritten into a standalone question (by the LLM; offline by a simple
@@ -125,6 +151,7 @@ def chat(ctx, top_k, backend):
     from ..errors import RagError
 
     a = _assistant(ctx)
+    a.filters = filters  # every turn retrieves within them
     name = a.backend_name(backend)
     click.echo(f"rag chat · {name} answers · /new starts over · /exit or Ctrl-D leaves", err=True)
     conv = Conversation(a, k=top_k, backend=backend)
@@ -172,10 +199,17 @@ def chat(ctx, top_k, backend):
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Write the summary to this file instead of the terminal.",
+    help="Write the summary (or with --refs its references) to this file.",
 )
+@click.option(
+    "--refs",
+    type=click.Choice(REF_FORMATS),
+    default=None,
+    help="The summary's cited papers as BibTeX, RIS or CSL-JSON instead of the summary.",
+)
+@filter_options
 @click.pass_context
-def summarize(ctx, topic, max_papers, backend, as_json, fmt, output):
+def summarize(ctx, topic, max_papers, backend, as_json, fmt, output, refs, filters):
     """Summarize what the collection holds on TOPIC, by theme, every statement cited.
 
     Retrieves broadly, keeps the papers really on the topic (a calibrated cut), groups them into
@@ -183,7 +217,10 @@ def summarize(ctx, topic, max_papers, backend, as_json, fmt, output):
     plain "not covered" answer. `--format markdown -o report.md` saves a report with a
     reference list.
     """
-    s = _assistant(ctx).summarize(topic, max_papers=max_papers, backend=backend)
+    s = _assistant(ctx).summarize(topic, max_papers=max_papers, backend=backend, filters=filters)
+    if refs:
+        write_refs([c.paper for c in s.citations if c.paper is not None], refs, output)
+        return
     fmt = "json" if as_json else (fmt or ("markdown" if output else "text"))
     if fmt == "json":
         text = json.dumps(s.to_dict(), ensure_ascii=False)

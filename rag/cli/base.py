@@ -57,6 +57,44 @@ def _lines(arg: str) -> Iterator[str]:
         yield arg
 
 
+def filter_options(fn):
+    """--year, --author, --venue, --source: passed on as ``filters`` (a rag.filters.Filters)."""
+    import functools
+
+    @click.option(
+        "--year", default=None, help="Only papers of these years: 2021, 2019-2023, 2019-."
+    )
+    @click.option("--author", default=None, help="Only papers with an author of this name.")
+    @click.option("--venue", default=None, help="Only papers whose journal/venue contains this.")
+    @click.option("--source", default=None, help="Only papers from files whose path contains this.")
+    @functools.wraps(fn)
+    def wrapper(*args, year=None, author=None, venue=None, source=None, **kw):
+        from ..filters import Filters
+
+        kw["filters"] = Filters.make(year, author, venue, source) or None
+        return fn(*args, **kw)
+
+    return wrapper
+
+
+REF_FORMATS = ("bibtex", "ris", "csl-json")
+
+
+def write_refs(papers, fmt: str, output: Path | None) -> None:
+    """The papers as BibTeX / RIS / CSL-JSON, to ``output`` or standard output."""
+    from ..export import export_refs
+
+    text = export_refs(papers, fmt)
+    if output is None:
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise click.ClickException(f"cannot write {output}: {e.strerror or e}") from None
+    click.echo(f"wrote {len(papers)} reference(s) to {output}", err=True)
+
+
 def _dump(obj) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False))
 

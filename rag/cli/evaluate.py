@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .base import _assistant, _dump, _settings, cli
+from .base import _assistant, _dump, _settings, cli, filter_options
 
 
 @cli.command("eval")
@@ -72,6 +72,7 @@ from .base import _assistant, _dump, _settings, cli
 )
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print summary.json instead of a table.")
+@filter_options
 @click.pass_context
 def eval_cmd(
     ctx,
@@ -94,6 +95,7 @@ def eval_cmd(
     runs_dir,
     quiet,
     as_json,
+    filters,
 ):
     """Run a question set through the assistant and report retrieval, citation and answer metrics.
 
@@ -147,6 +149,7 @@ def eval_cmd(
         judge=judge,
         judge_model=judge_model,
         progress=not quiet and not as_json,
+        filters=filters,
     )
     s = out.summary
     if as_json:

@@ -288,8 +288,11 @@ def run_eval(
     progress: bool = True,
     on_result: Callable[[dict], None] | None = None,
     log: Log = _stderr,
+    filters=None,
 ) -> RunOutcome:
-    """Run (or resume) an evaluation and write results.jsonl, summary.json, report.md, plots."""
+    """Run (or resume) an evaluation and write results.jsonl, summary.json, report.md, plots.
+
+    ``filters`` (a rag.filters.Filters) restrict every question's retrieval."""
     from ..answer.support import scorer_for
     from ..assistant import Assistant
     from .report import write_report
@@ -316,6 +319,8 @@ def run_eval(
         questions = questions[:limit]
     settings = settings or (assistant.settings if assistant else get_settings())
     assistant = assistant or Assistant(settings)
+    if filters:
+        assistant.filters = filters
     k = k or settings.top_k
     backend_used = assistant.backend_name(backend)
     fingerprint = {

@@ -141,6 +141,7 @@ class Store:
         self.chroma_name = self.mode.collection_name(self.name, create=create)
         self._h = self.mode.acquire()
         self._closed = False
+        self._filter_cache: dict[tuple, set[str]] = {}
 
     # --- what the catalogue holds (the only way callers outside rag/store/ read it) ----------
     def papers(self) -> list[Paper]:
@@ -154,6 +155,17 @@ class Store:
 
     def count(self) -> int:
         return self.catalogue.count()
+
+    def matching_ids(self, filters) -> set[str]:
+        """The ids of the papers a ``rag.filters.Filters`` lets through (cached per generation)."""
+        key = (self.catalogue.generation, filters.key())
+        cached = self._filter_cache.get(key)
+        if cached is None:
+            cached = {p.paper_id for p in self.catalogue.all() if filters.matches(p)}
+            if len(self._filter_cache) > 32:
+                self._filter_cache.clear()
+            self._filter_cache[key] = cached
+        return cached
 
     def generation(self) -> int:
         return self.catalogue.generation
@@ -394,15 +406,25 @@ class Store:
                 inv.setdefault(m["paper_id"], set()).add(m.get("hash", ""))
         return inv
 
-    def query_dense(self, vector, n_chunks: int) -> list[tuple[str, float, str, int]]:
-        """(paper_id, cosine similarity, chunk text, chunk index), best first."""
+    def query_dense(
+        self, vector, n_chunks: int, only: set[str] | None = None
+    ) -> list[tuple[str, float, str, int]]:
+        """(paper_id, cosine similarity, chunk text, chunk index), best first; ``only``: the
+        papers allowed (a filter), applied by Chroma's ``where`` inside the search."""
         # one round trip: Chroma returns what it has when n_results exceeds the count
+        kw: dict = {}
+        if only is not None:
+            if not only:
+                return []
+            ids = sorted(only)
+            kw["where"] = {"paper_id": ids[0]} if len(ids) == 1 else {"paper_id": {"$in": ids}}
         res = self._run(
             "searching",
             lambda c: c.query(
                 query_embeddings=[vector],
                 n_results=max(1, n_chunks),
                 include=["metadatas", "documents", "distances"],
+                **kw,
             ),
         )
         out = []

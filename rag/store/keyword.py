@@ -102,14 +102,18 @@ class KeywordIndex:
         counts = Counter(tokenize(query))
         return {self.vocab[t]: 1.0 + 0.2 * (c - 1) for t, c in counts.items() if t in self.vocab}
 
-    def search(self, query: str, n: int) -> list[tuple[str, float]]:
-        """Top-n (paper_id, BM25 score), best first; papers sharing no term are left out."""
+    def search(self, query: str, n: int, only: set[str] | None = None) -> list[tuple[str, float]]:
+        """Top-n (paper_id, BM25 score), best first; papers sharing no term are left out, and
+        with ``only`` (a filter) every paper not in it."""
         terms = self.term_weights(query)
         if not terms or not self.ids:
             return []
         cols = list(terms)
         sub = self.matrix[:, cols]
         scores = np.asarray(sub @ np.asarray([terms[c] for c in cols], dtype=np.float32)).ravel()
+        if only is not None:
+            mask = np.fromiter((i in only for i in self.ids), dtype=bool, count=len(self.ids))
+            scores = np.where(mask, scores, 0.0)
         nz = np.flatnonzero(scores)
         if nz.size == 0:
             return []

@@ -50,8 +50,11 @@ from .topic import (
 class Summarizer:
     """Broad retrieval, on-topic cut, themes, cited synthesis (extractive or by an LLM)."""
 
-    def __init__(self, store: Store, embedder, settings: Settings, idf, cache=None) -> None:
+    def __init__(
+        self, store: Store, embedder, settings: Settings, idf, cache=None, filters=None
+    ) -> None:
         self.store = store
+        self.filters = filters  # a rag.filters.Filters applied inside retrieval, or None
         self.embedder = embedder
         self.settings = settings
         self.idf = idf
@@ -71,7 +74,7 @@ class Summarizer:
         retriever = Retriever(self.store, self.embedder, s)
         hits: dict[str, Hit] = {}
         for q in parts:
-            for h in retriever.retrieve(q, pool, mode="hybrid").hits:
+            for h in retriever.retrieve(q, pool, mode="hybrid", filters=self.filters).hits:
                 if h.paper.paper_id not in hits or h.score > hits[h.paper.paper_id].score:
                     hits[h.paper.paper_id] = h
         sources = sorted(hits.values(), key=lambda h: -h.score)
