@@ -32,8 +32,15 @@ def authors_short(authors: list[str]) -> str:
 
 def byline(p: Paper) -> str:
     """``Okafor, Chen et al. 2023 · Nature Medicine · doi:10.1038/…`` (what is known of it)."""
-    head = " ".join(x for x in (authors_short(p.authors), str(p.year) if p.year else "") if x)
-    parts = [head, p.venue or "", f"doi:{p.doi}" if p.doi else ""]
+    return byline_of(p.authors, p.year, p.venue, p.doi)
+
+
+def byline_of(
+    authors: list[str] | None, year: int | None, venue: str | None, doi: str | None
+) -> str:
+    """The byline from its parts (a citation's or a paper's JSON)."""
+    head = " ".join(x for x in (authors_short(authors or []), str(year) if year else "") if x)
+    parts = [head, venue or "", f"doi:{doi}" if doi else ""]
     return " · ".join(x for x in parts if x)
 
 
@@ -235,6 +242,7 @@ __all__ = [
     "FORMATS",
     "authors_short",
     "byline",
+    "byline_of",
     "display_name",
     "export_refs",
     "reference",

@@ -21,12 +21,20 @@ import gradio as gr  # at module level: handlers' `gr.Request` hints must resolv
 
 from rag.assistant import Assistant
 from rag.config import REPO_DIR, Settings, get_settings
-from rag.errors import ConfigError
+from rag.errors import ConfigError, RagError
 from rag.parse.common import SUPPORTED
 
 from . import render
 from .guard import CSP, Guard, allowed_hosts, guard_first, harden_server
-from .handlers import EXAMPLE_QUESTIONS, EXAMPLE_TOPICS, MAX_DRAFT_CHARS, Handlers, parse_size
+from .handlers import (
+    EXAMPLE_QUESTIONS,
+    EXAMPLE_TOPICS,
+    MAX_DRAFT_CHARS,
+    Handlers,
+    error_dict,
+    make_filters,
+    parse_size,
+)
 
 __all__ = ["CSP", "Guard", "build_app", "launch_kwargs", "serve", "start"]
 
@@ -181,6 +189,21 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
     with gr.Blocks(title="Research abstracts · cited answers", analytics_enabled=False) as app:
         gr.Markdown("## Research abstracts · cited answers")
         status = gr.HTML(h.status_line(), elem_id="rag-status-line")
+        with gr.Accordion(
+            "Filter papers (year, author, venue, file)", open=False, elem_id="rag-filters"
+        ):
+            with gr.Row():
+                f_year = gr.Textbox(
+                    label="Years", placeholder="2019-2023", max_length=20, elem_id="rag-f-year"
+                )
+                f_author = gr.Textbox(label="Author", max_length=200, elem_id="rag-f-author")
+                f_venue = gr.Textbox(label="Journal / venue", max_length=200, elem_id="rag-f-venue")
+                f_source = gr.Textbox(label="Source file", max_length=200, elem_id="rag-f-source")
+            gr.Markdown(
+                "Answers, summaries and the corpus search draw only on the papers that match.",
+                elem_classes=["rag-meta"],
+            )
+        filter_boxes = [f_year, f_author, f_venue, f_source]
         with gr.Tabs():
             # --- chat ------------------------------------------------------------------------
             with gr.Tab("Chat", id="chat"):
@@ -209,6 +232,13 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
                     )
                     send = gr.Button("Ask", variant="primary", scale=1, elem_id="rag-ask")
                     new = gr.Button("New chat", scale=1, elem_id="rag-new-chat")
+                with gr.Row():
+                    chat_refs = gr.DownloadButton(
+                        "Download cited references (BibTeX)",
+                        visible=False,
+                        size="sm",
+                        elem_id="rag-chat-refs",
+                    )
             # --- summary ---------------------------------------------------------------------
             with gr.Tab("Research-area summary", id="summary"):
                 gr.Markdown(
@@ -227,9 +257,16 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
                     topic_buttons = [
                         gr.Button(t, size="sm", variant="secondary") for t in EXAMPLE_TOPICS
                     ]
-                download = gr.DownloadButton(
-                    "Download as Markdown", visible=False, size="sm", elem_id="rag-download"
-                )
+                with gr.Row():
+                    download = gr.DownloadButton(
+                        "Download as Markdown", visible=False, size="sm", elem_id="rag-download"
+                    )
+                    download_refs = gr.DownloadButton(
+                        "Download references (BibTeX)",
+                        visible=False,
+                        size="sm",
+                        elem_id="rag-download-refs",
+                    )
                 summary = gr.HTML(
                     "",
                     elem_id="rag-summary",
@@ -269,8 +306,11 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
                 with gr.Accordion("Add abstracts", open=False, elem_id="rag-add"):
                     gr.Markdown(
                         "Paste one abstract (title and URL optional), or several each after "
-                        "`Abstract:`, or JSON records. Or upload files the `rag ingest` command "
-                        "reads: `.txt` with `Abstract:` markers, `.jsonl`, `.json`, `.csv` "
+                        "`Abstract:`, or BibTeX / RIS / MEDLINE entries (read as such), or "
+                        "JSON records. Or upload files the `rag ingest` command "
+                        "reads: `.txt` with `Abstract:` markers, `.jsonl`, `.json`, `.csv`, or a library "
+                        "export (BibTeX, RIS, CSL JSON, Zotero CSV, PubMed .nbib/.xml, OpenAlex, "
+                        "arXiv, Semantic Scholar) "
                         f"(up to {settings.ui_max_file_size} each)."
                     )
                     with gr.Tab("Paste"):
@@ -330,14 +370,31 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
                 refresh = gr.Button("Refresh status", size="sm")
 
         # --- events (all private; the public API is below) -------------------------------------
-        def on_chat(message, state, k_value, backend_value, model_value):
+        def filters_of(*values):
+            return make_filters(*values)
+
+        def on_chat(message, state, k_value, backend_value, model_value, *fvalues):
             k_int = int(k_value or settings.top_k)
-            for t, html in h.chat(message, state, k_int, backend_value, model_value):
-                yield t, html, "", gr.Row(visible=not t)
+            try:
+                flt = filters_of(*fvalues)
+            except RagError as e:
+                yield state, render.error_html(str(e)), message, gr.Row(visible=not state), None
+                return
+            t, html = state, None
+            for t, html in h.chat(message, state, k_int, backend_value, model_value, flt):
+                yield t, html, "", gr.Row(visible=not t), gr.DownloadButton(visible=False)
+            path = h.chat_refs(t, "bibtex", summary_dir)
+            yield (
+                t,
+                html,
+                "",
+                gr.Row(visible=not t),
+                gr.DownloadButton(value=path, visible=bool(path)),
+            )
 
         chat_io = {
-            "inputs": [box, turns, k, backend, model],
-            "outputs": [turns, conversation, box, examples_row],
+            "inputs": [box, turns, k, backend, model, *filter_boxes],
+            "outputs": [turns, conversation, box, examples_row, chat_refs],
         }
         box.submit(on_chat, **chat_io, **private, **heavy)
         send.click(on_chat, **chat_io, **private, **heavy)
@@ -352,25 +409,43 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
 
         new.click(on_new, None, [turns, conversation, box, examples_row], queue=False, **private)
 
-        def on_summary(topic_value):
-            html, path = h.summary_page(topic_value, summary_dir)
-            return html, gr.DownloadButton(value=path, visible=bool(path))
+        def on_summary(topic_value, *fvalues):
+            try:
+                flt = filters_of(*fvalues)
+            except RagError as e:
+                hidden = gr.DownloadButton(visible=False)
+                return render.error_html(str(e)), hidden, hidden
+            html, path, refs = h.summary_page_refs(topic_value, summary_dir, flt)
+            return (
+                html,
+                gr.DownloadButton(value=path, visible=bool(path)),
+                gr.DownloadButton(value=refs, visible=bool(refs)),
+            )
 
-        go.click(on_summary, topic, [summary, download], **private, **heavy)
-        topic.submit(on_summary, topic, [summary, download], **private, **heavy)
+        summary_io = {
+            "inputs": [topic, *filter_boxes],
+            "outputs": [summary, download, download_refs],
+        }
+        go.click(on_summary, **summary_io, **private, **heavy)
+        topic.submit(on_summary, **summary_io, **private, **heavy)
         for b, t in zip(topic_buttons, EXAMPLE_TOPICS, strict=True):
             b.click(lambda t=t: t, None, topic, queue=False, **private).then(
-                on_summary, topic, [summary, download], **private, **heavy
+                on_summary, **summary_io, **private, **heavy
             )
 
         check_btn.click(h.check_page, draft, checked, **private, **heavy)
 
-        def on_browse(q, p):
-            return h.browse(q, int(p or 1))
+        def on_browse(q, p, *fvalues):
+            try:
+                flt = filters_of(*fvalues)
+            except RagError as e:
+                return render.error_html(str(e))
+            return h.browse(q, int(p or 1), flt)
 
-        query.submit(on_browse, [query, page], listing, **private, **heavy)
-        search_btn.click(on_browse, [query, page], listing, **private, **heavy)
-        page.submit(on_browse, [query, page], listing, **private, **heavy)
+        browse_in = [query, page, *filter_boxes]
+        query.submit(on_browse, browse_in, listing, **private, **heavy)
+        search_btn.click(on_browse, browse_in, listing, **private, **heavy)
+        page.submit(on_browse, browse_in, listing, **private, **heavy)
 
         # uploads: the report area shows the progress; a second upload waits its turn in line
         def upload_updates(steps, clear_files: bool = False):
@@ -443,13 +518,33 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
         )
 
         # --- the public API --------------------------------------------------------------------
-        def ask(question: str) -> dict:
-            """Answer a question from the indexed abstracts; returns the same dictionary as `rag ask --json`."""
-            return h.ask(question)
+        def ask(
+            question: str,
+            year: str = "",
+            author: str = "",
+            venue: str = "",
+            source: str = "",
+        ) -> dict:
+            """Answer a question from the indexed abstracts; returns the same dictionary as `rag ask --json`. Optional filters: year ("2019-2023"), author, venue, source."""
+            try:
+                flt = make_filters(year, author, venue, source)
+            except RagError as e:
+                return error_dict(question, str(e))
+            return h.ask(question, filters=flt)
 
-        def summarize(topic: str) -> dict:
-            """A cited, themed summary of a research area; returns the same dictionary as `rag summarize --json`."""
-            return h.summarize(topic)
+        def summarize(
+            topic: str,
+            year: str = "",
+            author: str = "",
+            venue: str = "",
+            source: str = "",
+        ) -> dict:
+            """A cited, themed summary of a research area; returns the same dictionary as `rag summarize --json`. Optional filters as for /ask."""
+            try:
+                flt = make_filters(year, author, venue, source)
+            except RagError as e:
+                return {"topic": topic, "summary": "", "abstained": True, "error": str(e)}
+            return h.summarize(topic, filters=flt)
 
         def check(text: str) -> dict:
             """Check each sentence of a draft against the papers it cites; returns the same dictionary as `rag check --json`."""

@@ -21,7 +21,9 @@ from pathlib import Path
 
 from rag.assistant import Assistant
 from rag.errors import Cancelled, RagError
+from rag.filters import Filters
 from rag.parse.common import ABSTRACT_MARKER, SUPPORTED, display_path
+from rag.readers import detect_text_format
 from rag.text import tokenize
 
 from . import render, uploads
@@ -39,6 +41,24 @@ EXAMPLE_TOPICS = ["federated learning", "machine unlearning", "multi-agent syste
 # where a saved upload appears in engine messages: say "an earlier upload" instead of a path
 _SAVED = re.compile(r"\S*/uploads/\d{8}-\d{6}-[0-9a-f]{8}-")
 Progress = Callable[[float, str], None]
+# pasted text that starts like a reference export is read as one even when it is broken
+# (then its reader says which entry and line), never indexed as an abstract
+_PASTED_EXPORT = [
+    (re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]"), "bibtex"),
+    (re.compile(r"^\s*TY  -", re.M), "ris"),
+    (re.compile(r"^\s*PMID- ?\d", re.M), "medline"),
+]
+PASTE_NAMES = {"bibtex": "pasted.bib", "ris": "pasted.ris", "medline": "pasted.nbib"}
+
+
+def make_filters(
+    year: str | None = None,
+    author: str | None = None,
+    venue: str | None = None,
+    source: str | None = None,
+) -> Filters | None:
+    """The UI's / API's filter fields as Filters (None when all are empty); bad years raise."""
+    return Filters.make(year, author, venue, source) or None
 
 
 def _noop(_f: float, _d: str) -> None:
@@ -206,18 +226,24 @@ class Handlers:
         return f'<table class="rag-table">{body}</table>'
 
     # --- public API ----------------------------------------------------------------------------
-    def ask(self, question: str, k: int | None = None, backend: str | None = None) -> dict:
+    def ask(
+        self,
+        question: str,
+        k: int | None = None,
+        backend: str | None = None,
+        filters: Filters | None = None,
+    ) -> dict:
         """A question in, the `rag ask --json` dictionary out (errors as an 'error' field)."""
         question = (question or "").strip()
         if not question:
             return error_dict(question, "The question is empty: type a question about the papers.")
         try:
             self.assistant.check_length(question)
-            return self.assistant.ask(question, k=k, backend=backend).to_dict()
+            return self.assistant.ask(question, k=k, backend=backend, filters=filters).to_dict()
         except RagError as e:
             return error_dict(question[: self.settings.max_question_chars], str(e))
 
-    def summarize(self, topic: str) -> dict:
+    def summarize(self, topic: str, filters: Filters | None = None) -> dict:
         """A topic in, the `rag summarize --json` dictionary out (errors as an 'error' field)."""
         topic = (topic or "").strip()
         base = {"topic": topic, "summary": "", "abstained": True, "themes": [], "citations": []}
@@ -227,7 +253,7 @@ class Handlers:
                 "error": "The topic is empty: type a research area, e.g. 'federated learning'.",
             }
         try:
-            return self._summary(topic)[0]
+            return self._summary(topic, filters)[0]
         except RagError as e:
             return {**base, "error": str(e)}
 
@@ -251,14 +277,19 @@ class Handlers:
         """The checked draft as HTML (the "Check a draft" tab)."""
         return render.check_html(self.check(text))
 
-    def _summary(self, topic: str) -> tuple[dict, str]:
+    def _summary(self, topic: str, filters: Filters | None = None) -> tuple[dict, str]:
+        d, md, _ = self._summary_refs(topic, filters)
+        return d, md
+
+    def _summary_refs(self, topic: str, filters: Filters | None = None) -> tuple[dict, str, list]:
         t0 = time.perf_counter()
-        s = self.assistant.summarize(topic)
+        s = self.assistant.summarize(topic, filters=filters)
         d = s.to_dict()
+        papers = [c.paper for c in s.citations if getattr(c, "paper", None) is not None]
         if "timings_ms" not in d:
             d["timings_ms"] = {"total": round((time.perf_counter() - t0) * 1000, 1)}
         md = s.to_markdown() if callable(getattr(s, "to_markdown", None)) else ""
-        return d, md
+        return d, md, papers
 
     # --- chat ----------------------------------------------------------------------------------
     def _abstracts(self, d: dict) -> dict[str, str]:
@@ -295,10 +326,13 @@ class Handlers:
         k: int | None,
         backend: str | None,
         model: str | None = None,
+        filters: Filters | None = None,
     ) -> Iterator[tuple[str, object]]:
         """('delta', text) while the answer streams, then ('answer', Answer)."""
         a = self.assistant
         kw: dict = {"k": k, "backend": backend or None, "model": model or None}
+        if filters:
+            kw["filters"] = filters
         if history:
             kw["history"] = history
         for item in a.ask_stream(question, **kw):
@@ -314,6 +348,7 @@ class Handlers:
         k: int | None = None,
         backend: str | None = None,
         model: str | None = None,
+        filters: Filters | None = None,
     ) -> Iterator[tuple[list[dict], str]]:
         """One chat turn, streamed: yields (turns, conversation HTML) as the answer grows."""
         turns = list(turns or [])
@@ -333,7 +368,7 @@ class Handlers:
         yield turns, render.conversation_html(turns)
         history = self._history(turns[:-1])
         t0 = time.perf_counter()
-        events = _Background(self._answer_events(message, history, k, backend, model))
+        events = _Background(self._answer_events(message, history, k, backend, model, filters))
         last, pending = 0.0, False
         try:
             while True:
@@ -377,15 +412,28 @@ class Handlers:
         return [], render.conversation_html([])
 
     # --- summaries -----------------------------------------------------------------------------
-    def summary_page(self, topic: str, out_dir: Path | None = None) -> tuple[str, str | None]:
+    def summary_page(
+        self, topic: str, out_dir: Path | None = None, filters: Filters | None = None
+    ) -> tuple[str, str | None]:
         """(summary HTML, path of the Markdown file to download or None)."""
+        html, path, _ = self.summary_page_refs(topic, out_dir, filters)
+        return html, path
+
+    def summary_page_refs(
+        self,
+        topic: str,
+        out_dir: Path | None = None,
+        filters: Filters | None = None,
+        refs: str = "bibtex",
+    ) -> tuple[str, str | None, str | None]:
+        """(summary HTML, Markdown file to download, its references as ``refs`` or None)."""
         topic = (topic or "").strip()
         if not topic:
-            return render.error_html("Type a research area, e.g. 'federated learning'."), None
+            return render.error_html("Type a research area, e.g. 'federated learning'."), None, None
         try:
-            d, md = self._summary(topic)
+            d, md, papers = self._summary_refs(topic, filters)
         except RagError as e:
-            return render.error_html(str(e)), None
+            return render.error_html(str(e)), None, None
         abstracts = self._abstracts(d)
         path = None
         if md:
@@ -394,7 +442,40 @@ class Handlers:
             slug = re.sub(r"[^a-z0-9]+", "-", topic.lower()).strip("-")[:60] or "summary"
             path = str(out_dir / f"summary-{slug}.md")
             Path(path).write_text(md, encoding="utf-8")
-        return render.summary_html(d, abstracts), path
+        refs_path = self._write_refs(papers, refs, out_dir, f"summary-{topic}")
+        return render.summary_html(d, abstracts), path, refs_path
+
+    def _write_refs(self, papers: list, fmt: str, out_dir: Path | None, name: str) -> str | None:
+        """The papers as a BibTeX / RIS / CSL-JSON file in ``out_dir``; None if there are none."""
+        from rag.export import EXTENSIONS, export_refs
+
+        if not papers:
+            return None
+        out_dir = Path(out_dir or tempfile.mkdtemp(prefix="rag-refs-"))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60] or "references"
+        path = out_dir / f"{slug}{EXTENSIONS[fmt]}"
+        path.write_text(export_refs(papers, fmt), encoding="utf-8")
+        return str(path)
+
+    def chat_refs(
+        self, turns: list[dict] | None, fmt: str = "bibtex", out_dir: Path | None = None
+    ) -> str | None:
+        """The papers cited anywhere in the conversation, as a file to download (or None)."""
+        ids = list(
+            dict.fromkeys(
+                c["paper_id"]
+                for t in turns or []
+                for c in ((t.get("result") or {}).get("citations") or [])
+            )
+        )
+        if not ids:
+            return None
+        try:
+            got = self.assistant.papers_by_id(ids)
+        except RagError:
+            return None
+        return self._write_refs([got[i] for i in ids if i in got], fmt, out_dir, "chat-references")
 
     def relevance(self, cosine: float | None) -> str:
         """A plain word for a paper's closeness to the question (calibrated cuts)."""
@@ -402,12 +483,13 @@ class Handlers:
         return render.relevance_word(cosine, s.relevance_floor, s.relevance_close)
 
     # --- corpus --------------------------------------------------------------------------------
-    def browse(self, query: str = "", page: int = 1) -> str:
+    def browse(self, query: str = "", page: int = 1, filters: Filters | None = None) -> str:
         """The papers (all, or those matching the query), one page, as HTML."""
         query = (query or "").strip()
+        within = f" ({filters.describe()})" if filters else ""
         try:
             if query:  # only papers over the calibrated relevance floor are listed
-                hits = self.assistant.search(query, k=PAGE_SIZE)
+                hits = self.assistant.search(query, k=PAGE_SIZE, filters=filters)
                 floor = self.settings.relevance_floor
                 words = set(tokenize(query))
                 rows = []
@@ -417,12 +499,14 @@ class Handlers:
                     elif words and words <= set(tokenize(f"{h.paper.title} {h.paper.text}")):
                         rows.append({**h.paper.public(), "_score": "has all your words"})
                 if not rows:
-                    header = f"No paper matches “{query}” closely: try other words"
+                    header = f"No paper matches “{query}”{within} closely: try other words"
                 else:
                     s = "s" if len(rows) != 1 else ""
-                    header = f"{len(rows)} paper{s} matching “{query}”, closest first"
+                    header = f"{len(rows)} paper{s} matching “{query}”{within}, closest first"
                 return render.papers_html(rows, header)
             papers = self.assistant.papers()
+            if filters:
+                papers = [p for p in papers if filters.matches(p)]
         except RagError as e:
             return render.error_html(str(e))
         papers.sort(key=lambda p: (p.title or "").lower())
@@ -430,7 +514,8 @@ class Handlers:
         page = min(max(int(page or 1), 1), pages)
         rows = [p.public() for p in papers[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]]
         header = (
-            f"{len(papers)} papers · page {page} of {pages} · click a title for the full abstract"
+            f"{len(papers)} papers{within} · page {page} of {pages} · click a title for the "
+            "full abstract"
         )
         return render.papers_html(rows, header)
 
@@ -464,6 +549,11 @@ class Handlers:
     def paste_to_file(self, text: str, title: str = "", url: str = "") -> tuple[str, bytes]:
         """A file name and content for pasted text: its own format if it has one, else one record."""
         body = text.strip()
+        fmt = detect_text_format(body) or next(
+            (f for pat, f in _PASTED_EXPORT if pat.match(body)), None
+        )
+        if fmt in PASTE_NAMES:  # a reference export: read by its reader, never as an abstract
+            return PASTE_NAMES[fmt], body.encode()
         if body[:1] in "[{":
             try:
                 json.loads(body)

@@ -412,7 +412,7 @@ def source_card(
     return (
         f'<div class="rag-card" id="src-{esc(turn)}-{n}">'
         f'<div class="rag-card-head"><span class="rag-n">[{n}]</span> '
-        f'<span class="rag-title">{esc(c.get("title"))}</span></div>'
+        f'<span class="rag-title">{esc(c.get("title"))}</span></div>{byline_html(c)}'
         f'<div class="rag-card-sub"><code>{esc(c.get("paper_id"))}</code>{code} {"".join(pills)}</div>'
         f'<div class="rag-passage">{passage}</div>{details}</div>'
     )
@@ -544,6 +544,20 @@ def summary_html(d: dict, abstracts: dict[str, str]) -> str:
     return "".join(parts)
 
 
+def byline_html(d: dict) -> str:
+    """``Okafor, Chen et al. 2023 · Nature Medicine · doi:…`` with the DOI linked; "" if unknown."""
+    from rag.export import byline_of
+
+    text = byline_of(d.get("authors"), d.get("year"), d.get("venue"), None)
+    doi = d.get("doi")
+    out = esc(text)
+    if doi:
+        url = "https://doi.org/" + str(doi)
+        doi_html = link(url, f"doi:{doi}") if safe_url(url) else esc(f"doi:{doi}")
+        out = f"{out} · {doi_html}" if out else doi_html
+    return f'<div class="rag-byline">{out}</div>' if out else ""
+
+
 # --- corpus ----------------------------------------------------------------------------------
 
 
@@ -555,7 +569,7 @@ def paper_html(p: dict, score: str | None = None, open_: bool = False) -> str:
     return (
         f'<details class="rag-paper"{" open" if open_ else ""}><summary>'
         f'<span class="rag-title">{esc(p.get("title"))}</span> <code>{esc(p.get("paper_id"))}</code>{pill}'
-        f"</summary><div class='rag-paper-body'>"
+        f"</summary><div class='rag-paper-body'>{byline_html(p)}"
         f"<div><b>ID</b> <code>{esc(p.get('paper_id'))}</code> · <b>source</b> {esc(p.get('source'))}</div>"
         f"{url_html}<div class='rag-abstract'>{esc(p.get('text'))}</div></div></details>"
     )

@@ -74,7 +74,11 @@ def _quality_metrics(summary: dict) -> list[str]:
 
 
 def write_report(
-    run_dir: Path, summary: dict, records: list[dict], titles: dict[str, str]
+    run_dir: Path,
+    summary: dict,
+    records: list[dict],
+    titles: dict[str, str],
+    papers: dict | None = None,
 ) -> list[Path]:
     """report.md, metrics.png and latency.png in ``run_dir``; returns the paths written."""
     run_dir = Path(run_dir)
@@ -82,13 +86,16 @@ def write_report(
         plot_metrics(run_dir / "metrics.png", summary),
         plot_latency(run_dir / "latency.png", summary, records),
     ]
-    md = render_markdown(summary, records, titles)
+    md = render_markdown(summary, records, titles, papers)
     (run_dir / "report.md").write_text(md, encoding="utf-8")
     return [run_dir / "report.md", *[p for p in paths if p is not None]]
 
 
-def render_markdown(summary: dict, records: list[dict], titles: dict[str, str]) -> str:
-    """The Markdown report: settings, a metrics table by question type, latency, worst questions."""
+def render_markdown(
+    summary: dict, records: list[dict], titles: dict[str, str], papers: dict | None = None
+) -> str:
+    """The Markdown report: settings, a metrics table by question type, latency, worst
+    questions, and the references of the papers those name (``papers``: paper_id -> Paper)."""
     run, st, m = summary["run"], summary["settings"], summary["metrics"]
     out = [f"# Evaluation run {run['id']}", ""]
     out.append(
@@ -216,6 +223,16 @@ def render_markdown(summary: dict, records: list[dict], titles: dict[str, str]) 
         mm = r["metrics"]
         shown = ", ".join(f"{label(k)} {_fmt(v)}" for k, v in mm.items() if v is not None)
         out.append(f"{'abstained; ' if r['abstained'] else ''}{shown}")
+        out.append("")
+    named = dict.fromkeys(p for r in worst for p in r["gold"] + (r.get("sources") or []))
+    refs = [papers[p] for p in named if papers and p in papers]
+    if refs:
+        from ..export import reference
+
+        out.append("## References")
+        out.append("")
+        for p in sorted(refs, key=lambda p: reference(p).casefold()):
+            out.append(f"- {reference(p)} Paper id `{p.paper_id}`.")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 

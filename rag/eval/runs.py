@@ -467,12 +467,15 @@ def run_eval(
             judge_model=the_judge.model if the_judge else None,
         )
         ids = sorted({pid for r in records.values() for pid in r["gold"] + r.get("sources", [])})
-        titles = {pid: p.title for pid, p in assistant.papers_by_id(ids).items()}
+        by_id = assistant.papers_by_id(ids)
+        titles = {pid: p.title for pid, p in by_id.items()}
+        if filters:
+            summary["settings"]["filters"] = filters.public()
         if not errors:
-            write_report(run.path, summary, list(records.values()), titles)
+            write_report(run.path, summary, list(records.values()), titles, by_id)
             (run.path / "summary.json").write_text(json.dumps(summary, indent=2))
         else:  # an unfinished run keeps no summary.json, so the next run resumes it
-            write_report(run.path, summary, list(records.values()), titles)
+            write_report(run.path, summary, list(records.values()), titles, by_id)
         return RunOutcome(run.path, summary, len(done), len(todo))
     finally:
         run.unlock()
