@@ -208,13 +208,13 @@ def test_bad_input_directory_in_one_ingest(store_copy, tmp_path):
         assert set(ids.values()) <= set(now), sorted(set(ids.values()) - set(now))
         assert len(now) == 50 + len(good)
 
-        # metadata values were made plain strings; unsafe URLs dropped
+        # metadata values were made plain strings (authors a list of names); unsafe URLs dropped
         p10 = cat.get(ids["G10"])
-        assert p10.authors == "Grace Hopper, Edsger Dijkstra" and p10.url is None
+        assert p10.authors == ["Grace Hopper", "Edsger Dijkstra"] and p10.url is None
         assert p10.title_derived and p10.title
         p5 = cat.get("rec-5")
         assert (p5.authors, p5.year, p5.url) == (
-            "Ada Lovelace, Alan Turing",
+            ["Ada Lovelace", "Alan Turing"],
             2021,
             "https://example.org/rec5",
         )
@@ -224,7 +224,7 @@ def test_bad_input_directory_in_one_ingest(store_copy, tmp_path):
         p11 = cat.get("rec-11")
         assert p11.title == "Evil title with tags" and "propose" in p11.text
         for p in cat.all():
-            for value in (p.paper_id, p.title, p.text, p.authors or "", p.header or ""):
+            for value in (p.paper_id, p.title, p.text, "; ".join(p.authors), p.header or ""):
                 assert not INVISIBLE.search(value), (p.paper_id, value)
         # Chroma holds only plain scalar metadata, of our four keys
         got = store.collection.get(include=["metadatas", "documents"])
@@ -259,6 +259,6 @@ def test_bad_input_directory_in_one_ingest(store_copy, tmp_path):
     store = Store(get_settings(store=store_copy))
     try:
         assert store.catalogue.count() == 50 + len(good)
-        assert store.catalogue.get("rec-5").authors == "Ada Lovelace, Alan Turing"
+        assert store.catalogue.get("rec-5").authors == ["Ada Lovelace", "Alan Turing"]
     finally:
         store.close()
