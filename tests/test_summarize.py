@@ -135,8 +135,10 @@ def test_markdown_report_has_a_reference_list(summaries):
     refs = md.split("## References", 1)[1]
     for c in s.citations:
         line = next(ln for ln in refs.splitlines() if ln.startswith(f"[{c.n}] "))
-        assert c.title in line and c.paper_id in line
-        assert (f"<{c.url}>" in line) if c.url else ("(no URL)" in line)
+        assert c.title.rstrip(".") in line and c.paper_id in line
+        assert (c.url in line) if c.url else True
+        # APA style: authors (year). Title. *Venue*. DOI/URL; the seeds have no year: (n.d.)
+        assert f"({c.paper.year})" in line if c.paper.year else "(n.d.)" in line
     for i, t in enumerate(s.themes, start=1):
         assert f"## {i}. {t.label}" in md
 
