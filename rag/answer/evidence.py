@@ -217,6 +217,8 @@ def cue_score(sentence: str, kind: str, target: str = "", asked: set[str] | None
         bonus = w["name"] if names else 0.0
         if names and _NAME_CUE.search(sentence):
             bonus += w["name_cue"]
+        if len(set(names)) >= 2:  # "on X, Y and Z": several names listed
+            bonus += w["name_cue"]
         return bonus
     if kind in ("finding", "comparison"):
         return w[kind] if _FINDING_CUE.search(sentence) else 0.0

@@ -3,15 +3,17 @@ question asks (each part of it), each cited [n]; it abstains when the evidence i
 
 from __future__ import annotations
 
+import re
 import time
 
 import numpy as np
 
 from ..config import Settings
 from ..records import Answer, AnswerSentence, Citation, Hit, Retrieval
-from ..text import tokenize
+from ..text import BOILERPLATE, tokenize
 from .base import Answerer
 from .evidence import (
+    _CONTRIB,
     Candidate,
     SentenceCache,
     continues,
@@ -26,7 +28,11 @@ from .listing import ListScope
 from .question import QuestionAnalysis, analyze
 
 ANSWER_WORDS = 90  # a single-paper answer stops growing past this many words
-OTHER_PAPER_MARGIN = 0.04  # another paper's sentence must beat the main paper's by this
+OTHER_PAPER_MARGIN = 0.1  # another paper's sentence must beat the main paper's by this
+STRUCTURAL = ("method", "yesno")  # kinds answered by the sentences after the contribution statement
+_RESULT_OPEN = re.compile(
+    r"^(?:extensive\s+)?(?:experiments?|evaluations?|results?|empirical|ablations?)\b", re.I
+)
 FILL_FLOOR = 0.8  # context sentences score at least this share of the abstention floor
 NEXT_BONUS = 0.05  # the sentence after a direct answer, as context
 
@@ -193,6 +199,9 @@ class ExtractiveAnswerer(Answerer):
                 if answers and ps[j].scores[top] >= mine + OTHER_PAPER_MARGIN:
                     add(c)
         direct = list(chosen)
+        if analysis.kind in STRUCTURAL:
+            # how it is done: the sentences that follow the contribution statement, in order
+            self._follow_contribution(main[0], cands, hits, chosen, add)
         # context from the answering paper(s): each sentence by its best part score, the
         # sentence right after a direct answer first (it usually carries the point on)
         after = {(c.n, c.idx + 1) for c in direct}
@@ -215,6 +224,19 @@ class ExtractiveAnswerer(Answerer):
             [c for c in chosen if not any(c is d for d in direct)], key=lambda c: (c.n, c.idx)
         )
         return direct + rest
+
+    def _follow_contribution(self, n: int, cands, hits: list[Hit], chosen, add) -> None:
+        """After the paper's contribution sentence, the next ones while they go on about it."""
+        mine = sorted((c for c in cands if c.n == n), key=lambda c: c.idx)
+        at = next((c.idx for c in mine if _CONTRIB.search(c.text)), None)
+        if at is None:
+            return
+        for c in mine:
+            if c.idx <= at or BOILERPLATE.search(c.text) or _words(chosen) >= ANSWER_WORDS:
+                continue
+            if _RESULT_OPEN.match(c.text):
+                break  # the results start: the method is told
+            add(c)
 
     def _continue_reason(self, c: Candidate, hits: list[Hit], chosen: list[Candidate]) -> None:
         """After a problem statement, the sentence that continues it (often the reason)."""
