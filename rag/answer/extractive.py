@@ -28,6 +28,7 @@ from .listing import ListScope
 from .question import QuestionAnalysis, analyze
 
 ANSWER_WORDS = 90  # a single-paper answer stops growing past this many words
+TOP_PRIOR = 0.03  # the retrieval's first paper is preferred as the one that answers
 OTHER_PAPER_MARGIN = 0.1  # another paper's sentence must beat the main paper's by this
 STRUCTURAL = ("method", "yesno")  # kinds answered by the sentences after the contribution statement
 _RESULT_OPEN = re.compile(
@@ -174,6 +175,8 @@ class ExtractiveAnswerer(Answerer):
         paper_score = {
             n: float(np.mean([p.base[idx].max() for p in ps])) for n, idx in by_paper.items()
         }
+        if 1 in paper_score:  # the retrieval's first paper (dense and keywords agree) leads
+            paper_score[1] += TOP_PRIOR
         ranked = sorted(paper_score, key=lambda n: -paper_score[n])
         main = ranked[:2] if analysis.kind == "comparison" and len(ranked) > 1 else ranked[:1]
 
@@ -201,7 +204,9 @@ class ExtractiveAnswerer(Answerer):
         direct = list(chosen)
         if analysis.kind in STRUCTURAL:
             # how it is done: the sentences that follow the contribution statement, in order
-            self._follow_contribution(main[0], cands, hits, chosen, add)
+            # (a yes/no question is settled by the results too: those are not cut off)
+            stop = analysis.kind == "method"
+            self._follow_contribution(main[0], cands, chosen, add, stop)
         # context from the answering paper(s): each sentence by its best part score, the
         # sentence right after a direct answer first (it usually carries the point on)
         after = {(c.n, c.idx + 1) for c in direct}
@@ -225,7 +230,7 @@ class ExtractiveAnswerer(Answerer):
         )
         return direct + rest
 
-    def _follow_contribution(self, n: int, cands, hits: list[Hit], chosen, add) -> None:
+    def _follow_contribution(self, n: int, cands, chosen, add, stop_at_results: bool) -> None:
         """After the paper's contribution sentence, the next ones while they go on about it."""
         mine = sorted((c for c in cands if c.n == n), key=lambda c: c.idx)
         at = next((c.idx for c in mine if _CONTRIB.search(c.text)), None)
@@ -234,7 +239,7 @@ class ExtractiveAnswerer(Answerer):
         for c in mine:
             if c.idx <= at or BOILERPLATE.search(c.text) or _words(chosen) >= ANSWER_WORDS:
                 continue
-            if _RESULT_OPEN.match(c.text):
+            if stop_at_results and _RESULT_OPEN.match(c.text):
                 break  # the results start: the method is told
             add(c)
 

@@ -88,13 +88,17 @@ _METHOD = re.compile(
     re.I,
 )
 _YESNO = re.compile(rf"^\s*{_AUX}\b", re.I)
+_ANY_OF = re.compile(
+    rf"^\s*(?:and\s+)?{_AUX}\s+(?:any|some|one|none)\s+of\s+(?:them|those|these)\b", re.I
+)
 _CONTEXT = re.compile(r"\s*\(([^()]*)\)\s*$")
 _LIST_LEAD = re.compile(
     r"^\s*(?:and\s+|also\s+|so\s+)?(?:which|what)\s+(?:of\s+(?:them|those|these)\s+|one\s+|ones\s+|"
     r"(?:papers?|works?|studies|articles|research|work|literature)\s+)"
     r"(?:is\s+there\s+|exists?\s+|(?:is|are|was|were|do|does|did|has|have)\s+)?"
     r"|^\s*(?:is|are)\s+there\s+(?:any\s+)?(?:work|papers|research|studies)\s+"
-    r"|^\s*(?:list|show|find)\s+(?:me\s+)?(?:the\s+|all\s+)?papers\s+",
+    r"|^\s*(?:list|show|find)\s+(?:me\s+)?(?:the\s+|all\s+)?papers\s+"
+    rf"|^\s*(?:and\s+)?{_AUX}\s+(?:any|some|one|none)\s+of\s+(?:them|those|these)\s+",
     re.I,
 )
 _TOPIC_LEAD = re.compile(
@@ -256,6 +260,8 @@ def analyze(question: str) -> QuestionAnalysis:
     restrict = bool(context and _RESTRICT.search(q))
     texts = split_parts(q)
     is_list = bool(_LIST.search(texts[0])) and len(texts) == 1
+    if restrict and len(texts) == 1 and _ANY_OF.match(q):
+        is_list = True  # "do any of them ...?": which of the earlier papers do it
     if is_list or (len(texts) == 1 and restrict and re.match(r"^\s*(?:and\s+)?which\b", q, re.I)):
         topic = list_topic(q)
         ctx_topic = list_topic(context.split(";")[0]) if context else ""
