@@ -112,6 +112,16 @@ def test_questions_over_the_cap_are_refused_on_every_route(server, seed_store):
     assert r.exit_code == 1 and "2,000-character limit" in r.output and "Traceback" not in r.output
     ok = Client(server["url"], verbose=False).predict("w" * 10 + " " + QUESTION, api_name="/ask")
     assert ok["citations"]
+    # a batch goes on past a question over the cap, and its exit code says one failed
+    r = CliRunner().invoke(
+        cli,
+        ["ask", "-"],
+        input="z" * 2001 + "\n" + QUESTION + "\n",
+        env={"RAG_STORE": str(seed_store)},
+    )
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert "2,000-character limit" in r.output and "1 question(s) failed" in r.output
+    assert "[1]" in r.output  # the second question was answered, with citations
 
 
 # --- uploads ---------------------------------------------------------------------------------------
@@ -149,6 +159,17 @@ def test_uploads_do_not_pile_up(server, gradio_tmp):
     html = h.add_files(parts)
     assert "RAG_UI_MAX_UPLOAD_TOTAL" in html
     assert not any(Path(p).exists() for p in parts)
+    # a file papers come from is kept on purpose, and listed
+    good = gradio_tmp / "glacier.txt"
+    good.write_text(
+        "Abstract: We estimate glacier melt rates from sparse seismometer readings with graph "
+        "neural networks, lowering the error of melt estimates by 31 percent on Alpine glaciers."
+    )
+    assert "1 added" in h.add_files([str(good)])
+    assert not good.exists()
+    kept = h.kept_uploads()
+    assert [p.name.endswith("-glacier.txt") for p in kept] == [True]
+    assert "Uploaded files kept" in h.status_html() and "glacier.txt" in h.status_html()
 
 
 # --- connections ---------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ EXAMPLE_TOPICS = ["federated learning", "machine unlearning", "multi-agent syste
 
 # where a saved upload appears in engine messages: say "an earlier upload" instead of a path
 _SAVED = re.compile(r"\S*/uploads/\d{8}-\d{6}-[0-9a-f]{8}-")
+_STAMP = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{8}(?:-\d+)?-")  # the prefix of a saved upload
 Progress = Callable[[float, str], None]
 # pasted text that starts like a reference export is read as one even when it is broken
 # (then its reader says which entry and line), never indexed as an abstract
@@ -220,6 +221,17 @@ class Handlers:
         ]
         if s.get("store_error"):
             rows.append(("Index", s["store_error"]))
+        kept = self.kept_uploads()
+        if kept:  # kept on purpose: the papers they hold name them as their source
+            names = ", ".join(_STAMP.sub("", p.name) for p in kept[:20])
+            more = f" and {len(kept) - 20} more" if len(kept) > 20 else ""
+            rows.append(
+                (
+                    "Uploaded files kept",
+                    f"{len(kept)} in the store's uploads/ folder (the source of their papers): "
+                    f"{names}{more}",
+                )
+            )
         body = "".join(
             f"<tr><th>{render.esc(k)}</th><td>{render.esc(v)}</td></tr>" for k, v in rows
         )

@@ -34,6 +34,8 @@ def ask(ctx, question, top_k, backend, as_json, refs, output, filters):
     result per line (the model loads once). With an LLM (OPENAI_API_KEY or RAG_LLM_BASE_URL),
     the answer streams as the model writes it; the citations are checked at the end.
     """
+    from ..errors import RagError
+
     a = _assistant(ctx)
     if refs:
         cited: dict = {}
@@ -45,21 +47,35 @@ def ask(ctx, question, top_k, backend, as_json, refs, output, filters):
         write_refs(list(cited.values()), refs, output)
         return
     streaming = not as_json and a.backend_name(backend) == "llm"
+    batch = question == "-"
+    failed = 0
     for q in _lines(question):
-        if streaming:
-            ans = _stream_answer(a.ask_stream(q, k=top_k, backend=backend, filters=filters))
-            _answer_footer(ans)
-        else:
-            ans = a.ask(q, k=top_k, backend=backend, filters=filters)
+        try:
+            if streaming:
+                ans = _stream_answer(a.ask_stream(q, k=top_k, backend=backend, filters=filters))
+                _answer_footer(ans)
+            else:
+                ans = a.ask(q, k=top_k, backend=backend, filters=filters)
+                if as_json:
+                    _dump(ans.to_dict())
+                    continue
+                click.echo(ans.answer)
+                _answer_footer(ans)
+        except RagError as e:
+            if not batch:
+                raise
+            failed += 1  # one question failed: say so, answer the rest
             if as_json:
-                _dump(ans.to_dict())
-                continue
-            click.echo(ans.answer)
-            _answer_footer(ans)
-        if question == "-":
+                _dump({"question": q[:200], "error": str(e)})
+            else:
+                click.echo(f"error: {e}", err=True)
+        if batch:
             click.echo("")
-    if question == "-" and a.usage.calls:
+    if batch and a.usage.calls:
         click.echo(f"run total: {a.usage.summary()}", err=True)
+    if failed:
+        click.echo(f"{failed} question(s) failed", err=True)
+        raise SystemExit(1)
 
 
 @cli.command()
