@@ -311,3 +311,17 @@ def test_a_reply_that_echoes_the_api_key_is_masked_in_eval_results(seed_store, t
     rec = json.loads((out.run_dir / "results.jsonl").read_text().splitlines()[0])
     assert "***" in rec["answer"], rec["answer"]
     assert key not in written and "AbCdEf0123456789" not in written
+
+
+def test_the_deadline_transport_keeps_the_environments_proxy(monkeypatch):
+    from rag.llm.wire import env_proxy
+
+    for var in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(var, raising=False)
+        monkeypatch.delenv(var.upper(), raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
+    assert env_proxy("https://api.openai.com/v1") == "http://proxy.example:3128"
+    assert env_proxy("http://127.0.0.1:8000/v1") is None
+    monkeypatch.delenv("HTTPS_PROXY")
+    assert env_proxy("https://api.openai.com/v1") is None

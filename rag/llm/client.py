@@ -120,7 +120,7 @@ class LLMClient:
                     base_url=self.endpoint.url,
                     max_retries=0,
                     timeout=timeout,
-                    http_client=wire.http_client(timeout),
+                    http_client=wire.http_client(timeout, self.endpoint.url),
                 )
             return self._client
 

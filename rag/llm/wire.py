@@ -205,11 +205,23 @@ class DeadlineTransport(httpx.HTTPTransport):
         return resp
 
 
-def http_client(timeout: httpx.Timeout) -> httpx.Client:
-    """The httpx client for model calls: deadline-aware, one connection per call (so the
-    deadline always knows its socket)."""
-    return httpx.Client(
-        transport=DeadlineTransport(limits=httpx.Limits(max_keepalive_connections=0)),
-        timeout=timeout,
-        follow_redirects=False,
+def env_proxy(url: str) -> str | None:
+    """The proxy the environment sets for ``url`` (HTTPS_PROXY, ALL_PROXY, NO_PROXY), or None."""
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    if not proxy or (parts.hostname and urllib.request.proxy_bypass(parts.hostname)):
+        return None
+    return proxy
+
+
+def http_client(timeout: httpx.Timeout, url: str = "") -> httpx.Client:
+    """The httpx client for model calls to ``url``: deadline-aware, one connection per call (so
+    the deadline always knows its socket), through the environment's proxy if it sets one."""
+    transport = DeadlineTransport(
+        limits=httpx.Limits(max_keepalive_connections=0), proxy=env_proxy(url) if url else None
     )
+    return httpx.Client(transport=transport, timeout=timeout, follow_redirects=False)
