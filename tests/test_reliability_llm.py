@@ -156,6 +156,23 @@ def test_a_10mb_reply_is_cut_at_the_cap_and_marked_truncated(roomy, server, stre
     assert ans.citations and ans.citations[0].paper_id == "f18d22164350"
 
 
+def test_cli_ask_of_a_10mb_reply_prints_the_cut_answer_and_one_line_saying_so(seed_store, server):
+    env = {
+        "RAG_STORE": str(seed_store),
+        "RAG_LLM_BASE_URL": server.url,
+        "RAG_LLM_MODEL": "fake-model",
+        "RAG_LLM_TIMEOUT": "10",
+    }
+    server.script(Reply.call(ten_mb))
+    t = time.monotonic()
+    r = CliRunner().invoke(cli, ["ask", MOOD_Q], env=env)
+    assert time.monotonic() - t < 10 + SLACK + 3
+    assert r.exit_code == 0 and "Traceback" not in r.output, r.output[-500:]
+    notes = [ln for ln in r.output.splitlines() if ln.startswith("[truncated:")]
+    assert len(notes) == 1 and "RAG_LLM_MAX_TOKENS" in notes[0]
+    assert len(r.output) < 20_000  # 6,400 characters of answer, the sources and the notes
+
+
 def test_a_reply_within_the_cap_is_not_truncated(quick, server):
     server.script(cites_mood())
     ans = quick.ask(MOOD_Q)
