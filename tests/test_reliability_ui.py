@@ -93,6 +93,9 @@ def test_a_foreign_origin_is_refused_and_never_echoed(server):
     )
     assert r.status_code == 200, r.text
     assert httpx.get(url + "/config").status_code == 200
+    # behind a reverse proxy: the page's origin is the name given in RAG_UI_ALLOWED_HOSTS
+    r = httpx.get(url + "/config", headers={"Origin": "https://rag.example.org"})
+    assert r.status_code == 200
 
 
 # --- question length ---------------------------------------------------------------------------

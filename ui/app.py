@@ -25,7 +25,7 @@ from rag.errors import ConfigError, RagError
 from rag.parse.common import SUPPORTED
 
 from . import render
-from .guard import CSP, Guard, allowed_hosts, guard_first, harden_server
+from .guard import CSP, Guard, allowed_hosts, guard_first, harden_server, host_name
 from .handlers import (
     EXAMPLE_QUESTIONS,
     EXAMPLE_TOPICS,
@@ -146,6 +146,9 @@ def launch_kwargs(settings: Settings, host: str | None = None, port: int | None 
         hosts=hosts,
         any_ip=any_ip,
         upload_limit=parse_size(settings.ui_max_upload_total),
+        proxied=frozenset(
+            host_name(n) for n in settings.ui_allowed_hosts.split(",") if n.strip() not in ("", "*")
+        ),
     )
     return {
         "server_name": bind,

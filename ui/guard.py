@@ -111,8 +111,10 @@ class Guard:
         hosts: frozenset[str] = LOOPBACK,
         any_ip: bool = False,
         upload_limit: int | None = None,
+        proxied: frozenset[str] = frozenset(),
     ) -> None:
         self.app = app
+        self.proxied = proxied  # RAG_UI_ALLOWED_HOSTS: a page from these may be proxied here
         self.hosts = hosts
         self.any_ip = any_ip
         self.upload_limit = upload_limit
@@ -134,7 +136,9 @@ class Guard:
         if origin is not None:
             o = origin.decode("latin-1")
             parts = urlsplit(o) if o != "null" else None
-            if parts is None or _netloc(parts.netloc) != _netloc(host):
+            same = parts is not None and _netloc(parts.netloc) == _netloc(host)
+            proxied = parts is not None and host_name(parts.netloc) in self.proxied
+            if not (same or proxied):
                 return 403, "Cross-origin requests are refused: open the app from its own address."
         if scope["type"] != "http":
             return None
@@ -228,8 +232,12 @@ def capped_protocol(base: type, total: int, per_client: int, idle: float = IDLE_
             peer = transport.get_extra_info("peername")
             ip = peer[0] if isinstance(peer, tuple) and peer else None
             conns = self.server_state.connections
-            mine = [p for p in conns if ip and (getattr(p, "client", None) or (None,))[0] == ip]
-            for scope, cap in ((mine, per_client), (list(conns), total)):
+            for mine_only, cap in ((True, per_client), (False, total)):
+                scope = [
+                    p
+                    for p in conns
+                    if not mine_only or (ip and (getattr(p, "client", None) or (None,))[0] == ip)
+                ]
                 if len(scope) < cap:
                     continue
                 idle_ones = [p for p in scope if isinstance(p, Capped) and p._unused()]
