@@ -14,8 +14,9 @@
 This package knows nothing of answers: the answerer that uses it is ``rag.answer.generated``.
 """
 
-from .client import Completion, LLMClient, LLMStream
+from .client import Completion, LLMClient
 from .endpoint import Endpoint, backend_reason, llm_endpoint, redact
+from .stream import LLMStream
 from .usage import Usage, UsageTotal, estimate_tokens, merge_usage, price_for
 
 __all__ = [

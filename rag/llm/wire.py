@@ -28,6 +28,11 @@ MIN_BODY_BYTES = 4 * 1024 * 1024
 BYTES_PER_CHAR = 64  # stream events carry JSON around every delta
 
 
+# what a reply that is no OpenAI chat completion makes the openai client or llama-index raise
+# (non-JSON body or event, invalid UTF-8, missing "choices", a bare string for a body)
+MALFORMED = (ValueError, TypeError, AttributeError, KeyError, IndexError)
+
+
 def reply_char_cap(max_tokens: int) -> int:
     """Most characters of reply text kept: 4 characters per token x max_tokens x 2."""
     return CHARS_PER_TOKEN * max(1, int(max_tokens)) * MARGIN
