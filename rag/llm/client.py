@@ -271,13 +271,13 @@ class LLMClient:
         return None
 
     # -- calls --
-    def retrying(self, call, *, errors: tuple = (), on_error=None, on_final=None, deadline=None):
+    def retrying(self, call, *, errors: tuple = (), on_error=None, on_final=None, limits=None):
         """``call()``, retried with backoff on 429/5xx; anything else fails at once.
 
         ``errors`` adds exception types to catch besides ``openai.OpenAIError``; ``on_error``
         runs after every failure (e.g. to close a half-open stream); ``on_final(e)`` may return
         a more specific ``LLMError`` for the error that ends the call. No retry starts after
-        ``deadline`` (a ``time.monotonic()`` value).
+        the deadline of ``limits`` (a ``wire.Call``).
         """
         import openai
 
@@ -289,7 +289,7 @@ class LLMClient:
                 if on_error is not None:
                     on_error()
                 delay = self._delay(attempt, e)
-                in_time = deadline is None or time.monotonic() + delay < deadline
+                in_time = limits is None or time.monotonic() + delay < limits.deadline
                 if self._retryable(e) and attempt < self.settings.llm_max_retries and in_time:
                     self.sleep(delay)
                     attempt += 1
@@ -298,17 +298,16 @@ class LLMClient:
                 raise (mapped or self.error(e, attempt + 1)) from None
 
     def call_limits(self, max_tokens: int) -> tuple[wire.Call, int]:
-        """(the deadline and byte cap of one call starting now, the cap on its reply text)."""
+        """(the time limit and byte cap of one call, the cap on its reply text)."""
         cap = wire.reply_char_cap(max_tokens)
-        deadline = time.monotonic() + self.settings.llm_timeout
-        return wire.Call(deadline, wire.reply_byte_cap(cap)), cap
+        return wire.Call(self.settings.llm_timeout, wire.reply_byte_cap(cap)), cap
 
     def complete(self, messages: Sequence, *, max_tokens: int | None = None) -> Completion:
         """One chat completion (not streamed), retried on 429/5xx, within RAG_LLM_TIMEOUT from
         the request to the last byte; a reply over the cap is cut there (``truncated``)."""
         msgs = _messages(messages)
         mt = max_tokens or self.settings.llm_max_tokens
-        llm = self.llm  # built (and imported) before the deadline starts
+        llm = self.llm
         call, cap = self.call_limits(mt)
 
         def attempt(_attempt: int):
@@ -324,7 +323,7 @@ class LLMClient:
                         raise
                     return text  # the JSON was cut at the byte cap: keep its text's start
 
-        resp = self.retrying(attempt, errors=MALFORMED, deadline=call.deadline)
+        resp = self.retrying(attempt, errors=MALFORMED, limits=call)
         if isinstance(resp, str):
             prompt = sum(estimate_tokens(m.content or "") for m in msgs)
             return Completion(resp, self._usage(prompt, estimate_tokens(resp), True), None, True)

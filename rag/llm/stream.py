@@ -66,7 +66,7 @@ class LLMStream:
             start,
             errors=(httpx.HTTPError, *MALFORMED),
             on_error=lambda: _close(state["gen"]),
-            deadline=call.deadline,
+            limits=call,
         )
 
     def _take(self, resp) -> str:
@@ -87,7 +87,6 @@ class LLMStream:
         c = self.client
         timeout = c.settings.llm_timeout
         where = c.endpoint.display_url
-        _ = c.llm  # built (and imported) before the deadline starts
         call, cap = c.call_limits(self.max_tokens or c.settings.llm_max_tokens)
         gen, head = self._open(call)
         try:

@@ -12,6 +12,7 @@ not the API) is refused before its body is read.
 
 from __future__ import annotations
 
+import math
 import re
 import socket
 import threading
@@ -53,12 +54,19 @@ class NotAnAPIReply(httpx.TransportError):
 
 @dataclass
 class Call:
-    """One model call: when it must be over, and how much of a reply body is read."""
+    """One model call: how long it may take from its first request on, when it must be over
+    (set when that request goes out), and how much of a reply body is read."""
 
-    deadline: float
+    timeout: float
     max_bytes: int
+    deadline: float = math.inf  # time.monotonic() value; inf until the first request
     cut: bool = False  # the body went over max_bytes and was cut there
     head: bytearray = field(default_factory=bytearray)  # the body read (for a cut JSON reply)
+
+    def start(self) -> None:
+        """The first request goes out now: the deadline is ``timeout`` from here."""
+        if self.deadline == math.inf:
+            self.deadline = time.monotonic() + self.timeout
 
     def left(self) -> float:
         return self.deadline - time.monotonic()
@@ -160,6 +168,7 @@ class DeadlineTransport(httpx.HTTPTransport):
         call: Call | None = getattr(_local, "call", None)
         if call is None:
             return super().handle_request(request)
+        call.start()
         left = call.left()
         if left <= 0:
             raise DeadlineExceeded("the total deadline passed", request=request)
