@@ -67,8 +67,17 @@ def list_retrieval(
             len(in_scope),
         )
         return _ranked(retrieval), ls
-    own = retrieve(question, k)
-    retrieval = _union(retrieve(topic, pool), retrieve(question, pool))
+    asked = retrieve(question, pool)
+    # the question's own top k, for the abstention gate (the same fusion, cut at k)
+    own = Retrieval(
+        asked.query,
+        asked.hits[:k],
+        asked.best_dense,
+        asked.query_vector,
+        dict(asked.timings_ms),
+        list(asked.ranking),
+    )
+    retrieval = _union(retrieve(topic, pool), asked)
     probs = _on_topic(summarizer, topic, retrieval.hits, threshold)
     hits = [h for h in retrieval.hits if h.paper.paper_id in probs][:LIST_MAX]
     if hits:
