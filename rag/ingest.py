@@ -9,6 +9,7 @@ interrupted at any point is repaired by the next one (see ``_reconcile``).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import sqlite3
 import sys
 from collections.abc import Callable, Iterable
@@ -133,17 +134,27 @@ def chunk_paper(paper: Paper, settings: Settings) -> list[str]:
     return [c for c in chunks if c.strip()] or [paper.text]
 
 
+def indexed_title(paper: Paper) -> str:
+    """The title that is embedded and indexed: the record's own, never a derived one.
+
+    A derived title is for display: leaving it out means changing a title rule never re-embeds
+    a paper nor moves a calibrated threshold (measured on the bundled gold set: README).
+    """
+    return "" if paper.title_derived else paper.title
+
+
 def embed_text(paper: Paper, chunk: str) -> str:
-    """What is embedded for a chunk: the title gives every chunk its paper's context."""
-    return f"{paper.title}. {chunk}"
+    """What is embedded for a chunk: a record's title gives every chunk its paper's context."""
+    title = indexed_title(paper)
+    return f"{title}. {chunk}" if title else chunk
 
 
 def keyword_tokens(paper: Paper) -> str:
-    """What BM25 indexes: title, abstract, and the authors' names and the year (searchable,
-    but kept out of the embedded text)."""
+    """What BM25 indexes: a record's own title (never a derived one), the abstract, and the
+    authors' names and the year (searchable, but kept out of the embedded text)."""
     names = " ".join(paper.authors)
     year = str(paper.year) if paper.year else ""
-    return " ".join(tokenize(f"{paper.title} {paper.text} {names} {year}"))
+    return " ".join(tokenize(f"{indexed_title(paper)} {paper.text} {names} {year}"))
 
 
 class _Progress:
@@ -230,6 +241,10 @@ def _inside(p: Path, root: Path) -> bool:
     return True
 
 
+def _digest(title: str) -> str:
+    return hashlib.sha1(title.encode()).hexdigest()[:12]
+
+
 class _Scan:
     """Pass one over the input: what each file holds, diffed against the catalogue.
 
@@ -243,6 +258,7 @@ class _Scan:
         self.first: dict[str, tuple[str, int]] = {}  # paper id -> (source, position) kept
         self.todo: dict[str, str] = {}  # paper id -> content hash to embed
         self.moved: set[str] = set()
+        self.retitle: dict[str, tuple[str, str]] = {}  # unchanged, derived title: (digest, src)
         self.maybe_updated: list[tuple[str, str]] = []  # (new id, id that held its slot)
         self.replaced_slots: set[tuple[str, int]] = set()
         self.work_files: set[str] = set()  # sources pass two must read again
@@ -307,7 +323,22 @@ class _Scan:
             if (old[1], old[2]) != (p.source, p.position):
                 self.moved.add(p.paper_id)
                 self.work_files.add(p.source)
+            elif p.title_derived:
+                self.retitle[p.paper_id] = (_digest(p.title), p.source)
             report.unchanged += 1
+
+    def retitled(self, store: Store) -> None:
+        """Unchanged papers whose derived title is new (new title rules): their catalogue row
+        is refreshed like a moved paper's, with no re-embedding, since the title is display
+        only."""
+        ids = list(self.retitle)
+        for start in range(0, len(ids), 500):
+            for pid, old in store.papers_by_id(ids[start : start + 500]).items():
+                digest, source = self.retitle[pid]
+                if _digest(old.title) != digest:
+                    self.moved.add(pid)
+                    self.work_files.add(source)
+        self.retitle = {}
 
     def label(self) -> None:
         """A new id in the slot of an id no longer read: the abstract was edited in place."""
@@ -386,6 +417,7 @@ def _ingest(paths, settings, *, prune, rebuild, progress, wait, on_event, follow
                     else:
                         scan.reject(item)
             scan.label()
+            scan.retitled(store)
             files_read = set(report.files)
             gone: list[str] = []
             for pid, (_, src, pos) in existing.items():

@@ -40,10 +40,11 @@ class Paper:
         self.keywords = [str(k) for k in self.keywords or [] if str(k).strip()]
 
     def content_hash(self) -> str:
-        """Changes when anything that is indexed or shown changes."""
+        """Changes when anything that is indexed changes; a derived (display) title is not."""
         # papers without the bibliographic fields hash as they did before those fields existed
         authors = None if not self.authors else "; ".join(self.authors)
-        fields = [self.title, self.text, self.url, authors, self.year, self.header]
+        title = "" if self.title_derived else self.title
+        fields = [title, self.text, self.url, authors, self.year, self.header]
         extra = [self.venue, self.doi, self.pmid, self.arxiv_id, self.keywords]
         if any(extra):
             fields += extra
