@@ -192,7 +192,10 @@ def _phrase(rest: str) -> str:
 
 def _trim(phrase: str, max_words: int = MAX_WORDS) -> str:
     """At most ``max_words`` words, never ending on an article, preposition or conjunction."""
-    words = phrase.split()[:max_words]
+    words = phrase.split()
+    cut, words = len(words) > max_words, words[:max_words]
+    if cut and len(words) > 2 and words[-2].lower() == "to":
+        words = words[:-2]  # "... to uncover" cut before its object
     while words and words[-1].lower().strip(".,;:") in _ENDS_BADLY:
         words.pop()
     return " ".join(words).strip(" .,;:")
