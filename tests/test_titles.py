@@ -263,3 +263,13 @@ def test_bundled_titles_keep_the_guarantees():
         if name:  # the coined name leads the title, with a description after it
             assert name in p.title and p.title != name, p.title
     assert len(set(titles)) == len(titles), "derived titles must be distinct"
+
+
+def test_a_plain_capitalized_name_with_an_appositive_is_a_name():
+    text = "We propose Quodravi, a method for speech recognition that borrows ideas from vision."
+    assert derive_title(text).startswith("Quodravi: a method for speech recognition")
+
+
+def test_a_clause_that_points_back_is_not_a_description():
+    text = "Retrieval is hard. We introduce UniRet, a universal retriever tackling these issues."
+    assert derive_title(text) == "UniRet: a universal retriever"

@@ -160,7 +160,13 @@ def _gerund(verb: str) -> str:
 
 
 def _does(tail: str) -> str:
-    """'that evaluates X across Y, ...' -> 'evaluating X across Y'; '' if no such clause."""
+    """'that evaluates X across Y, ...' -> 'evaluating X across Y'; '' if no such clause or
+    if it points back ('tackling these challenges' says nothing on its own)."""
+    phrase = _does_clause(tail)
+    return "" if _ANAPHORA.search(phrase) else phrase
+
+
+def _does_clause(tail: str) -> str:
     m = _DOES.match(tail)
     if m and m.group(1).lower() not in ("has", "does"):
         rest = re.sub(  # "detects and neutralizes X" -> "detecting and neutralizing X"
@@ -185,6 +191,7 @@ def _phrase(rest: str) -> str:
         more = _does(clean[m.start() :])
         if more and len(more.split()) >= 2:
             head = f"{head} {more}"
+    head = _POINTS_BACK.sub("", head)  # "a framework tackling these challenges"
     if not head or (len(head.split()) < 2 and not _is_name(head)):  # "a framework" says nothing
         return ""
     return f"{_article(head)} {head}"
@@ -282,7 +289,18 @@ class _Abstract:
         """What follows an intro verb: a name, an acronym defined in its object, an appositive."""
         lead = re.match(r"(?:the\s+|an?\s+)?([A-Za-z][\w\-+]*)", rest)
         follow = re.match(r"\s+(\w+)", rest[lead.end() :]) if lead else None
-        if lead and _is_name(lead.group(1)) and (not follow or follow[1] in _AFTER_NAME):
+        named = (
+            lead
+            and (  # "we propose Quodravi, a method ...": any capitalized word
+                _is_name(lead[1])
+                or (
+                    lead[1][0].isupper()
+                    and lead[1] not in _GENERIC
+                    and _APPOS.match(rest[lead.end() :])
+                )
+            )
+        )
+        if named and (not follow or follow[1] in _AFTER_NAME):
             nxt = rest[lead.end() :]
             paren = re.match(r"\s*\([^()]+\)", nxt)  # "MMLU-Pro (Massive ...), a ..."
             return lead.group(1), "", self._after(nxt[paren.end() :] if paren else nxt)
@@ -356,6 +374,11 @@ class _Abstract:
 
 
 _NOT_FIRST = frozenset("and or of to in for by with on as at that which is are was were".split())
+_APPOS = re.compile(r",\s+(?:a|an)\s")
+_ANAPHORA = re.compile(r"\b(?:these|this|those|such|them|it|its)\b", re.IGNORECASE)
+_POINTS_BACK = re.compile(
+    r"\s+\w+ing\s+(?:\w+\s+){0,2}?(?:these|this|those|such|them|it|its)\b.*$", re.IGNORECASE
+)
 _AFTER_NAME = frozenset("to for as which that with in on and is to,".split())
 _KINDS = frozenset(
     """framework benchmark dataset model method approach system paradigm toolkit library
