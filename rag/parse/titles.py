@@ -163,7 +163,10 @@ def _does(tail: str) -> str:
     """'that evaluates X across Y, ...' -> 'evaluating X across Y'; '' if no such clause or
     if it points back ('tackling these challenges' says nothing on its own)."""
     phrase = _does_clause(tail)
-    return "" if _ANAPHORA.search(phrase) else phrase
+    back = _ANAPHORA.search(phrase)
+    if back:  # "... works in these models" -> "... works"
+        phrase = _trim(phrase[: back.start()], 99)
+    return phrase if len(phrase.split()) >= 2 else ""
 
 
 def _does_clause(tail: str) -> str:
@@ -358,7 +361,7 @@ class _Abstract:
             elif re.match(r"(?:that|how|whether|why|what|if)\b", rest):
                 phrase = _np(re.sub(r"^\w+\s+", "", rest))
             elif re.match(r"an?\s", _clean(rest)):
-                phrase = _phrase(rest) or _np(rest)
+                phrase = _phrase(rest)
             else:
                 phrase = _HYPE.sub("", _np(rest))
             phrase = re.sub(r"^(?:the|our|this|these)\s+", "", phrase, flags=re.I)
