@@ -25,6 +25,7 @@ from rag.errors import ConfigError, RagError
 from rag.parse.common import SUPPORTED
 
 from . import render
+from .conversations import Conversations, new_browser_id, owner_of
 from .guard import CSP, Guard, allowed_hosts, guard_first, harden_server, host_name
 from .handlers import (
     EXAMPLE_QUESTIONS,
@@ -56,6 +57,42 @@ element.addEventListener('click', (ev) => {
   card.scrollIntoView({behavior: 'smooth', block: 'center'});
   setTimeout(() => card.classList.remove('rag-flash'), 2500);
 });
+// Copy an answer, with or without its references (plain text)
+element.addEventListener('click', (ev) => {
+  const b = ev.target.closest && ev.target.closest('button.rag-copy');
+  if (!b) return;
+  const turn = b.closest('.rag-turn');
+  const ans = turn && turn.querySelector('.rag-answer');
+  if (!ans) return;
+  let text = ans.innerText.trim();
+  if (b.dataset.refs === '1') {
+    const refs = [...turn.querySelectorAll('.rag-card')].map((c) => {
+      const n = c.querySelector('.rag-n'), t = c.querySelector('.rag-title');
+      const id = c.querySelector('code'), url = c.querySelector('a.ext');
+      return `${n ? n.innerText : ''} ${t ? t.innerText : ''} (${id ? id.innerText : ''})` +
+        (url ? ` ${url.href}` : '');
+    });
+    if (refs.length) text += '\\n\\nReferences\\n' + refs.join('\\n');
+  }
+  const done = () => { const o = b.innerText; b.innerText = 'Copied'; setTimeout(() => { b.innerText = o; }, 1500); };
+  const fallback = () => {
+    const ta = document.createElement('textarea'); ta.value = text; document.body.appendChild(ta);
+    ta.select(); try { document.execCommand('copy'); } catch (e) {} ta.remove(); done();
+  };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(text).then(done, fallback);
+  } else { fallback(); }
+  window.__ragCopied = text;
+});
+// Keyboard: Esc stops a streaming answer (Enter sends, Shift+Enter is a new line: the textbox)
+if (!window.__ragKeys) {
+  window.__ragKeys = true;
+  document.addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Escape') return;
+    const stop = document.querySelector('#rag-stop');
+    if (stop && document.querySelector('.rag-streaming')) { ev.preventDefault(); stop.click(); }
+  });
+}
 """
 
 
@@ -185,6 +222,7 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
 
     settings = settings or (assistant.settings if assistant else get_settings())
     h = Handlers(assistant or Assistant(settings))
+    convs = Conversations(Path(settings.store))
     summary_dir = Path(tempfile.mkdtemp(prefix="rag-ui-summaries-"))
     private = {"api_visibility": "private"}
     heavy = {"concurrency_id": "rag", "concurrency_limit": settings.ui_concurrency}
@@ -192,6 +230,27 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
     with gr.Blocks(title="Research abstracts · cited answers", analytics_enabled=False) as app:
         gr.Markdown("## Research abstracts · cited answers")
         status = gr.HTML(h.status_line(), elem_id="rag-status-line")
+        # saved chats: the open one and this browser's own id survive a reload
+        open_chat = gr.BrowserState("", storage_key="rag-open-chat")
+        browser_id = gr.BrowserState("", storage_key="rag-browser-id")
+        # the same two for this page's session (a BrowserState input keeps its first value)
+        sess_chat, sess_browser = gr.State(""), gr.State("")
+        with gr.Sidebar(open=True, elem_id="rag-sidebar", width=290):
+            new = gr.Button("New chat", variant="primary", elem_id="rag-new-chat")
+            chat_list = gr.Radio(
+                choices=[], label="Your chats", elem_id="rag-chats", interactive=True
+            )
+            with gr.Accordion("Rename, delete, export", open=False, elem_id="rag-chat-tools"):
+                chat_title = gr.Textbox(
+                    label="Title", max_length=80, elem_id="rag-chat-title", lines=1
+                )
+                rename_btn = gr.Button("Rename", size="sm", elem_id="rag-rename-chat")
+                delete_btn = gr.Button(
+                    "Delete this chat", size="sm", variant="stop", elem_id="rag-delete-chat"
+                )
+                export_btn = gr.DownloadButton(
+                    "Export as Markdown", size="sm", elem_id="rag-export-chat", value=None
+                )
         with gr.Accordion(
             "Filter papers (year, author, venue, file)", open=False, elem_id="rag-filters"
         ):
@@ -222,7 +281,7 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
                     example_buttons = [
                         gr.Button(q, size="sm", variant="secondary") for q in EXAMPLE_QUESTIONS
                     ]
-                with gr.Row(equal_height=True):
+                with gr.Row(equal_height=True, elem_id="rag-input-row"):
                     box = gr.Textbox(
                         placeholder="Ask a question about the papers… (Enter to send)",
                         show_label=False,
@@ -234,7 +293,7 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
                         elem_id="rag-question",
                     )
                     send = gr.Button("Ask", variant="primary", scale=1, elem_id="rag-ask")
-                    new = gr.Button("New chat", scale=1, elem_id="rag-new-chat")
+                    stop = gr.Button("Stop (Esc)", scale=1, elem_id="rag-stop", variant="stop")
                 with gr.Row():
                     chat_refs = gr.DownloadButton(
                         "Download cited references (BibTeX)",
@@ -376,41 +435,130 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
         def filters_of(*values):
             return make_filters(*values)
 
-        def on_chat(message, state, k_value, backend_value, model_value, *fvalues):
+        def chats_of(owner: str, chat_id: str):
+            return gr.Radio(choices=convs.choices(owner), value=chat_id or None)
+
+        def on_chat(
+            message,
+            state,
+            k_value,
+            backend_value,
+            model_value,
+            chat_id,
+            bid,
+            f_year_v,
+            f_author_v,
+            f_venue_v,
+            f_source_v,
+            request: gr.Request,
+        ):
             k_int = int(k_value or settings.top_k)
+            skip = gr.skip()
             try:
-                flt = filters_of(*fvalues)
+                flt = filters_of(f_year_v, f_author_v, f_venue_v, f_source_v)
             except RagError as e:
-                yield state, render.error_html(str(e)), message, gr.Row(visible=not state), None
+                yield (
+                    state,
+                    render.error_html(str(e)),
+                    message,
+                    gr.Row(visible=not state),
+                    None,
+                    *([skip] * 4),
+                )
                 return
+            owner = owner_of(getattr(request, "username", None), bid)
             t, html = state, None
             for t, html in h.chat(message, state, k_int, backend_value, model_value, flt):
-                yield t, html, "", gr.Row(visible=not t), gr.DownloadButton(visible=False)
+                yield (
+                    t,
+                    html,
+                    "",
+                    gr.Row(visible=not t),
+                    gr.DownloadButton(visible=False),
+                    *([skip] * 4),
+                )
             path = h.chat_refs(t, "bibtex", summary_dir)
+            # the finished turn is saved: the sidebar lists the chat, a reload brings it back
+            chat_id = convs.save(owner, chat_id, t)
             yield (
                 t,
                 html,
                 "",
                 gr.Row(visible=not t),
                 gr.DownloadButton(value=path, visible=bool(path)),
+                chat_id,
+                chat_id,
+                chats_of(owner, chat_id),
+                convs.export(owner, chat_id),
             )
 
         chat_io = {
-            "inputs": [box, turns, k, backend, model, *filter_boxes],
-            "outputs": [turns, conversation, box, examples_row, chat_refs],
+            "inputs": [box, turns, k, backend, model, sess_chat, sess_browser, *filter_boxes],
+            "outputs": [turns, conversation, box, examples_row, chat_refs, open_chat, sess_chat]
+            + [chat_list, export_btn],
         }
-        box.submit(on_chat, **chat_io, **private, **heavy)
-        send.click(on_chat, **chat_io, **private, **heavy)
+        chat_events = [
+            box.submit(on_chat, **chat_io, **private, **heavy),
+            send.click(on_chat, **chat_io, **private, **heavy),
+        ]
         for b, q in zip(example_buttons, EXAMPLE_QUESTIONS, strict=True):
-            b.click(lambda q=q: q, None, box, queue=False, **private).then(
-                on_chat, **chat_io, **private, **heavy
+            chat_events.append(
+                b.click(lambda q=q: q, None, box, queue=False, **private).then(
+                    on_chat, **chat_io, **private, **heavy
+                )
+            )
+        # Stop (or Esc in the page) ends a streaming answer where it is
+        stop.click(None, None, None, cancels=chat_events, queue=False, **private)
+
+        chat_state = [turns, conversation, box, examples_row, open_chat, sess_chat, chat_list]
+        chat_state += [chat_title, export_btn]
+
+        def on_new(bid, request: gr.Request):
+            owner = owner_of(getattr(request, "username", None), bid)
+            t, html = h.new_chat()
+            return t, html, "", gr.Row(visible=True), "", "", chats_of(owner, ""), "", None
+
+        new.click(on_new, sess_browser, chat_state, queue=False, **private)
+
+        def on_open(chat_id, bid, request: gr.Request):
+            owner = owner_of(getattr(request, "username", None), bid)
+            cid, t, html = convs.open(owner, chat_id)
+            return (
+                t,
+                html,
+                "",
+                gr.Row(visible=not t),
+                cid,
+                cid,
+                chats_of(owner, cid),
+                convs.title(owner, cid),
+                convs.export(owner, cid),
             )
 
-        def on_new():
-            t, html = h.new_chat()
-            return t, html, "", gr.Row(visible=True)
+        chat_list.input(on_open, [chat_list, sess_browser], chat_state, **private)
 
-        new.click(on_new, None, [turns, conversation, box, examples_row], queue=False, **private)
+        def on_rename(chat_id, title, bid, request: gr.Request):
+            owner = owner_of(getattr(request, "username", None), bid)
+            convs.rename(owner, chat_id, title)
+            return chats_of(owner, chat_id), convs.export(owner, chat_id)
+
+        rename_io = ([sess_chat, chat_title, sess_browser], [chat_list, export_btn])
+        rename_btn.click(on_rename, *rename_io, **private)
+        chat_title.submit(on_rename, *rename_io, **private)
+
+        def on_delete(chat_id, bid, request: gr.Request):
+            convs.delete(owner_of(getattr(request, "username", None), bid), chat_id)
+            return on_new(bid, request)
+
+        delete_btn.click(on_delete, [sess_chat, sess_browser], chat_state, **private)
+
+        def on_load(chat_id, bid, request: gr.Request):
+            bid = bid or new_browser_id()
+            return (bid, bid, *on_open(chat_id, bid, request))
+
+        app.load(
+            on_load, [open_chat, browser_id], [browser_id, sess_browser, *chat_state], **private
+        )
 
         def on_summary(topic_value, *fvalues):
             try:

@@ -473,6 +473,13 @@ def answer_html(
             f'<details class="rag-others"><summary>{label} ({len(others)})</summary><ul>{items}</ul></details>'
         )
     parts.append(meta_line(d))
+    if not d.get("abstained"):
+        parts.append(
+            '<div class="rag-actions">'
+            '<button class="rag-copy" data-refs="0" type="button">Copy answer</button>'
+            '<button class="rag-copy" data-refs="1" type="button">Copy with references</button>'
+            "</div>"
+        )
     return "".join(parts)
 
 
