@@ -50,6 +50,8 @@ def listed(page) -> list[str]:
 def test_chats_survive_a_reload_reopen_and_delete(browser, chats_url, tmp_path):  # noqa: F811
     out = shots(tmp_path)
     with open_page(browser, chats_url) as page:
+        page.wait_for_timeout(500)  # the page's load events have run
+        before = page.evaluate("localStorage.getItem('rag-open-chat')")
         ask(page, Q1, 0)
         page.wait_for_selector('.rag-turn[data-turn="0"] .rag-card')
         cards = page.locator('.rag-turn[data-turn="0"] .rag-card').count()
@@ -62,8 +64,10 @@ def test_chats_survive_a_reload_reopen_and_delete(browser, chats_url, tmp_path):
         copied = page.evaluate("window.__ragCopied")
         assert copied.startswith(answer.strip()[:40]) and "References" in copied
 
-        # a reload: the same chat, its citations and cards are back
+        # a reload: the same chat, its citations and cards are back (once the browser noted it)
+        page.wait_for_function("v => localStorage.getItem('rag-open-chat') !== v", arg=before)
         page.reload()
+        page.wait_for_selector("#rag-question textarea")
         page.wait_for_selector('.rag-turn[data-turn="0"] .rag-card')
         assert page.locator('.rag-turn[data-turn="0"] .rag-card').count() == cards
         assert page.locator('.rag-turn[data-turn="0"] .rag-answer').inner_text() == answer
