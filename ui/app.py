@@ -369,8 +369,8 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
                     gr.Markdown(
                         "Paste one abstract (title and URL optional), or several each after "
                         "`Abstract:`, or BibTeX / RIS / MEDLINE entries (read as such), or "
-                        "JSON records. Or upload files the `rag ingest` command "
-                        "reads: `.txt` with `Abstract:` markers, `.jsonl`, `.json`, `.csv`, or a library "
+                        "JSON records. Or upload files of abstracts: "
+                        "`.txt` with `Abstract:` markers, `.jsonl`, `.json`, `.csv`, or a library "
                         "export (BibTeX, RIS, CSL JSON, Zotero CSV, PubMed .nbib/.xml, OpenAlex, "
                         "arXiv, Semantic Scholar) "
                         f"(up to {settings.ui_max_file_size} each)."
