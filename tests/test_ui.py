@@ -27,6 +27,7 @@ PAYLOAD = (
 ALLOWED_TAGS = {
     "div", "span", "p", "br", "ul", "li", "a", "b", "i", "strong", "code", "mark",
     "blockquote", "details", "summary", "h3", "h4", "table", "tr", "th", "td",
+    "button",  # the copy buttons under an answer (no data in them)
 }  # fmt: skip
 
 
