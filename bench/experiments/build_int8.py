@@ -61,8 +61,14 @@ def nbits(name: str, src, bits: int, block: int, accuracy: int = 4) -> None:
     cfg = DefaultWeightOnlyQuantConfig(
         block_size=block, is_symmetric=True, accuracy_level=accuracy, bits=bits
     )
-    q = MatMulNBitsQuantizer(str(src), bits=bits, block_size=block, is_symmetric=True,
-                             accuracy_level=accuracy, algo_config=cfg)
+    q = MatMulNBitsQuantizer(
+        str(src),
+        bits=bits,
+        block_size=block,
+        is_symmetric=True,
+        accuracy_level=accuracy,
+        algo_config=cfg,
+    )
     q.process()
     q.model.save_model_to_file(str(dest), use_external_data_format=False)
     print(f"{name}: {time.perf_counter() - t0:.1f} s", flush=True)
@@ -136,18 +142,33 @@ def main() -> None:
         dynamic("int8-today", fp32, **mm)
     if want("int8-constb-ends"):
         ends = matmul_names(fp32, lambda n: "layer.0/" in n or "layer.5/" in n)
-        dynamic("int8-constb-ends", fp32, **mm, nodes_to_exclude=ends,
-                extra_options={"MatMulConstBOnly": True})
+        dynamic(
+            "int8-constb-ends",
+            fp32,
+            **mm,
+            nodes_to_exclude=ends,
+            extra_options={"MatMulConstBOnly": True},
+        )
     if want("int8-ffn"):
-        ffn = matmul_names(fp32, lambda n: "intermediate/dense" in n or "/output/dense" in n
-                           and "attention" not in n)
+        ffn = matmul_names(
+            fp32,
+            lambda n: "intermediate/dense" in n or "/output/dense" in n and "attention" not in n,
+        )
         dynamic("int8-ffn", fp32, nodes_to_quantize=ffn, **mm)
     if want("int8-fused"):
-        dynamic("int8-fused", fused, op_types_to_quantize=["MatMul", "Attention"],
-                extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+        dynamic(
+            "int8-fused",
+            fused,
+            op_types_to_quantize=["MatMul", "Attention"],
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+        )
     if want("int8-fused-mm"):
-        dynamic("int8-fused-mm", fused, **mm,
-                extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+        dynamic(
+            "int8-fused-mm",
+            fused,
+            **mm,
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+        )
     for name, src, bits, block in (
         ("nb8-b32", fp32, 8, 32),
         ("nb8-fused-b32", fused, 8, 32),

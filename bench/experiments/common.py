@@ -217,8 +217,10 @@ class VectorCache:
                 for i, v in zip(part, vecs, strict=True):
                     self.data[keys[i]] = v
                 if log:
-                    log(f"  embedded {min(s + step, len(todo))}/{len(todo)} new texts "
-                        f"({time.perf_counter() - t0:.0f} s)")
+                    log(
+                        f"  embedded {min(s + step, len(todo))}/{len(todo)} new texts "
+                        f"({time.perf_counter() - t0:.0f} s)"
+                    )
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_suffix(".tmp")
             tmp.write_bytes(pickle.dumps(self.data))
@@ -233,8 +235,7 @@ def keyword_index(papers, title: bool = True):
     from rag.text import tokenize
 
     docs = [
-        (p.paper_id, " ".join(tokenize(f"{p.title} {p.text}" if title else p.text)))
-        for p in papers
+        (p.paper_id, " ".join(tokenize(f"{p.title} {p.text}" if title else p.text))) for p in papers
     ]
     return KeywordIndex.build(docs)
 
@@ -295,8 +296,9 @@ def ndcg_halves(
     for mode in modes:
         per = {}
         for q, v in zip(allq, qv, strict=True):
-            per[q["_id"]] = ndcg_at_k(rank(v, chunk_vecs, pids, kw, q["text"], mode=mode),
-                                      qrels[q["_id"]], 10)
+            per[q["_id"]] = ndcg_at_k(
+                rank(v, chunk_vecs, pids, kw, q["text"], mode=mode), qrels[q["_id"]], 10
+            )
         out[mode] = {
             "dev": round(mean([per[q["_id"]] for q in dev]), 4),
             "test": round(mean([per[q["_id"]] for q in test]), 4),
@@ -333,6 +335,8 @@ def abba(variants: dict, slices: list, run, log=print) -> dict:
             run(name, sl)
             wall[name] += time.perf_counter() - w0
             cpu[name] += cpu_s() - c0
-        log(f"  slice {k + 1}/{len(slices)} done: "
-            + ", ".join(f"{n} {wall[n]:.1f}s" for n in names))
+        log(
+            f"  slice {k + 1}/{len(slices)} done: "
+            + ", ".join(f"{n} {wall[n]:.1f}s" for n in names)
+        )
     return {"wall_s": wall, "cpu_s": cpu, "load_avg": loads}

@@ -12,6 +12,7 @@ Variants:
 from __future__ import annotations
 
 import argparse
+import os
 
 import numpy as np
 from common import (
@@ -26,6 +27,9 @@ from common import (
     scifact_papers,
     session,
 )
+
+# papers per ABBA slice (ingest hands the embedder 256; smaller slices interleave finer)
+SLICE = int(os.environ.get("SPEEDEXP_SLICE", "128"))
 
 
 def padded_tokens(lengths: list[int], order: list[int], batch: int) -> int:
@@ -44,8 +48,8 @@ def main() -> None:
     papers = scifact_papers(args.papers)
     texts, owner = chunk_texts(papers)
     slices = []
-    for g in range(0, len(papers), 256):
-        slices.append([t for t, o in zip(texts, owner, strict=True) if g <= o < g + 256])
+    for g in range(0, len(papers), SLICE):
+        slices.append([t for t, o in zip(texts, owner, strict=True) if g <= o < g + SLICE])
     today = OnnxEmbedder("fp32", WORK / "onnx")
     today.load()
     sess = session(fp32_path())

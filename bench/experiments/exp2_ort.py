@@ -17,6 +17,7 @@ variant's vectors against the baseline's.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -32,6 +33,9 @@ from common import (
     session,
 )
 
+# papers per ABBA slice (ingest hands the embedder 256; smaller slices interleave finer)
+SLICE = int(os.environ.get("SPEEDEXP_SLICE", "128"))
+
 
 def main() -> None:
     ap = argparse.ArgumentParser()
@@ -41,8 +45,8 @@ def main() -> None:
     papers = scifact_papers(args.papers)
     texts, owner = chunk_texts(papers)
     slices = [
-        [t for t, o in zip(texts, owner, strict=True) if g <= o < g + 256]
-        for g in range(0, len(papers), 256)
+        [t for t, o in zip(texts, owner, strict=True) if g <= o < g + SLICE]
+        for g in range(0, len(papers), SLICE)
     ]
     v = WORK / "variants"
     specs = {
@@ -65,8 +69,12 @@ def main() -> None:
 
     timing = abba(specs, list(range(len(slices))), run)
     ref = np.concatenate(vecs["base"])
-    out = {"papers": len(papers), "texts": len(texts), "load_avg": timing["load_avg"],
-           "variants": {}}
+    out = {
+        "papers": len(papers),
+        "texts": len(texts),
+        "load_avg": timing["load_avg"],
+        "variants": {},
+    }
     for name in specs:
         w, c = timing["wall_s"][name], timing["cpu_s"][name]
         out["variants"][name] = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 
 import numpy as np
 from common import (
@@ -46,6 +47,10 @@ ALL = [
 ]
 
 
+# papers per ABBA slice (ingest hands the embedder 256; smaller slices interleave finer)
+SLICE = int(os.environ.get("SPEEDEXP_SLICE", "128"))
+
+
 def path_of(name: str):
     return fp32_path() if name == "fp32" else WORK / "variants" / f"{name}.onnx"
 
@@ -58,8 +63,8 @@ def speed(names: list[str], n_papers: int, spin) -> dict:
     papers = scifact_papers(n_papers)
     texts, owner = chunk_texts(papers)
     slices = [
-        [t for t, o in zip(texts, owner, strict=True) if g <= o < g + 256]
-        for g in range(0, len(papers), 256)
+        [t for t, o in zip(texts, owner, strict=True) if g <= o < g + SLICE]
+        for g in range(0, len(papers), SLICE)
     ]
     encs = {n: encoder(n, spin=spin) for n in names}
     for e in encs.values():
@@ -71,8 +76,13 @@ def speed(names: list[str], n_papers: int, spin) -> dict:
 
     timing = abba(encs, list(range(len(slices))), run)
     ref = np.concatenate(vecs["fp32"])
-    out = {"papers": len(papers), "texts": len(texts), "spin": spin,
-           "load_avg": timing["load_avg"], "variants": {}}
+    out = {
+        "papers": len(papers),
+        "texts": len(texts),
+        "spin": spin,
+        "load_avg": timing["load_avg"],
+        "variants": {},
+    }
     for n in names:
         w, c = timing["wall_s"][n], timing["cpu_s"][n]
         out["variants"][n] = {
@@ -99,8 +109,13 @@ def quality(name: str, chunk_size=200, overlap=40, title=True) -> dict:
     cos = None
     if all(ref.key(t) in ref.data for t in texts):
         cos = cosine_stats(vecs, ref.embed(None, texts, owner))
-    return {"variant": name, "chunks": len(texts), "ndcg@10": q, "cos_vs_fp32_today": cos,
-            "load_avg": [l0, load()]}
+    return {
+        "variant": name,
+        "chunks": len(texts),
+        "ndcg@10": q,
+        "cos_vs_fp32_today": cos,
+        "load_avg": [l0, load()],
+    }
 
 
 def main() -> None:
