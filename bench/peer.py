@@ -247,8 +247,10 @@ def main(argv: list[str] | None = None) -> None:
             f"(dev {res['ndcg@10_dev']:.3f}, test {res['ndcg@10_test']:.3f})"
         )
     if "ours" in runs:
-        print(f"ours / peer abstracts/s: "
-              f"{runs['ours']['papers_per_s'] / runs['peer']['papers_per_s']:.2f}")
+        print(
+            f"ours / peer abstracts/s: "
+            f"{runs['ours']['papers_per_s'] / runs['peer']['papers_per_s']:.2f}"
+        )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(runs, indent=2))
     print(f"wrote {args.out}")

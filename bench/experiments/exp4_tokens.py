@@ -19,13 +19,19 @@ def main() -> None:
             lens = [len(e.ids) for e in tok.encode_batch(texts)]
             padded = 0
             for g in range(0, len(papers), 256):
-                grp = sorted((n for n, o in zip(lens, owner, strict=True) if g <= o < g + 256),
-                             reverse=True)
-                padded += sum(max(grp[s : s + 16]) * len(grp[s : s + 16])
-                              for s in range(0, len(grp), 16))
+                grp = sorted(
+                    (n for n, o in zip(lens, owner, strict=True) if g <= o < g + 256), reverse=True
+                )
+                padded += sum(
+                    max(grp[s : s + 16]) * len(grp[s : s + 16]) for s in range(0, len(grp), 16)
+                )
             key = f"{size}/{overlap}/{'title' if title else 'none'}"
-            out[key] = {"chunks": len(texts), "tokens": sum(lens), "padded_tokens": padded,
-                        "truncated_chunks": sum(n >= 256 for n in lens)}
+            out[key] = {
+                "chunks": len(texts),
+                "tokens": sum(lens),
+                "padded_tokens": padded,
+                "truncated_chunks": sum(n >= 256 for n in lens),
+            }
             print(key, out[key], flush=True)
     save_json("exp4_tokens.json", out)
 
