@@ -126,11 +126,12 @@ def worker(args) -> dict:
 def worker_ours(args) -> dict:
     """`rag.ingest` with today's settings on the same corpus (runs in the child process)."""
     t0 = time.perf_counter()
+    from rag.evaluate import load_beir_queries, load_qrels
+    from rag.metrics import mean, ndcg_at_k, recall_at_k
+
     from rag.assistant import Assistant
     from rag.config import get_settings
-    from rag.evaluate import load_beir_queries, load_qrels
     from rag.ingest import ingest
-    from rag.metrics import mean, ndcg_at_k, recall_at_k
 
     import_s = time.perf_counter() - t0
     corpus = Path(args.corpus)

@@ -232,6 +232,7 @@ class VectorCache:
 def keyword_index(papers, title: bool = True):
     """BM25 over whole papers, as `rag.ingest.keyword_tokens` builds it (title optional)."""
     from rag.keyword import KeywordIndex
+
     from rag.text import tokenize
 
     docs = [

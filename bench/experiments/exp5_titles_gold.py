@@ -29,10 +29,11 @@ KEYS = (
 
 
 def one(label: str, no_title: bool) -> dict:
+    from rag.evaluate import run_eval
+
     import rag.ingest as ing
     from rag.config import get_settings
     from rag.embed import _EMBEDDERS
-    from rag.evaluate import run_eval
     from rag.text import tokenize
 
     orig = (ing.embed_text, ing.keyword_tokens)
