@@ -1,10 +1,14 @@
 """Peak memory of `rag ingest` on N records as BibTeX, MEDLINE and JSON Lines, side by side.
 
-    python bench/library_memory.py [N] [--wire]   (default 20000; each run in a fresh store)
+    python bench/library_memory.py [N] [--wire] [--distinct]   (default 20000; fresh stores)
 
 The same synthetic records (title, 3 authors, year, journal, DOI, a ~60-word abstract) are
 written in the three formats; each file is ingested by a fresh `rag ingest` under
 `/usr/bin/time -v`, and its maximum resident set size and wall time are printed.
+By default every record carries the same DOI (as bench/ingest_memory.py does with one ``_id``):
+each is read and made a paper exactly as a distinct one would be, then all but the first are
+rejected as duplicates, so the run embeds one paper and measures reading, parsing and the
+ingest scan of the whole file. ``--distinct``: distinct DOIs, every record embedded.
 ``--wire``: embeddings come from the OpenAI-wire fake server of the tests (64-dim vectors over
 a real socket), so a loaded machine measures the ingest pipeline itself in minutes; without it
 the local model embeds (its memory is the same for every format).
@@ -25,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RAG = str(Path(sys.executable).with_name("rag"))
 
 
-def records(n: int) -> list[dict]:
+def records(n: int, distinct: bool) -> list[dict]:
     words = re.findall(
         r"[a-z]{3,}", " ".join(p.read_text() for p in sorted((ROOT / "store/corpus").glob("*.txt")))
     )
@@ -40,7 +44,7 @@ def records(n: int) -> list[dict]:
                 "authors": [f"{rng.choice(fams)}, A{j}." for j in range(3)],
                 "year": 1990 + i % 35,
                 "venue": f"Journal of {rng.choice(words).capitalize()}",
-                "doi": f"10.5555/bench.{i}",
+                "doi": f"10.5555/bench.{i if distinct else 0}",
                 "abstract": text,
             }
         )
@@ -79,7 +83,7 @@ def peak(path: Path, store: Path, env: dict) -> tuple[float, float, str]:
         text=True,
         env=env,
     )
-    progress = "progress shown" if "chunk/s" in p.stderr or "it/s" in p.stderr else "no bar"
+    progress = "progress shown" if re.search(r"(chunk|records|it)/s", p.stderr) else "no bar"
     rss = float(re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr).group(1))
     wall = re.search(r"Elapsed \(wall clock\) time.*: ([\d:.]+)", p.stderr).group(1)
     parts = [float(x) for x in wall.split(":")]
@@ -102,7 +106,7 @@ def main() -> None:
         env["RAG_EMBED_API_KEY"] = "bench"
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
-        files = write(records(n), d)
+        files = write(records(n, "--distinct" in sys.argv), d)
         how = "wire-fake embeddings" if fake else "local model"
         print(f"{n:,} records; rag ingest in a fresh store each; {how}")
         print(f"{'format':<12} {'file MB':>8} {'peak RSS MB':>12} {'wall s':>8}  report")

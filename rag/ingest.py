@@ -178,6 +178,15 @@ class _Progress:
             self.bar.close()
 
 
+def _reading_bar(enabled: bool):
+    """A record counter on stderr while the input is read (a big export takes a while)."""
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(desc="reading", unit=" records", file=sys.stderr, leave=False, miniters=500)
+
+
 def _reconcile(store: Store, settings: Settings, progress: bool, on_event) -> tuple[int, int]:
     """Bring Chroma in line with the catalogue, the source of truth.
 
@@ -407,15 +416,20 @@ def _ingest(paths, settings, *, prune, rebuild, progress, wait, on_event, follow
             for r in missing:
                 scan.reject(r)
             elsewhere = _StillElsewhere({display_path(f) for f in files})
+            read_bar = _reading_bar(progress)
             for n_read, f in enumerate(files):
                 emit("reading", n_read, len(files))
                 source = display_path(f)
                 report.files.append(source)
                 for item in read_file(f, source):
+                    if read_bar is not None:
+                        read_bar.update(1)
                     if isinstance(item, Paper):
                         scan.paper(item, elsewhere)
                     else:
                         scan.reject(item)
+            if read_bar is not None:
+                read_bar.close()
             scan.label()
             scan.retitled(store)
             files_read = set(report.files)
