@@ -318,3 +318,21 @@ def test_ui_filters_and_reference_download(library_store, tmp_path):
     assert path and "okafor" in Path(path).read_text().lower()
     listing = h.browse("", 1, make_filters(author="Kowalczyk"))
     assert "Sleep fragmentation" in listing and "Speculative decoding" not in listing
+
+
+def test_old_catalogue_rows_read_and_hash_as_before():
+    """A store written before the bibliographic fields: authors a string, no venue/doi keys."""
+    import hashlib
+
+    from rag.records import Paper
+
+    old = {"paper_id": "x1", "title": "T", "text": "Some abstract text here.", "source": "a.jsonl"}
+    for authors in (None, "Ada Lovelace, Alan Turing", "Lovelace, Ada; Turing, Alan"):
+        p = Paper.from_dict({**old, "position": 1, "authors": authors, "year": 2020})
+        before = json.dumps(
+            [p.title, p.text, p.url, authors, 2020, p.header], ensure_ascii=False
+        ).encode()
+        assert p.content_hash() == hashlib.sha1(before).hexdigest()[:16]  # nothing re-embedded
+    p = Paper.from_dict({**old, "position": 1, "authors": "Lovelace, Ada; Turing, Alan"})
+    assert p.authors == ["Lovelace, Ada", "Turing, Alan"]
+    assert p.public()["authors"] == ["Lovelace, Ada", "Turing, Alan"] and p.public()["doi"] is None
