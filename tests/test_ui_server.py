@@ -155,7 +155,9 @@ def test_upload_is_indexed_with_progress_and_becomes_searchable(client, server):
     got = client.predict("How are glacier melt rates estimated from seismometers?", api_name="/ask")
     assert got["citations"][0]["title"] == "Glacier-Sense"
     # the corpus tab finds it too
-    listing, _ = run_event(server["url"], fn_index(server["app"], "on_browse"), ["glacier", 1])
+    listing, _ = run_event(
+        server["url"], fn_index(server["app"], "on_browse"), ["glacier", 1, "", "", "", ""]
+    )
     assert "Glacier-Sense" in listing["data"][0]
 
 
