@@ -11,10 +11,13 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from .errors import ConfigError
 from .readers import display_name, family_name
-from .records import Paper
+
+if TYPE_CHECKING:  # records imports this module for its reference lists
+    from .records import Paper
 
 FORMATS = ("bibtex", "ris", "csl-json")
 EXTENSIONS = {"bibtex": ".bib", "ris": ".ris", "csl-json": ".json"}
