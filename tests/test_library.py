@@ -326,7 +326,14 @@ def test_old_catalogue_rows_read_and_hash_as_before():
 
     from rag.records import Paper
 
-    old = {"paper_id": "x1", "title": "T", "text": "Some abstract text here.", "source": "a.jsonl"}
+    # a record with its own title (a derived title is display-only and not hashed at all)
+    old = {
+        "paper_id": "x1",
+        "title": "T",
+        "text": "Some abstract text here.",
+        "source": "a.jsonl",
+        "title_derived": False,
+    }
     for authors in (None, "Ada Lovelace, Alan Turing", "Lovelace, Ada; Turing, Alan"):
         p = Paper.from_dict({**old, "position": 1, "authors": authors, "year": 2020})
         before = json.dumps(
