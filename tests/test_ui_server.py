@@ -110,7 +110,14 @@ def upload(url: str, name: str, content: bytes) -> httpx.Response:
 # --- the public API ----------------------------------------------------------------------------
 def test_only_ask_summarize_and_check_are_public(client):
     api = client.view_api(return_format="dict", print_info=False)
-    assert set(api["named_endpoints"]) == {"/ask", "/summarize", "/check"}
+    # /ask and /summarize take one input; their filtered forms take the filters too
+    assert set(api["named_endpoints"]) == {
+        "/ask",
+        "/summarize",
+        "/check",
+        "/ask_filtered",
+        "/summarize_filtered",
+    }
     assert not api["unnamed_endpoints"]
     with pytest.raises(ValueError):
         client.predict("x", api_name="/on_chat")
