@@ -6,6 +6,8 @@ measured. A large gap between them means the tuning fits the dev questions.
 
 from __future__ import annotations
 
+from ..answer.question import KINDS
+
 HALF_METRICS = (
     "retrieval.hit@{k}",
     "citations.precision",
@@ -16,19 +18,7 @@ HALF_METRICS = (
     "answers.false_abstention_rate",
     "answers.none_expected_correct",
 )
-KIND_ORDER = (
-    "single-paper",
-    "reason",
-    "quantity",
-    "name",
-    "finding",
-    "yesno",
-    "method",
-    "compound",
-    "list",
-    "comparison",
-    "none",
-)
+KIND_ORDER = ("single-paper", *KINDS, "none")  # the answer kinds, in report order
 
 
 def _f(v) -> str:
