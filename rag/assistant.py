@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from .answer.extractive import ExtractiveAnswerer
@@ -14,6 +15,17 @@ from .records import Answer, Hit, Paper, Retrieval
 from .retrieve import Retriever
 from .store import Store
 from .store.lock import READERS
+
+
+@dataclass
+class _Turn:
+    """A question made ready for an answerer: one path for ``ask`` and ``ask_stream``."""
+
+    backend: str
+    standalone: str
+    rewrite_usage: object
+    retrieval: Retrieval
+    about: dict
 
 
 class Assistant:
@@ -188,15 +200,20 @@ class Assistant:
                 "(RAG_MAX_QUESTION_CHARS): shorten it"
             )
 
-    def _done(
-        self, ans: Answer, question: str, standalone: str, rw_usage, retrieval: Retrieval
-    ) -> Answer:
+    def _prepare(self, question: str, k, backend, history, model, filters) -> _Turn:
+        """Everything before the answerer runs: backend, standalone question, retrieval."""
+        name, standalone, rw_usage = self._turn(question, backend, history, model)
+        retrieval, about = self.retrieve_for(standalone, k, filters)
+        return _Turn(name, standalone, rw_usage, retrieval, about)
+
+    def _done(self, ans: Answer, question: str, turn: _Turn) -> Answer:
+        """Stamp the question, the ranking the answer was built from and the usage on ``ans``."""
         from .llm.usage import merge_usage
 
-        ans.ranking = list(retrieval.ranking)
+        ans.ranking = list(turn.retrieval.ranking)
         ans.question = question
-        ans.standalone_question = standalone if standalone != question else None
-        ans.usage = merge_usage(ans.usage, rw_usage)
+        ans.standalone_question = turn.standalone if turn.standalone != question else None
+        ans.usage = merge_usage(ans.usage, turn.rewrite_usage)
         self.usage.add(ans.usage)
         return ans
 
@@ -213,11 +230,10 @@ class Assistant:
         picks the LLM for this call (default: the configured one)."""
         question = question.strip()
         with READERS.reading():  # an ingest of this process waits between its batches
-            name, standalone, rw_usage = self._turn(question, backend, history, model)
-            retrieval, about = self.retrieve_for(standalone, k, filters)
-            answerer = self.llm_for(model) if name == "llm" else self.extractive
-            ans = answerer.answer(standalone, retrieval, **about)
-        return self._done(ans, question, standalone, rw_usage, retrieval)
+            turn = self._prepare(question, k, backend, history, model, filters)
+            answerer = self.llm_for(model) if turn.backend == "llm" else self.extractive
+            ans = answerer.answer(turn.standalone, turn.retrieval, **turn.about)
+        return self._done(ans, question, turn)
 
     def chat(
         self,
@@ -255,20 +271,16 @@ class Assistant:
         """
         question = question.strip()
         with READERS.reading():  # an ingest of this process waits between its batches
-            name, standalone, rw_usage = self._turn(question, backend, history, model)
-            retrieval, about = self.retrieve_for(standalone, k, filters)
-            if name != "llm":
-                ans = self.extractive.answer(standalone, retrieval, **about)
-        if name != "llm":
-            ans = self._done(ans, question, standalone, rw_usage, retrieval)
+            turn = self._prepare(question, k, backend, history, model, filters)
+            if turn.backend != "llm":
+                ans = self.extractive.answer(turn.standalone, turn.retrieval, **turn.about)
+        if turn.backend != "llm":
+            ans = self._done(ans, question, turn)
             yield ans.answer
             yield ans
             return
-        for item in self.llm_for(model).stream(standalone, retrieval, **about):
-            if isinstance(item, Answer):
-                yield self._done(item, question, standalone, rw_usage, retrieval)
-            else:
-                yield item
+        for item in self.llm_for(model).stream(turn.standalone, turn.retrieval, **turn.about):
+            yield self._done(item, question, turn) if isinstance(item, Answer) else item
 
     def summarize(
         self,
