@@ -8,6 +8,7 @@ import json
 import pytest
 
 from rag.answer import claimtext as ct
+from rag.answer import polarity
 from rag.answer.support import scorer_for
 from rag.answer.verify import CONTRADICTED, SUPPORTED, UNSUPPORTED, Source, Verifier
 from rag.records import Paper
@@ -74,9 +75,9 @@ def test_names_skip_the_sentence_opening_but_not_acronyms():
 
 
 def test_negation_scope_and_not_only():
-    ws = ct.words("The method does not need labels for training.")
+    ws = polarity.words("The method does not need labels for training.")
     assert {w.stem for w in ws if w.negated} == {"label"}
-    ws = ct.words("It is training-free and not only fast but also accurate.")
+    ws = polarity.words("It is training-free and not only fast but also accurate.")
     assert [w.text for w in ws if w.negated] == ["training"]
 
 

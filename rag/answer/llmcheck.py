@@ -18,7 +18,7 @@ from ..errors import ConfigError, RagError
 from ..llm.prompts import prompt, source_block
 from ..llm.usage import Usage
 from ..records import AnswerSentence, Hit
-from .verify import VERDICTS, Verdict
+from .verdicts import VERDICTS, Verdict
 
 AUTHORITATIVE = ("quantities", "names")  # local checks the model cannot overrule
 _JSON = re.compile(r"\{.*\}", re.S)

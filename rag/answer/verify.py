@@ -27,73 +27,46 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..records import Hit, Paper
+from ..records import Hit
 from ..text import split_sentences, tokenize
 from . import claimtext as ct
+from .cues import ABSOLUTE_STEMS, stem
 from .evidence import SentenceCache
+from .polarity import Word, direction, words
 from .support import SupportScorer, clean_claim
+from .verdicts import (
+    CONTRADICTED,
+    SUPPORTED,
+    UNSUPPORTED,
+    VERDICTS,
+    Check,
+    PassageSentence,
+    Source,
+    Verdict,
+)
 
-SUPPORTED, UNSUPPORTED, CONTRADICTED = "supported", "unsupported", "contradicted"
-VERDICTS = (SUPPORTED, UNSUPPORTED, CONTRADICTED)
+__all__ = [
+    "CONTRADICTED",
+    "SUPPORTED",
+    "UNSUPPORTED",
+    "VERDICTS",
+    "Source",
+    "Verdict",
+    "Verifier",
+    "strip_markers",
+]
+
 ALIGN_TOP = 3  # passage sentences a claim is compared with for direction and polarity
 ALIGN_FLOOR = 0.35  # below this alignment a passage sentence is not about the claim
 _ANY_MARKER = re.compile(r"\s*\[[^\[\]]{1,120}\]")
 
 
-@dataclass
-class Source:
-    """One passage a claim cites: its label as the claim writes it ("[1]") and its paper."""
-
-    label: str
-    paper: Paper
-
-
-@dataclass
-class Check:
-    name: str  # quantities, names, direction, overclaim, closeness
-    verdict: str
-    reason: str = ""
-    evidence: str | None = None
-
-
-@dataclass
-class Verdict:
-    verdict: str
-    reason: str
-    evidence: str | None
-    support: float | None = None
-    checks: list[Check] = field(default_factory=list)
-    evidence_label: str | None = None
-
-    @property
-    def supported(self) -> bool:
-        return self.verdict == SUPPORTED
-
-    def public(self) -> dict:
-        return {
-            "verdict": self.verdict,
-            "reason": self.reason,
-            "evidence": self.evidence,
-            "checks": {c.name: c.verdict for c in self.checks},
-        }
-
-
 def strip_markers(sentence: str) -> str:
     """The claim without citation markers of any form ([1], [2, 3], [paper_id])."""
     return clean_claim(_ANY_MARKER.sub(" ", sentence))
-
-
-@dataclass
-class _Sent:
-    label: str
-    text: str
-    vec: np.ndarray | None
-    words: list[ct.Word]
-    stems: set[str]
 
 
 class Verifier:
@@ -108,11 +81,11 @@ class Verifier:
         self.scorer = scorer
         self.threshold = threshold
         self.cache = sentence_cache or SentenceCache(scorer.embedder)
-        self._parsed: dict[str, list[_Sent]] = {}
+        self._parsed: dict[str, list[PassageSentence]] = {}
         self._stated: dict[str, tuple[list[ct.Quantity], ct.NameIndex]] = {}
 
     # --- the passage side -------------------------------------------------------------------
-    def _sentences(self, src: Source) -> list[_Sent]:
+    def _sentences(self, src: Source) -> list[PassageSentence]:
         key = src.label + "\x00" + src.paper.paper_id + "\x00" + src.paper.text[:64]
         got = self._parsed.get(key)
         if got is not None:
@@ -125,8 +98,8 @@ class Verifier:
             mat = self.scorer.embedder.embed(sents)
         out = []
         for s, v in zip(sents, mat, strict=True):
-            ws = ct.words(s)
-            out.append(_Sent(src.label, s, v, ws, {w.stem for w in ws}))
+            ws = words(s)
+            out.append(PassageSentence(src.label, s, v, ws, {w.stem for w in ws}))
         if len(self._parsed) > 4096:
             self._parsed.clear()
         self._parsed[key] = out
@@ -183,7 +156,7 @@ class Verifier:
             sup = self._support(claim, srcs, vec)
         labels = ", ".join(s.label for s in srcs)
         sents = [x for s in srcs for x in self._sentences(s)]
-        cw = ct.words(claim)
+        cw = words(claim)
         cstems = {w.stem for w in cw if w.content}
         ranked = _align(vec, cstems, sents)
         best = ranked[0][1] if ranked else None
@@ -192,7 +165,7 @@ class Verifier:
         checks = [
             _quantities(claim, [q for f in facts for q in f[0]], labels, ranked),
             _names(claim, [f[1] for f in facts], labels),
-            _direction(claim, cw, top),
+            direction(claim, cw, top),
             _overclaim(cw, sents, labels, top),
             _closeness(sup, self.threshold, labels),
         ]
@@ -219,7 +192,9 @@ class Verifier:
 
 
 # --- alignment ------------------------------------------------------------------------------------
-def _align(vec, cstems: set[str], sents: list[_Sent]) -> list[tuple[float, _Sent]]:
+def _align(
+    vec, cstems: set[str], sents: list[PassageSentence]
+) -> list[tuple[float, PassageSentence]]:
     """Passage sentences by closeness to the claim: cosine plus content-word overlap."""
     if vec is not None and sents and all(s.vec is not None for s in sents):
         dense = (np.stack([s.vec for s in sents]) @ vec).tolist()
@@ -287,174 +262,20 @@ def _names(claim: str, idx: list[ct.NameIndex], labels: str) -> Check:
     return Check("names", UNSUPPORTED, f"{shown} {verb} not named in {labels}")
 
 
-# --- direction and polarity -------------------------------------------------------------------
-def _context(ws: list[ct.Word], i: int, width: int = 5) -> set[str]:
-    clause = ws[i].clause
-    return {
-        w.stem
-        for w in ws[max(0, i - width) : i + width + 1]
-        if w.content and w.clause == clause and w is not ws[i]
-    }
-
-
-def _directions(ws: list[ct.Word]) -> list[tuple[str, int, set[str], int]]:
-    """(axis, pole, context, index) of each direction word; a negation flips the pole."""
-    out = []
-    for i, w in enumerate(ws):
-        pole = ct.POLES.get(w.stem)
-        if pole is None or w.name:
-            continue
-        sign = pole[1] * (-1 if w.negated else 1)
-        out.append((pole[0], sign, _context(ws, i), i))
-    return out
-
-
-def _direction(claim: str, cw: list[ct.Word], top: list[_Sent]) -> Check:
-    if not top:
-        return Check("direction", SUPPORTED, "nothing to compare")
-    cdirs = _directions(cw)
-    pos_claim = {w.stem for w in cw if w.content and not w.negated}
-    neg_claim = {w.stem for w in cw if w.content and w.negated}
-    head_claim = {w.stem for w in cw if w.head}
-    for s in top:
-        # 1. a direction word whose best counterpart in the passage points the other way
-        pdirs = _directions(s.words)
-        for axis, sign, ctx, i in cdirs:
-            cands = [(len(ctx & pc), ps, j) for a, ps, pc, j in pdirs if a == axis and ctx & pc]
-            if not cands:
-                continue
-            best = max(c[0] for c in cands)
-            poles = {ps for n, ps, _ in cands if n == best}
-            if poles == {-sign}:
-                j = next(j for n, ps, j in cands if n == best)
-                said = s.words[j].text
-                return Check(
-                    "direction",
-                    CONTRADICTED,
-                    f"the claim says '{_phrase(cw, i)}' but {s.label} says '{_phrase(s.words, j)}'"
-                    if said
-                    else f"{s.label} states the opposite",
-                    s.text,
-                )
-        # 2. a negation added or dropped over the same words
-        pos_p = {w.stem for w in s.words if w.content and not w.negated}
-        neg_p = {w.stem for w in s.words if w.content and w.negated}
-        head_p = {w.stem for w in s.words if w.head}
-        dropped = (neg_p - pos_p) & (pos_claim - neg_claim) & head_p
-        added = (neg_claim - pos_claim) & (pos_p - neg_p) & head_claim
-        if dropped:
-            word = sorted(dropped)[0]
-            return Check(
-                "direction",
-                CONTRADICTED,
-                f"{s.label} negates what the claim affirms ('{_phrase_of(s.words, word)}')",
-                s.text,
-            )
-        if added:
-            word = sorted(added)[0]
-            return Check(
-                "direction",
-                CONTRADICTED,
-                f"the claim negates what {s.label} affirms ('{_phrase_of(cw, word)}' vs "
-                f"'{_phrase_of(s.words, word)}')",
-                s.text,
-            )
-        # 3. one of mutually exclusive alternatives swapped for another
-        c_alts = {w.stem: w for w in cw if w.stem in ct.ALT_OF and not w.negated}
-        p_alts = {w.stem: w for w in s.words if w.stem in ct.ALT_OF and not w.negated}
-        for st, w in c_alts.items():
-            if st in s.stems:
-                continue
-            rivals = [pw for ps, pw in p_alts.items() if ct.ALT_OF[ps] == ct.ALT_OF[st]]
-            if rivals and rivals[0].stem not in {x.stem for x in cw}:
-                return Check(
-                    "direction",
-                    CONTRADICTED,
-                    f"the claim says '{w.text}' but {s.label} says '{rivals[0].text}'",
-                    s.text,
-                )
-        # 4. a word and its prefixed antonym (stable / unstable, efficient / inefficient)
-        flip = _prefix_antonym(cw, s)
-        if flip:
-            return Check(
-                "direction",
-                CONTRADICTED,
-                f"the claim says '{flip[0]}' but {s.label} says '{flip[1]}'",
-                s.text,
-            )
-        # 5. "from A to B" reversed
-        fc, fp = _from_to(claim), _from_to(s.text)
-        for a, b in fc:
-            if (b, a) in fp:
-                return Check(
-                    "direction",
-                    CONTRADICTED,
-                    f"the claim goes from {a} to {b}; {s.label} from {b} to {a}",
-                    s.text,
-                )
-    return Check("direction", SUPPORTED, "no contradicting direction or negation")
-
-
-_NEG_PREFIX = re.compile(r"^(un|non|in|im|ir|il|dis)-?(.{5,})$")
-
-
-def _prefix_antonym(cw: list[ct.Word], s: _Sent) -> tuple[str, str] | None:
-    """(claim word, passage word) when one is the other with a negating prefix."""
-    c_stems = {w.stem for w in cw}
-    for a, b, a_stems, b_stems, flip in (
-        (cw, s.words, c_stems, s.stems, False),
-        (s.words, cw, s.stems, c_stems, True),
-    ):
-        b_by_stem = {w.stem: w for w in b if w.content and not w.name}
-        for w in a:
-            if not w.content or w.name:
-                continue
-            m = _NEG_PREFIX.match(w.text.lower())
-            if not m or w.stem in b_stems:
-                continue
-            base = ct.stem(m.group(2))
-            if base in b_by_stem and base not in a_stems and not b_by_stem[base].negated:
-                pair = (w.text, b_by_stem[base].text)
-                return pair if not flip else (pair[1], pair[0])
-    return None
-
-
-_FROM_TO = re.compile(
-    r"\bfrom\s+(?:the\s+)?([A-Za-z\-]+)\s+(?:\w+\s+)?to\s+(?:the\s+)?([A-Za-z\-]+)"
-)
-
-
-def _from_to(text: str) -> set[tuple[str, str]]:
-    return {(ct.stem(a), ct.stem(b)) for a, b in _FROM_TO.findall(text)}
-
-
-def _phrase(ws: list[ct.Word], i: int, width: int = 3) -> str:
-    a = i - 1 if i > 0 and ws[i - 1].stem in ct.NEG_STEMS | {"not"} else i
-    return " ".join(w.text for w in ws[a : i + width + 1] if w.clause == ws[i].clause)
-
-
-def _phrase_of(ws: list[ct.Word], st: str) -> str:
-    for i, w in enumerate(ws):
-        if w.stem == st:
-            a = max(0, i - 3)
-            return " ".join(x.text for x in ws[a : i + 1] if x.clause == w.clause)
-    return st
-
-
 # --- overclaim and closeness ------------------------------------------------------------------
 _SUPERIOR = {
-    ct.stem(w)
+    stem(w)
     for w in "outperform outperforms surpass surpasses beat beats exceed exceeds better superior "
     "best".split()
 }
 _PARITY = {
-    ct.stem(w)
+    stem(w)
     for w in "comparable comparably par similar similarly competitive matches match rivals "
     "equivalent".split()
 }
 
 
-def _overclaim(cw: list[ct.Word], sents: list[_Sent], labels: str, top=()) -> Check:
+def _overclaim(cw: list[Word], sents: list[PassageSentence], labels: str, top=()) -> Check:
     said = set().union(*(s.stems for s in sents)) if sents else set()
     sup = [w for w in cw if w.stem in _SUPERIOR and not w.negated]
     for s in list(top)[:1]:
@@ -466,7 +287,7 @@ def _overclaim(cw: list[ct.Word], sents: list[_Sent], labels: str, top=()) -> Ch
                 f"the claim says '{sup[0].text}' but {s.label} says '{par[0].text}'",
                 s.text,
             )
-    extra = [w.text for w in cw if w.stem in ct.ABSOLUTE_STEMS and w.stem not in said]
+    extra = [w.text for w in cw if w.stem in ABSOLUTE_STEMS and w.stem not in said]
     if extra:
         return Check("overclaim", UNSUPPORTED, f"'{extra[0]}' claims more than {labels} states")
     return Check("overclaim", SUPPORTED, "no absolute the passage lacks")

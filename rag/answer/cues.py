@@ -1,0 +1,215 @@
+"""The cue lists of the claim checker: negators, negation scope, direction poles, alternatives.
+
+General English of scientific writing (antonym poles, negators, absolutes), written from the
+language, not from any collection. Words are compared by their stems (``stem``).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from ..text import STOPWORDS, _stemmer
+
+NEGATORS = {
+    "not",
+    "no",
+    "never",
+    "without",
+    "cannot",
+    "nor",
+    "neither",
+    "none",
+    "lack",
+    "lacks",
+    "lacking",
+    "absence",
+    "instead",
+    "rather",
+    "fail",
+    "fails",
+    "failed",
+    "failing",
+    "unable",
+    "inability",
+    "avoid",
+    "avoids",
+    "avoiding",
+    "avoided",
+    "eliminate",
+    "eliminates",
+    "eliminating",
+    "eliminated",
+    "bypass",
+    "bypasses",
+    "bypassing",
+    "forgo",
+    "forgoes",
+}
+# "not only X but also Y" is no negation of X
+NOT_NEGATING = re.compile(
+    r"(?i)\b(not|no|rather\s+than|instead\s+of)\s+(only|just|merely|simply|solely)\b"
+)
+PREPOSITIONS = {
+    "to",
+    "of",
+    "in",
+    "on",
+    "for",
+    "with",
+    "by",
+    "from",
+    "at",
+    "into",
+    "over",
+    "under",
+    "via",
+    "through",
+    "across",
+    "against",
+    "between",
+    "among",
+    "during",
+    "as",
+    "than",
+    "onto",
+    "toward",
+    "towards",
+}
+# words that end a negation's scope
+SCOPE_STOP = {
+    "but",
+    "while",
+    "whereas",
+    "although",
+    "though",
+    "yet",
+    "which",
+    "that",
+    "who",
+    "and",
+    "so",
+    "because",
+    "since",
+    "thus",
+    "hence",
+    "whilst",
+}
+SCOPE_SKIP = STOPWORDS | {"need", "needs", "require", "requires", "any", "additional", "extra"}
+SCOPE_LEN = 3
+
+# Direction poles. Each axis: (up words, down words). General English of reported findings.
+AXES: dict[str, tuple[str, str]] = {
+    "amount": (
+        "increase increases increased increasing raise raises raised raising rise rises rising "
+        "grow grows grew growing growth higher more greater larger bigger amplify amplifies "
+        "amplified amplifying exacerbate exacerbates exacerbated widen widens widened widening "
+        "expand expands expanded boost boosts boosted enlarge enlarges escalate escalates "
+        "heighten heightens inflate inflates intensify intensifies maximize maximizes upper "
+        "longer slower",
+        "decrease decreases decreased decreasing reduce reduces reduced reducing reduction "
+        "lower less fewer smaller shrink shrinks shrank shrinking diminish diminishes diminished "
+        "diminishing decline declines declined declining drop drops dropped dropping narrow "
+        "narrows narrowed narrowing mitigate mitigates mitigated mitigating alleviate alleviates "
+        "alleviated cut cuts minimize minimizes minimized lessen lessens curb curbs suppress "
+        "suppresses suppressed fall falls fell shorten shortens attenuate attenuates relieve "
+        "relieves shorter faster undercut lowers",
+    ),
+    "quality": (
+        "improve improves improved improving improvement improvements outperform outperforms "
+        "outperformed outperforming surpass surpasses surpassed surpassing beat beats beating "
+        "exceed exceeds exceeded exceeding better superior enhance enhances enhanced enhancing "
+        "strengthen strengthens strengthened excel excels best stable stability robust "
+        "robustness succeed succeeds success successful benefit benefits beneficial advantage "
+        "preserve preserves preserving preserved gain gains",
+        "degrade degrades degraded degrading degradation underperform underperforms "
+        "underperformed underperforming worse worst inferior weaken weakens weakened deteriorate "
+        "deteriorates deteriorated hurt hurts harm harms harmed impair impairs impaired lag lags "
+        "lagging trail trails trailing behind unstable instability fragile vulnerable "
+        "suffer suffers suffered lose loses losing worsen worsens worsened hinder hinders "
+        "hindered impede impedes impeded disadvantage failure fails failed",
+    ),
+    "enable": (
+        "enable enables enabled enabling facilitate facilitates facilitated allow allows "
+        "allowed permit permits help helps helped support supports",
+        "prevent prevents prevented preventing block blocks blocked prohibit prohibits "
+        "preclude precludes inhibit inhibits",
+    ),
+    "agreement": (
+        "consistent consistently agree agrees agreement align aligns aligned accept accepts",
+        "inconsistent inconsistently disagree disagrees disagreement misalign misaligned reject "
+        "rejects",
+    ),
+    "convergence": (
+        "converge converges converged convergence",
+        "diverge diverges diverged divergence",
+    ),
+    "estimate": (
+        "overestimate overestimates overestimated overfit overfits overfitting",
+        "underestimate underestimates underestimated underfit underfits underfitting",
+    ),
+    "stability": (
+        "stabilize stabilizes stabilized stabilise stabilises",
+        "destabilize destabilizes destabilized destabilise",
+    ),
+    "tightness": ("tight tighter tightest", "loose looser loosest"),
+    "cost": (
+        "costly expensive complex complicated heavy slow",
+        "cheap inexpensive simple lightweight efficient fast",
+    ),
+    "strength": ("strong stronger strongest", "weak weaker weakest"),
+    "ease": ("easy easier easily", "hard harder difficult challenging"),
+    "pace": ("gradual gradually slowly steadily smoothly", "sharp sharply abrupt abruptly sudden"),
+}
+# mutually exclusive alternatives: naming one where the passage names another is a contradiction
+ALTERNATIVES = [
+    "constant linear quadratic cubic exponential logarithmic polynomial",
+    "supervised unsupervised self-supervised semi-supervised weakly-supervised",
+    "online offline",
+    "static dynamic",
+    "explicit implicit",
+    "local global",
+    "centralized decentralized",
+    "synchronous asynchronous",
+    "homogeneous heterogeneous",
+    "sparse dense",
+    "discrete continuous",
+    "convex concave nonconvex non-convex",
+    "positive negative",
+    "upper lower",
+    "deterministic stochastic",
+    "parametric nonparametric non-parametric",
+    "white-box black-box",
+    "open-source closed-source proprietary",
+]
+# words that claim more than a finding usually does; a claim with one the passage lacks overclaims
+ABSOLUTES = (
+    "always never every all entirely completely fully totally guarantee guarantees guaranteed "
+    "guaranteeing immune eliminate eliminates eliminated perfect perfectly exactly universally "
+    "regardless first ever whole impossible proves proven prove invariably "
+    "infallible flawless"
+).split()
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return _stemmer().stemWord(word.lower().replace("’", "'"))
+
+
+def _poles() -> dict[str, tuple[str, int]]:
+    out: dict[str, tuple[str, int]] = {}
+    for axis, (up, down) in AXES.items():
+        for w in up.split():
+            out[stem(w)] = (axis, 1)
+        for w in down.split():
+            out[stem(w)] = (axis, -1)
+    return out
+
+
+POLES = _poles()
+ALT_OF: dict[str, int] = {}
+for _i, _group in enumerate(ALTERNATIVES):
+    for _w in _group.split():
+        ALT_OF[stem(_w.replace("-", ""))] = _i
+NEG_STEMS = {stem(w) for w in NEGATORS}
+ABSOLUTE_STEMS = {stem(w) for w in ABSOLUTES}

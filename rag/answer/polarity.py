@@ -1,0 +1,234 @@
+"""Negation scope and direction: a sentence's words, and the check that a claim's direction agrees.
+
+``words`` marks each word a negation scopes over; ``direction`` compares a claim's direction
+words, negations, alternatives, prefixed antonyms and "from A to B" with the passage sentences
+aligned to it. The cue lists are in ``rag.answer.cues``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..text import STOPWORDS
+from . import cues
+from .cues import NEGATORS, SCOPE_LEN, stem
+from .verdicts import CONTRADICTED, SUPPORTED, Check, PassageSentence
+
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*|[.,;:!?()]")
+_CONTRACTIONS = re.compile(r"(?i)\b(\w+)n['’]t\b")
+
+
+@dataclass
+class Word:
+    stem: str
+    text: str
+    clause: int
+    negated: bool  # inside a negation's scope
+    content: bool  # not a stop word
+    name: bool = False  # capitalised inside the sentence: part of a name
+    head: bool = False  # the first content word a negation scopes over
+
+
+def words(text: str) -> list[Word]:
+    """The sentence's words in order, stemmed, each marked when a negation scopes over it.
+
+    A negator (not, no, without, never, fails to, avoids, instead of, '-free' ...) scopes over
+    the next few content words of its clause; '-free' ("training-free") negates its own head.
+    """
+    t = _CONTRACTIONS.sub(lambda m: m.group(1) + " not", text)
+    t = re.sub(r"(?i)\bcan not\b", "cannot", t)
+    t = cues.NOT_NEGATING.sub(lambda m: m.group(2), t)
+    t = re.sub(r"(?i)\bfree\s+(of|from)\b", "without", t)
+    out: list[Word] = []
+    clause = 0
+    scope = 0
+    seen = False  # a content word seen in the current scope
+    first = True
+    for m in _WORD.finditer(t):
+        raw = m.group(0)
+        if raw in ".;:!?()":
+            clause += 1
+            scope = 0
+            first = True
+            continue
+        if raw == ",":
+            scope = 0
+            continue
+        name = raw[:1].isupper() and not first
+        first = False
+        low = raw.lower().strip("'’")
+        if low.endswith("-free") and len(low) > 5:
+            head = low[:-5]
+            for part in head.split("-"):
+                out.append(Word(stem(part), part, clause, True, part not in STOPWORDS, name, True))
+            continue
+        if low in cues.SCOPE_STOP or (seen and low in cues.PREPOSITIONS):
+            scope = 0
+        if low in NEGATORS:
+            out.append(Word(stem(low), low, clause, False, False))
+            scope, seen = SCOPE_LEN, False
+            continue
+        part = low.replace("-", "")
+        adverb = part.endswith("ly") and len(part) > 4
+        content = part not in cues.SCOPE_SKIP and len(part) > 1 and not adverb
+        neg = scope > 0 and content
+        out.append(Word(stem(part), raw, clause, neg, content, name, neg and not seen))
+        if content and scope > 0:
+            scope -= 1
+            seen = True
+    return out
+
+
+# --- the direction check ---------------------------------------------------------------------
+def _context(ws: list[Word], i: int, width: int = 5) -> set[str]:
+    clause = ws[i].clause
+    return {
+        w.stem
+        for w in ws[max(0, i - width) : i + width + 1]
+        if w.content and w.clause == clause and w is not ws[i]
+    }
+
+
+def _directions(ws: list[Word]) -> list[tuple[str, int, set[str], int]]:
+    """(axis, pole, context, index) of each direction word; a negation flips the pole."""
+    out = []
+    for i, w in enumerate(ws):
+        pole = cues.POLES.get(w.stem)
+        if pole is None or w.name:
+            continue
+        sign = pole[1] * (-1 if w.negated else 1)
+        out.append((pole[0], sign, _context(ws, i), i))
+    return out
+
+
+def direction(claim: str, cw: list[Word], top: list[PassageSentence]) -> Check:
+    if not top:
+        return Check("direction", SUPPORTED, "nothing to compare")
+    cdirs = _directions(cw)
+    pos_claim = {w.stem for w in cw if w.content and not w.negated}
+    neg_claim = {w.stem for w in cw if w.content and w.negated}
+    head_claim = {w.stem for w in cw if w.head}
+    for s in top:
+        # 1. a direction word whose best counterpart in the passage points the other way
+        pdirs = _directions(s.words)
+        for axis, sign, ctx, i in cdirs:
+            cands = [(len(ctx & pc), ps, j) for a, ps, pc, j in pdirs if a == axis and ctx & pc]
+            if not cands:
+                continue
+            best = max(c[0] for c in cands)
+            poles = {ps for n, ps, _ in cands if n == best}
+            if poles == {-sign}:
+                j = next(j for n, ps, j in cands if n == best)
+                said = s.words[j].text
+                return Check(
+                    "direction",
+                    CONTRADICTED,
+                    f"the claim says '{_phrase(cw, i)}' but {s.label} says '{_phrase(s.words, j)}'"
+                    if said
+                    else f"{s.label} states the opposite",
+                    s.text,
+                )
+        # 2. a negation added or dropped over the same words
+        pos_p = {w.stem for w in s.words if w.content and not w.negated}
+        neg_p = {w.stem for w in s.words if w.content and w.negated}
+        head_p = {w.stem for w in s.words if w.head}
+        dropped = (neg_p - pos_p) & (pos_claim - neg_claim) & head_p
+        added = (neg_claim - pos_claim) & (pos_p - neg_p) & head_claim
+        if dropped:
+            word = sorted(dropped)[0]
+            return Check(
+                "direction",
+                CONTRADICTED,
+                f"{s.label} negates what the claim affirms ('{_phrase_of(s.words, word)}')",
+                s.text,
+            )
+        if added:
+            word = sorted(added)[0]
+            return Check(
+                "direction",
+                CONTRADICTED,
+                f"the claim negates what {s.label} affirms ('{_phrase_of(cw, word)}' vs "
+                f"'{_phrase_of(s.words, word)}')",
+                s.text,
+            )
+        # 3. one of mutually exclusive alternatives swapped for another
+        c_alts = {w.stem: w for w in cw if w.stem in cues.ALT_OF and not w.negated}
+        p_alts = {w.stem: w for w in s.words if w.stem in cues.ALT_OF and not w.negated}
+        for st, w in c_alts.items():
+            if st in s.stems:
+                continue
+            rivals = [pw for ps, pw in p_alts.items() if cues.ALT_OF[ps] == cues.ALT_OF[st]]
+            if rivals and rivals[0].stem not in {x.stem for x in cw}:
+                return Check(
+                    "direction",
+                    CONTRADICTED,
+                    f"the claim says '{w.text}' but {s.label} says '{rivals[0].text}'",
+                    s.text,
+                )
+        # 4. a word and its prefixed antonym (stable / unstable, efficient / inefficient)
+        flip = _prefix_antonym(cw, s)
+        if flip:
+            return Check(
+                "direction",
+                CONTRADICTED,
+                f"the claim says '{flip[0]}' but {s.label} says '{flip[1]}'",
+                s.text,
+            )
+        # 5. "from A to B" reversed
+        fc, fp = _from_to(claim), _from_to(s.text)
+        for a, b in fc:
+            if (b, a) in fp:
+                return Check(
+                    "direction",
+                    CONTRADICTED,
+                    f"the claim goes from {a} to {b}; {s.label} from {b} to {a}",
+                    s.text,
+                )
+    return Check("direction", SUPPORTED, "no contradicting direction or negation")
+
+
+_NEG_PREFIX = re.compile(r"^(un|non|in|im|ir|il|dis)-?(.{5,})$")
+
+
+def _prefix_antonym(cw: list[Word], s: PassageSentence) -> tuple[str, str] | None:
+    """(claim word, passage word) when one is the other with a negating prefix."""
+    c_stems = {w.stem for w in cw}
+    for a, b, a_stems, b_stems, flip in (
+        (cw, s.words, c_stems, s.stems, False),
+        (s.words, cw, s.stems, c_stems, True),
+    ):
+        b_by_stem = {w.stem: w for w in b if w.content and not w.name}
+        for w in a:
+            if not w.content or w.name:
+                continue
+            m = _NEG_PREFIX.match(w.text.lower())
+            if not m or w.stem in b_stems:
+                continue
+            base = stem(m.group(2))
+            if base in b_by_stem and base not in a_stems and not b_by_stem[base].negated:
+                pair = (w.text, b_by_stem[base].text)
+                return pair if not flip else (pair[1], pair[0])
+    return None
+
+
+_FROM_TO = re.compile(
+    r"\bfrom\s+(?:the\s+)?([A-Za-z\-]+)\s+(?:\w+\s+)?to\s+(?:the\s+)?([A-Za-z\-]+)"
+)
+
+
+def _from_to(text: str) -> set[tuple[str, str]]:
+    return {(stem(a), stem(b)) for a, b in _FROM_TO.findall(text)}
+
+
+def _phrase(ws: list[Word], i: int, width: int = 3) -> str:
+    a = i - 1 if i > 0 and ws[i - 1].stem in cues.NEG_STEMS | {"not"} else i
+    return " ".join(w.text for w in ws[a : i + width + 1] if w.clause == ws[i].clause)
+
+
+def _phrase_of(ws: list[Word], st: str) -> str:
+    for i, w in enumerate(ws):
+        if w.stem == st:
+            a = max(0, i - 3)
+            return " ".join(x.text for x in ws[a : i + 1] if x.clause == w.clause)
+    return st
