@@ -1,0 +1,50 @@
+"""The public API endpoints (stable names): /ask, /summarize, /check and their filtered forms.
+
+Each returns the same dictionary as the matching ``rag ... --json`` command.
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from rag.errors import RagError
+
+from .handlers import Handlers, error_dict, make_filters
+
+
+def add_api(h: Handlers, heavy: dict) -> None:
+    """Declare the endpoints inside the open Blocks."""
+
+    def ask(question: str) -> dict:
+        """Answer a question from the indexed abstracts; returns the same dictionary as `rag ask --json`."""
+        return h.ask(question)
+
+    def summarize(topic: str) -> dict:
+        """A cited, themed summary of a research area; returns the same dictionary as `rag summarize --json`."""
+        return h.summarize(topic)
+
+    def check(text: str) -> dict:
+        """Check each sentence of a draft against the papers it cites; returns the same dictionary as `rag check --json`."""
+        return h.check(text)
+
+    def ask_filtered(question: str, year: str, author: str, venue: str, source: str) -> dict:
+        """/ask within filters: year ("2019-2023"), author, venue, source ("" for none)."""
+        try:
+            flt = make_filters(year, author, venue, source)
+        except RagError as e:
+            return error_dict(question, str(e))
+        return h.ask(question, filters=flt)
+
+    def summarize_filtered(topic: str, year: str, author: str, venue: str, source: str) -> dict:
+        """/summarize within the same filters as /ask_filtered."""
+        try:
+            flt = make_filters(year, author, venue, source)
+        except RagError as e:
+            return {"topic": topic, "summary": "", "abstained": True, "error": str(e)}
+        return h.summarize(topic, filters=flt)
+
+    gr.api(ask, api_name="ask", **heavy)
+    gr.api(check, api_name="check", **heavy)
+    gr.api(summarize, api_name="summarize", **heavy)
+    gr.api(ask_filtered, api_name="ask_filtered", **heavy)
+    gr.api(summarize_filtered, api_name="summarize_filtered", **heavy)

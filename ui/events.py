@@ -1,0 +1,230 @@
+"""The chat's and the uploads' events: gradio components wired to ``ui.handlers`` (all private)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr  # at module level: the handlers' `gr.Request` hints must resolve here
+
+from rag.config import Settings
+from rag.errors import RagError
+
+from . import render
+from .conversations import Conversations, new_browser_id, owner_of
+from .handlers import EXAMPLE_QUESTIONS, Handlers, make_filters
+
+PRIVATE = {"api_visibility": "private"}
+
+
+def _owner(request) -> str:
+    """Whose upload or chat this is: the login name when there is one, else the browser tab."""
+    return getattr(request, "username", None) or getattr(request, "session_hash", None) or ""
+
+
+def wire_chat(
+    app,
+    h: Handlers,
+    convs: Conversations,
+    settings: Settings,
+    summary_dir: Path,
+    heavy: dict,
+    c,
+) -> None:
+    """Asking (streamed, stoppable), and the saved chats of the sidebar: new, open, rename,
+    delete, and the open one back after a reload. ``c`` holds the page's components."""
+    private = PRIVATE
+    box, send, stop, turns = c.box, c.send, c.stop, c.turns
+    conversation, examples_row, example_buttons, chat_refs = (
+        c.conversation,
+        c.examples_row,
+        c.example_buttons,
+        c.chat_refs,
+    )
+    k, backend, model, filter_boxes = c.k, c.backend, c.model, c.filter_boxes
+    open_chat, sess_chat, browser_id, sess_browser = (
+        c.open_chat,
+        c.sess_chat,
+        c.browser_id,
+        c.sess_browser,
+    )
+    chat_list, chat_title, new, rename_btn = c.chat_list, c.chat_title, c.new, c.rename_btn
+    delete_btn, export_btn = c.delete_btn, c.export_btn
+
+    def chats_of(owner: str, chat_id: str):
+        return gr.Radio(choices=convs.choices(owner), value=chat_id or None)
+
+    def on_chat(
+        message,
+        state,
+        k_value,
+        backend_value,
+        model_value,
+        chat_id,
+        bid,
+        f_year_v,
+        f_author_v,
+        f_venue_v,
+        f_source_v,
+        request: gr.Request,
+    ):
+        k_int = int(k_value or settings.top_k)
+        skip = gr.skip()
+        try:
+            flt = make_filters(f_year_v, f_author_v, f_venue_v, f_source_v)
+        except RagError as e:
+            yield (
+                state,
+                render.error_html(str(e)),
+                message,
+                gr.Row(visible=not state),
+                None,
+                *([skip] * 4),
+            )
+            return
+        owner = owner_of(getattr(request, "username", None), bid)
+        t, html = state, None
+        for t, html in h.chat(message, state, k_int, backend_value, model_value, flt):
+            yield (
+                t,
+                html,
+                "",
+                gr.Row(visible=not t),
+                gr.DownloadButton(visible=False),
+                *([skip] * 4),
+            )
+        path = h.chat_refs(t, "bibtex", summary_dir)
+        # the finished turn is saved: the sidebar lists the chat, a reload brings it back
+        chat_id = convs.save(owner, chat_id, t)
+        yield (
+            t,
+            html,
+            "",
+            gr.Row(visible=not t),
+            gr.DownloadButton(value=path, visible=bool(path)),
+            chat_id,
+            chat_id,
+            chats_of(owner, chat_id),
+            convs.export(owner, chat_id),
+        )
+
+    chat_io = {
+        "inputs": [box, turns, k, backend, model, sess_chat, sess_browser, *filter_boxes],
+        "outputs": [turns, conversation, box, examples_row, chat_refs, open_chat, sess_chat]
+        + [chat_list, export_btn],
+    }
+    chat_events = [
+        box.submit(on_chat, **chat_io, **private, **heavy),
+        send.click(on_chat, **chat_io, **private, **heavy),
+    ]
+    for b, q in zip(example_buttons, EXAMPLE_QUESTIONS, strict=True):
+        chat_events.append(
+            b.click(lambda q=q: q, None, box, queue=False, **private).then(
+                on_chat, **chat_io, **private, **heavy
+            )
+        )
+    # Stop (or Esc in the page) ends a streaming answer where it is
+    stop.click(None, None, None, cancels=chat_events, queue=False, **private)
+
+    chat_state = [turns, conversation, box, examples_row, open_chat, sess_chat, chat_list]
+    chat_state += [chat_title, export_btn]
+
+    def on_new(bid, request: gr.Request):
+        owner = owner_of(getattr(request, "username", None), bid)
+        t, html = h.new_chat()
+        return t, html, "", gr.Row(visible=True), "", "", chats_of(owner, ""), "", None
+
+    new.click(on_new, sess_browser, chat_state, queue=False, **private)
+
+    def on_open(chat_id, bid, request: gr.Request):
+        owner = owner_of(getattr(request, "username", None), bid)
+        cid, t, html = convs.open(owner, chat_id)
+        return (
+            t,
+            html,
+            "",
+            gr.Row(visible=not t),
+            cid,
+            cid,
+            chats_of(owner, cid),
+            convs.title(owner, cid),
+            convs.export(owner, cid),
+        )
+
+    chat_list.input(on_open, [chat_list, sess_browser], chat_state, **private)
+
+    def on_rename(chat_id, title, bid, request: gr.Request):
+        owner = owner_of(getattr(request, "username", None), bid)
+        convs.rename(owner, chat_id, title)
+        return chats_of(owner, chat_id), convs.export(owner, chat_id)
+
+    rename_io = ([sess_chat, chat_title, sess_browser], [chat_list, export_btn])
+    rename_btn.click(on_rename, *rename_io, **private)
+    chat_title.submit(on_rename, *rename_io, **private)
+
+    def on_delete(chat_id, bid, request: gr.Request):
+        convs.delete(owner_of(getattr(request, "username", None), bid), chat_id)
+        return on_new(bid, request)
+
+    delete_btn.click(on_delete, [sess_chat, sess_browser], chat_state, **private)
+
+    def on_load(chat_id, bid, request: gr.Request):
+        bid = bid or new_browser_id()
+        return (bid, bid, *on_open(chat_id, bid, request))
+
+    app.load(on_load, [open_chat, browser_id], [browser_id, sess_browser, *chat_state], **private)
+
+
+def wire_uploads(h: Handlers, c) -> None:
+    """Adding abstracts (paste or files): progress in the report area, a place in line, cancel."""
+    private = PRIVATE
+    report, listing, status, status_table = c.report, c.listing, c.status, c.status_table
+    cancel_upload, add_btn, p_text, p_title = c.cancel_upload, c.add_btn, c.p_text, c.p_title
+    p_url, upload_btn, files = c.p_url, c.upload_btn, c.files
+
+    # uploads: the report area shows the progress; a second upload waits its turn in line
+    def upload_updates(steps, clear_files: bool = False):
+        for done, html in steps:
+            more = [gr.skip() if not done else None] if clear_files else []
+            if not done:
+                yield html, gr.skip(), gr.skip(), gr.skip(), gr.Button(visible=True), *more
+            else:
+                page = h.browse("", 1)
+                yield (
+                    html,
+                    page,
+                    h.status_line(),
+                    h.status_html(),
+                    gr.Button(visible=False),
+                    *more,
+                )
+
+    def on_add_text(text, title, url, request: gr.Request):
+        yield from upload_updates(h.add_text_steps(text, title, url, _owner(request)))
+
+    def on_add_files(paths, request: gr.Request):
+        yield from upload_updates(h.add_files_steps(paths, _owner(request)), clear_files=True)
+
+    # not one at a time here: the handlers keep the line, so each upload can show its place
+    ingest_opts = {"concurrency_id": "ingest", "concurrency_limit": 8}
+    upload_out = [report, listing, status, status_table, cancel_upload]
+    add_btn.click(
+        on_add_text,
+        [p_text, p_title, p_url],
+        upload_out,
+        show_progress="hidden",
+        **private,
+        **ingest_opts,
+    )
+    upload_btn.click(
+        on_add_files,
+        files,
+        [*upload_out, files],
+        show_progress="hidden",
+        **private,
+        **ingest_opts,
+    )
+
+    def on_cancel_upload(request: gr.Request):
+        h.cancel_upload(_owner(request))
+
+    cancel_upload.click(on_cancel_upload, None, None, queue=False, **private)
