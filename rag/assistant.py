@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -14,7 +15,19 @@ from .errors import ConfigError, InputError, NotFound
 from .records import Answer, Hit, Paper, Retrieval
 from .retrieve import Retriever
 from .store import Store
+from .store import collections as colls
 from .store.lock import READERS
+
+
+def _per_collection(fn):
+    """Adds ``collection=NAME`` to a method: the call runs on that collection's assistant
+    (``Assistant.in_collection``); without it, on this one's own collection."""
+
+    @functools.wraps(fn)
+    def wrapper(self, *args, collection: str | None = None, **kw):
+        return fn(self.in_collection(collection) if collection else self, *args, **kw)
+
+    return wrapper
 
 
 @dataclass
@@ -29,10 +42,16 @@ class _Turn:
 
 
 class Assistant:
-    """Search, ask, browse and ingest over one store, with one embedding model loaded."""
+    """Search, ask, browse and ingest over one collection of a store (``settings.collection``),
+    with one embedding model loaded; ``collection=NAME`` on a call uses another collection of
+    the same store (as ``model=`` picks another LLM)."""
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or get_settings()
+        self.collection = colls.collection_of(self.settings)
+        # name -> the Assistant of that collection, shared by all of them (``in_collection``)
+        self._siblings: dict[str, Assistant] = {self.collection: self}
+        self._siblings_lock = threading.Lock()
         self._store: Store | None = None
         self._extractive: ExtractiveAnswerer | None = None
         self._llms: dict[str, object] = {}  # model -> rag.answer.generated.LLMAnswerer
@@ -115,7 +134,49 @@ class Assistant:
                 self._store.close()
             self._store = None
 
+    # --- collections --------------------------------------------------------------------------
+    def in_collection(self, name: str | None) -> Assistant:
+        """The assistant of collection ``name`` of this store (None: this one). It shares the
+        embedding model, the usage totals and the list of collections with this one; its own
+        are the index, the keyword statistics and the answerers' caches."""
+        name = colls.check_name(name) if name else self.collection
+        with self._siblings_lock:
+            other = self._siblings.get(name)
+            if other is None:
+                if not colls.exists(self.settings, name):
+                    raise NotFound(
+                        f"no collection {name!r} in the store {self.settings.store}: "
+                        "`rag collections` lists them; `rag ingest --collection NAME PATH...` "
+                        "makes one"
+                    )
+                other = Assistant(self.settings.model_copy(update={"collection": name}))
+                other._siblings, other._siblings_lock = self._siblings, self._siblings_lock
+                other.usage = self.usage
+                other.filters = self.filters
+                self._siblings[name] = other
+            return other
+
+    def collections(self) -> list[colls.CollectionInfo]:
+        """The store's collections with their paper counts, the default one first."""
+        return colls.describe(self.settings)
+
+    def create_collection(self, name: str):
+        """Make an empty named collection (an ingest into a new name makes it too)."""
+        return self.ingest([], progress=False, collection=colls.check_name(name))
+
+    def delete_collection(self, name: str, wait: float = 0.0) -> int:
+        """Delete a named collection and everything indexed in it; returns its paper count."""
+        name = colls.check_name(name)
+        with self._siblings_lock:
+            other = self._siblings.get(name)
+            if other is not None and other is not self:
+                del self._siblings[name]
+        if other is not None:
+            other.reset()  # its open index goes before its files do
+        return colls.delete(self.settings, name, wait=wait)
+
     # --- the main jobs --------------------------------------------------------------------------
+    @_per_collection
     def retrieve(
         self, query: str, k: int | None = None, mode: str = "hybrid", filters=None
     ) -> Retrieval:
@@ -123,6 +184,7 @@ class Assistant:
         filters = filters or self.filters
         return self.retriever.retrieve(query, k or self.settings.top_k, mode=mode, filters=filters)
 
+    @_per_collection
     def retrieve_for(
         self, question: str, k: int | None = None, filters=None
     ) -> tuple[Retrieval, dict]:
@@ -155,6 +217,7 @@ class Assistant:
         )
         return retrieval, {"analysis": analysis, "scope": scope}
 
+    @_per_collection
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters=None) -> list[Hit]:
         with READERS.reading():  # an ingest of this process waits between its batches
             return self.retrieve(query, k, mode=mode, filters=filters).hits
@@ -217,6 +280,7 @@ class Assistant:
         self.usage.add(ans.usage)
         return ans
 
+    @_per_collection
     def ask(
         self,
         question: str,
@@ -235,6 +299,7 @@ class Assistant:
             ans = answerer.answer(turn.standalone, turn.retrieval, **turn.about)
         return self._done(ans, question, turn)
 
+    @_per_collection
     def chat(
         self,
         message: str,
@@ -250,6 +315,7 @@ class Assistant:
             message, k=k, backend=backend, history=history, model=model, filters=filters
         )
 
+    @_per_collection
     def ask_stream(
         self,
         question: str,
@@ -282,6 +348,7 @@ class Assistant:
         for item in self.llm_for(model).stream(turn.standalone, turn.retrieval, **turn.about):
             yield self._done(item, question, turn) if isinstance(item, Answer) else item
 
+    @_per_collection
     def summarize(
         self,
         topic: str,
@@ -318,6 +385,7 @@ class Assistant:
         s = self.settings
         return verifier_for(scorer_for(self.embedder), s.support_threshold, self.extractive.cache)
 
+    @_per_collection
     def check(self, text: str):
         """Verify each sentence of a draft against the papers it cites (``rag.check``)."""
         from .check import check_text
@@ -326,44 +394,61 @@ class Assistant:
             raise ConfigError("the text to check is empty")
         return check_text(text, self.papers(), self.verifier, lambda q, k: self.search(q, k))
 
+    @_per_collection
     def papers(self) -> list[Paper]:
         return self.store.papers()
 
+    @_per_collection
     def paper(self, paper_id: str) -> Paper:
         p = self.store.paper(paper_id)
         if p is None:
             raise NotFound(f"no paper with id {paper_id!r}: `rag papers` lists the ids")
         return p
 
+    @_per_collection
     def papers_by_id(self, paper_ids: Iterable[str]) -> dict[str, Paper]:
         """paper_id -> Paper for those of ``paper_ids`` that are indexed."""
         return self.store.papers_by_id(sorted(set(paper_ids)))
 
+    @_per_collection
     def count(self) -> int:
         """How many papers the index holds."""
         return self.store.count()
 
+    @_per_collection
     def generation(self) -> int:
         """The index's generation: it moves with every ingest that changed something."""
         return self.store.generation()
 
+    @_per_collection
     def sources(self) -> set[str]:
         """The files the indexed papers came from."""
         return set(self.store.sources())
 
+    @_per_collection
     def status(self, check: bool = False) -> dict:
         """What answers, from which store, model and embedding, and why (``rag status``)."""
         from .status import describe
 
         return describe(self.settings, self.count, check=check)
 
-    def ingest(self, paths: Iterable[Path] | None = None, **kw):
+    def ingest(self, paths: Iterable[Path] | None = None, collection: str | None = None, **kw):
         """Index files: ``rag.ingest.ingest``. None given: the bundled corpus into a store built
-        from it (or empty); any other store is checked and repaired from its catalogue."""
+        from it (or empty); any other store is checked and repaired from its catalogue.
+        ``collection``: into that collection of the store (made when it is new)."""
         from .ingest import default_targets, ingest
+
+        if collection and colls.check_name(collection) != self.collection:
+            colls.make(self.settings, collection)
+            return self.in_collection(collection).ingest(paths, **kw)
 
         if paths:
             paths = list(paths)
+        elif kw.get("rebuild") and self.collection != colls.DEFAULT:
+            raise InputError(
+                f"give the files to rebuild the collection {self.collection!r} from: "
+                f"`rag ingest --collection {self.collection} --rebuild PATH...`"
+            )
         elif kw.get("rebuild"):
             paths = [self.settings.corpus]
         else:

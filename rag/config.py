@@ -34,6 +34,13 @@ class StoreSettings(BaseSettings):
 
     store: Path = Field(default_factory=_default_store, description="Directory the index lives in.")
     corpus: Path = Field(BUNDLED_CORPUS, description="What `rag ingest` reads with no PATH.")
+    collection: str = Field(
+        "default",
+        description=(
+            "The named collection of the store that is read and written ('default' holds the "
+            "bundled abstracts; `rag collections` lists the others)."
+        ),
+    )
     store_readonly: bool = Field(
         False,
         description=(

@@ -25,6 +25,7 @@ from .parse.common import REJECTS_LISTED_PER_FILE, Reject, display_path, resolve
 from .parse.library import Skipped, dedupe_keys
 from .records import Paper
 from .store import Store, drop_indexes, write_failure
+from .store.collections import DEFAULT, base_dir, check_name, index_dir
 from .store.lock import READERS, write_lock
 from .text import tokenize
 
@@ -235,6 +236,8 @@ def default_targets(settings: Settings) -> list[Path]:
     was built from it; any other store is only checked and repaired from its catalogue."""
     corpus = Path(settings.corpus).resolve()
     sources = Store.indexed_sources(settings)
+    if not sources and check_name(settings.collection) != DEFAULT:
+        return []  # only the default collection is filled from the bundled corpus
     if not sources:
         return [Path(settings.corpus)]
     if any(_inside(resolve_source(s), corpus) for s in sources):
@@ -402,7 +405,7 @@ def _ingest(paths, settings, *, prune, rebuild, progress, wait, on_event, follow
     if rebuild:
         with write_lock(Path(settings.store), wait):
             drop_indexes(settings)
-    elif not (Path(settings.store) / settings.collection_name() / "papers.sqlite").exists():
+    elif not (index_dir(settings) / "papers.sqlite").exists():
         Store(settings, create=False) if _has_other_index(settings) else None
     store = Store(settings, create=True)
     try:
@@ -710,4 +713,4 @@ def store_embeddings(embedder, texts: list[str], settings: Settings, tick) -> li
 
 
 def _has_other_index(settings: Settings) -> bool:
-    return any(Path(settings.store).glob("*/papers.sqlite"))
+    return any(base_dir(settings).glob("*/papers.sqlite"))

@@ -34,7 +34,8 @@ def describe(settings: Settings, papers: Callable[[], int], check: bool = False)
             "max_retries": s.llm_max_retries,
         }
     info["store"] = str(s.store)
-    info["collection"] = s.collection_name()
+    info["collection"] = s.collection or "default"
+    info["index"] = s.collection_name()
     try:
         info["papers"] = papers()
     except RagError as e:
@@ -89,7 +90,7 @@ def status_lines(info: dict) -> list[str]:
         )
     papers = info["papers"]
     out.append(
-        f"store:     {info['store']} · index {info['collection']} · "
+        f"store:     {info['store']} · collection {info['collection']} · index {info['index']} · "
         + (f"{papers} papers" if papers is not None else info.get("store_note", "empty"))
     )
     out.append(f"embedding: {info['embedding']}")

@@ -25,6 +25,7 @@ for var in (
     "RAG_EMBED_MODEL",
     "RAG_CHROMA_HOST",
     "RAG_BACKEND",
+    "RAG_COLLECTION",
 ):
     os.environ.pop(var, None)
 

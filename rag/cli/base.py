@@ -36,7 +36,9 @@ class RagGroup(click.Group):
 def _settings(ctx: click.Context, **overrides):
     from ..config import get_settings
 
-    return get_settings(store=ctx.obj.get("store"), **overrides)
+    return get_settings(
+        store=ctx.obj.get("store"), collection=ctx.obj.get("collection"), **overrides
+    )
 
 
 def _assistant(ctx: click.Context, **overrides):
@@ -57,8 +59,33 @@ def _lines(arg: str) -> Iterator[str]:
         yield arg
 
 
+def _choose_collection(ctx: click.Context, _param, value: str | None) -> None:
+    if value is not None:
+        from ..errors import ConfigError
+        from ..store.collections import check_name
+
+        try:
+            ctx.ensure_object(dict)["collection"] = check_name(value)
+        except ConfigError as e:
+            raise click.BadParameter(str(e)) from None
+
+
+def collection_option(fn):
+    """--collection NAME: the command reads (or writes) that collection of the store."""
+    return click.option(
+        "--collection",
+        default=None,
+        metavar="NAME",
+        expose_value=False,
+        is_eager=True,
+        callback=_choose_collection,
+        help="The collection of the store to use (env RAG_COLLECTION; default: 'default').",
+    )(fn)
+
+
 def filter_options(fn):
-    """--year, --author, --venue, --source: passed on as ``filters`` (a rag.filters.Filters)."""
+    """--year, --author, --venue, --source: passed on as ``filters`` (a rag.filters.Filters);
+    and --collection."""
     import functools
 
     @click.option(
@@ -67,6 +94,7 @@ def filter_options(fn):
     @click.option("--author", default=None, help="Only papers with an author of this name.")
     @click.option("--venue", default=None, help="Only papers whose journal/venue contains this.")
     @click.option("--source", default=None, help="Only papers from files whose path contains this.")
+    @collection_option
     @functools.wraps(fn)
     def wrapper(*args, year=None, author=None, venue=None, source=None, **kw):
         from ..filters import Filters

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import click
 
-from .base import _assistant, _dump, cli
+from .base import _assistant, _dump, cli, collection_option
 
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print {sentences: [...]} as JSON.")
+@collection_option
 @click.pass_context
 def check(ctx, file, as_json):
     """Verify every sentence of a draft (FILE, or '-' for standard input) against the papers

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..parse.library import Skipped
-from .base import _assistant, _dump, _settings, cli
+from .base import _assistant, _dump, _settings, cli, collection_option
 
 
 @cli.command()
@@ -25,6 +25,7 @@ from .base import _assistant, _dump, _settings, cli
     is_flag=True,
     help="Follow symbolic links in a folder that lead outside it (not followed by default).",
 )
+@collection_option
 @click.pass_context
 def ingest(ctx, paths, prune, rebuild, wait, as_json, quiet, follow_links):
     """Index abstracts: .txt with 'Abstract:' markers, .jsonl/.json/.csv records, or a library
@@ -89,6 +90,7 @@ def migrate(ctx, wait, as_json, quiet):
     is_flag=True,
     help="JSON array of {paper_id, title, text, source, url, authors, year, venue, doi}.",
 )
+@collection_option
 @click.pass_context
 def papers(ctx, as_json):
     """List the indexed papers."""
@@ -104,6 +106,7 @@ def papers(ctx, as_json):
 @cli.command()
 @click.argument("paper_id")
 @click.option("--json", "as_json", is_flag=True)
+@collection_option
 @click.pass_context
 def show(ctx, paper_id, as_json):
     """Show one paper in full."""

@@ -6,12 +6,13 @@ import sys
 
 import click
 
-from .base import _assistant, _dump, _settings, cli
+from .base import _assistant, _dump, _settings, cli, collection_option
 
 
 @cli.command()
 @click.option("--host", default=None, help="Address to bind (default 127.0.0.1, env RAG_UI_HOST).")
 @click.option("--port", type=int, default=None, help="Port (default 7860, env RAG_UI_PORT).")
+@collection_option
 @click.pass_context
 def ui(ctx, host, port):
     """Serve the browser chat (Gradio) on 127.0.0.1:7860."""
@@ -26,6 +27,7 @@ def ui(ctx, host, port):
 @click.option(
     "--settings", "show_settings", is_flag=True, help="Every setting by group: value, meaning."
 )
+@collection_option
 @click.pass_context
 def status(ctx, check, as_json, show_settings):
     """Say which answer backend, model, store and embedding are in use, and why.

@@ -6,7 +6,8 @@ Layout under the store directory::
     <index-name>/           one folder per index signature (embedding model, chunking, format)
         papers.sqlite       the catalogue: every paper, its content hash, keyword tokens
         keyword.*           the BM25 matrix, rebuilt from the catalogue after each ingest
-    .lock                   held by the one process that writes
+    collections/<name>/     a named collection: its own index folders, laid out as above
+    .lock                   held by the one process that writes (every collection)
 
 The index name is a hash of the signature, so vectors of different models or chunkings never
 mix. SQLite is the source of truth; Chroma and BM25 are reconciled against it.
@@ -30,6 +31,7 @@ from ..errors import StoreDamaged, StoreError, StoreIncompatible, StoreReadOnly
 from ..records import Paper
 from .catalogue import Catalogue, _sources
 from .chroma import CHROMA_MAX_BATCH, _release_handle, chroma_mode, writable
+from .collections import DEFAULT, base_dir, catalogue_files, check_name, chroma_key
 from .lock import write_lock
 
 _DISK_FULL = ("disk is full", "no space left", "failed to apply logs", "enospc", "quota exceeded")
@@ -63,7 +65,7 @@ def write_failure(e: BaseException, root: Path) -> StoreError:
 
 def _writable(root: Path) -> bool:
     """Whether this process may write the store (its directory, Chroma's, the catalogue's)."""
-    dirs = [root, root / "chroma", *(p.parent for p in root.glob("*/papers.sqlite"))]
+    dirs = [root, root / "chroma", *(p.parent for p in catalogue_files(root))]
     return all(writable(d) for d in dirs if d.exists() or d == root)
 
 
@@ -95,9 +97,18 @@ class Store:
         self.settings = settings
         self.root = Path(settings.store)
         self.name = settings.collection_name()
-        self.index_dir = self.root / self.name
+        self.collection_label = check_name(settings.collection)  # the user's named collection
+        self.base = base_dir(settings)  # where this collection's index folders are
+        self.key = chroma_key(self.name, self.collection_label)
+        self.index_dir = self.base / self.name
         self.signature = settings.index_signature()
         if not create and not (self.index_dir / "papers.sqlite").exists():
+            if self.collection_label != DEFAULT and not self.base.is_dir():
+                raise StoreError(
+                    f"no collection {self.collection_label!r} in the store {self.root}: "
+                    "`rag collections` lists them; `rag ingest --collection "
+                    f"{self.collection_label} PATH...` makes it"
+                )
             others = self.other_indexes()
             if others:
                 desc = "; ".join(json.dumps(o, sort_keys=True) for o in others)
@@ -105,6 +116,11 @@ class Store:
                     f"the store {self.root} holds an index built with other settings ({desc}); "
                     f"the current settings are {json.dumps(self.signature, sort_keys=True)}: "
                     + rebuild_hint(settings, self.other_sources())
+                )
+            if self.collection_label != DEFAULT:
+                raise StoreError(
+                    f"the collection {self.collection_label!r} in {self.root} holds no papers "
+                    f"yet: `rag ingest --collection {self.collection_label} PATH...` adds them"
                 )
             raise StoreError(
                 f"no index in {self.root} yet: run `rag ingest` (it reads {settings.corpus} "
@@ -138,7 +154,7 @@ class Store:
         self._reader = not create
         self._max_batch: int | None = None
         self.mode = chroma_mode(settings)  # embedded or a server: the one place that decides
-        self.chroma_name = self.mode.collection_name(self.name, create=create)
+        self.chroma_name = self.mode.collection_name(self.key, create=create)
         self._h = self.mode.acquire()
         self._closed = False
         self._filter_cache: dict[tuple, set[str]] = {}
@@ -177,7 +193,7 @@ class Store:
     def other_sources(self) -> list[str]:
         """Source files of every index in the store (what a rebuild should read again)."""
         out: set[str] = set()
-        for p in sorted(self.root.glob("*/papers.sqlite")):
+        for p in sorted(self.base.glob("*/papers.sqlite")):
             try:
                 db = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
                 out.update(_sources(db))
@@ -188,9 +204,9 @@ class Store:
 
     def other_indexes(self) -> list[dict]:
         found = []
-        if not self.root.is_dir():
+        if not self.base.is_dir():
             return found
-        for p in sorted(self.root.glob("*/papers.sqlite")):
+        for p in sorted(self.base.glob("*/papers.sqlite")):
             if p.parent.name == self.name:
                 continue
             try:
@@ -216,7 +232,7 @@ class Store:
                 gen = self._stamp()  # read first: a change while Chroma starts
                 h.client = self.mode.client()  # is caught on the next call
                 h.epoch += 1
-                h.loaded = {self.name: gen}
+                h.loaded = {self.key: gen}
             return h.client
 
     @property
@@ -244,11 +260,11 @@ class Store:
             for k, v in self.signature.items():
                 if stored.get(f"rag_{k}") not in (None, str(v)):
                     raise StoreIncompatible(
-                        f"Chroma collection {self.name} was built with {k}={stored.get(f'rag_{k}')}, "
+                        f"Chroma collection {self.key} was built with {k}={stored.get(f'rag_{k}')}, "
                         f"not {v}: " + rebuild_hint(self.settings, self.catalogue.sources())
                     )
             self._epoch = self._h.epoch
-            self._h.loaded.setdefault(self.name, gen)
+            self._h.loaded.setdefault(self.key, gen)
             if self._reader:
                 self._check_vectors()
         return self._collection
@@ -263,7 +279,7 @@ class Store:
         needs none of this."""
         if not self.mode.reloads or self._h.client is None:
             return
-        loaded = self._h.loaded.get(self.name)
+        loaded = self._h.loaded.get(self.key)
         if loaded is not None and loaded != self._stamp():
             self._h.reopen()
 
@@ -278,7 +294,7 @@ class Store:
     def mark_current(self) -> None:
         """This process made the index's latest change itself: its Chroma handle is current."""
         with self._h.lock:
-            self._h.loaded[self.name] = self._stamp()
+            self._h.loaded[self.key] = self._stamp()
 
     def _where(self) -> str:
         return self.mode.where()
@@ -467,7 +483,7 @@ class Store:
     @staticmethod
     def indexed_sources(settings: Settings) -> list[str]:
         """The files the papers of the current index came from ([] when there is none yet)."""
-        path = Path(settings.store) / settings.collection_name() / "papers.sqlite"
+        path = base_dir(settings) / settings.collection_name() / "papers.sqlite"
         if not path.is_file() or path.stat().st_size == 0:
             return []
         try:
@@ -551,18 +567,15 @@ class Store:
 
 
 def drop_indexes(settings: Settings) -> None:
-    """Remove every index of the store, whatever its settings (``rag ingest --rebuild``)."""
+    """Remove every index of the chosen collection, whatever its settings (``rag ingest
+    --rebuild``); the store's other collections are left as they are."""
     import shutil
 
-    root = Path(settings.store)
-    names = {p.parent.name for p in root.glob("*/papers.sqlite")} | {settings.collection_name()}
-    mode = chroma_mode(settings)
-    client = mode.client()
+    from .collections import drop_chroma
+
+    base = base_dir(settings)
+    label = check_name(settings.collection)
+    names = {p.parent.name for p in base.glob("*/papers.sqlite")} | {settings.collection_name()}
+    drop_chroma(settings, [chroma_key(name, label) for name in sorted(names)])
     for name in names:
-        try:
-            client.delete_collection(mode.collection_name(name))
-        except Exception:  # noqa: BLE001 - the collection may not exist
-            pass
-        shutil.rmtree(root / name, ignore_errors=True)
-    with contextlib.suppress(Exception):
-        client.close()
+        shutil.rmtree(base / name, ignore_errors=True)
