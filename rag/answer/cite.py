@@ -224,11 +224,15 @@ def check_answer(
     parts = answer_sentences(text)
     passages = [h.paper.text for h in hits]
     claims = [s for s, _ in parts]
-    claim_vecs = scorer.embed_claims(claims) if claims else None
     known = None
+    quoted: dict[str, np.ndarray] = {}
     if sentence_cache is not None and claims:
         got = sentence_cache.get(list(hits))
         known = [got.get(h.paper.paper_id) for h in hits]
+        for k in known:  # a sentence quoted from a source has its vector already
+            if k is not None:
+                quoted.update(zip(k[0], k[1], strict=True))
+    claim_vecs = scorer.embed_claims(claims, quoted) if claims else None
     matrix = (
         scorer.score_matrix(claims, passages, sentence_vectors=claim_vecs, passage_sentences=known)
         if claims

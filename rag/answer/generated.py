@@ -12,7 +12,7 @@ from ..llm.prompts import SENTINEL, answer_messages, says_cannot_answer
 from ..llm.usage import Usage
 from ..records import Answer, Hit, Retrieval
 from .base import Answerer
-from .cite import CitationFilter, check_answer, filter_citations
+from .cite import CitationFilter, answer_sentences, check_answer, filter_citations
 from .evidence import SentenceCache, score_sentences
 from .gate import abstain_reason, abstention_text
 from .llmcheck import second_opinion_for
@@ -167,6 +167,13 @@ class LLMAnswerer(Answerer):
         cut = truncation_note(len(comp.text)) if comp.truncated else None
         return self._finish(p, text, removed, comp.usage, None, cut)
 
+    def _warm(self, shown: str, warmed: int) -> int:
+        """Embed the finished sentences of a streaming reply ahead of its check."""
+        done = [sent for sent, _ in answer_sentences(shown)][:-1]
+        if len(done) > warmed:
+            self.scorer.warm_claims(done[warmed:])
+        return max(warmed, len(done))
+
     def stream(self, question: str, retrieval: Retrieval, **kw) -> Iterator[str | Answer]:
         """Text deltas as the model writes them (already citation-filtered), then the Answer.
 
@@ -181,6 +188,7 @@ class LLMAnswerer(Answerer):
         st = self.client.stream(p.messages)
         filt = CitationFilter(range(1, len(p.hits) + 1))
         shown = ""
+        warmed = 0  # sentences already embedded for the check, while the rest streams
         held = ""  # the start of the reply, while it may still be the sentinel
         refusing = False
         for delta in st:
@@ -201,6 +209,8 @@ class LLMAnswerer(Answerer):
             if out:
                 shown += out
                 yield out
+                if any(c in out for c in ".!?\n"):
+                    warmed = self._warm(shown, warmed)
         p.timings["llm"] = (time.perf_counter() - t) * 1000
         usage = st.usage or Usage(self.client.endpoint.model)
         if refusing or (held is not None and held.strip() == SENTINEL):

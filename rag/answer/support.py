@@ -56,10 +56,12 @@ def lexical_support(sentence: str, passage_tokens: set[str]) -> float:
 class SupportScorer:
     """Scores sentences against passages; passage vectors are computed once and cached."""
 
-    def __init__(self, embedder, cache_size: int = 2048) -> None:
+    def __init__(self, embedder, cache_size: int = 2048, claim_cache_size: int = 4096) -> None:
         self.embedder = embedder
         self.cache_size = cache_size
+        self.claim_cache_size = claim_cache_size
         self._cache: OrderedDict[str, tuple[np.ndarray, set[str]]] = OrderedDict()
+        self._claims: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
     def _units(
@@ -94,9 +96,47 @@ class SupportScorer:
         with self._lock:
             return [self._cache[k] for k in keys]
 
-    def embed_claims(self, sentences: Sequence[str]) -> np.ndarray:
-        """Vectors of the sentences as they are scored (citation markers removed)."""
-        return self.embedder.embed([clean_claim(s) or "." for s in sentences])
+    def embed_claims(
+        self, sentences: Sequence[str], known: dict[str, np.ndarray] | None = None
+    ) -> np.ndarray:
+        """Vectors of the sentences as they are scored (citation markers removed).
+
+        A sentence embedded before (an LRU of recent ones: a streamed answer's sentences are
+        embedded as they arrive) or written exactly as a sentence of ``known`` (text -> vector,
+        e.g. a cited passage's sentences) is not embedded again; the rest go in one batch.
+        """
+        texts = [clean_claim(s) or "." for s in sentences]
+        out: list[np.ndarray | None] = [None] * len(texts)
+        with self._lock:
+            for i, t in enumerate(texts):
+                v = self._claims.get(t)
+                if v is not None:
+                    self._claims.move_to_end(t)
+                    out[i] = v
+                elif known and t in known:
+                    out[i] = known[t]
+        todo = list(dict.fromkeys(t for t, v in zip(texts, out, strict=True) if v is None))
+        if todo:
+            vecs = self.embedder.embed(todo)
+            made = dict(zip(todo, vecs, strict=True))
+            with self._lock:
+                for t, v in made.items():
+                    self._claims[t] = v
+                while len(self._claims) > self.claim_cache_size:
+                    self._claims.popitem(last=False)
+            out = [made[t] if v is None else v for t, v in zip(texts, out, strict=True)]
+        if not out:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack(out)
+
+    def forget_claims(self) -> None:
+        """Drop the remembered sentence vectors (benchmarks measure a cold check with it)."""
+        with self._lock:
+            self._claims.clear()
+
+    def warm_claims(self, sentences: Sequence[str]) -> None:
+        """Embed sentences ahead of their check (e.g. while the rest of an answer streams)."""
+        self.embed_claims(sentences)
 
     def score_matrix(
         self,
@@ -116,12 +156,13 @@ class SupportScorer:
             return out
         claims = [clean_claim(s) for s in sentences]
         svecs = sentence_vectors if sentence_vectors is not None else self.embed_claims(sentences)
+        ctoks = [set(tokenize(c)) if c else set() for c in claims]
         for j, (pvecs, ptoks) in enumerate(self._units(passages, passage_sentences)):
             dense = np.clip((svecs @ pvecs.T).max(axis=1), 0.0, 1.0)
-            for i, c in enumerate(claims):
-                if not c:
+            for i, toks in enumerate(ctoks):
+                if not claims[i]:
                     continue
-                lex = lexical_support(c, ptoks)
+                lex = len(toks & ptoks) / len(toks) if toks else 0.0
                 out[i, j] = DENSE_WEIGHT * float(dense[i]) + LEXICAL_WEIGHT * lex
         return out
 

@@ -207,6 +207,10 @@ class OnnxSession:
         if threads:
             opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
+        # no busy-waiting between operators: on a small shared machine spinning threads burned
+        # twice the CPU of the work itself for short batches (the vectors are the same)
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
         self.session = ort.InferenceSession(
             str(path), sess_options=opts, providers=["CPUExecutionProvider"]
         )
