@@ -78,11 +78,12 @@ def test_rag_ingest_with_no_path_repairs_a_store_of_other_files(tmp_path):
 def test_interrupted_reembedding_resumes_where_it_stopped(store_copy, monkeypatch):
     """Killed part-way, the repair keeps what it wrote; the next run embeds only the rest."""
     import rag.ingest as ingest_mod
+    import rag.ingest.repair
     from rag.config import get_settings
     from rag.store import Store
 
     shutil.rmtree(store_copy / "chroma")
-    monkeypatch.setattr(ingest_mod, "BATCH_PAPERS", 10)
+    monkeypatch.setattr(rag.ingest.repair, "BATCH_PAPERS", 10)
     real = Store.record_papers
     calls = {"n": 0}
 

@@ -401,7 +401,7 @@ def test_migrate_copies_an_embedded_index_to_the_server_without_re_embedding(
     server, store_copy, monkeypatch
 ):
     import rag.embed
-    import rag.ingest
+    import rag.ingest.write
     from rag.store.migrate import copy_to_server
 
     local = Assistant(get_settings(store=store_copy))
@@ -419,7 +419,7 @@ def test_migrate_copies_an_embedded_index_to_the_server_without_re_embedding(
 
     with monkeypatch.context() as m:  # no embedding model reachable during the copy
         m.setattr(rag.embed, "get_embedder", refuse)
-        m.setattr(rag.ingest, "get_embedder", refuse)
+        m.setattr(rag.ingest.write, "get_embedder", refuse)
         report = copy_to_server(settings, progress=False)
     assert (report.papers, report.chunks, report.copied, report.already) == (
         50,

@@ -32,14 +32,15 @@ def one(label: str, no_title: bool) -> dict:
     from rag.evaluate import run_eval
 
     import rag.ingest as ing
+    import rag.ingest.write as ing_write
     from rag.config import get_settings
     from rag.embed import _EMBEDDERS
     from rag.text import tokenize
 
-    orig = (ing.embed_text, ing.keyword_tokens)
+    orig = (ing_write.embed_text, ing_write.keyword_tokens)
     if no_title:
-        ing.embed_text = lambda paper, chunk: chunk
-        ing.keyword_tokens = lambda paper: " ".join(tokenize(paper.text))
+        ing_write.embed_text = lambda paper, chunk: chunk
+        ing_write.keyword_tokens = lambda paper: " ".join(tokenize(paper.text))
     store = Path(tempfile.mkdtemp(prefix=f"gold-{label}-", dir=WORK))
     try:
         s = get_settings(store=store, embed_cache=WORK / "onnx", backend="extractive")
@@ -52,7 +53,7 @@ def one(label: str, no_title: bool) -> dict:
         flat = summ["metrics"]
         return {"summary": summ, **{k: flat.get(k) for k in KEYS}}
     finally:
-        ing.embed_text, ing.keyword_tokens = orig
+        ing_write.embed_text, ing_write.keyword_tokens = orig
         shutil.rmtree(store, ignore_errors=True)
 
 

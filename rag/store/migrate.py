@@ -75,7 +75,7 @@ def copy_to_server(
             cat.set_meta("dirty", "1")  # until the server holds exactly these chunks
             cat.commit()
             copied = already = 0
-            from ..ingest import _Progress
+            from ..ingest.write import _Progress
 
             bar = _Progress(len(ids), progress and len(ids) >= 64, "copying")
             try:
