@@ -140,6 +140,14 @@ def test_follow_up_keeps_the_papers_of_the_earlier_question_that_match(assistant
     assert [c.paper_id for c in ans.citations] == ["1b96e4160c8f"]
 
 
+def test_list_question_is_answered_when_an_on_topic_paper_holds_its_words(assistant):
+    # the wording "Which papers involve ..." embeds far from every passage (the gate alone
+    # abstains), but on-topic papers contain "diffusion models"
+    ans = assistant.ask("Which papers involve diffusion models?")
+    assert not ans.abstained and len(ans.citations) >= 2
+    assert all("diffusion" in c.paper.text.lower() for c in ans.citations)
+
+
 def test_off_topic_list_question_still_abstains(assistant):
     ans = assistant.ask("Which papers give recipes for sourdough bread?")
     assert ans.abstained and not ans.citations

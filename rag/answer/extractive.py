@@ -23,7 +23,7 @@ from .evidence import (
     score_parts,
     score_sentences,
 )
-from .gate import abstain_reason, abstention_text
+from .gate import abstention_text, gate_reason
 from .listing import ListScope
 from .question import QuestionAnalysis, analyze
 
@@ -67,20 +67,21 @@ class ExtractiveAnswerer(Answerer):
         analysis = analysis or analyze(question)
         # the gate looks at the question's own top k (a list's deep retrieval does not make
         # weak evidence look stronger); "which of them ...": the earlier question's papers
-        # exist, so the answer is those that match or a plain "none of them", not an abstention
-        gate = scope.gate if scope is not None and scope.gate is not None else retrieval
-        scoped = scope is not None and scope.restrict and scope.scope_count > 0
-        reason = None if scoped else abstain_reason(gate, s)
+        # exist, so the answer is those that match or a plain "none of them", not an
+        # abstention; a list whose topic's words an on-topic paper holds is answered too
+        gates = scope.gates if scope is not None and scope.gates else [retrieval]
+        scoped = scope is not None and scope.answerable
         cands: list[Candidate] = []
-        if reason is None:
+
+        def best(g: Retrieval) -> float:
+            got = score_sentences(question, g.query_vector, g.hits, self.cache, self.idf)
+            if g is retrieval:
+                cands[:] = got
+            return got[0].score if got else 0.0
+
+        reason = None if scoped else gate_reason(gates, s, best)
+        if reason is None and not cands:
             cands = score_sentences(question, retrieval.query_vector, hits, self.cache, self.idf)
-            if not scoped:
-                gcands = cands
-                if gate is not retrieval:
-                    gcands = score_sentences(
-                        question, gate.query_vector, gate.hits, self.cache, self.idf
-                    )
-                reason = abstain_reason(gate, s, gcands[0].score if gcands else 0.0)
         timings = dict(retrieval.timings_ms)
 
         def done(text: str, chosen: list[Candidate], abstained: bool = False, why=None) -> Answer:

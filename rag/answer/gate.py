@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..config import Settings
 from ..records import Retrieval
 
@@ -20,6 +22,22 @@ def abstain_reason(
     if best_sentence is not None and best_sentence < settings.abstain_sentence:
         return f"no sentence of the retrieved abstracts answers it well enough (best {best_sentence:.2f})"
     return None
+
+
+def gate_reason(
+    gates: list[Retrieval], settings: Settings, best_sentence: Callable[[Retrieval], float]
+) -> str | None:
+    """None when any of the retrievals passes both tests (the closest passage, then the best
+    sentence by ``best_sentence``), else why the first one fails."""
+    first = None
+    for g in gates:
+        reason = abstain_reason(g, settings)
+        if reason is None:
+            reason = abstain_reason(g, settings, best_sentence(g))
+        if reason is None:
+            return None
+        first = first or reason
+    return first
 
 
 def abstention_text(reason: str) -> str:

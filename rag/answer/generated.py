@@ -14,7 +14,7 @@ from ..records import Answer, Hit, Retrieval
 from .base import Answerer
 from .cite import CitationFilter, answer_sentences, check_answer, filter_citations
 from .evidence import SentenceCache, score_sentences
-from .gate import abstain_reason, abstention_text
+from .gate import abstention_text, gate_reason
 from .llmcheck import second_opinion_for
 from .question import analyze
 from .support import SupportScorer, scorer_for
@@ -65,13 +65,18 @@ class LLMAnswerer(Answerer):
         s = self.settings
         timings = dict(retrieval.timings_ms)
         # as the extractive answerer: a list's gate looks at the question's own top k, and a
-        # "which of them" follow-up is answered (those that match, or none of them)
-        gate = scope.gate if scope is not None and scope.gate is not None else retrieval
-        scoped = scope is not None and scope.restrict and scope.scope_count > 0
-        reason = None if scoped else abstain_reason(gate, s)
-        if reason is None and not scoped and gate.query_vector is not None:
-            cands = score_sentences(question, gate.query_vector, gate.hits, self.cache, self.idf)
-            reason = abstain_reason(gate, s, cands[0].score if cands else 0.0)
+        # "which of them" follow-up (or a list whose topic's words an on-topic paper holds) is
+        # answered
+        gates = scope.gates if scope is not None and scope.gates else [retrieval]
+        scoped = scope is not None and scope.answerable
+
+        def best(g: Retrieval) -> float:
+            if g.query_vector is None:
+                return 1.0  # no vectors (keyword-only retrieval): the passage test decides
+            cands = score_sentences(question, g.query_vector, g.hits, self.cache, self.idf)
+            return cands[0].score if cands else 0.0
+
+        reason = None if scoped else gate_reason(gates, s, best)
         p = _Prepared(question, list(retrieval.hits), timings=timings, t0=t0)
         if reason is not None:
             timings["answer"] = (time.perf_counter() - t0) * 1000

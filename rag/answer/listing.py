@@ -23,16 +23,34 @@ class ListScope:
     restrict: bool = False
     scope_topic: str = ""  # "which of them": the earlier question's topic
     scope_count: int = 0  # papers on the earlier question's topic
-    gate: Retrieval | None = None  # the question's own top k: the abstention gate looks at it
+    # the abstention gate looks at these: the question's own top k
+    gates: list[Retrieval] = field(default_factory=list)
+    covered: bool = False  # an on-topic paper holds every word of the topic (``answerable``)
+
+    @property
+    def answerable(self) -> bool:
+        """Answer without the abstention gate: "which of them" has its earlier papers, or an
+        on-topic paper holds every content word of the topic. The gate looks at the question's
+        wording, and "Which papers involve X?" embeds far from every passage even when a paper
+        is about X."""
+        return (self.restrict and self.scope_count > 0) or self.covered
 
 
 def _on_topic(summarizer, topic: str, hits, threshold: float) -> dict[str, float]:
     """The papers among ``hits`` that the calibrated test puts on ``topic`` (the whole of it:
     a list question's "X or Y" is one request, not a paper on either part)."""
+    return _scored(summarizer, topic, hits, threshold)[0]
+
+
+def _scored(summarizer, topic: str, hits, threshold: float) -> tuple[dict[str, float], bool]:
+    """The on-topic papers (as ``_on_topic``) and whether one of them holds every content word
+    of the topic (the lexical half of the summaries' coverage test)."""
     if not hits:
-        return {}
+        return {}, False
     cands = summarizer.score(topic, [topic], hits)
-    return {c.paper_id: c.prob for c in cands if c.prob >= threshold}
+    kept = [c for c in cands if c.prob >= threshold]
+    covered = any(c.lexical >= 0.999 for c in kept)
+    return {c.paper_id: c.prob for c in kept}, covered
 
 
 def list_retrieval(
@@ -68,24 +86,25 @@ def list_retrieval(
         )
         return _ranked(retrieval), ls
     asked = retrieve(question, pool)
-    # the question's own top k, for the abstention gate (the same fusion, cut at k)
-    own = Retrieval(
-        asked.query,
-        asked.hits[:k],
-        asked.best_dense,
-        asked.query_vector,
-        dict(asked.timings_ms),
-        list(asked.ranking),
-    )
-    retrieval = _union(retrieve(topic, pool), asked)
-    probs = _on_topic(summarizer, topic, retrieval.hits, threshold)
+    by_topic = retrieve(topic, pool)
+    gates = [_top(asked, k)]
+    retrieval = _union(by_topic, asked)
+    probs, covered = _scored(summarizer, topic, retrieval.hits, threshold)
     hits = [h for h in retrieval.hits if h.paper.paper_id in probs][:LIST_MAX]
     if hits:
         rest = [h for h in retrieval.hits if h.paper.paper_id not in probs]
         retrieval.hits = hits + rest[: max(0, k - len(hits))]
     else:
         retrieval.hits = retrieval.hits[:k]
-    return _ranked(retrieval), ListScope(topic, list(range(1, len(hits) + 1)), probs, gate=own)
+    kept = list(range(1, len(hits) + 1))
+    return _ranked(retrieval), ListScope(topic, kept, probs, gates=gates, covered=covered)
+
+
+def _top(r: Retrieval, k: int) -> Retrieval:
+    """The first ``k`` of a retrieval (the same fusion, cut at k), for the abstention gate."""
+    return Retrieval(
+        r.query, r.hits[:k], r.best_dense, r.query_vector, dict(r.timings_ms), list(r.ranking)
+    )
 
 
 def _union(a: Retrieval, b: Retrieval) -> Retrieval:
