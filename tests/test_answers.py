@@ -58,6 +58,13 @@ def test_compound_question_splits_where_each_side_is_a_question():
     assert len(split_parts("Besides speed, what else does the cache improve?")) == 1
     # "How many X and how many Y" is two questions
     assert len(split_parts("How many users and how many items does the dataset have?")) == 2
+    # "..., and why?" asks for the reason of the first question's answer
+    a = analyze("Does caching slow down training, and why?")
+    assert [(p.kind, p.text) for p in a.parts] == [
+        ("yesno", "Does caching slow down training?"),
+        ("reason", "Why does caching slow down training?"),
+    ]
+    assert analyze("Which papers use caching, and why?").is_list  # a list stays a list
 
 
 def test_list_questions_name_their_topic_and_follow_ups_their_scope():
@@ -82,6 +89,19 @@ def test_cues_see_the_kind_of_sentence():
     assert is_problem_statement("However, existing methods struggle with long inputs.")
     assert continues("However, existing methods struggle.", "This is because memory is scarce.")
     assert part_kind("Why is it slow?") == "reason"
+    # why something is wrong: the target says so, and a sentence saying what is wrong counts,
+    # a "to address this, we propose" does not (it is why the method exists)
+    why_hard = analyze("Why is labelling medical images hard?").parts[0]
+    assert why_hard.target == "problem"
+    assert analyze("Why does the model use two encoders?").parts[0].target == ""
+    lack = "Yet experts are scarce in rural clinics, and labels are costly."
+    assert cue_score(lack, "reason", "problem") > cue_score(lack, "reason", "")
+    ours = "To address this, we propose a labelling tool."
+    assert cue_score(ours, "reason", "problem") < cue_score(ours, "reason", "")
+    assert cue_score("It converges faster by sharing the encoder.", "reason") > 0  # by + gerund
+    # a yes/no question is settled by a sentence that asserts, more than by one that describes
+    asserts = cue_score("We prove that there is an upper bound on merging.", "yesno")
+    assert asserts > cue_score("The module uses a merging strategy.", "yesno")
 
 
 # --- answers over the bundled abstracts --------------------------------------------------------

@@ -101,16 +101,44 @@ def score_sentences(
 
 
 # --- what a sentence answers: cue families per kind of answer --------------------------------
-_REASON_CUE = re.compile(
-    r"\b(?:because|since|due\s+to|owing\s+to|as\s+a\s+result|to\s+(?:address|tackle|overcome|"
-    r"mitigate|alleviate|resolve|solve|remedy)|motivated\s+by|stems?\s+from|caused\s+by|"
-    r"arises?\s+from|result(?:s|ing)?\s+(?:in|from)|lack\s+of|leads?\s+to|lead\s+to|"
-    r"prohibitive|impractical|costly|expensive|insufficient|fail(?:s|ed)?\s+to|suffer|"
-    r"struggle|bottleneck|hinder|overlook|neglect|ignor(?:e|es|ing)|limited\s+by|"
-    r"rely\s+(?:too\s+)?(?:heavily\s+|much\s+)?on|scarc|shortage|mismatch|"
-    r"increases?\s+(?:linearly|quadratically|exponentially)|which\s+(?:makes|limits|prevents)|"
-    r"limits?\s+(?:its|their|the)\b)",
+# a reason, by the connective that gives it: cause ("because", "due to", "stems from"),
+# purpose ("to address", "in order to") or means ("by doing", "which allows")
+_CAUSE_CUE = re.compile(
+    r"\b(?:because|since|due\s+to|owing\s+to|as\s+a\s+(?:result|consequence)|attribut\w+\s+to|"
+    r"motivated\s+by|stems?\s+from|caused\s+by|causes?|arises?\s+from|results?\s+(?:in|from)|"
+    r"resulting\s+in|leads?\s+to|lead\s+to|leading\s+to|given\s+that|the\s+reason|"
+    r"(?:this|which|that)\s+(?:makes|limits|prevents|hinders|restricts|causes|means)|making\s+"
+    r"(?:it|them|this|these)|therefore|hence|thus|consequently|thereby|in\s+turn|"
+    r"increases?\s+(?:linearly|quadratically|exponentially)|"
+    r"(?:we|our)\s+(?:observe|find|found|show|uncover|reveal|identify)\w*\s+that)\b",
     re.IGNORECASE,
+)
+_PURPOSE_CUE = re.compile(
+    r"\b(?:to\s+(?:address|tackle|overcome|mitigate|alleviate|resolve|solve|remedy|avoid|"
+    r"prevent|handle|counter|bridge|close|fill)|in\s+order\s+to|so\s+as\s+to|so\s+that|"
+    r"aim(?:s|ed|ing)?\s+(?:to|at))\b",
+    re.IGNORECASE,
+)
+_MEANS_CUE = re.compile(
+    r"\b(?:by\s+\w+ing|(?:which|that|this)\s+(?:allows|enables|lets|helps|ensures)|allowing|"
+    r"enabling|ensuring)\b",
+    re.IGNORECASE,
+)
+# what is wrong: the evaluative words a problem statement (and a "why is X hard?") uses
+_NEGATIVE = re.compile(
+    r"\b(?:hard|harder|difficult\w*|challeng\w*|impractical|infeasible|costly|expensive|"
+    r"prohibitive\w*|slow\w*|inefficien\w*|insufficien\w*|inadequate\w*|limit\w*|fail\w*|"
+    r"struggl\w*|suffer\w*|lag\w*|underperform\w*|poor\w*|degrad\w*|damag\w*|harm\w*|"
+    r"hurt\w*|disrupt\w*|unreliable|unstable|instabilit\w*|overfit\w*|bias\w*|drift\w*|"
+    r"bottleneck\w*|lack\w*|scarc\w*|shortage\w*|mismatch\w*|noisy|noise|vulnerab\w*|"
+    r"risk\w*|prone|error-prone|problem\w*|issue\w*|obstacle\w*|barrier\w*|gap|"
+    r"ignor\w*|overlook\w*|neglect\w*|unclear|unsatisf\w*|not\s+(?:enough|sufficient|"
+    r"satisf\w*|practical|feasible|scal\w*)|cannot|unable|without|rely\s+(?:too\s+)?"
+    r"(?:heavily\s+|much\s+)?on|over-\w+|excessive\w*|redundan\w*|hinder\w*|restrict\w*)\b",
+    re.IGNORECASE,
+)
+_REASON_CUE = re.compile(
+    "|".join(f"(?:{r.pattern})" for r in (_CAUSE_CUE, _PURPOSE_CUE, _MEANS_CUE)), re.IGNORECASE
 )
 _PROBLEM = re.compile(
     r"\b(?:however|challeng\w*|remain\w*|suffer\w*|struggle\w*|limitation\w*|problem\w*|"
@@ -150,9 +178,22 @@ _METHOD_CUE = re.compile(
     re.IGNORECASE,
 )
 
+# what settles a yes/no question: a sentence that asserts the thing ("there is an upper bound",
+# "we prove that", "X can ...", "outperforms"), more than one that merely describes
+_ASSERT_CUE = re.compile(
+    r"\b(?:there\s+(?:is|are|exists?)|we\s+(?:prove|show|find|demonstrate|confirm|verify|"
+    r"validate|establish|observe)|(?:show|prove|demonstrate|confirm|reveal|indicate|suggest|"
+    r"verify|validate)(?:s|d|ed)?\s+that|(?:is|are)\s+(?:able|capable)\s+(?:to|of)|can\s+"
+    r"(?:be\s+)?\w+|cannot|outperform\w*|surpass\w*|achiev\w*\s+(?:a\s+)?\d|"
+    r"align\w*\s+with|consistent(?:ly)?\s+(?:improv|outperform)\w*)",
+    re.IGNORECASE,
+)
+
 # bonus of a sentence per kind of answer wanted (tuned on the dev half of eval/questions.jsonl)
 CUE_WEIGHT = {
     "reason": 0.08,
+    "reason_means": 0.04,
+    "problem": 0.05,
     "quantity": 0.07,
     "quantity_target": 0.10,
     "name": 0.06,
@@ -160,6 +201,7 @@ CUE_WEIGHT = {
     "finding": 0.05,
     "method": 0.03,
     "yesno": 0.03,
+    "yesno_assert": 0.06,
     "comparison": 0.04,
     "place": 0.12,
     "named": 0.06,
@@ -177,12 +219,41 @@ PLACE = {"method": 1, "yesno": 1, "finding": 1, "quantity": 1, "reason": -1}
 
 def is_problem_statement(sentence: str) -> bool:
     """Does the sentence state a problem or gap (the reason often follows it)?"""
-    return bool(_PROBLEM.search(sentence))
+    return bool(_PROBLEM.search(sentence) or _NEGATIVE.search(sentence))
 
 
 def continues(prev: str, sentence: str) -> bool:
-    """Does ``sentence`` carry on the point of the sentence before it ("This ...", "because")?"""
-    return bool(_CONTINUES.match(sentence.strip())) or bool(_REASON_CUE.search(sentence))
+    """Does ``sentence`` carry on the point of the sentence before it ("This ...", "because",
+    or another statement of what is wrong that is not yet the paper's own contribution)?"""
+    if _CONTRIB.search(sentence):
+        return False
+    return bool(
+        _CONTINUES.match(sentence.strip())
+        or _CAUSE_CUE.search(sentence)
+        or _NEGATIVE.search(sentence)
+    )
+
+
+def is_negative(text: str) -> bool:
+    """Does the text say that something is wrong (hard, costly, failing, lacking, ...)?"""
+    return bool(_NEGATIVE.search(text))
+
+
+def reason_cue(sentence: str, target: str = "") -> float:
+    """How much the sentence gives a reason: a causal connective most, a purpose or a means
+    less; for a question about a problem (``target == "problem"``: "why is X hard?"), also a
+    sentence that says what is wrong, and a purpose ("to address this, we propose") does not
+    count: it answers why the paper's method exists, not why the problem does."""
+    w = CUE_WEIGHT
+    problem = target == "problem"
+    x = 0.0
+    if _CAUSE_CUE.search(sentence):
+        x = w["reason"]
+    elif _MEANS_CUE.search(sentence) or (not problem and _PURPOSE_CUE.search(sentence)):
+        x = w["reason_means"]
+    if problem and _NEGATIVE.search(sentence) and not _CONTRIB.search(sentence):
+        x += w["problem"]
+    return x
 
 
 def _stem_set(words: str) -> set[str]:
@@ -193,7 +264,7 @@ def cue_score(sentence: str, kind: str, target: str = "", asked: set[str] | None
     """How much the sentence looks like the kind of answer wanted (0 when it does not)."""
     w = CUE_WEIGHT
     if kind == "reason":
-        return w["reason"] if _REASON_CUE.search(sentence) else 0.0
+        return reason_cue(sentence, target)
     if kind == "quantity":
         nums = list(_NUMBER.finditer(sentence))
         if not nums:
@@ -225,6 +296,8 @@ def cue_score(sentence: str, kind: str, target: str = "", asked: set[str] | None
     if kind == "method":
         return w["method"] if _METHOD_CUE.search(sentence) else 0.0
     if kind == "yesno":
+        if _ASSERT_CUE.search(sentence):
+            return w["yesno_assert"]
         hit = _FINDING_CUE.search(sentence) or _METHOD_CUE.search(sentence)
         return w["yesno"] if hit else 0.0
     return 0.0

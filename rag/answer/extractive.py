@@ -36,6 +36,7 @@ _RESULT_OPEN = re.compile(
 )
 FILL_FLOOR = 0.8  # context sentences score at least this share of the abstention floor
 NEXT_BONUS = 0.05  # the sentence after a direct answer, as context
+REASON_CHAIN = 2  # sentences after a problem statement that may carry it on
 
 
 def _words(cs) -> int:
@@ -245,19 +246,20 @@ class ExtractiveAnswerer(Answerer):
             add(c)
 
     def _continue_reason(self, c: Candidate, hits: list[Hit], chosen: list[Candidate]) -> None:
-        """After a problem statement, the sentence that continues it (often the reason)."""
+        """After a problem statement, the sentences that carry it on (often the reason), up to
+        ``REASON_CHAIN`` of them."""
         got = self.cache.get([hits[c.n - 1]]).get(hits[c.n - 1].paper.paper_id)
-        if not got:
+        if not got or not is_problem_statement(c.text):
             return
         sents, vecs = got
-        i = c.idx + 1
-        if i >= len(sents) or not is_problem_statement(c.text):
-            return
-        if not continues(c.text, sents[i]):
-            return
-        nxt = Candidate(c.n, c.hit, i, sents[i], vecs[i], c.score, c.dense, c.lexical)
-        if all(o.n != c.n or o.idx != i for o in chosen):
-            chosen.append(nxt)
+        prev = c.text
+        for i in range(c.idx + 1, min(len(sents), c.idx + 1 + REASON_CHAIN)):
+            if not continues(prev, sents[i]):
+                return
+            nxt = Candidate(c.n, c.hit, i, sents[i], vecs[i], c.score, c.dense, c.lexical)
+            if all(o.n != c.n or o.idx != i for o in chosen):
+                chosen.append(nxt)
+            prev = sents[i]
 
 
 def _short(title: str) -> str:

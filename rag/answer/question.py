@@ -35,6 +35,8 @@ _JOIN = re.compile(
     r",?\s+\band\b\s+|,\s+(?=(?:and\s+)?(?:what|which|how|why|does|do|is|are|can)\b)", re.I
 )
 
+_BARE_WH = re.compile(r",?\s+(?:and|but)\s+(why|how)(?:\s+so)?\s*\??\s*$", re.I)
+
 _LIST = re.compile(
     r"\b(?:which|what)\s+(?:papers?|works?|studies|articles|approaches|methods)\b"
     r"|\b(?:which|what)\s+(?:ones?|of\s+(?:them|those|these|the\s+papers))\b"
@@ -191,8 +193,22 @@ def part_kind(text: str) -> str:
     return "finding"
 
 
+_WHY_PROBLEM = re.compile(
+    r"\b(?:hard|harder|difficult|challenging|impractical|infeasible|costly|expensive|"
+    r"prohibitive|slow|inefficient|insufficient|inadequate|limited|fail\w*|struggle\w*|"
+    r"lag\w*|underperform\w*|poor\w*|degrad\w*|damag\w*|harm\w*|hurt\w*|unreliable|"
+    r"unstable|overfit\w*|biased|drift\w*|bottleneck\w*|problem\w*|issues?|risk\w*|"
+    r"wrong|bad|worse|break\w*|not|n't|never|no\s+longer|cannot|unable|lack\w*|"
+    r"held\s+back|hold\w*\s+back|limit\w*|prevent\w*|hinder\w*|insufficient\w*)\b",
+    re.I,
+)
+
+
 def _target(text: str, kind: str) -> str:
-    """The noun a quantity or name question asks about ("how many datasets" -> "datasets")."""
+    """The noun a quantity or name question asks about ("how many datasets" -> "datasets");
+    for a reason, ``"problem"`` when it asks why something is wrong ("why is X hard?")."""
+    if kind == "reason":
+        return "problem" if _WHY_PROBLEM.search(text) else ""
     if kind == "quantity":
         m = re.search(r"\bhow\s+many\s+((?:[\w-]+\s+){0,2}?[\w-]+?s)\b", text, re.I)
         if m:
@@ -228,6 +244,12 @@ def split_parts(text: str) -> list[str]:
         pieces.append(left)
         start = m.end()
     rest = t[start:].strip(" ,;")
+    if not pieces:
+        bare = _BARE_WH.search(t)  # "Is there a limit on X, and why?": two questions
+        if bare and _YESNO.match(t) and not _LIST.search(t):  # "Why is there a limit ...?"
+            left = t[: bare.start()].strip(" ,;").rstrip("?").strip()
+            wh = bare.group(1).lower()
+            return [left + "?", f"{wh.capitalize()} {left[:1].lower() + left[1:]}?"]
     if pieces and not _PART_START.match(pieces[0]):
         return [t]
     if pieces and rest:
