@@ -45,7 +45,56 @@ NEGATORS = {
     "bypassing",
     "forgo",
     "forgoes",
+    "hardly",
+    "barely",
+    "scarcely",
+    "seldom",
+    "rarely",
+    "nothing",
+    "absent",
+    "omit",
+    "omits",
+    "omitted",
+    "omitting",
+    "exclude",
+    "excludes",
+    "excluded",
+    "excluding",
+    "discard",
+    "discards",
+    "discarded",
+    "discarding",
+    "ignore",
+    "ignores",
+    "ignored",
+    "ignoring",
+    "neglect",
+    "neglects",
+    "neglected",
+    "neglecting",
+    "disregard",
+    "disregards",
+    "disregarded",
+    "disregarding",
 }
+# multi-word expressions read as the one word they mean, before anything else
+PHRASES = [
+    (re.compile(r"(?i)(?:falls?|falling|fell)\s+short\s+of"), "underperforms"),
+    (re.compile(r"(?i)(?:falls?|falling|fell|lags?|lagging|lagged)\s+behind"), "underperforms"),
+    (re.compile(r"(?i)(?:is|are|was|were)\s+outperformed\s+by"), "underperforms"),
+    (re.compile(r"(?i)on\s+(?:a\s+)?par\s+with"), "comparable to"),
+    (re.compile(r"(?i)at\s+odds\s+with"), "inconsistent with"),
+    (re.compile(r"(?i)in\s+line\s+with"), "consistent with"),
+    (re.compile(r"(?i)(?:does|do|did)\s+away\s+with"), "eliminates"),
+    (re.compile(r"(?i)gets?\s+rid\s+of"), "eliminates"),
+    (
+        re.compile(r"(?i)(?:advises?|advised|argues?|argued|warns?|warned|cautions?)\s+against"),
+        "not",
+    ),
+    (re.compile(r"(?i)make[s]?\s+(?:it\s+)?possible"), "enables"),
+    (re.compile(r"(?i)(?:speeds?|sped)\s+up"), "accelerates"),
+    (re.compile(r"(?i)(?:slows?|slowed)\s+down"), "decelerates"),
+]
 # "not only X but also Y" is no negation of X
 NOT_NEGATING = re.compile(
     r"(?i)\b(not|no|rather\s+than|instead\s+of)\s+(only|just|merely|simply|solely)\b"
@@ -106,14 +155,15 @@ AXES: dict[str, tuple[str, str]] = {
         "amplified amplifying exacerbate exacerbates exacerbated widen widens widened widening "
         "expand expands expanded boost boosts boosted enlarge enlarges escalate escalates "
         "heighten heightens inflate inflates intensify intensifies maximize maximizes upper "
-        "longer slower",
+        "longer slower double doubles doubled triple triples tripled surge surges",
         "decrease decreases decreased decreasing reduce reduces reduced reducing reduction "
         "lower less fewer smaller shrink shrinks shrank shrinking diminish diminishes diminished "
         "diminishing decline declines declined declining drop drops dropped dropping narrow "
         "narrows narrowed narrowing mitigate mitigates mitigated mitigating alleviate alleviates "
         "alleviated cut cuts minimize minimizes minimized lessen lessens curb curbs suppress "
         "suppresses suppressed fall falls fell shorten shortens attenuate attenuates relieve "
-        "relieves shorter faster undercut lowers",
+        "relieves shorter faster undercut lowers halve halves halved plummet plummets plunge "
+        "plunges",
     ),
     "quality": (
         "improve improves improved improving improvement improvements outperform outperforms "
@@ -121,19 +171,25 @@ AXES: dict[str, tuple[str, str]] = {
         "exceed exceeds exceeded exceeding better superior enhance enhances enhanced enhancing "
         "strengthen strengthens strengthened excel excels best stable stability robust "
         "robustness succeed succeeds success successful benefit benefits beneficial advantage "
-        "preserve preserves preserving preserved gain gains",
+        "preserve preserves preserving preserved gain gains help helps helped helping "
+        "reliable reliability promising favorable favourable advantageous "
+        "strength strengths excellent accelerate accelerates accelerated",
         "degrade degrades degraded degrading degradation underperform underperforms "
         "underperformed underperforming worse worst inferior weaken weakens weakened deteriorate "
         "deteriorates deteriorated hurt hurts harm harms harmed impair impairs impaired lag lags "
         "lagging trail trails trailing behind unstable instability fragile vulnerable "
         "suffer suffers suffered lose loses losing worsen worsens worsened hinder hinders "
-        "hindered impede impedes impeded disadvantage failure fails failed",
+        "hindered impede impedes impeded disadvantage failure fails failed "
+        "shortcoming shortcomings drawback drawbacks weakness weaknesses flaw flaws "
+        "flawed poor poorly ineffective unreliable struggle struggles struggled struggling "
+        "insufficient inadequate deficient deficiency bottleneck decelerate decelerates",
     ),
     "enable": (
         "enable enables enabled enabling facilitate facilitates facilitated allow allows "
-        "allowed permit permits help helps helped support supports",
+        "allowed permit permits support supports unlock unlocks empower empowers",
         "prevent prevents prevented preventing block blocks blocked prohibit prohibits "
-        "preclude precludes inhibit inhibits",
+        "preclude precludes inhibit inhibits hamper hampers hampered restrict restricts "
+        "restricted obstruct obstructs",
     ),
     "agreement": (
         "consistent consistently agree agrees agreement align aligns aligned accept accepts",

@@ -36,7 +36,10 @@ def words(text: str) -> list[Word]:
     A negator (not, no, without, never, fails to, avoids, instead of, '-free' ...) scopes over
     the next few content words of its clause; '-free' ("training-free") negates its own head.
     """
-    t = _CONTRACTIONS.sub(lambda m: m.group(1) + " not", text)
+    t = text
+    for pat, repl in cues.PHRASES:
+        t = pat.sub(repl, t)
+    t = _CONTRACTIONS.sub(lambda m: m.group(1) + " not", t)
     t = re.sub(r"(?i)\bcan not\b", "cannot", t)
     t = cues.NOT_NEGATING.sub(lambda m: m.group(2), t)
     t = re.sub(r"(?i)\bfree\s+(of|from)\b", "without", t)

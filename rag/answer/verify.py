@@ -37,6 +37,7 @@ from .cues import ABSOLUTE_STEMS, stem
 from .evidence import SentenceCache
 from .polarity import Word, direction, words
 from .support import SupportScorer, clean_claim
+from .terms import TermIndex, terms
 from .verdicts import (
     CONTRADICTED,
     SUPPORTED,
@@ -82,7 +83,7 @@ class Verifier:
         self.threshold = threshold
         self.cache = sentence_cache or SentenceCache(scorer.embedder)
         self._parsed: dict[str, list[PassageSentence]] = {}
-        self._stated: dict[str, tuple[list[ct.Quantity], ct.NameIndex]] = {}
+        self._stated: dict[str, tuple[list[ct.Quantity], ct.NameIndex, TermIndex]] = {}
 
     # --- the passage side -------------------------------------------------------------------
     def _sentences(self, src: Source) -> list[PassageSentence]:
@@ -117,13 +118,13 @@ class Verifier:
         )
         return float(m.max()) if m.size else 0.0
 
-    def _facts(self, src: Source) -> tuple[list[ct.Quantity], ct.NameIndex]:
+    def _facts(self, src: Source) -> tuple[list[ct.Quantity], ct.NameIndex, TermIndex]:
         """The quantities and names a source states (with its title), parsed once."""
         key = src.paper.paper_id + "\x00" + src.paper.text[:64]
         got = self._stated.get(key)
         if got is None:
             text = src.paper.title + " . " + src.paper.text
-            got = (ct.quantities(text), ct.NameIndex(text))
+            got = (ct.quantities(text), ct.NameIndex(text), TermIndex(text))
             if len(self._stated) > 4096:
                 self._stated.clear()
             self._stated[key] = got
@@ -164,7 +165,7 @@ class Verifier:
         facts = [self._facts(s) for s in srcs]
         checks = [
             _quantities(claim, [q for f in facts for q in f[0]], labels, ranked),
-            _names(claim, [f[1] for f in facts], labels),
+            _names(claim, [f[1] for f in facts], [f[2] for f in facts], labels),
             direction(claim, cw, top),
             _overclaim(cw, sents, labels, top),
             _closeness(sup, self.threshold, labels),
@@ -250,16 +251,23 @@ def _digits(v: float) -> str:
 
 
 # --- names ------------------------------------------------------------------------------------
-def _names(claim: str, idx: list[ct.NameIndex], labels: str) -> Check:
+def _names(claim: str, idx: list[ct.NameIndex], tidx: list[TermIndex], labels: str) -> Check:
     found = ct.names(claim)
+    missing = [n for n in found if not any(i.has(n) for i in idx)]
+    if missing:
+        shown = ", ".join(f"'{n}'" for n in missing[:3])
+        verb = "is" if len(missing) == 1 else "are"
+        return Check("names", UNSUPPORTED, f"{shown} {verb} not named in {labels}")
+    for quals, head in terms(claim):
+        lacking = [t.missing(quals, head) for t in tidx]
+        if tidx and all(lacking):
+            term = " ".join([*quals, head])
+            return Check(
+                "names", UNSUPPORTED, f"'{term}' is not named in {labels} ('{lacking[0][0]}')"
+            )
     if not found:
         return Check("names", SUPPORTED, "no names")
-    missing = [n for n in found if not any(i.has(n) for i in idx)]
-    if not missing:
-        return Check("names", SUPPORTED, "every name is in the cited passage")
-    shown = ", ".join(f"'{n}'" for n in missing[:3])
-    verb = "is" if len(missing) == 1 else "are"
-    return Check("names", UNSUPPORTED, f"{shown} {verb} not named in {labels}")
+    return Check("names", SUPPORTED, "every name is in the cited passage")
 
 
 # --- overclaim and closeness ------------------------------------------------------------------

@@ -1,0 +1,117 @@
+"""Technical terms written in lower case: 'prefix tuning', 'correlated equilibrium'.
+
+A name check sees acronyms and capitalised words; a swapped method is often written in plain
+lower case. A *term* here is a head noun of technical writing (tuning, equilibrium, network,
+optimization, distance, ...) with the content words right before it that qualify it. A claim's
+term is unsupported when one of its qualifying words is nowhere in the cited passage or its title
+(by stem) and the passage does not spell the term as an acronym either. Generic qualifiers
+(new, proposed, efficient, large ...) say nothing about which method it is and are skipped.
+The word lists are general vocabulary of methods and results, not words of any collection.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..text import STOPWORDS
+from .cues import stem
+
+_HEAD_WORDS = (
+    "tuning finetuning learning network optimization optimisation minimization maximization "
+    "equilibrium equilibria regression classifier distillation attention transformer encoder "
+    "decoder autoencoder estimator estimation algorithm descent sampling sampler search kernel "
+    "distance divergence loss regularization regularisation normalization normalisation "
+    "embedding distribution process field filter forest machine adaptation augmentation pruning "
+    "quantization decoding prompting policy complexity entropy metric norm bound programming "
+    "inference factorization decomposition clustering propagation alignment matching tokenizer "
+    "retriever reranker"
+).split()
+# surface forms (a verb 'distilled' or 'learns' is no head)
+HEADS = set(_HEAD_WORDS) | {w + "s" for w in _HEAD_WORDS if not w.endswith(("s", "ing"))}
+# verbs of scientific prose, which stand before a term without qualifying it
+VERBS = set(
+    "use uses make makes keep keeps give gives take takes run runs build builds learn learns "
+    "train trains teach teaches focus focuses beat beats show shows find finds help helps let "
+    "allow allows enable enables achieve reach improve reduce increase extend apply adopt "
+    "employ propose introduce present combine combines seek seeks perform performs via "
+    "targets target requires require need needs".split()
+)
+GENERIC = {
+    stem(w)
+    for w in (
+        "new novel proposed simple efficient effective standard existing prior previous single "
+        "multiple different various additional large small strong weak good key main core overall "
+        "general specific common typical traditional conventional classic classical modern recent "
+        "current popular robust lightweight unified joint final initial original full entire "
+        "whole same similar other several many high low fast slow accurate powerful principled "
+        "generic universal separate individual specialized dedicated extra further underlying "
+        "resulting corresponding respective given particular certain naive basic advanced "
+        "improved enhanced better best state-of-the-art sota scalable practical flexible "
+        "adaptive dynamic static learned learnable trainable explicit implicit careful "
+        "theoretical empirical formal rigorous global local overall first second two three "
+        "both each every model-agnostic lightweight task-specific customized tailored "
+        "appropriate suitable optimal suboptimal efficient-ly based driven aware level"
+    ).split()
+}
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9'’\-]*|[^\sA-Za-z]")
+MAX_QUALIFIERS = 2
+REQUIRE_HEAD = False
+
+
+def terms(text: str) -> list[tuple[list[str], str]]:
+    """(qualifying words, head) of each lower-case technical term of a sentence."""
+    toks = _TOKEN.findall(text)
+    out = []
+    for i, tok in enumerate(toks):
+        if tok not in HEADS:
+            continue
+        nxt = toks[i + 1] if i + 1 < len(toks) else ""
+        if nxt[:1].isalpha() and nxt.lower() not in STOPWORDS:
+            continue  # not the last word of its noun phrase: 'attention' in 'attention network'
+        quals: list[str] = []
+        j = i - 1
+        while j >= 0 and len(quals) < MAX_QUALIFIERS:
+            w = toks[j]
+            wl = w.lower().strip("'’")
+            if not w[:1].isalpha() or not w[:1].islower() or wl in STOPWORDS or wl in VERBS:
+                break
+            if wl.endswith(("ly", "'s")) or (wl.endswith("s") and not wl.endswith(("ss", "us"))):
+                break  # an adverb, a possessive, a plural noun or a verb: not a qualifier
+            quals.insert(0, wl)
+            j -= 1
+        quals = [q for q in quals if _specific(q)]
+        if quals:
+            out.append((quals, tok))
+    return out
+
+
+def _specific(word: str) -> bool:
+    parts = [p for p in word.split("-") if p]
+    if not parts or any(ch.isdigit() for ch in word):
+        return False
+    return len(word) >= 4 and not all(stem(p) in GENERIC or p in STOPWORDS for p in parts)
+
+
+class TermIndex:
+    """The stems and acronyms a passage (with its title) states, for a claim's terms."""
+
+    def __init__(self, text: str) -> None:
+        words = re.findall(r"[A-Za-z][A-Za-z0-9]*", text)
+        self.stems = {stem(w) for w in words}
+        for w in re.findall(r"[A-Za-z][A-Za-z0-9\-]*", text):
+            for p in w.split("-"):
+                if p:
+                    self.stems.add(stem(p))
+        self.acronyms = {w.lower() for w in words if sum(c.isupper() for c in w) >= 2}
+
+    def missing(self, quals: list[str], head: str) -> list[str]:
+        """The qualifying words of a term the passage does not state."""
+        lacking = [
+            q for q in quals if not all(stem(p) in self.stems for p in q.split("-") if len(p) > 2)
+        ]
+        if not lacking or (REQUIRE_HEAD and stem(head) not in self.stems):
+            return []
+        initials = "".join(p[0] for q in quals for p in q.split("-") if p) + head[0]
+        if initials in self.acronyms or initials + "s" in self.acronyms:
+            return []
+        return lacking
