@@ -147,8 +147,8 @@ def test_no_source_is_unsupported(verifier):
 # --- the claim set: a guard on the half the checks were tuned on, and the figures of the other --
 def test_claim_set_targets(assistant):
     """A guard against regressions: on the dev half (where the checks were tuned) every target
-    but swapped names (0.79 of 0.8) holds; on the test half the number, count and wrong-paper
-    targets hold. README reports every figure of both halves."""
+    holds; on the test half the number, count and wrong-paper targets hold. README reports every
+    figure of both halves."""
     from rag.eval.claims import load_claims, run_claims, summarize_claims
 
     claims = load_claims(REPO / "eval" / "claims.jsonl")
@@ -156,10 +156,35 @@ def test_claim_set_targets(assistant):
     summary = summarize_claims(run_claims(claims, papers, assistant.verifier))
     assert summary["splits"] == ["dev", "test"] and not summary["errors"]
     by = {tuple(t["kinds"]): t for t in summary["targets"]}
-    missed = [
-        t for t in summary["targets"] if not t["dev"]["met"] and t["kinds"] != ["swapped_name"]
-    ]
+    missed = [t for t in summary["targets"] if not t["dev"]["met"]]
     assert not missed, json.dumps(missed)
-    assert by[("swapped_name",)]["dev"]["flag_rate"] >= 0.75
     assert by[("wrong_number", "wrong_count")]["test"]["met"]
     assert by[("wrong_paper",)]["test"]["met"]
+
+
+def test_terms_and_phrases_of_general_english(verifier):
+    """A lower-case method swapped for another, a phrase reading, a comparison turned round."""
+    p = Paper(
+        "econ00000001",
+        "Coordinating language models as a game",
+        "We cast the coordination of several language models as an incomplete-information game "
+        "and seek a Bayesian Nash equilibrium. Our method consistently improves upon standard "
+        "task vectors in forgetting quality. We find that the pathways matter more than the "
+        "parameters for keeping old knowledge.",
+        "test",
+        0,
+    )
+    src = [Source("[1]", p)]
+    swapped, short, turned, faithful = verifier.verify(
+        [
+            "The method seeks a correlated equilibrium of the coordination game.",
+            "The method falls short of standard task vectors in forgetting quality.",
+            "The parameters matter more than the pathways for keeping old knowledge.",
+            "The method looks for a Bayesian Nash equilibrium of the game between language models.",
+        ],
+        [src] * 4,
+    )
+    assert swapped.verdict == UNSUPPORTED and "correlated equilibrium" in swapped.reason
+    assert short.verdict == CONTRADICTED
+    assert turned.verdict == CONTRADICTED and "pathways" in turned.reason
+    assert faithful.verdict == SUPPORTED, faithful.reason

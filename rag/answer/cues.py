@@ -26,10 +26,6 @@ NEGATORS = {
     "absence",
     "instead",
     "rather",
-    "fail",
-    "fails",
-    "failed",
-    "failing",
     "unable",
     "inability",
     "avoid",
@@ -51,7 +47,6 @@ NEGATORS = {
     "seldom",
     "rarely",
     "nothing",
-    "absent",
     "omit",
     "omits",
     "omitted",
@@ -79,21 +74,24 @@ NEGATORS = {
 }
 # multi-word expressions read as the one word they mean, before anything else
 PHRASES = [
-    (re.compile(r"(?i)(?:falls?|falling|fell)\s+short\s+of"), "underperforms"),
-    (re.compile(r"(?i)(?:falls?|falling|fell|lags?|lagging|lagged)\s+behind"), "underperforms"),
-    (re.compile(r"(?i)(?:is|are|was|were)\s+outperformed\s+by"), "underperforms"),
-    (re.compile(r"(?i)on\s+(?:a\s+)?par\s+with"), "comparable to"),
-    (re.compile(r"(?i)at\s+odds\s+with"), "inconsistent with"),
-    (re.compile(r"(?i)in\s+line\s+with"), "consistent with"),
-    (re.compile(r"(?i)(?:does|do|did)\s+away\s+with"), "eliminates"),
-    (re.compile(r"(?i)gets?\s+rid\s+of"), "eliminates"),
+    (re.compile(r"(?i)\b(?:fails?|failed|failing)\s+to\b"), "not"),
+    (re.compile(r"(?i)\b(?:falls?|falling|fell)\s+short\s+of\b"), "underperforms"),
+    (re.compile(r"(?i)\b(?:falls?|falling|fell|lags?|lagging|lagged)\s+behind\b"), "underperforms"),
+    (re.compile(r"(?i)\b(?:is|are|was|were)\s+outperformed\s+by\b"), "underperforms"),
+    (re.compile(r"(?i)\bon\s+(?:a\s+)?par\s+with\b"), "comparable to"),
+    (re.compile(r"(?i)\bat\s+odds\s+with\b"), "inconsistent with"),
+    (re.compile(r"(?i)\bin\s+line\s+with\b"), "consistent with"),
+    (re.compile(r"(?i)\b(?:does|do|did)\s+away\s+with\b"), "eliminates"),
+    (re.compile(r"(?i)\bgets?\s+rid\s+of\b"), "eliminates"),
     (
-        re.compile(r"(?i)(?:advises?|advised|argues?|argued|warns?|warned|cautions?)\s+against"),
+        re.compile(
+            r"(?i)\b(?:advises?|advised|argues?|argued|warns?|warned|cautions?)\s+against\b"
+        ),
         "not",
     ),
-    (re.compile(r"(?i)make[s]?\s+(?:it\s+)?possible"), "enables"),
-    (re.compile(r"(?i)(?:speeds?|sped)\s+up"), "accelerates"),
-    (re.compile(r"(?i)(?:slows?|slowed)\s+down"), "decelerates"),
+    (re.compile(r"(?i)\bmake[s]?\s+(?:it\s+)?possible\b"), "enables"),
+    (re.compile(r"(?i)\b(?:speeds?|sped)\s+up\b"), "accelerates"),
+    (re.compile(r"(?i)\b(?:slows?|slowed)\s+down\b"), "decelerates"),
 ]
 # "not only X but also Y" is no negation of X
 NOT_NEGATING = re.compile(
@@ -162,7 +160,7 @@ AXES: dict[str, tuple[str, str]] = {
         "narrows narrowed narrowing mitigate mitigates mitigated mitigating alleviate alleviates "
         "alleviated cut cuts minimize minimizes minimized lessen lessens curb curbs suppress "
         "suppresses suppressed fall falls fell shorten shortens attenuate attenuates relieve "
-        "relieves shorter faster undercut lowers halve halves halved plummet plummets plunge "
+        "relieves shorter faster undercut lowers dampen dampens dampened halve halves halved plummet plummets plunge "
         "plunges",
     ),
     "quality": (
@@ -186,10 +184,11 @@ AXES: dict[str, tuple[str, str]] = {
     ),
     "enable": (
         "enable enables enabled enabling facilitate facilitates facilitated allow allows "
-        "allowed permit permits support supports unlock unlocks empower empowers",
+        "allowed permit permits support supports unlock unlocks empower empowers easy easier "
+        "easily",
         "prevent prevents prevented preventing block blocks blocked prohibit prohibits "
         "preclude precludes inhibit inhibits hamper hampers hampered restrict restricts "
-        "restricted obstruct obstructs",
+        "restricted obstruct obstructs hard harder difficult challenging",
     ),
     "agreement": (
         "consistent consistently agree agrees agreement align aligns aligned accept accepts",
@@ -210,11 +209,23 @@ AXES: dict[str, tuple[str, str]] = {
     ),
     "tightness": ("tight tighter tightest", "loose looser loosest"),
     "cost": (
-        "costly expensive complex complicated heavy slow",
-        "cheap inexpensive simple lightweight efficient fast",
+        "costly expensive complex complicated complicate complicates heavy slow",
+        "cheap inexpensive simple lightweight efficient fast simplify simplifies simplified "
+        "simplifying",
     ),
     "strength": ("strong stronger strongest", "weak weaker weakest"),
-    "ease": ("easy easier easily", "hard harder difficult challenging"),
+    "addition": (
+        "add adds added adding introduce introduces introduced introducing inject injects",
+        "remove removes removed removing strip strips stripped",
+    ),
+    "presence": (
+        "present abundant plentiful common widespread prevalent available",
+        "absent scarce rare missing unavailable",
+    ),
+    "sameness": (
+        "similar alike same identical",
+        "different differ differs difference differences distinct dissimilar",
+    ),
     "pace": ("gradual gradually slowly steadily smoothly", "sharp sharply abrupt abruptly sudden"),
 }
 # mutually exclusive alternatives: naming one where the passage names another is a contradiction
@@ -252,17 +263,53 @@ def stem(word: str) -> str:
     return _stemmer().stemWord(word.lower().replace("’", "'"))
 
 
-def _poles() -> dict[str, tuple[str, int]]:
-    out: dict[str, tuple[str, int]] = {}
+# words that also move an amount: 'enhances diversity' is 'increases diversity'
+ALSO_AMOUNT = "enhance enhances enhanced enhancing boost boosts"
+
+
+def _poles() -> dict[str, list[tuple[str, int]]]:
+    out: dict[str, list[tuple[str, int]]] = {}
     for axis, (up, down) in AXES.items():
-        for w in up.split():
-            out[stem(w)] = (axis, 1)
-        for w in down.split():
-            out[stem(w)] = (axis, -1)
+        for words, pole in ((up, 1), (down, -1)):
+            for w in words.split():
+                got = out.setdefault(stem(w), [])
+                if (axis, pole) not in got:
+                    got.append((axis, pole))
+    for w in ALSO_AMOUNT.split():
+        if ("amount", 1) not in out.setdefault(stem(w), []):
+            out[stem(w)].append(("amount", 1))
     return out
 
 
+_DERIVED = ("abil", "ibil", "abl", "ibl")
+
+
+@lru_cache(maxsize=65536)
+def root(st: str) -> str:
+    """A stem without derivational endings (mergeabl -> merg, stabil -> stab)."""
+    for suf in _DERIVED:
+        if st.endswith(suf) and len(st) - len(suf) >= 3:
+            return st[: -len(suf)]
+    return st
+
+
 POLES = _poles()
+# the words as listed: a noun of a dimension ('complexity', 'effectiveness') is no direction
+# unless listed itself ('stability', 'instability')
+LISTED = {w for up, down in AXES.values() for w in (up + " " + down).split()}
+LISTED |= set(ALSO_AMOUNT.split())
+
+
+def listed(word: str) -> bool:
+    """The word, or the word without an inflection (-s, -ed, -ing, -ly), is in a pole list."""
+    if word in LISTED:
+        return True
+    for suf in ("s", "es", "ed", "d", "ing", "ly"):
+        if word.endswith(suf) and word[: -len(suf)] in LISTED:
+            return True
+    return False
+
+
 ALT_OF: dict[str, int] = {}
 for _i, _group in enumerate(ALTERNATIVES):
     for _w in _group.split():

@@ -73,7 +73,7 @@ def words(text: str) -> list[Word]:
             scope, seen = SCOPE_LEN, False
             continue
         part = low.replace("-", "")
-        adverb = part.endswith("ly") and len(part) > 4
+        adverb = part.endswith("ly") and len(part) > 4 and "-" not in low
         content = part not in cues.SCOPE_SKIP and len(part) > 1 and not adverb
         neg = scope > 0 and content
         out.append(Word(stem(part), raw, clause, neg, content, name, neg and not seen))
@@ -84,12 +84,15 @@ def words(text: str) -> list[Word]:
 
 
 # --- the direction check ---------------------------------------------------------------------
-def _context(ws: list[Word], i: int, width: int = 5) -> set[str]:
+CONTEXT = 8  # words either side of a direction word that say what it is about
+
+
+def _context(ws: list[Word], i: int, width: int = CONTEXT) -> set[str]:
     clause = ws[i].clause
     return {
-        w.stem
+        cues.root(w.stem)
         for w in ws[max(0, i - width) : i + width + 1]
-        if w.content and w.clause == clause and w is not ws[i]
+        if w.content and w.clause == clause and w is not ws[i] and w.text.islower()
     }
 
 
@@ -97,26 +100,38 @@ def _directions(ws: list[Word]) -> list[tuple[str, int, set[str], int]]:
     """(axis, pole, context, index) of each direction word; a negation flips the pole."""
     out = []
     for i, w in enumerate(ws):
-        pole = cues.POLES.get(w.stem)
-        if pole is None or w.name:
+        poles = cues.POLES.get(w.stem)
+        if poles is None or w.name:
             continue
-        sign = pole[1] * (-1 if w.negated else 1)
-        out.append((pole[0], sign, _context(ws, i), i))
+        if not cues.listed(w.text.lower()):
+            continue  # another word of the stem: 'harmful' is no 'harm', 'complexity' no 'complex'
+        ctx = _context(ws, i)
+        for axis, pole in poles:
+            out.append((axis, pole * (-1 if w.negated else 1), ctx, i))
     return out
 
 
-def direction(claim: str, cw: list[Word], top: list[PassageSentence]) -> Check:
+def direction(
+    claim: str, cw: list[Word], top: list[PassageSentence], every: list[PassageSentence] = ()
+) -> Check:
+    """Contradicted when the passage sentences aligned with the claim (``top``) point the
+    other way; ``every`` sentence of the passage is searched for a swapped alternative."""
     if not top:
         return Check("direction", SUPPORTED, "nothing to compare")
+    alt = _alternative_anywhere(cw, list(every))
+    if alt:
+        return alt
     cdirs = _directions(cw)
-    pos_claim = {w.stem for w in cw if w.content and not w.negated}
-    neg_claim = {w.stem for w in cw if w.content and w.negated}
-    head_claim = {w.stem for w in cw if w.head}
     for s in top:
         # 1. a direction word whose best counterpart in the passage points the other way
         pdirs = _directions(s.words)
         for axis, sign, ctx, i in cdirs:
-            cands = [(len(ctx & pc), ps, j) for a, ps, pc, j in pdirs if a == axis and ctx & pc]
+            obj = _object(cw, i)
+            cands = [
+                (len(ctx & pc) + 2 * len(obj & _object(s.words, j)), ps, j)
+                for a, ps, pc, j in pdirs
+                if a == axis and ctx & pc
+            ]
             if not cands:
                 continue
             best = max(c[0] for c in cands)
@@ -132,29 +147,18 @@ def direction(claim: str, cw: list[Word], top: list[PassageSentence]) -> Check:
                     else f"{s.label} states the opposite",
                     s.text,
                 )
-        # 2. a negation added or dropped over the same words
-        pos_p = {w.stem for w in s.words if w.content and not w.negated}
-        neg_p = {w.stem for w in s.words if w.content and w.negated}
-        head_p = {w.stem for w in s.words if w.head}
-        dropped = (neg_p - pos_p) & (pos_claim - neg_claim) & head_p
-        added = (neg_claim - pos_claim) & (pos_p - neg_p) & head_claim
-        if dropped:
-            word = sorted(dropped)[0]
-            return Check(
-                "direction",
-                CONTRADICTED,
-                f"{s.label} negates what the claim affirms ('{_phrase_of(s.words, word)}')",
-                s.text,
-            )
-        if added:
-            word = sorted(added)[0]
-            return Check(
-                "direction",
-                CONTRADICTED,
-                f"the claim negates what {s.label} affirms ('{_phrase_of(cw, word)}' vs "
-                f"'{_phrase_of(s.words, word)}')",
-                s.text,
-            )
+        # 2. a negation added or dropped over the same words (and the same object)
+        flip = _negation_flip(cw, s.words)
+        if flip is not None:
+            which, word = flip
+            if which == "dropped":
+                reason = f"{s.label} negates what the claim affirms ('{_phrase_of(s.words, word)}')"
+            else:
+                reason = (
+                    f"the claim negates what {s.label} affirms ('{_phrase_of(cw, word)}' vs "
+                    f"'{_phrase_of(s.words, word)}')"
+                )
+            return Check("direction", CONTRADICTED, reason, s.text)
         # 3. one of mutually exclusive alternatives swapped for another
         c_alts = {w.stem: w for w in cw if w.stem in cues.ALT_OF and not w.negated}
         p_alts = {w.stem: w for w in s.words if w.stem in cues.ALT_OF and not w.negated}
@@ -188,7 +192,93 @@ def direction(claim: str, cw: list[Word], top: list[PassageSentence]) -> Check:
                     f"the claim goes from {a} to {b}; {s.label} from {b} to {a}",
                     s.text,
                 )
+        # 6. "A ... more than B" where the passage has B before A
+        tc, tp = _than(cw), _than(s.words)
+        for a_set, b, wa in tc:
+            for pa_set, pb, wp in tp:
+                if b != pb and b in pa_set and pb in a_set:
+                    return Check(
+                        "direction",
+                        CONTRADICTED,
+                        f"the claim says '{_phrase(cw, wa, 4)}' but {s.label} says "
+                        f"'{_phrase(s.words, wp, 4)}'",
+                        s.text,
+                    )
     return Check("direction", SUPPORTED, "no contradicting direction or negation")
+
+
+def _object(ws: list[Word], i: int, n: int = 3) -> set[str]:
+    """The first content words after word ``i`` in its clause: what it acts on."""
+    out: set[str] = set()
+    for w in ws[i + 1 :]:
+        if w.clause != ws[i].clause or len(out) >= n:
+            break
+        if w.content and w.text.islower():
+            out.add(cues.root(w.stem))
+    return out
+
+
+def _negation_flip(cw: list[Word], pw: list[Word]) -> tuple[str, str] | None:
+    """('dropped' or 'added', stem) when the first word a negation scopes over on one side is
+    affirmed on the other side and negated nowhere there."""
+    pos_c = {w.stem for w in cw if w.content and not w.negated}
+    neg_c = {w.stem for w in cw if w.content and w.negated}
+    pos_p = {w.stem for w in pw if w.content and not w.negated}
+    neg_p = {w.stem for w in pw if w.content and w.negated}
+    dropped = (neg_p - pos_p) & (pos_c - neg_c) & {w.stem for w in pw if w.head}
+    if dropped:
+        return "dropped", sorted(dropped)[0]
+    added = (neg_c - pos_c) & (pos_p - neg_p) & {w.stem for w in cw if w.head}
+    if added:
+        return "added", sorted(added)[0]
+    return None
+
+
+def _than(ws: list[Word]) -> list[tuple[set[str], str, int]]:
+    """(content words before the comparative, the first content word after 'than', index)."""
+    out = []
+    for i, w in enumerate(ws):
+        if w.text.lower() != "than" or i < 2:
+            continue
+        after = next(
+            (x.stem for x in ws[i + 1 : i + 4] if x.content and x.clause == w.clause), None
+        )
+        before = {x.stem for x in ws[max(0, i - 5) : i - 1] if x.content and x.clause == w.clause}
+        if after and before:
+            out.append((before, after, max(0, i - 3)))
+    return out
+
+
+def _alternative_anywhere(cw: list[Word], every: list[PassageSentence]) -> Check | None:
+    """The claim names one of mutually exclusive alternatives (supervised, linear, online...)
+    the passage never uses, and the passage names another of them."""
+    if not every:
+        return None
+    said = set().union(*(s.stems for s in every))
+    claim_stems = {w.stem for w in cw}
+    for w in cw:
+        group = cues.ALT_OF.get(w.stem)
+        if group is None or w.negated or w.stem in said:
+            continue
+        for s in every:
+            rival = next(
+                (
+                    x
+                    for x in s.words
+                    if cues.ALT_OF.get(x.stem) == group
+                    and x.stem not in claim_stems
+                    and not x.negated
+                ),
+                None,
+            )
+            if rival is not None:
+                return Check(
+                    "direction",
+                    CONTRADICTED,
+                    f"the claim says '{w.text}' but {s.label} says '{rival.text}'",
+                    s.text,
+                )
+    return None
 
 
 _NEG_PREFIX = re.compile(r"^(un|non|in|im|ir|il|dis)-?(.{5,})$")

@@ -166,7 +166,7 @@ class Verifier:
         checks = [
             _quantities(claim, [q for f in facts for q in f[0]], labels, ranked),
             _names(claim, [f[1] for f in facts], [f[2] for f in facts], labels),
-            direction(claim, cw, top),
+            direction(claim, cw, top, sents),
             _overclaim(cw, sents, labels, top),
             _closeness(sup, self.threshold, labels),
         ]
