@@ -80,6 +80,14 @@ class EmbeddingSettings(BaseSettings):
     embed_cache: Path | None = Field(
         None, description="Where the exported ONNX model is cached (default ~/.cache/rag/onnx)."
     )
+    embed_threads: int = Field(0, description="ONNX Runtime intra-op threads (0: one per core).")
+    embed_spinning: bool = Field(
+        False,
+        description=(
+            "Let idle ONNX Runtime threads spin-wait between operators (more CPU for little or "
+            "no speed on 2 cores; off by default)."
+        ),
+    )
     embed_base_url: str | None = Field(
         None, description="Server for OpenAI-style embeddings (default: the LLM's, else OpenAI)."
     )

@@ -100,3 +100,31 @@ def test_a_damaged_cached_model_says_how_to_fix_it(tmp_path):
     bad.write_bytes(b"not an onnx graph")
     with pytest.raises(ConfigError, match="delete .* to export it again"):
         OnnxEmbedder("fp32", cache_dir=tmp_path).embed(["hello"])
+
+
+def test_token_sorted_batches_give_the_vectors_of_unsorted_ones(texts, onnx_fp32):
+    """Ingest's path (tokenised once, sorted by token count, each batch padded to its own
+    longest) against the same texts run in input order, batches of 4, padded per batch."""
+    session = onnx_fp32.session
+    unsorted = np.concatenate([session.encode(texts[i : i + 4]) for i in range(0, len(texts), 4)])
+    widths = []
+    run = session.run
+
+    def spy(encs):
+        widths.append(max(len(e.ids) for e in encs))
+        return run(encs)
+
+    session.run = spy
+    try:
+        sorted_vecs = onnx_fp32.embed(texts, batch_size=4)
+    finally:
+        del session.run
+    assert np.abs(sorted_vecs - unsorted).max() < 1e-6
+    assert widths == sorted(widths, reverse=True) and len(widths) == -(-len(texts) // 4)
+    lengths = sorted((len(e.ids) for e in session.tokenize(texts)), reverse=True)
+    assert widths == lengths[0::4]  # each batch padded only to its own longest text
+
+
+def test_onnx_session_does_not_spin_by_default(onnx_fp32):
+    opts = onnx_fp32.session.session.get_session_options()
+    assert opts.get_session_config_entry("session.intra_op.allow_spinning") == "0"

@@ -33,7 +33,12 @@ def _onnx(variant: str) -> Callable[[Settings], Embedder]:
     def make(settings: Settings) -> Embedder:
         from .local import OnnxEmbedder
 
-        return OnnxEmbedder(variant, settings.embed_cache)
+        return OnnxEmbedder(
+            variant,
+            settings.embed_cache,
+            threads=settings.embed_threads or None,
+            spinning=settings.embed_spinning,
+        )
 
     return make
 
@@ -79,7 +84,13 @@ def get_embedder(settings: Settings) -> Embedder:
     """One embedder per model and backend per process (the model loads once)."""
     if settings.is_local_embedding:
         backend = resolve_backend(settings)
-        key: tuple = (settings.embed_model, backend, str(settings.embed_cache or ""))
+        key: tuple = (
+            settings.embed_model,
+            backend,
+            str(settings.embed_cache or ""),
+            settings.embed_threads,
+            settings.embed_spinning,
+        )
     else:
         backend = "openai"
         key = (settings.embed_model, settings.embed_base_url or "")

@@ -110,7 +110,11 @@ class OnnxEmbedder(_BatchedLocal):
     """all-MiniLM-L6-v2 on ONNX Runtime (fp32 or int8), exported locally on first use."""
 
     def __init__(
-        self, variant: str = "fp32", cache_dir: Path | None = None, threads: int | None = None
+        self,
+        variant: str = "fp32",
+        cache_dir: Path | None = None,
+        threads: int | None = None,
+        spinning: bool = False,
     ) -> None:
         from .onnx import default_cache_dir
 
@@ -118,6 +122,7 @@ class OnnxEmbedder(_BatchedLocal):
         self.backend = "onnx" if variant == "fp32" else variant
         self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
         self.threads = threads
+        self.spinning = spinning
         self._session = None
         self._lock = threading.Lock()
 
@@ -136,7 +141,9 @@ class OnnxEmbedder(_BatchedLocal):
                     )
                 path = ensure_model(self.cache_dir, model_dir, self.variant)
                 try:
-                    self._session = OnnxSession(path, model_dir, threads=self.threads)
+                    self._session = OnnxSession(
+                        path, model_dir, threads=self.threads, spinning=self.spinning
+                    )
                 except Exception as e:  # noqa: BLE001 - a corrupt cache file: say how to fix
                     raise ConfigError(
                         f"cannot load the ONNX embedding model {path} ({type(e).__name__}: {e}); "
@@ -147,11 +154,23 @@ class OnnxEmbedder(_BatchedLocal):
     def load(self) -> None:
         _ = self.session
 
-    def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+    def embed(self, texts: list[str], *, batch_size: int = 64, progress=None) -> np.ndarray:
+        """Tokenised once, sorted by token count, run in batches of at most 16 each padded to
+        its own longest: almost no padding is fed to the model (the vectors are the same as
+        in any other order: padding is masked out)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
         session = self.session
+        encs = session.tokenize(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(encs[i].ids), reverse=True)
         step = max(1, min(batch_size, ONNX_MAX_BATCH))
-        if len(texts) <= step:
-            return session.encode(texts)
-        return np.concatenate(
-            [session.encode(texts[i : i + step]) for i in range(0, len(texts), step)]
-        )
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), step):
+            idx = order[start : start + step]
+            out[idx] = session.run([encs[i] for i in idx])
+            if progress is not None:
+                progress(len(idx))
+        return out
+
+    def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+        return self.session.encode(texts)

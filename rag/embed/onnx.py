@@ -185,21 +185,30 @@ def ensure_model(cache_dir: Path, model_dir: Path, variant: str = "fp32") -> Pat
     return dest
 
 
-def load_tokenizer(model_dir: Path):
-    """The model's tokenizer.json with sentence-transformers' truncation and longest padding."""
+def load_tokenizer(model_dir: Path, padding: bool = True):
+    """The model's tokenizer.json with sentence-transformers' truncation (and longest padding)."""
     from tokenizers import Tokenizer
 
     tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
     tok.enable_truncation(max_length=MAX_SEQ_LENGTH)
-    pad_id = tok.token_to_id("[PAD]") or 0
-    tok.enable_padding(pad_id=pad_id, pad_token="[PAD]")
+    if padding:
+        pad_id = tok.token_to_id("[PAD]") or 0
+        tok.enable_padding(pad_id=pad_id, pad_token="[PAD]")
+    else:
+        tok.no_padding()
     return tok
 
 
 class OnnxSession:
-    """An ONNX Runtime session over the exported graph plus its tokenizer (thread-safe)."""
+    """An ONNX Runtime session over the exported graph plus its tokenizer (thread-safe).
 
-    def __init__(self, path: Path, model_dir: Path, threads: int | None = None) -> None:
+    ``threads``: intra-op threads (None: one per core). ``spinning``: whether idle intra- and inter-op
+    threads spin-wait for the next operator; off by default: on 2 cores the spinning took 22-28%
+    of the CPU of an ingest without making it faster (bench/experiments/FINDINGS.md)."""
+
+    def __init__(
+        self, path: Path, model_dir: Path, threads: int | None = None, spinning: bool = False
+    ) -> None:
         import onnxruntime as ort
 
         opts = ort.SessionOptions()
@@ -207,27 +216,41 @@ class OnnxSession:
         if threads:
             opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
-        # no busy-waiting between operators: on a small shared machine spinning threads burned
-        # twice the CPU of the work itself for short batches (the vectors are the same)
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
+        # no busy-waiting between operators by default: on a small shared machine spinning
+        # threads burned twice the CPU of the work itself for short batches (same vectors)
+        flag = "1" if spinning else "0"
+        opts.add_session_config_entry("session.intra_op.allow_spinning", flag)
+        opts.add_session_config_entry("session.inter_op.allow_spinning", flag)
         self.session = ort.InferenceSession(
             str(path), sess_options=opts, providers=["CPUExecutionProvider"]
         )
         self.input_names = {i.name for i in self.session.get_inputs()}
-        self.tokenizer = load_tokenizer(model_dir)
+        self.tokenizer = load_tokenizer(model_dir, padding=False)
+        self.pad_id = self.tokenizer.token_to_id("[PAD]") or 0
         self._tok_lock = threading.Lock()
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        """L2-normalised float32 sentence vectors of one batch."""
-        with self._tok_lock:  # padding/truncation settings live on the shared tokenizer
-            encs = self.tokenizer.encode_batch([t.strip() for t in texts])
-        ids = np.asarray([e.ids for e in encs], dtype=np.int64)
-        feeds = {
-            "input_ids": ids,
-            "attention_mask": np.asarray([e.attention_mask for e in encs], dtype=np.int64),
-            "token_type_ids": np.asarray([e.type_ids for e in encs], dtype=np.int64),
-        }
+    def tokenize(self, texts: list[str]) -> list:
+        """Each text's encoding (truncated at 256 tokens, not padded)."""
+        with self._tok_lock:
+            return self.tokenizer.encode_batch([t.strip() for t in texts])
+
+    def run(self, encs: list) -> np.ndarray:
+        """L2-normalised float32 sentence vectors of one batch of encodings, padded to its
+        longest (the padding is masked out: a text's vector does not depend on its batch)."""
+        width = max(len(e.ids) for e in encs)
+        ids = np.full((len(encs), width), self.pad_id, dtype=np.int64)
+        mask = np.zeros((len(encs), width), dtype=np.int64)
+        types = np.zeros((len(encs), width), dtype=np.int64)
+        for row, e in enumerate(encs):
+            n = len(e.ids)
+            ids[row, :n] = e.ids
+            mask[row, :n] = e.attention_mask
+            types[row, :n] = e.type_ids
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
         feeds = {k: v for k, v in feeds.items() if k in self.input_names}
         (out,) = self.session.run(None, feeds)
         return np.ascontiguousarray(out, dtype=np.float32)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """L2-normalised float32 sentence vectors of one batch."""
+        return self.run(self.tokenize(texts))
