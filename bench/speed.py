@@ -5,6 +5,7 @@ abstracts, cold start, and peak memory. Prints tables and writes bench/results/s
     python bench/speed.py --sections ingest --backends onnx,int8
     python bench/speed.py --sections scale --sizes 5000,50000
     python bench/speed.py --sections cold
+    python bench/speed.py --sections peer          # the llama-index starter beside ours
 
 Sections:
   ingest  SciFact (5,183 abstracts) ingested by `rag.ingest` in a worker process, then the same
@@ -20,6 +21,9 @@ Sections:
   server  The same warm queries through a real `chroma run` server on this machine: the scale
           store (--server-size, default 50k) is moved there with `rag migrate` (no re-embedding),
           then queried with RAG_CHROMA_HOST set; app and server peak RSS are reported.
+  peer    The llama-index starter pipeline and `rag ingest` on the same SciFact slices, ABBA,
+          each in its own child process: abstracts/s, CPU s per abstract, nDCG@10 (both query
+          halves), peak RSS and the ratio (bench/peer.py; needs the bench extra).
   cold    Wall time of fresh processes: `python -c "import rag"`, `rag --help`, and
           `rag ask "..." --json` on the built 5k store (onnx and torch backends).
 
@@ -48,6 +52,7 @@ sys.path.insert(0, str(REPO))
 SCIFACT = REPO.parent / "shared" / "benchmarks" / "scifact"
 RESULTS = Path(os.environ.get("RAG_BENCH_RESULTS", HERE / "results" / "speed.json"))
 DEFAULT_WORK = Path(os.environ.get("RAG_BENCH_WORK", "/tmp/rag-bench"))
+DEFAULT_SECTIONS = "ingest,peer,scale,server,cold"
 COLD_QUESTION = "Does vitamin D supplementation reduce the risk of fractures?"
 
 
@@ -493,6 +498,41 @@ def print_scale(rows: list[dict]) -> None:
     print(f"(embedded with {rows[0]['backend']}; search = hybrid k=10; ask = extractive, offline)")
 
 
+def _peer_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_peer", HERE / "peer.py")
+    peer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(peer)
+    return peer
+
+
+def section_peer(args) -> dict | None:
+    """bench/peer.py's run: the llama-index starter beside ours, interleaved slice by slice."""
+    peer = _peer_module()
+    missing = peer.missing_extra()
+    if missing:
+        print(
+            "[peer] NOT RUN: the peer section needs the bench extra, which is not installed "
+            f"(missing: {', '.join(missing)}). Install it with: pip install -e '.[bench]'",
+            file=sys.stderr,
+            flush=True,
+        )
+        if args.sections_given:
+            raise SystemExit(1)
+        return None
+    out = peer.run(
+        args.work / "peer",
+        limit=args.limit,
+        slices=args.peer_slices,
+        pipelines=tuple(p for p in args.peer_pipelines.split(",") if p),
+        log_path=args.log,
+        say=lambda m: print(m, file=sys.stderr, flush=True),
+    )
+    peer.print_table(out)
+    return out
+
+
 def section_cold(args) -> dict:
     store = args.cold_store or args.work / "ingest-onnx-all"
     if not (store.is_dir() and any(store.glob("*/papers.sqlite"))):
@@ -661,6 +701,8 @@ def print_report(data: dict) -> None:
     print(f"machine: {json.dumps(data.get('machine', {}))}")
     if data.get("ingest"):
         print_ingest(data["ingest"], "corpus.jsonl")
+    if data.get("peer"):
+        _peer_module().print_table(data["peer"])
     if data.get("scale"):
         print_scale(data["scale"])
     if data.get("server"):
@@ -674,7 +716,7 @@ def main(argv: list[str] | None = None) -> None:
     if argv and argv[0].startswith("_"):
         return worker_main(argv)
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--sections", default="ingest,scale,server,cold")
+    ap.add_argument("--sections", default=None, help=f"default {DEFAULT_SECTIONS}")
     ap.add_argument("--backends", default="torch,onnx,int8", help="for the ingest section")
     ap.add_argument("--scale-backend", default="int8", help="embeds the scale corpora")
     ap.add_argument("--sizes", default="5000,50000,200000")
@@ -682,12 +724,20 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--limit", type=int, default=0, help="ingest only the first N abstracts")
     ap.add_argument("--cold-runs", type=int, default=5)
     ap.add_argument("--cold-store", type=Path, default=None)
+    ap.add_argument("--peer-slices", type=int, default=4, help="peer: slices interleaved ABBA")
+    ap.add_argument(
+        "--peer-pipelines",
+        default="starter,ours",
+        help="peer: starter, ours, ours-spin, ours-1thread (comma-separated)",
+    )
     ap.add_argument("--server-size", type=int, default=50000, help="corpus of the server section")
     ap.add_argument("--work", type=Path, default=DEFAULT_WORK, help="stores and corpora")
     ap.add_argument(
         "--report", action="store_true", help="print the tables of the last results, run nothing"
     )
     args = ap.parse_args(argv)
+    args.sections_given = args.sections is not None
+    args.sections = args.sections or DEFAULT_SECTIONS
     if args.report:
         return print_report(results())
     if not (SCIFACT / "corpus.jsonl").exists():
@@ -706,6 +756,10 @@ def main(argv: list[str] | None = None) -> None:
             save("cold", section_cold(args))
         elif section == "server":
             save("server", section_server(args))
+        elif section == "peer":
+            out = section_peer(args)
+            if out is not None:
+                save("peer", out)
         else:
             raise SystemExit(f"unknown section {section!r}")
     print(f"\nwrote {RESULTS}")

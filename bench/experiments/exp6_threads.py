@@ -48,7 +48,9 @@ def main() -> None:
     settings = get_settings(store="/tmp/speedexp/unused")
     slices = []
     for g in range(0, len(papers), args.slice):
-        slices.append([embed_text(p, c) for p in papers[g : g + args.slice] for c in chunk_paper(p, settings)])
+        slices.append(
+            [embed_text(p, c) for p in papers[g : g + args.slice] for c in chunk_paper(p, settings)]
+        )
 
     def make(spec: str):
         order, mode = spec.split("-")
@@ -89,7 +91,10 @@ def main() -> None:
             vecs[n].append(fns[n](sl))
             wall[n] += time.perf_counter() - w0
             cpu[n] += cpu_s() - c0
-        print(f"slice {k + 1}/{len(slices)}: " + ", ".join(f"{n} {wall[n]:.1f}s" for n in names), flush=True)
+        print(
+            f"slice {k + 1}/{len(slices)}: " + ", ".join(f"{n} {wall[n]:.1f}s" for n in names),
+            flush=True,
+        )
     ref = np.concatenate(vecs[names[0]])
     out = {"papers": len(papers), "texts": sum(map(len, slices)), "load_avg": loads, "variants": {}}
     for n in names:

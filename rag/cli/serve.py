@@ -64,8 +64,9 @@ def status(ctx, check, as_json, show_settings):
 )
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def bench(args):
-    """Speed and scale benchmark (bench/speed.py): ingest vs raw encoder, query latency at
-    5k/50k/200k abstracts, cold start, memory. Long: `rag bench --help` lists the sections."""
+    """Speed and scale benchmark (bench/speed.py): ingest vs raw encoder, the llama-index starter
+    beside ours (`--sections peer`), query latency at 5k/50k/200k abstracts, cold start,
+    memory. Long: `rag bench --help` lists the sections."""
     import runpy
 
     from ..config import REPO_DIR
