@@ -35,6 +35,7 @@ class Retriever:
         qvec = None
         best_dense = 0.0
         if mode in ("hybrid", "dense"):
+            self.store.start_opening()  # a first query: Chroma starts while the query embeds
             qvec = self.embedder.embed_query(query)
             timings["embed"] = (time.perf_counter() - t0) * 1000
             t1 = time.perf_counter()

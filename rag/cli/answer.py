@@ -7,8 +7,13 @@ from pathlib import Path
 
 import click
 
-from ..export import byline
 from .base import REF_FORMATS, _assistant, _dump, _lines, cli, filter_options, write_refs
+
+
+def byline(paper) -> str:
+    from ..export import byline as line
+
+    return line(paper)
 
 
 @cli.command()

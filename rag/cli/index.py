@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from ..parse.library import Skipped
 from .base import _assistant, _dump, _settings, cli, collection_option
 
 
@@ -40,6 +39,8 @@ def ingest(ctx, paths, prune, rebuild, wait, as_json, quiet, follow_links):
     records were rejected (each is listed with its file, line and what to do); the good records
     are ingested all the same.
     """
+    from ..parse.library import Skipped
+
     report = _assistant(ctx).ingest(
         list(paths),
         prune=prune,

@@ -1,7 +1,9 @@
 """BM25 keyword index over whole papers (title + abstract), as a sparse matrix.
 
 Weights are precomputed per (paper, term), so a query is a sum of a few sparse columns:
-milliseconds at 100k+ papers.
+milliseconds at 100k+ papers. The matrix is kept as its compressed-column arrays (data,
+indices, indptr): scipy builds it at ingest, but a query process reads and sums the columns
+with numpy alone (no scipy import on the way to a first answer).
 """
 
 from __future__ import annotations
@@ -22,11 +24,17 @@ B = 0.4
 
 class KeywordIndex:
     def __init__(
-        self, ids: list[str], vocab: dict[str, int], matrix, idf: np.ndarray, generation: int
+        self,
+        ids: list[str],
+        vocab: dict[str, int],
+        columns: tuple[np.ndarray, np.ndarray, np.ndarray],
+        idf: np.ndarray,
+        generation: int,
     ):
         self.ids = ids
         self.vocab = vocab
-        self.matrix = matrix  # scipy.sparse csc: papers x terms, BM25 weights
+        # papers x terms BM25 weights, compressed by column: (data, row indices, column starts)
+        self.data, self.indices, self.indptr = columns
         self.idf = idf
         self.generation = generation
 
@@ -58,22 +66,22 @@ class KeywordIndex:
         tf = tf.tocoo()
         denom = tf.data + K1 * (1 - B + B * lengths[tf.row] / max(avgdl, 1e-9))
         w = idf[tf.col] * tf.data * (K1 + 1) / denom
-        matrix = sparse.csc_matrix((w.astype(np.float32), (tf.row, tf.col)), shape=tf.shape)
-        return cls([d[0] for d in docs], vocab, matrix, idf, generation)
+        m = sparse.csc_matrix((w.astype(np.float32), (tf.row, tf.col)), shape=tf.shape)
+        m.sort_indices()
+        return cls([d[0] for d in docs], vocab, (m.data, m.indices, m.indptr), idf, generation)
 
     def save(self, directory: Path) -> None:
         """One file, replaced atomically: a reader sees the old index or the new, never a mix."""
         directory.mkdir(parents=True, exist_ok=True)
-        m = self.matrix.tocsc()
         meta = json.dumps({"generation": self.generation, "ids": self.ids, "vocab": self.vocab})
         tmp = directory / f"keyword.{os.getpid()}.tmp.npz"
         with open(tmp, "wb") as f:
             np.savez(
                 f,
-                data=m.data,
-                indices=m.indices,
-                indptr=m.indptr,
-                shape=np.asarray(m.shape, dtype=np.int64),
+                data=self.data,
+                indices=self.indices,
+                indptr=self.indptr,
+                shape=np.asarray([len(self.ids), len(self.indptr) - 1], dtype=np.int64),
                 idf=self.idf,
                 meta=np.frombuffer(meta.encode(), dtype=np.uint8),
             )
@@ -84,19 +92,25 @@ class KeywordIndex:
     @classmethod
     def load(cls, directory: Path) -> KeywordIndex | None:
         """The saved index, or None when it is missing or damaged (callers rebuild it)."""
-        from scipy import sparse
-
         try:
             with np.load(directory / "keyword.npz") as z:
-                shape = tuple(int(x) for x in z["shape"])
-                matrix = sparse.csc_matrix((z["data"], z["indices"], z["indptr"]), shape=shape)
+                rows, cols = (int(x) for x in z["shape"])
+                data, indices, indptr = z["data"], z["indices"], z["indptr"]
                 idf = z["idf"]
                 meta = json.loads(z["meta"].tobytes().decode())
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             return None
-        if matrix.shape[0] != len(meta["ids"]) or matrix.shape[1] != max(len(meta["vocab"]), 1):
+        ok = (
+            rows == len(meta["ids"])
+            and cols == max(len(meta["vocab"]), 1)
+            and len(indptr) == cols + 1
+            and len(data) == len(indices) == int(indptr[-1])
+            and (len(indices) == 0 or 0 <= int(indices.min()) <= int(indices.max()) < rows)
+        )
+        if not ok:
             return None
-        return cls(meta["ids"], meta["vocab"], matrix, idf, int(meta["generation"]))
+        columns = (data, indices, indptr)
+        return cls(meta["ids"], meta["vocab"], columns, idf, int(meta["generation"]))
 
     def term_weights(self, query: str) -> dict[int, float]:
         counts = Counter(tokenize(query))
@@ -108,9 +122,10 @@ class KeywordIndex:
         terms = self.term_weights(query)
         if not terms or not self.ids:
             return []
-        cols = list(terms)
-        sub = self.matrix[:, cols]
-        scores = np.asarray(sub @ np.asarray([terms[c] for c in cols], dtype=np.float32)).ravel()
+        scores = np.zeros(len(self.ids), dtype=np.float32)
+        for col, weight in terms.items():  # a paper appears at most once in a column
+            lo, hi = self.indptr[col], self.indptr[col + 1]
+            scores[self.indices[lo:hi]] += self.data[lo:hi] * np.float32(weight)
         if only is not None:
             mask = np.fromiter((i in only for i in self.ids), dtype=bool, count=len(self.ids))
             scores = np.where(mask, scores, 0.0)

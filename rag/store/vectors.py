@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import shlex
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,6 +35,22 @@ class Vectors:
                 h.epoch += 1
                 h.loaded = {self.key: gen}
             return h.client
+
+    def start_opening(self) -> None:
+        """Start Chroma (its import and client) on a thread if it is not started yet, so that
+        a first query's embedding (ONNX Runtime, mostly outside the GIL) runs meanwhile.
+        Whatever fails there is left for the caller's own ``client`` call to raise."""
+        h = self._h
+        if h.client is not None or getattr(self, "_opener", None) is not None:
+            return
+
+        def open_client() -> None:
+            with contextlib.suppress(Exception), h.lock:
+                if h.users > 0 and h.client is None:  # not closed meanwhile
+                    _ = self.client
+
+        self._opener = threading.Thread(target=open_client, name="rag-chroma-open", daemon=True)
+        self._opener.start()
 
     @property
     def collection(self):
