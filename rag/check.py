@@ -1,9 +1,13 @@
 """Check a draft: every sentence of any text verified against the papers it cites.
 
-Citations may be written as ``[paper_id]`` (``[f18d22164350]``, ``[a1, a2]``) or as ``[n]``
+Citations may be written as ``[paper_id]`` (``[f18d22164350]``, ``[a1, a2]``), as ``[n]``
 with a numbered reference list at the end of the text (lines like ``[1] Title ...`` or
 ``1. Title ...``, optionally under a "References" heading), whose entries are matched to papers
-of the collection by title. Each sentence gets the verifier's verdict, reason and best evidence
+of the collection by DOI or title, as a DOI (``doi:10.1038/...``, ``https://doi.org/...``) or
+as author and year (``(Smith, 2024)``, ``(Smith et al., 2024)``, ``(Smith and Lee, 2024)``,
+``Smith et al. (2024)``), matched by the papers' DOI, first author and year
+(``rag.citations``). A citation several papers match is reported as ambiguous, one none
+matches as unresolved, each on its sentence. Each sentence gets the verifier's verdict, reason and best evidence
 sentence (``rag.answer.verify``); a sentence that cites nothing gets the papers that would
 support it, found by retrieval and checked the same way.
 """
@@ -15,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .answer.verify import SUPPORTED, UNSUPPORTED, Source, Verifier, strip_markers
+from .citations import DOI_RE, Resolver, find_citations, parse_label, strip_citations
 from .records import Hit, Paper
 from .text import split_sentences
 
@@ -39,7 +44,8 @@ class CheckedSentence:
     evidence_paper: str | None = None
     support: float | None = None
     suggestions: list[dict] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)  # cited labels no paper matches
+    unknown: list[str] = field(default_factory=list)  # citations (as written) no paper matches
+    ambiguous: list[dict] = field(default_factory=list)  # {citation, papers}: several match
 
     def public(self) -> dict:
         d = {
@@ -55,6 +61,8 @@ class CheckedSentence:
             d["suggestions"] = self.suggestions
         if self.unknown:
             d["unknown_citations"] = self.unknown
+        if self.ambiguous:
+            d["ambiguous_citations"] = self.ambiguous
         return d
 
 
@@ -163,52 +171,83 @@ def check_text(
     """Verify each sentence of ``text`` against the ``papers`` it cites (see module docstring).
     ``search(query, k)`` finds papers for uncited sentences (no suggestions without it)."""
     by_id = {p.paper_id: p for p in papers}
+    resolver = Resolver(papers)
     body, ref_lines = split_references(text)
     references: dict[int, str | None] = {}
     for n, line in ref_lines.items():
         m = re.search(r"\b([0-9a-f]{12})\b", line)
         p = by_id.get(m.group(1)) if m else None
+        d = DOI_RE.search(line) or re.search(r"\b(?P<doi>10\.\d{4,9}/\S+)", line)
+        if p is None and d:
+            c = parse_label(d.group("doi"))
+            found = resolver.resolve(c) if c else []
+            p = found[0] if len(found) == 1 else None
         p = p or match_title(line, papers)
         references[n] = p.paper_id if p else None
     sents = _sentences(body)
+    claims: list[str] = []
     cites: list[list[str]] = []
     sources: list[list[Source]] = []
     unknown: list[list[str]] = []
+    ambiguous: list[list[dict]] = []
     for s in sents:
         ids: dict[str, str] = {}
-        bad = []
+        bad: list[str] = []
+        unsure: list[dict] = []
+        resolved: list[tuple] = []
         for lab in _labels(s):
             if lab in by_id:
                 ids.setdefault(lab, f"[{lab}]")
             elif lab.isdigit() and references.get(int(lab)):
                 ids.setdefault(references[int(lab)], f"[{lab}]")
+            elif (c := parse_label(lab)) is not None:
+                resolved.append((c, resolver.resolve(c)))
             else:
-                bad.append(lab)
+                bad.append(f"[{lab}]")
+        inline = find_citations(s)
+        resolved += [(c, resolver.resolve(c)) for c in inline]
+        for c, found in resolved:
+            if len(found) == 1:
+                ids.setdefault(found[0].paper_id, c.text)
+            elif found:
+                unsure.append({"citation": c.text, "papers": [p.paper_id for p in found]})
+            else:
+                bad.append(c.text)
+        claims.append(strip_citations(s, inline))
         cites.append(list(ids))
         sources.append([Source(label, by_id[pid]) for pid, label in ids.items()])
         unknown.append(bad)
-    verdicts = verifier.verify(sents, sources)
+        ambiguous.append(unsure)
+    verdicts = verifier.verify(claims, sources)
     out: list[CheckedSentence] = []
-    for s, c, srcs, bad, v in zip(sents, cites, sources, unknown, verdicts, strict=True):
+    rows = zip(sents, claims, cites, sources, unknown, ambiguous, verdicts, strict=True)
+    for s, claim, c, srcs, bad, unsure, v in rows:
         ev_paper = next((x.paper.paper_id for x in srcs if x.label == v.evidence_label), None)
         cs = CheckedSentence(
             s, c, v.verdict, v.reason, v.evidence if c else None, ev_paper, v.support, [], bad
         )
+        cs.ambiguous = unsure
+        notes = []
         if bad:
-            shown = ", ".join(f"[{b}]" for b in bad)
-            note = f"{shown} matches no paper of the collection"
+            verb = "matches" if len(bad) == 1 else "match"
+            notes.append(f"{', '.join(bad)} {verb} no paper of the collection")
+        for a in unsure:
+            shown = ", ".join(f"[{pid}]" for pid in a["papers"])
+            notes.append(f"{a['citation']} is ambiguous: {len(a['papers'])} papers match ({shown})")
+        if notes:
+            note = "; ".join(notes)
             cs.reason = f"{cs.reason}; {note}" if c else note
         if not c:
             cs.verdict = UNSUPPORTED
-            cs.suggestions = _suggest(s, verifier, search) if search else []
+            cs.suggestions = _suggest(claim, verifier, search) if search else []
             if cs.suggestions:
                 ids = ", ".join(f"[{x['paper_id']}]" for x in cs.suggestions)
                 cs.reason = (
-                    cs.reason + "; " if bad else "cites no source; "
+                    cs.reason + "; " if notes else "cites no source; "
                 ) + f"{ids} would support it"
                 cs.evidence = cs.suggestions[0]["evidence"]
                 cs.evidence_paper = cs.suggestions[0]["paper_id"]
-            elif not bad:
+            elif not notes:
                 cs.reason = "cites no source"
         out.append(cs)
     return CheckReport(out, references)

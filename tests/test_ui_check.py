@@ -8,7 +8,7 @@ from rag.config import get_settings
 from ui import render
 from ui.handlers import MAX_DRAFT_CHARS, Handlers
 
-from .test_check import DRAFT_IDS
+from .test_check import DRAFT_CITED, DRAFT_IDS, LIBRARY
 from .test_ui import PAYLOAD, assert_inert, audit
 
 
@@ -71,3 +71,28 @@ def test_check_tab_marks_each_sentence(seed_store):
     assert "6 sentences: 1 supported, 2 unsupported, 3 contradicted" in text
     assert "error" in h.check("   ") and "empty" in h.check("")["error"]
     assert "at most" in h.check("x" * (MAX_DRAFT_CHARS + 1))["error"]
+
+
+def test_check_tab_reads_doi_and_author_year_citations(tmp_path):
+    """The tab reads the same citations as `rag check`: resolved, ambiguous and unresolved."""
+    from rag.ingest import ingest
+
+    lib = tmp_path / "library.ris"
+    lib.write_text(LIBRARY, encoding="utf-8")
+    settings = get_settings(store=tmp_path / "store")
+    ingest([lib], settings, progress=False)
+    h = Handlers(Assistant(settings))
+    html = h.check_page(DRAFT_CITED)
+    assert_inert(html)
+    verdicts = [v for k, v in audit(html).attrs if k == "data-verdict"]
+    assert verdicts == [
+        "supported",
+        "contradicted",
+        "supported",
+        "unsupported",
+        "unsupported",
+        "unsupported",
+    ]
+    text = "".join(audit(html).text)
+    assert "(Okafor et al., 2023) is ambiguous: 2 papers match" in text
+    assert "(Smith, 2020) matches no paper of the collection" in text

@@ -17,10 +17,14 @@ from .base import _assistant, _dump, cli, collection_option
 @click.pass_context
 def check(ctx, file, as_json):
     """Verify every sentence of a draft (FILE, or '-' for standard input) against the papers
-    it cites: [paper_id], or [n] with a numbered reference list ("[1] Title" or "1. Title").
+    it cites: [paper_id]; [n] with a numbered reference list ("[1] Title" or "1. Title", matched
+    by DOI or title); a DOI (doi:10.1038/..., https://doi.org/...); or author and year ((Smith,
+    2024), (Smith et al., 2024), (Smith and Lee, 2024), Smith et al. (2024)), matched by the
+    papers' first author and year.
 
     Per sentence: supported, unsupported or contradicted, the reason and the best evidence
-    sentence; an uncited sentence gets the papers that would support it.
+    sentence; an uncited sentence gets the papers that would support it; a citation several
+    papers match (ambiguous) or none matches is named on its sentence.
     """
     from ..check import format_report
 
