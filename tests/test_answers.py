@@ -158,6 +158,9 @@ def test_follow_up_keeps_the_papers_of_the_earlier_question_that_match(assistant
     first = assistant.ask("Which papers apply machine learning to mental health?")
     ans = assistant.chat("Which of those analyse drawings made by children?", history=[first])
     assert [c.paper_id for c in ans.citations] == ["1b96e4160c8f"]
+    # a list of one paper says more of it than one sentence, up to a single answer's length
+    (line,) = [ln for ln in ans.answer.splitlines() if ln.startswith("- ")]
+    assert line.count("[1]") >= 2 and len(line.split()) <= 160
 
 
 def test_list_question_is_answered_when_an_on_topic_paper_holds_its_words(assistant):

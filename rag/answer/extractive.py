@@ -137,16 +137,26 @@ class ExtractiveAnswerer(Answerer):
             reason = f"none of the retrieved papers is about {scope.topic}"
             return done(abstention_text(reason), [], True, reason)
         terms = set(tokenize(scope.topic))
-        best: dict[int, Candidate] = {}
-        rank: dict[int, float] = {}
+        mine: dict[int, list[tuple[float, Candidate]]] = {}
         for c in cands:
-            if c.n not in scope.kept:
-                continue
-            x = c.score + 0.3 * lexical_overlap(terms, c.text, self.idf)
-            if c.n not in best or x > rank[c.n]:
-                best[c.n], rank[c.n] = c, x
-        chosen = [best[n] for n in scope.kept if n in best]
-        m = len(chosen)
+            if c.n in scope.kept:
+                x = c.score + 0.3 * lexical_overlap(terms, c.text, self.idf)
+                mine.setdefault(c.n, []).append((x, c))
+        ranked = {n: [c for _x, c in sorted(xs, key=lambda t: -t[0])] for n, xs in mine.items()}
+        lines_of = {n: [ranked[n][0]] for n in scope.kept if n in ranked}
+        # a short list (one or two papers) says more of each, up to a single answer's length
+        floor = self.settings.abstain_sentence * FILL_FLOOR
+        more = True
+        while more and _words([c for cs in lines_of.values() for c in cs]) < ANSWER_WORDS:
+            more = False
+            for n, cs in lines_of.items():
+                nxt = [c for c in ranked[n][len(cs) :] if c.score >= floor]
+                if nxt and _words([c for v in lines_of.values() for c in v]) < ANSWER_WORDS:
+                    cs.append(nxt[0])
+                    ranked[n].remove(nxt[0])
+                    ranked[n].insert(len(cs) - 1, nxt[0])
+                    more = True
+        m = len(lines_of)
         if scope.restrict:
             head = (
                 f"Of the {scope.scope_count} papers on {scope.scope_topic}, {m} "
@@ -154,9 +164,13 @@ class ExtractiveAnswerer(Answerer):
             )
         else:
             head = f"{m} paper{'s' if m != 1 else ''} match “{scope.topic}”:"
-        lines = [head] + [
-            f"- {_short(hits[c.n - 1].paper.title)}: {c.text} [{c.n}]" for c in chosen
-        ]
+        lines = [head]
+        chosen: list[Candidate] = []
+        for n, cs in lines_of.items():
+            cs = cs[:1] + sorted(cs[1:], key=lambda c: c.idx)
+            said = " ".join(f"{c.text} [{n}]" for c in cs)
+            lines.append(f"- {_short(hits[n - 1].paper.title)}: {said}")
+            chosen.extend(cs)
         return done("\n".join(lines), chosen)
 
     # --- one or two papers: the sentences that answer each part, then context ----------------
