@@ -204,14 +204,7 @@ CUE_WEIGHT = {
     "yesno_assert": 0.06,
     "comparison": 0.04,
     "place": 0.12,
-    "named": 0.06,
-    "detail": 0.03,
 }
-_DETAIL = re.compile(
-    r"^(?:specifically|in\s+particular|concretely|to\s+this\s+end|first(?:ly)?|then|"
-    r"furthermore|moreover|additionally|by\s+\w+ing|it\s+\w+s|our\s+\w+\s+\w+s)\b",
-    re.IGNORECASE,
-)
 # where in an abstract a kind's answer sits relative to the contribution sentence:
 # +1 at or after it (how it is done, what was found), -1 at or before it (why)
 PLACE = {"method": 1, "yesno": 1, "finding": 1, "quantity": 1, "reason": -1}
@@ -329,16 +322,9 @@ def score_parts(
     # where each abstract states its contribution ("we propose ..."): the motivation comes
     # before it, the method and the results at and after it
     contrib: dict[int, int] = {}
-    names: dict[int, set[str]] = {}  # what each paper calls its contribution ("ThanoRA")
     for c in cands:
-        if _CONTRIB.search(c.text):
-            if c.idx < contrib.get(c.n, 10**6):
-                contrib[c.n] = c.idx
-            names.setdefault(c.n, set()).update(
-                m.group(0)
-                for m in _NAMEISH.finditer(c.text)
-                if not (set(tokenize(m.group(0))) <= question_terms)
-            )
+        if _CONTRIB.search(c.text) and c.idx < contrib.get(c.n, 10**6):
+            contrib[c.n] = c.idx
     for j, part in enumerate(parts):
         pterms = set(tokenize(part.text)) or question_terms
         target = getattr(part, "target", "")
@@ -351,10 +337,6 @@ def score_parts(
                 where = PLACE.get(part.kind, 0)
                 if (where > 0 and c.idx >= at) or (where < 0 and c.idx <= at):
                     place[i] = CUE_WEIGHT["place"]
-                if where > 0 and c.idx > at and any(nm in c.text for nm in names.get(c.n, ())):
-                    place[i] += CUE_WEIGHT["named"]  # goes on about the contribution
-                if part.kind == "method" and _DETAIL.match(c.text):
-                    place[i] += CUE_WEIGHT["detail"]
             if single or part_vecs is None:
                 xs[i] = c.score + cue
             else:

@@ -35,7 +35,6 @@ _RESULT_OPEN = re.compile(
     r"^(?:extensive\s+)?(?:experiments?|evaluations?|results?|empirical|ablations?)\b", re.I
 )
 FILL_FLOOR = 0.8  # context sentences score at least this share of the abstention floor
-NEXT_BONUS = 0.05  # the sentence after a direct answer, as context
 REASON_CHAIN = 2  # sentences after a problem statement that may carry it on
 
 
@@ -223,17 +222,12 @@ class ExtractiveAnswerer(Answerer):
             # (a yes/no question is settled by the results too: those are not cut off)
             stop = analysis.kind == "method"
             self._follow_contribution(main[0], cands, chosen, add, stop)
-        # context from the answering paper(s): each sentence by its best part score, the
-        # sentence right after a direct answer first (it usually carries the point on)
-        after = {(c.n, c.idx + 1) for c in direct}
+        # context from the answering paper(s): each sentence by its best part score
         fill = []
         for i, c in enumerate(cands):
             if c.n not in main:
                 continue
-            x = max(float(p.scores[i]) for p in ps)
-            if (c.n, c.idx) in after:
-                x += NEXT_BONUS
-            fill.append((x, i))
+            fill.append((max(float(p.scores[i]) for p in ps), i))
         fill.sort(key=lambda t: -t[0])
         floor = s.abstain_sentence * FILL_FLOOR
         for _x, i in fill:
