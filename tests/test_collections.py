@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -229,3 +230,78 @@ def test_cli_create_and_delete_with_confirmation(store_copy):
     assert "notes" not in _run(["collections"], store_copy).stdout
     gone = _run(["collections", "delete", "notes", "--yes"], store_copy, check=False)
     assert gone.returncode == 1 and "no collection 'notes'" in gone.stderr
+
+
+def test_ui_handlers_stay_in_the_chosen_collection(two):
+    from ui.handlers import Handlers
+
+    h = Handlers(two["assistant"])
+    assert h.collections() == ["default", "b"]
+    for name, allowed in (("", "a"), ("default", "a"), ("b", "b")):
+        on = h.on(name)
+        for q in [*QS, BREAD]:
+            turns, _html = list(on.chat(q, [], k=5))[-1]
+            d = turns[-1]["result"]
+            assert _ids(d) <= two[allowed], (name, q)
+            assert set(turns[-1]["abstracts"]) <= two[allowed]
+            assert _ids(on.ask(q)) <= two[allowed]
+        assert "b-sourdough" in h.on("b").browse("sourdough starter")
+        assert "b-sourdough" not in h.on(name).browse("sourdough starter") or allowed == "b"
+        assert f"collection <b>{name or 'default'}</b>" in on.status_line()
+    summary = h.on("b").summarize("multi-agent debate")
+    assert {c["paper_id"] for c in summary["citations"]} <= two["b"]
+    with pytest.raises(Exception, match="no collection 'nope'"):
+        h.on("nope")
+
+
+@pytest.mark.slow
+def test_http_ask_and_summarize_take_a_collection(two, tmp_path_factory, monkeypatch):
+    import httpx
+    from gradio_client import Client
+
+    from rag.config import get_settings
+
+    from .test_ui_server import fn_index, launch, run_event
+
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path_factory.mktemp("gradio-coll")))
+    settings = get_settings(store=two["store"])
+    app, url = launch(settings, two["store"].parent)
+    try:
+        client = Client(url, verbose=False)
+        for q in [*QS, BREAD]:
+            in_a = client.predict(q, api_name="/ask")  # the server's own: the default one
+            in_b = client.predict(q, "b", api_name="/ask_in")
+            assert _ids(in_a) <= two["a"] and _ids(in_b) <= two["b"], q
+            in_default = client.predict(q, "default", api_name="/ask_in")
+            assert _ids(in_default) <= two["a"], q
+            filtered = client.predict(q, "b", "2000-2030", "", "", "", api_name="/ask_in")
+            assert _ids(filtered) <= two["b"], q
+        bread = client.predict(BREAD, "b", api_name="/ask_in")
+        assert bread["citations"][0]["paper_id"] == "b-sourdough"
+        s = client.predict("multi-agent debate", "b", api_name="/summarize_in")
+        assert s["citations"] and {c["paper_id"] for c in s["citations"]} <= two["b"]
+        bad = client.predict(BREAD, "nope", api_name="/ask_in")
+        assert bad["abstained"] and "no collection 'nope'" in bad["error"]
+        assert "lower-case" in client.predict(BREAD, "No!", api_name="/ask_in")["error"]
+        # over plain HTTP, as curl would (every input given: "" for no filter)
+        data = [BREAD, "b", "", "", "", ""]
+        r = httpx.post(f"{url}/gradio_api/call/ask_in", json={"data": data}, timeout=60)
+        assert r.status_code == 200, r.text
+        with httpx.stream(
+            "GET", f"{url}/gradio_api/call/ask_in/{r.json()['event_id']}", timeout=120
+        ) as got:
+            body = "".join(got.iter_text())
+        assert "b-sourdough" in body, body[:500]
+        # the browser's chat event, with the collection picker's value as its last input; the
+        # page it returns shows each cited (and other) paper's id
+        chat = fn_index(app, "on_chat")
+        for coll, allowed in (("default", "a"), ("b", "b")):
+            for q in (*QS, BREAD):
+                data = [q, [], 5, "auto", "", "", "", "", "", "", "", coll]
+                out, _ = run_event(url, chat, data)
+                shown = set(re.findall(r"<code>([^<]+)</code>", out["data"][1]))
+                shown &= two["a"] | two["b"]
+                assert shown <= two[allowed], (coll, q, shown)
+                assert shown or (q, coll) == (BREAD, "default"), (coll, q)  # abstains there
+    finally:
+        app.close()

@@ -110,13 +110,16 @@ def upload(url: str, name: str, content: bytes) -> httpx.Response:
 # --- the public API ----------------------------------------------------------------------------
 def test_only_ask_summarize_and_check_are_public(client):
     api = client.view_api(return_format="dict", print_info=False)
-    # /ask and /summarize take one input; their filtered forms take the filters too
+    # /ask and /summarize take one input; their filtered forms take the filters too, and the
+    # _in forms a collection of the store and the filters
     assert set(api["named_endpoints"]) == {
         "/ask",
         "/summarize",
         "/check",
         "/ask_filtered",
         "/summarize_filtered",
+        "/ask_in",
+        "/summarize_in",
     }
     assert not api["unnamed_endpoints"]
     with pytest.raises(ValueError):

@@ -1,6 +1,8 @@
 """The public API endpoints (stable names): /ask, /summarize, /check and their filtered forms.
 
-Each returns the same dictionary as the matching ``rag ... --json`` command.
+Each returns the same dictionary as the matching ``rag ... --json`` command. /ask_in and
+/summarize_in take a collection of the store (as `rag ... --collection NAME`) and the filters;
+the other endpoints keep the inputs they always had and use the collection the server started on.
 """
 
 from __future__ import annotations
@@ -43,8 +45,42 @@ def add_api(h: Handlers, heavy: dict) -> None:
             return {"topic": topic, "summary": "", "abstained": True, "error": str(e)}
         return h.summarize(topic, filters=flt)
 
+    def ask_in(
+        question: str,
+        collection: str,
+        year: str = "",
+        author: str = "",
+        venue: str = "",
+        source: str = "",
+    ) -> dict:
+        """/ask in one collection of the store ("" for the server's own), within the filters of /ask_filtered."""
+        try:
+            flt = make_filters(year, author, venue, source)
+            on = h.on(collection)
+        except RagError as e:
+            return error_dict(question, str(e))
+        return on.ask(question, filters=flt)
+
+    def summarize_in(
+        topic: str,
+        collection: str,
+        year: str = "",
+        author: str = "",
+        venue: str = "",
+        source: str = "",
+    ) -> dict:
+        """/summarize in one collection of the store, within the filters of /ask_filtered."""
+        try:
+            flt = make_filters(year, author, venue, source)
+            on = h.on(collection)
+        except RagError as e:
+            return {"topic": topic, "summary": "", "abstained": True, "error": str(e)}
+        return on.summarize(topic, filters=flt)
+
     gr.api(ask, api_name="ask", **heavy)
     gr.api(check, api_name="check", **heavy)
     gr.api(summarize, api_name="summarize", **heavy)
     gr.api(ask_filtered, api_name="ask_filtered", **heavy)
     gr.api(summarize_filtered, api_name="summarize_filtered", **heavy)
+    gr.api(ask_in, api_name="ask_in", **heavy)
+    gr.api(summarize_in, api_name="summarize_in", **heavy)

@@ -52,6 +52,14 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 UPLOAD_TYPES = list(SUPPORTED)  # what the parser reads, from rag.parse
 
 
+def _on(h: Handlers, collection: str | None) -> Handlers:
+    """The handlers over ``collection``; this app's own when it is gone (deleted meanwhile)."""
+    try:
+        return h.on(collection)
+    except RagError:
+        return h
+
+
 def build_app(settings: Settings | None = None, assistant: Assistant | None = None):
     """The gradio Blocks app over one assistant (not launched)."""
     settings = settings or (assistant.settings if assistant else get_settings())
@@ -70,6 +78,14 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
         # the same two for this page's session (a BrowserState input keeps its first value)
         sess_chat, sess_browser = gr.State(""), gr.State("")
         with gr.Sidebar(open=True, elem_id="rag-sidebar", width=290):
+            # the collection of the store that chat, summaries, corpus and uploads work on
+            collection = gr.Dropdown(
+                choices=h.collections(),
+                value=h.assistant.collection,
+                label="Collection",
+                interactive=True,
+                elem_id="rag-collection",
+            )
             new = gr.Button("New chat", variant="primary", elem_id="rag-new-chat")
             chat_list = gr.Radio(
                 choices=[], label="Your chats", elem_id="rag-chats", interactive=True
@@ -279,6 +295,7 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
             backend=backend,
             model=model,
             filter_boxes=filter_boxes,
+            collection=collection,
             open_chat=open_chat,
             sess_chat=sess_chat,
             browser_id=browser_id,
@@ -305,12 +322,14 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
         wire_uploads(h, c)
 
         def on_summary(topic_value, *fvalues):
+            *fvalues, coll = fvalues
             try:
                 flt = make_filters(*fvalues)
+                on = h.on(coll)
             except RagError as e:
                 hidden = gr.DownloadButton(visible=False)
                 return render.error_html(str(e)), hidden, hidden
-            html, path, refs = h.summary_page_refs(topic_value, summary_dir, flt)
+            html, path, refs = on.summary_page_refs(topic_value, summary_dir, flt)
             return (
                 html,
                 gr.DownloadButton(value=path, visible=bool(path)),
@@ -318,7 +337,7 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
             )
 
         summary_io = {
-            "inputs": [topic, *filter_boxes],
+            "inputs": [topic, *filter_boxes, collection],
             "outputs": [summary, download, download_refs],
         }
         go.click(on_summary, **summary_io, **private, **heavy)
@@ -331,33 +350,45 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
         check_btn.click(h.check_page, draft, checked, **private, **heavy)
 
         def on_browse(q, p, *fvalues):
+            *fvalues, coll = fvalues
             try:
                 flt = make_filters(*fvalues)
+                on = h.on(coll)
             except RagError as e:
                 return render.error_html(str(e))
-            return h.browse(q, int(p or 1), flt)
+            return on.browse(q, int(p or 1), flt)
 
-        browse_in = [query, page, *filter_boxes]
+        browse_in = [query, page, *filter_boxes, collection]
         query.submit(on_browse, browse_in, listing, **private, **heavy)
         search_btn.click(on_browse, browse_in, listing, **private, **heavy)
         page.submit(on_browse, browse_in, listing, **private, **heavy)
 
-        def on_refresh(current):
+        def on_refresh(current, coll):
             listed = h.models()
             choices = sorted({*listed, settings.llm_model, *([current] if current else [])})
-            return h.status_html(), h.status_line(), gr.Dropdown(choices=choices, value=current)
+            on = _on(h, coll)
+            return on.status_html(), on.status_line(), gr.Dropdown(choices=choices, value=current)
 
-        refresh.click(on_refresh, model, [status_table, status, model], **private)
-        app.load(
-            lambda: (h.status_line(), h.status_html(), h.browse("", 1)),
-            None,
-            [status, status_table, listing],
-            **private,
-        )
+        refresh.click(on_refresh, [model, collection], [status_table, status, model], **private)
+
+        def on_page(coll):
+            """Status and corpus of the chosen collection."""
+            on = _on(h, coll)
+            return on.status_line(), on.status_html(), on.browse("", 1)
+
+        def on_collections(coll):
+            """The picker's list brought up to date (collections made or deleted meanwhile)."""
+            names = h.collections()
+            return gr.Dropdown(choices=names, value=coll if coll in names else names[0])
+
+        app.load(on_collections, collection, collection, **private)
+        # a collection chosen, or set by a chat opened in it: the page follows
+        app.load(on_page, collection, [status, status_table, listing], **private)
+        collection.change(on_page, collection, [status, status_table, listing], **private)
         # writes from other tabs or processes: the paper count follows within seconds
         gr.Timer(5.0).tick(
-            lambda: (h.status_line(), h.status_html()),
-            None,
+            lambda coll: (_on(h, coll).status_line(), _on(h, coll).status_html()),
+            collection,
             [status, status_table],
             queue=False,
             show_progress="hidden",

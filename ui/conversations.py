@@ -36,6 +36,12 @@ def _when(ts: float) -> str:
     return time.strftime("%d %b %Y", t)
 
 
+def _label(chat: dict) -> str:
+    """The sidebar's line of a chat: its title and date, and its collection unless default."""
+    where = "" if chat.get("collection") in (None, "default") else f" · {chat['collection']}"
+    return f"{chat['title']} · {_when(chat['updated'])}{where}"
+
+
 class Conversations:
     """The chats of one store, for the UI."""
 
@@ -45,14 +51,22 @@ class Conversations:
 
     def choices(self, owner: str) -> list[tuple[str, str]]:
         """(label, id) of the owner's chats, the latest first: title and date."""
-        return [(f"{c['title']} · {_when(c['updated'])}", c["id"]) for c in self.store.list(owner)]
+        return [(_label(c), c["id"]) for c in self.store.list(owner)]
 
-    def save(self, owner: str, chat_id: str | None, turns: list[dict]) -> str:
-        """Save the finished turns (a new chat when ``chat_id`` is empty); returns its id."""
+    def save(
+        self, owner: str, chat_id: str | None, turns: list[dict], collection: str = "default"
+    ) -> str:
+        """Save the finished turns (a new chat when ``chat_id`` is empty) with the collection
+        they were asked in; returns its id."""
         done = [{k: v for k, v in t.items() if k != "partial"} for t in turns if t.get("result")]
         if not done:
             return chat_id or ""
-        return self.store.save(owner, chat_id or None, done)
+        return self.store.save(owner, chat_id or None, done, collection or "default")
+
+    def collection(self, owner: str, chat_id: str | None) -> str | None:
+        """The collection one of the owner's chats was asked in (None: no such chat)."""
+        chat = self.store.get(owner, chat_id or "") if chat_id else None
+        return chat["collection"] if chat else None
 
     def open(self, owner: str, chat_id: str | None) -> tuple[str, list[dict], str]:
         """(id, turns, conversation HTML) of one of the owner's chats ("" and [] if none)."""

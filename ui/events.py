@@ -41,6 +41,7 @@ def wire_chat(
         c.chat_refs,
     )
     k, backend, model, filter_boxes = c.k, c.backend, c.model, c.filter_boxes
+    collection = c.collection
     open_chat, sess_chat, browser_id, sess_browser = (
         c.open_chat,
         c.sess_chat,
@@ -65,12 +66,14 @@ def wire_chat(
         f_author_v,
         f_venue_v,
         f_source_v,
+        coll_v,
         request: gr.Request,
     ):
         k_int = int(k_value or settings.top_k)
         skip = gr.skip()
         try:
             flt = make_filters(f_year_v, f_author_v, f_venue_v, f_source_v)
+            on = h.on(coll_v)  # the chosen collection (gone meanwhile: said in the page)
         except RagError as e:
             yield (
                 state,
@@ -83,7 +86,7 @@ def wire_chat(
             return
         owner = owner_of(getattr(request, "username", None), bid)
         t, html = state, None
-        for t, html in h.chat(message, state, k_int, backend_value, model_value, flt):
+        for t, html in on.chat(message, state, k_int, backend_value, model_value, flt):
             yield (
                 t,
                 html,
@@ -92,9 +95,9 @@ def wire_chat(
                 gr.DownloadButton(visible=False),
                 *([skip] * 4),
             )
-        path = h.chat_refs(t, "bibtex", summary_dir)
+        path = on.chat_refs(t, "bibtex", summary_dir)
         # the finished turn is saved: the sidebar lists the chat, a reload brings it back
-        chat_id = convs.save(owner, chat_id, t)
+        chat_id = convs.save(owner, chat_id, t, on.assistant.collection)
         yield (
             t,
             html,
@@ -108,7 +111,8 @@ def wire_chat(
         )
 
     chat_io = {
-        "inputs": [box, turns, k, backend, model, sess_chat, sess_browser, *filter_boxes],
+        "inputs": [box, turns, k, backend, model, sess_chat, sess_browser, *filter_boxes]
+        + [collection],
         "outputs": [turns, conversation, box, examples_row, chat_refs, open_chat, sess_chat]
         + [chat_list, export_btn],
     }
@@ -134,6 +138,8 @@ def wire_chat(
         return t, html, "", gr.Row(visible=True), "", "", chats_of(owner, ""), "", None
 
     new.click(on_new, sess_browser, chat_state, queue=False, **private)
+    # another collection: a new chat (a follow-up never mixes two collections' papers)
+    collection.input(on_new, sess_browser, chat_state, queue=False, **private)
 
     def on_open(chat_id, bid, request: gr.Request):
         owner = owner_of(getattr(request, "username", None), bid)
@@ -150,7 +156,14 @@ def wire_chat(
             convs.export(owner, cid),
         )
 
-    chat_list.input(on_open, [chat_list, sess_browser], chat_state, **private)
+    def on_open_in(chat_id, bid, request: gr.Request):
+        """Open a chat and choose the collection it was asked in (follow-ups stay there)."""
+        owner = owner_of(getattr(request, "username", None), bid)
+        where = convs.collection(owner, chat_id)
+        pick = gr.Dropdown(value=where) if where in h.collections() else gr.skip()
+        return (*on_open(chat_id, bid, request), pick)
+
+    chat_list.input(on_open_in, [chat_list, sess_browser], [*chat_state, collection], **private)
 
     def on_rename(chat_id, title, bid, request: gr.Request):
         owner = owner_of(getattr(request, "username", None), bid)
@@ -169,9 +182,14 @@ def wire_chat(
 
     def on_load(chat_id, bid, request: gr.Request):
         bid = bid or new_browser_id()
-        return (bid, bid, *on_open(chat_id, bid, request))
+        return (bid, bid, *on_open_in(chat_id, bid, request))
 
-    app.load(on_load, [open_chat, browser_id], [browser_id, sess_browser, *chat_state], **private)
+    app.load(
+        on_load,
+        [open_chat, browser_id],
+        [browser_id, sess_browser, *chat_state, collection],
+        **private,
+    )
 
 
 def wire_uploads(h: Handlers, c) -> None:
@@ -182,34 +200,49 @@ def wire_uploads(h: Handlers, c) -> None:
     p_url, upload_btn, files = c.p_url, c.upload_btn, c.files
 
     # uploads: the report area shows the progress; a second upload waits its turn in line
-    def upload_updates(steps, clear_files: bool = False):
+    def upload_updates(on: Handlers, steps, clear_files: bool = False):
         for done, html in steps:
             more = [gr.skip() if not done else None] if clear_files else []
             if not done:
                 yield html, gr.skip(), gr.skip(), gr.skip(), gr.Button(visible=True), *more
             else:
-                page = h.browse("", 1)
+                page = on.browse("", 1)
                 yield (
                     html,
                     page,
-                    h.status_line(),
-                    h.status_html(),
+                    on.status_line(),
+                    on.status_html(),
                     gr.Button(visible=False),
                     *more,
                 )
 
-    def on_add_text(text, title, url, request: gr.Request):
-        yield from upload_updates(h.add_text_steps(text, title, url, _owner(request)))
+    def gone(e: RagError, clear_files: bool = False):
+        skip = gr.skip()
+        return render.error_html(str(e)), skip, skip, skip, skip, *([skip] if clear_files else [])
 
-    def on_add_files(paths, request: gr.Request):
-        yield from upload_updates(h.add_files_steps(paths, _owner(request)), clear_files=True)
+    def on_add_text(text, title, url, coll, request: gr.Request):
+        try:
+            on = h.on(coll)  # into the chosen collection
+        except RagError as e:
+            yield gone(e)
+            return
+        yield from upload_updates(on, on.add_text_steps(text, title, url, _owner(request)))
+
+    def on_add_files(paths, coll, request: gr.Request):
+        try:
+            on = h.on(coll)
+        except RagError as e:
+            yield gone(e, clear_files=True)
+            return
+        steps = on.add_files_steps(paths, _owner(request))
+        yield from upload_updates(on, steps, clear_files=True)
 
     # not one at a time here: the handlers keep the line, so each upload can show its place
     ingest_opts = {"concurrency_id": "ingest", "concurrency_limit": 8}
     upload_out = [report, listing, status, status_table, cancel_upload]
     add_btn.click(
         on_add_text,
-        [p_text, p_title, p_url],
+        [p_text, p_title, p_url, c.collection],
         upload_out,
         show_progress="hidden",
         **private,
@@ -217,7 +250,7 @@ def wire_uploads(h: Handlers, c) -> None:
     )
     upload_btn.click(
         on_add_files,
-        files,
+        [files, c.collection],
         [*upload_out, files],
         show_progress="hidden",
         **private,

@@ -7,6 +7,7 @@ the page, never tracebacks.
 
 from __future__ import annotations
 
+import copy
 import re
 import tempfile
 import time
@@ -68,6 +69,21 @@ class Handlers(Adding):
         self.settings = assistant.settings
         self.repaint_every = 0.05  # seconds between repaints of a streaming answer
 
+    # --- collections -------------------------------------------------------------------------
+    def on(self, collection: str | None) -> Handlers:
+        """These handlers over another collection of the same store ('' or None: this one's).
+        Raises a RagError for a name that is not allowed or not in the store."""
+        if not collection or collection == self.assistant.collection:
+            return self
+        other = copy.copy(self)  # the handlers keep no state of their own but the assistant
+        other.assistant = self.assistant.in_collection(collection)
+        other.settings = other.assistant.settings
+        return other
+
+    def collections(self) -> list[str]:
+        """The store's collections, the default one first (the picker's choices)."""
+        return [c.name for c in self.assistant.collections()]
+
     # --- status ------------------------------------------------------------------------------
     @property
     def llm_available(self) -> bool:
@@ -96,6 +112,7 @@ class Handlers(Adding):
             "embed_model": info["embed_model"],
             "papers": info["papers"],
             "top_k": info["top_k"],
+            "collection": info["collection"],
         }
         if info.get("store_note"):
             d["store_error"] = info["store_note"]
@@ -111,7 +128,8 @@ class Handlers(Adding):
         s = self.status()
         papers = "no index" if s["papers"] is None else f"{s['papers']} papers"
         return (
-            f'<div class="rag-status">Backend: <b>{render.esc(s["backend"])}</b> · {papers} · '
+            f'<div class="rag-status">Backend: <b>{render.esc(s["backend"])}</b> · '
+            f"collection <b>{render.esc(s['collection'])}</b> · {papers} · "
             f"embeddings {render.esc(s['embed_model'])}</div>"
         )
 
@@ -122,6 +140,7 @@ class Handlers(Adding):
             ("Why", s["why"]),
             ("Model server", s["llm_url"] or "– (none configured: answers quote the abstracts)"),
             ("Embedding model", s["embed_model"]),
+            ("Collection", s["collection"]),
             ("Papers in the index", s["papers"] if s["papers"] is not None else "none"),
         ]
         if s.get("store_error"):

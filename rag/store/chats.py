@@ -43,45 +43,56 @@ class ChatStore:
                  updated REAL NOT NULL, turns TEXT NOT NULL)"""
         )
         self.db.execute("CREATE INDEX IF NOT EXISTS chats_owner ON chats(owner, updated)")
+        cols = {r[1] for r in self.db.execute("PRAGMA table_info(chats)")}
+        if "collection" not in cols:  # chats saved before collections: the default one's
+            self.db.execute(
+                "ALTER TABLE chats ADD COLUMN collection TEXT NOT NULL DEFAULT 'default'"
+            )
         self.db.commit()
 
-    def save(self, owner: str, chat_id: str | None, turns: list[dict]) -> str:
-        """Store the chat's turns (a new chat when ``chat_id`` is unknown); returns its id."""
+    def save(
+        self, owner: str, chat_id: str | None, turns: list[dict], collection: str = "default"
+    ) -> str:
+        """Store the chat's turns (a new chat when ``chat_id`` is unknown) and the collection
+        it was asked in; returns its id."""
         now = time.time()
         body = json.dumps(turns, ensure_ascii=False)
         with self._lock:
             if chat_id:
                 cur = self.db.execute(
-                    "UPDATE chats SET turns=?, updated=?, "
+                    "UPDATE chats SET turns=?, updated=?, collection=?, "
                     "title=CASE WHEN renamed=1 THEN title ELSE ? END WHERE id=? AND owner=?",
-                    (body, now, title_of(turns), chat_id, owner),
+                    (body, now, collection, title_of(turns), chat_id, owner),
                 )
                 if cur.rowcount:
                     self.db.commit()
                     return chat_id
             chat_id = uuid.uuid4().hex[:16]
             self.db.execute(
-                "INSERT INTO chats(id, owner, title, created, updated, turns) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (chat_id, owner, title_of(turns), now, now, body),
+                "INSERT INTO chats(id, owner, title, created, updated, turns, collection) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (chat_id, owner, title_of(turns), now, now, body, collection),
             )
             self.db.commit()
             return chat_id
 
     def list(self, owner: str) -> list[dict]:
-        """The owner's chats, the latest first: id, title, created, updated."""
+        """The owner's chats, the latest first: id, title, created, updated, collection."""
         with self._lock:
             rows = self.db.execute(
-                "SELECT id, title, created, updated FROM chats WHERE owner=? ORDER BY updated DESC",
+                "SELECT id, title, created, updated, collection FROM chats WHERE owner=? "
+                "ORDER BY updated DESC",
                 (owner,),
             ).fetchall()
-        return [{"id": r[0], "title": r[1], "created": r[2], "updated": r[3]} for r in rows]
+        keys = ("id", "title", "created", "updated", "collection")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
 
     def get(self, owner: str, chat_id: str) -> dict | None:
-        """One chat of the owner (id, title, created, updated, turns), or None."""
+        """One chat of the owner (id, title, created, updated, turns, collection), or None."""
         with self._lock:
             r = self.db.execute(
-                "SELECT id, title, created, updated, turns FROM chats WHERE id=? AND owner=?",
+                "SELECT id, title, created, updated, turns, collection FROM chats "
+                "WHERE id=? AND owner=?",
                 (chat_id or "", owner),
             ).fetchone()
         if r is None:
@@ -92,6 +103,7 @@ class ChatStore:
             "created": r[2],
             "updated": r[3],
             "turns": json.loads(r[4]),
+            "collection": r[5],
         }
 
     def rename(self, owner: str, chat_id: str, title: str) -> bool:
@@ -121,7 +133,8 @@ class ChatStore:
 def chat_markdown(chat: dict) -> str:
     """A chat as Markdown: each question, its answer with its markers, and its references."""
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(chat.get("created") or time.time()))
-    lines = [f"# {chat.get('title') or 'Chat'}", "", f"_Started {when}_", ""]
+    where = chat.get("collection") or "default"
+    lines = [f"# {chat.get('title') or 'Chat'}", "", f"_Started {when} · collection {where}_", ""]
     for t in chat.get("turns") or []:
         lines += [f"## {t.get('question', '')}", ""]
         d = t.get("result") or {}
