@@ -305,3 +305,36 @@ def test_http_ask_and_summarize_take_a_collection(two, tmp_path_factory, monkeyp
                 assert shown or (q, coll) == (BREAD, "default"), (coll, q)  # abstains there
     finally:
         app.close()
+
+
+def test_eval_runs_in_the_chosen_collection(two, tmp_path):
+    from rag.config import get_settings
+    from rag.eval.runs import run_eval
+
+    qfile = tmp_path / "q.jsonl"
+    rows = [
+        {"id": f"c{i}", "type": "single", "kind": "method", "split": "test", "question": q}
+        | {"gold": ["b-" + pid], "facts": []}
+        for i, (q, pid) in enumerate(zip(QS, two["copied"], strict=True))
+    ]
+    qfile.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    settings = get_settings(store=two["store"], collection="b")
+    out = run_eval(
+        qfile, settings=settings, runs_dir=tmp_path / "runs", progress=False, log=lambda m: None
+    )
+    text = (out.run_dir / "results.jsonl").read_text()
+    assert "b-" in text
+    for pid in two["a"]:  # no paper id of the default collection (the copies are "b-<id>")
+        assert not re.search(rf"(?<![\w-]){re.escape(pid)}", text), pid
+    meta = json.loads((out.run_dir / "run.json").read_text())
+    assert meta["settings_overrides"]["collection"] == "b"
+
+
+@pytest.mark.slow
+def test_listing_collections_imports_nothing_heavy(two):
+    from .test_startup import NEVER_FOR_HELP
+    from .test_startup import _run as probe
+
+    stdout, mods = probe(["collections"], store=two["store"])
+    assert stdout.split() == ["default", "50", "papers", "b", str(len(two["b"])), "papers"]
+    assert not (mods & NEVER_FOR_HELP), mods & NEVER_FOR_HELP

@@ -147,7 +147,7 @@ def test_uploads_do_not_pile_up(server, gradio_tmp):
     (path,) = bad.json()
     assert Path(path).exists()
     data = {"path": path, "orig_name": "junk.jsonl", "meta": {"_type": "gradio.FileData"}}
-    out, _ = run_event(url, fn_index(server["app"], "on_add_files"), [[data]])
+    out, _ = run_event(url, fn_index(server["app"], "on_add_files"), [[data], "default"])
     assert "junk.jsonl" in out["data"][0]  # reported as rejected
     after = set((store / "uploads").glob("*")) if (store / "uploads").exists() else set()
     assert after == before  # no paper came from it: not kept

@@ -195,6 +195,38 @@ def test_stores_sharing_a_server_keep_their_own_collections(server, tmp_path):
     assert len(a2.papers()) == 50
 
 
+def test_collections_of_one_store_on_a_server_stay_apart(server, tmp_path):
+    """Two collections of one store, each its own collection on the server: a question in one
+    never cites the other's paper (the same abstract under another id in each), and deleting
+    one leaves the other's vectors on the server."""
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    text = (
+        "We introduce Quarkle, a benchmark of 3,000 questions about medieval falconry, and "
+        "show that small language models answer fewer than half correctly."
+    )
+    (corpus / "a.jsonl").write_text(json.dumps({"id": "in-a", "abstract": text}) + "\n")
+    (corpus / "b.jsonl").write_text(json.dumps({"id": "in-b", "abstract": text}) + "\n")
+    store = tmp_path / "store"
+    ingest([corpus / "a.jsonl"], _settings(server, store), progress=False)
+    ingest([corpus / "b.jsonl"], _settings(server, store, collection="b"), progress=False)
+    a = Assistant(_settings(server, store))
+    q = "How well do small language models answer questions about medieval falconry?"
+    in_a, in_b = a.ask(q).to_dict(), a.ask(q, collection="b").to_dict()
+    assert [c["paper_id"] for c in in_a["citations"]] == ["in-a"]
+    assert [c["paper_id"] for c in in_b["citations"]] == ["in-b"]
+    names = (a.store.chroma_name, a.in_collection("b").store.chroma_name)
+    uid = (store / "chroma-server-id").read_text().strip()
+    assert names[0].endswith(uid) and names[1].endswith(uid) and names[0] != names[1]
+    counts = _server_counts(server)
+    assert counts[names[0]] == 1 and counts[names[1]] == 1
+    assert a.delete_collection("b") == 1
+    counts = _server_counts(server)
+    assert names[1] not in counts and counts[names[0]] == 1
+    assert [c["paper_id"] for c in a.ask(q).to_dict()["citations"]] == ["in-a"]
+    a.reset()
+
+
 def test_unreachable_server_is_one_clear_line_without_the_token(tmp_path):
     port = _free_port()
     env = {

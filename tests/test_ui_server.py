@@ -151,7 +151,9 @@ def test_upload_is_indexed_with_progress_and_becomes_searchable(client, server):
     assert r.status_code == 200, r.text
     (path,) = r.json()
     file_data = {"path": path, "orig_name": "glacier.jsonl", "meta": {"_type": "gradio.FileData"}}
-    out, messages = run_event(server["url"], fn_index(server["app"], "on_add_files"), [[file_data]])
+    out, messages = run_event(
+        server["url"], fn_index(server["app"], "on_add_files"), [[file_data], "default"]
+    )
     assert out.get("error") is None, out
     report = out["data"][0]
     assert "1 added" in report and "51 papers in the index" in report and "Glacier-Sense" in report
@@ -166,7 +168,9 @@ def test_upload_is_indexed_with_progress_and_becomes_searchable(client, server):
     assert got["citations"][0]["title"] == "Glacier-Sense"
     # the corpus tab finds it too
     listing, _ = run_event(
-        server["url"], fn_index(server["app"], "on_browse"), ["glacier", 1, "", "", "", ""]
+        server["url"],
+        fn_index(server["app"], "on_browse"),
+        ["glacier", 1, "", "", "", "", "default"],
     )
     assert "Glacier-Sense" in listing["data"][0]
 

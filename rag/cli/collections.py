@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .base import _assistant, _dump, cli
+from .base import _assistant, _dump, _settings, cli
 
 
 @cli.group(invoke_without_command=True)
@@ -20,7 +20,9 @@ def collections(ctx, as_json):
     """
     if ctx.invoked_subcommand is not None:
         return
-    infos = _assistant(ctx).collections()
+    from ..store.collections import describe
+
+    infos = describe(_settings(ctx))  # read from the catalogues: no model, no Chroma
     if as_json:
         _dump([i.to_dict() for i in infos])
         return
@@ -58,15 +60,19 @@ def create(ctx, name):
 def delete(ctx, name, yes, wait):
     """Delete the collection NAME: its papers, vectors and keyword index (the files the papers
     came from are not touched). Asks first unless --yes."""
-    a = _assistant(ctx)
-    from ..store.collections import check_name
+    from ..store import collections as colls
 
-    name = check_name(name)
-    held = next((i.papers for i in a.collections() if i.name == name), None)
-    if not yes:
+    settings = _settings(ctx)
+    name = colls.check_name(name)
+    if name != colls.DEFAULT and not colls.exists(settings, name):
+        raise click.ClickException(
+            f"no collection {name!r} in {settings.store}: `rag collections` lists them"
+        )
+    held = next((i.papers for i in colls.describe(settings) if i.name == name), None)
+    if not yes and name != colls.DEFAULT:
         what = f"its {held} papers" if held else "it"
         click.confirm(
-            f"Delete the collection {name!r} and {what} from {a.settings.store}?", abort=True
+            f"Delete the collection {name!r} and {what} from {settings.store}?", abort=True
         )
-    n = a.delete_collection(name, wait=wait)
+    n = colls.delete(settings, name, wait=wait)
     click.echo(f"deleted the collection {name!r} ({n} papers)")

@@ -67,9 +67,11 @@ def ingest(ctx, paths, prune, rebuild, wait, as_json, quiet, follow_links):
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@collection_option
 @click.pass_context
 def migrate(ctx, wait, as_json, quiet):
     """Copy the embedded index to the Chroma server in RAG_CHROMA_HOST, without re-embedding.
+    One collection per run (--collection NAME; the default one otherwise).
 
     For moving a store built on one machine's embedded Chroma to a shared server (`chroma run
     --path DIR --port PORT`). The catalogue and keyword index stay in the store directory; only

@@ -311,7 +311,10 @@ def run_eval(
                 "start a new run (drop --resume)"
             )
         base = settings or get_settings()
-        settings = base.model_copy(update={"store": Path(meta["settings_overrides"]["store"])})
+        over = meta["settings_overrides"]
+        settings = base.model_copy(
+            update={"store": Path(over["store"]), "collection": over.get("collection", "default")}
+        )
         backend, k, limit = meta["backend_choice"], meta["k"], meta["limit"]
     questions_path = Path(questions_path or default_questions_path())
     questions = load_questions(questions_path)
@@ -366,7 +369,10 @@ def run_eval(
             "limit": limit,
             "k": k,
             "backend_choice": backend,
-            "settings_overrides": {"store": str(settings.store)},
+            "settings_overrides": {
+                "store": str(settings.store),
+                "collection": settings.collection,
+            },
             "fingerprint": fingerprint,
             "sessions": [],
         }
