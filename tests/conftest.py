@@ -80,3 +80,11 @@ def store_copy(seed_store, tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def questions() -> list[dict]:
     return [json.loads(line) for line in QUESTIONS.read_text().splitlines() if line.strip()]
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """A test that drives a browser is a browser test and a slow one, wherever it lives."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)

@@ -183,6 +183,7 @@ def fake():
         yield f
 
 
+@pytest.mark.slow
 def test_llm_prompt_asks_for_every_part_and_lists_get_all_on_topic_sources(seed_store, fake):
     fake.reset()
     fake.script(Reply.text("RVCBench covers 225 speakers [1]."), Reply.text("Listed [1]."))

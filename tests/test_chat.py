@@ -79,6 +79,7 @@ def test_offline_chat_rewrites_and_cites_per_turn(assistant):
     assert "".join(items[:-1]) == items[-1].answer
 
 
+@pytest.mark.slow
 def test_llm_rewrites_the_followup(seed_store, fake):
     fake.reset()
     a = Assistant(get_settings(store=seed_store, llm_base_url=fake.url, llm_retry_backoff=0.01))
@@ -114,6 +115,7 @@ def test_unusable_llm_rewrite_falls_back_to_the_heuristic(seed_store, fake):
     assert fake.count() == 2
 
 
+@pytest.mark.slow
 def test_rag_chat_repl(seed_store):
     lines = "\n".join([FL, FOLLOW, "/new", FOLLOW, "/exit", "never read"]) + "\n"
     r = CliRunner().invoke(cli, ["chat"], input=lines, env={"RAG_STORE": str(seed_store)})
@@ -123,6 +125,7 @@ def test_rag_chat_repl(seed_store):
     assert "(new conversation)" in r.output and "[1] " in r.output
 
 
+@pytest.mark.slow
 def test_rag_chat_keeps_going_after_a_model_error(seed_store, fake):
     fake.reset()
     fake.script(Reply.error(401, "bad key"), Reply.text("RAHFL handles corrupted clients [1]."))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from .test_cli import run
 
 MOOD = "f18d22164350"
@@ -24,6 +26,7 @@ References
 """
 
 
+@pytest.mark.slow
 def test_check_json_marks_each_sentence(seed_store, tmp_path):
     f = tmp_path / "draft.md"
     f.write_text(DRAFT_IDS)
@@ -48,6 +51,7 @@ def test_check_json_marks_each_sentence(seed_store, tmp_path):
     assert d["counts"] == {"supported": 1, "unsupported": 2, "contradicted": 2}
 
 
+@pytest.mark.slow
 def test_check_numbered_references_from_stdin(seed_store):
     p = run(["check", "-"], seed_store, stdin=DRAFT_REFS)
     out = p.stdout
@@ -62,6 +66,7 @@ def test_check_numbered_references_from_stdin(seed_store):
     assert d["references"]["2"] == "32c1a3c5ef4b"
 
 
+@pytest.mark.slow
 def test_check_bad_input_says_what(seed_store, tmp_path):
     p = run(["check", str(tmp_path / "missing.md")], seed_store, check=False)
     assert p.returncode != 0 and "missing.md" in p.stderr
@@ -71,6 +76,7 @@ def test_check_bad_input_says_what(seed_store, tmp_path):
     assert p.returncode == 1 and "the text to check is empty" in p.stderr
 
 
+@pytest.mark.slow
 def test_eval_claims_reports_by_kind_with_a_plot(seed_store, tmp_path):
     src = [json.loads(x) for x in open("eval/claims.jsonl", encoding="utf-8")]
     kinds = ("faithful_number", "wrong_number")

@@ -157,6 +157,7 @@ def tiny_run(assistant, tiny_questions, tmp_path_factory):
     )
 
 
+@pytest.mark.slow
 def test_runner_writes_every_report_file(tiny_run):
     d = tiny_run.run_dir
     for name in (
@@ -242,6 +243,7 @@ def test_per_question_metrics_agree_with_what_was_answered(tiny_run):
     )
 
 
+@pytest.mark.slow
 def test_cli_eval_runs_and_prints_the_headline(seed_store, tiny_questions, tmp_path):
     from rag.cli import cli
 
@@ -258,6 +260,7 @@ def test_cli_eval_runs_and_prints_the_headline(seed_store, tiny_questions, tmp_p
 
 
 # --- resume ---------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_interrupted_run_resumes_without_redoing_finished_questions(
     assistant, tiny_questions, tmp_path
 ):
@@ -517,6 +520,7 @@ def test_beir_mode_says_what_is_missing(tmp_path):
 
 
 # --- an LLM backend: parallel questions, tokens, support of written sentences ------------------------
+@pytest.mark.slow
 def test_llm_backend_run_in_parallel_with_usage_support_and_judge(
     seed_store, tiny_questions, tmp_path
 ):

@@ -256,6 +256,7 @@ def test_stream_cut_after_tokens_keeps_the_partial_answer_once(llm, server):
     assert server.count() == 1  # no retry once tokens were shown
 
 
+@pytest.mark.slow
 def test_stream_stall_past_the_timeout_is_interrupted(seed_store, fake):
     fake.reset()
     a = Assistant(llm_settings(seed_store, fake.url, llm_timeout=1.0))
@@ -292,6 +293,7 @@ def test_stream_is_retried_before_the_first_token(llm, server):
     assert server.count() == 2
 
 
+@pytest.mark.slow
 def test_401_fails_at_once_and_never_shows_the_key(seed_store, caplog):
     caplog.set_level(logging.DEBUG)  # openai, httpx and llama-index debug logs included
     secret = "sk-test-SECRET-0123456789"
@@ -374,6 +376,7 @@ def test_known_prices():
 
 
 # --- the CLI ---------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_cli_ask_json_has_the_extractive_shape_plus_support_and_usage(seed_store, fake):
     fake.reset()
     env = {

@@ -55,6 +55,7 @@ def test_ask_json_marks_wrong_numbers_reversals_and_names(seed_store, fake):
     assert fake.count() == 1
 
 
+@pytest.mark.slow
 def test_streamed_answer_gets_the_same_verdicts_and_shows_them(seed_store, fake):
     fake.reset()
     a = Assistant(llm_settings(seed_store, fake.url))

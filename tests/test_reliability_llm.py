@@ -25,6 +25,8 @@ from rag.llm.wire import reply_char_cap
 from tests.fake_openai import FakeOpenAI, Reply
 from tests.test_llm import GOOD, MOOD_Q, cites_mood, llm_settings
 
+pytestmark = pytest.mark.slow  # end to end: not in `make test-fast`
+
 TIMEOUT = 2.0
 SLACK = 5.0  # what the issue allows past RAG_LLM_TIMEOUT
 

@@ -19,6 +19,8 @@ import pytest
 from tests.conftest import CORPUS, REPO
 from tests.test_reliability_invariants import check_invariants, expected_papers, rag
 
+pytestmark = pytest.mark.slow  # end to end: not in `make test-fast`
+
 ONE = (
     "Abstract: We present Quillfeather, a method for aligning handwritten medieval charters with "
     "their printed editions using stroke-level optical matching, evaluated on 1,200 charters.\n"

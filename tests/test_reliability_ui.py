@@ -29,6 +29,8 @@ from tests.fake_openai import FakeOpenAI, Reply
 from tests.test_llm import GOOD, MOOD_Q, source_number
 from tests.test_ui_server import QUESTION, fn_index, launch
 
+pytestmark = pytest.mark.slow  # end to end: not in `make test-fast`
+
 
 @pytest.fixture(scope="module")
 def gradio_tmp(tmp_path_factory):

@@ -199,6 +199,7 @@ def test_empty_topic_is_refused(assistant):
         assistant.summarize("  the  ")
 
 
+@pytest.mark.slow
 def test_cli_json_end_to_end(seed_store, tmp_path):
     rag = str(Path(sys.executable).with_name("rag"))
     env = {**os.environ, "RAG_STORE": str(seed_store)}

@@ -14,6 +14,8 @@ from tests.conftest import QUESTIONS
 from ui import render
 from ui.handlers import Handlers
 
+pytestmark = pytest.mark.slow  # end to end: not in `make test-fast`
+
 
 @pytest.fixture(scope="module")
 def handlers(assistant):

@@ -145,6 +145,7 @@ def test_no_source_is_unsupported(verifier):
 
 
 # --- the claim set: a guard on the half the checks were tuned on, and the figures of the other --
+@pytest.mark.slow
 def test_claim_set_targets(assistant):
     """A guard against regressions: on the dev half (where the checks were tuned) every target
     holds; on the test half the number, count and wrong-paper targets hold. README reports every
