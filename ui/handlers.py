@@ -126,7 +126,8 @@ class Handlers(Adding):
 
     def status_line(self) -> str:
         s = self.status()
-        papers = "no index" if s["papers"] is None else f"{s['papers']} papers"
+        n = s["papers"]
+        papers = "no index" if n is None else f"{n} paper{'' if n == 1 else 's'}"
         return (
             f'<div class="rag-status">Backend: <b>{render.esc(s["backend"])}</b> · '
             f"collection <b>{render.esc(s['collection'])}</b> · {papers} · "

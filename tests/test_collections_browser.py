@@ -1,0 +1,80 @@
+"""The collection picker in a real browser: the chat, the corpus and the status follow the chosen
+collection; a reload keeps the chat and its collection.
+
+Same browser rules as tests/test_ui_browser.py. RAG_SCREENSHOTS=DIR keeps the screenshots.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from rag.config import get_settings
+from tests.test_collections import BREAD, BREAD_PAPER
+from tests.test_ui_browser import browser, open_page  # noqa: F401
+from tests.test_ui_browser_chats import _serve, ask
+from tests.test_ui_browser_live import shots
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def picker_url(seed_store, tmp_path_factory):
+    from rag.assistant import Assistant
+
+    root = tmp_path_factory.mktemp("ui-collections")
+    store = root / "store"
+    shutil.copytree(seed_store, store, ignore=shutil.ignore_patterns(".lock"))
+    src = root / "bread.jsonl"
+    src.write_text(json.dumps(BREAD_PAPER) + "\n")
+    a = Assistant(get_settings(store=store))
+    a.ingest([src], progress=False, collection="baking")
+    a.reset()
+    app, url = _serve(get_settings(store=store))
+    yield url
+    app.close()
+
+
+def choose(page, name: str) -> None:
+    page.click("#rag-collection input")
+    page.locator("ul[role=listbox] li", has_text=name).first.click()
+    page.wait_for_selector(f"#rag-status-line:has-text('collection {name}')")
+
+
+def shown_ids(page) -> set[str]:
+    return {t.strip() for t in page.locator("#rag-conversation .rag-card code").all_inner_texts()}
+
+
+def test_the_picker_chooses_what_is_answered_and_listed(browser, picker_url, tmp_path):  # noqa: F811
+    out = shots(tmp_path)
+    with open_page(browser, picker_url) as page:
+        page.wait_for_selector("#rag-status-line:has-text('collection default')")
+        ask(page, BREAD, 0)  # the bundled papers have nothing on bread: no sourdough card
+        assert "b-sourdough" not in shown_ids(page)
+
+        choose(page, "baking")
+        page.wait_for_selector(".rag-welcome")  # another collection: a new chat
+        assert "1 paper ·" in page.locator("#rag-status-line").inner_text()
+        ask(page, BREAD, 0)
+        page.wait_for_selector('.rag-turn[data-turn="0"] .rag-card')
+        assert shown_ids(page) == {"b-sourdough"}
+        page.screenshot(path=str(out / "collection-picker.png"), full_page=True)
+        page.get_by_role("tab", name="Corpus").click()
+        page.wait_for_selector("#rag-listing:has-text('Fermentation time of sourdough')")
+        assert "AgentArk" not in page.locator("#rag-listing").inner_text()
+        page.get_by_role("tab", name="Chat").click()
+
+        # a reload brings the chat back in its collection
+        page.wait_for_function("() => localStorage.getItem('rag-open-chat')")
+        page.reload()
+        page.wait_for_selector('.rag-turn[data-turn="0"] .rag-card')
+        page.wait_for_selector("#rag-status-line:has-text('collection baking')")
+        assert page.locator("#rag-collection input").input_value() == "baking"
+        assert shown_ids(page) == {"b-sourdough"}
+
+        choose(page, "default")
+        page.wait_for_selector(".rag-welcome")
+        ask(page, BREAD, 0)
+        assert "b-sourdough" not in shown_ids(page)
