@@ -78,6 +78,19 @@ def test_list_questions_name_their_topic_and_follow_ups_their_scope():
     assert "1. What is" in analyze("What is X called, and how large is it?").instructions()
 
 
+def test_named_examples_of_a_list_topic_are_its_parts():
+    from rag.answer.listing import example_parts
+
+    assert example_parts("methods from biology, such as evolution or immune systems") == [
+        "methods from biology, such as evolution or immune systems",
+        "methods from biology",
+        "evolution",
+        "immune systems",
+    ]
+    # an "or" without examples stays one request
+    assert example_parts("sparsity in updates or features") == ["sparsity in updates or features"]
+
+
 def test_cues_see_the_kind_of_sentence():
     assert cue_score("This fails because the cache grows linearly with length.", "reason") > 0
     assert cue_score("The cache is stored on the GPU.", "reason") == 0

@@ -4,9 +4,11 @@ question that also do what is asked."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..records import Retrieval
+from ..text import tokenize
 from .question import QuestionAnalysis
 
 LIST_POOL = 30  # papers retrieved for a list question before the on-topic cut
@@ -36,6 +38,27 @@ class ListScope:
         return (self.restrict and self.scope_count > 0) or self.covered
 
 
+_EXAMPLES = re.compile(
+    r"^(?P<head>.*?\w),?\s+(?:such\s+as|e\.\s*g\.,?|for\s+example|for\s+instance|including|"
+    r"like)\s+(?P<items>.+)$",
+    re.IGNORECASE,
+)
+_ITEM_SPLIT = re.compile(r"\s*(?:,|;|\bor\b|\band\b)\s*", re.IGNORECASE)
+
+
+def example_parts(topic: str) -> list[str]:
+    """The topic, and for "X, such as A, B or C" also X, A, B and C: a paper on one of the
+    named examples is on the topic (other "or"s stay one request: "sparsity in updates or
+    features" is not a paper on features)."""
+    m = _EXAMPLES.match(topic.strip())
+    if not m:
+        return [topic]
+    items = [i for i in _ITEM_SPLIT.split(m.group("items")) if tokenize(i)]
+    if not items:
+        return [topic]
+    return [topic, m.group("head").strip(" ,")] + items
+
+
 def _on_topic(summarizer, topic: str, hits, threshold: float) -> dict[str, float]:
     """The papers among ``hits`` that the calibrated test puts on ``topic`` (the whole of it:
     a list question's "X or Y" is one request, not a paper on either part)."""
@@ -48,7 +71,7 @@ def _scored(summarizer, topic: str, hits, threshold: float) -> tuple[dict[str, f
     it (``rag.summarize.topic.COVER_DENSE``)."""
     if not hits:
         return {}, False
-    cands = summarizer.score(topic, [topic], hits)
+    cands = summarizer.score(topic, example_parts(topic), hits)
     kept = [c for c in cands if c.prob >= threshold]
     covered = bool(kept) and summarizer.uncovered(topic, cands, kept) is None
     return {c.paper_id: c.prob for c in kept}, covered
