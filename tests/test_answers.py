@@ -184,6 +184,22 @@ def test_list_question_is_answered_when_an_on_topic_paper_holds_its_words(assist
     assert all("diffusion" in c.paper.text.lower() for c in ans.citations)
 
 
+def test_comparison_answers_each_side_from_its_own_paper(assistant):
+    a = analyze("Which is faster: the pruned encoder or the distilled one?")
+    assert a.kind == "comparison" and a.sides == ["the pruned encoder", "the distilled one"]
+    assert analyze("How do pruning and quantization differ in memory use?").sides == [
+        "pruning",
+        "quantization",
+    ]
+    ans = assistant.ask(
+        "Which gains more over its baselines on average: the Nash-equilibrium coordination of "
+        "several LLMs or the model that reads tables both as text and as images?"
+    )
+    assert not ans.abstained
+    assert {"64cf6d454e05", "33add787668b"} <= {c.paper_id for c in ans.citations}
+    assert "11.2% on average" in ans.answer and "4% improvement" in ans.answer
+
+
 def test_off_topic_list_question_still_abstains(assistant):
     ans = assistant.ask("Which papers give recipes for sourdough bread?")
     assert ans.abstained and not ans.citations

@@ -296,6 +296,18 @@ def cue_score(sentence: str, kind: str, target: str = "", asked: set[str] | None
     return 0.0
 
 
+def side_scores(side_vecs: np.ndarray, sides: list[str], cands: list[Candidate], idf) -> np.ndarray:
+    """A comparison: each candidate's closeness to each side compared (sides x candidates)."""
+    out = np.zeros((len(sides), len(cands)))
+    for j, side in enumerate(sides):
+        terms = set(tokenize(side))
+        for i, c in enumerate(cands):
+            out[j, i] = 0.65 * float(c.vec @ side_vecs[j]) + 0.35 * lexical_overlap(
+                terms, c.text, idf
+            )
+    return out
+
+
 @dataclass
 class PartScores:
     """Sentence scores for one part of a question: closeness plus the part's cue."""

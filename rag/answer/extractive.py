@@ -22,6 +22,7 @@ from .evidence import (
     lexical_overlap,
     score_parts,
     score_sentences,
+    side_scores,
 )
 from .gate import abstention_text, gate_reason
 from .listing import ListScope
@@ -33,6 +34,11 @@ OTHER_PAPER_MARGIN = 0.1  # another paper's sentence must beat the main paper's 
 STRUCTURAL = ("method", "yesno")  # kinds answered by the sentences after the contribution statement
 _RESULT_OPEN = re.compile(
     r"^(?:extensive\s+)?(?:experiments?|evaluations?|results?|empirical|ablations?)\b", re.I
+)
+_MORE = re.compile(
+    r"\b(?:larger|higher|lower|smaller|bigger|more|fewer|less|faster|slower|better|worse|"
+    r"how\s+(?:many|much|large|fast))\b",
+    re.I,
 )
 FILL_FLOOR = 0.8  # context sentences score at least this share of the abstention floor
 REASON_CHAIN = 2  # sentences after a problem statement that may carry it on
@@ -77,7 +83,11 @@ class ExtractiveAnswerer(Answerer):
             got = score_sentences(question, g.query_vector, g.hits, self.cache, self.idf)
             if g is retrieval:
                 cands[:] = got
-            return got[0].score if got else 0.0
+            x = got[0].score if got else 0.0
+            if got and analysis.sides:  # a comparison: each side compared answered on its own
+                sides = side_scores(self._side_vecs(analysis), analysis.sides, got, self.idf)
+                x = max(x, float(sides.max(axis=1).min()))
+            return x
 
         reason = None if scoped else gate_reason(gates, s, best)
         if reason is None and not cands:
@@ -194,6 +204,19 @@ class ExtractiveAnswerer(Answerer):
             paper_score[1] += TOP_PRIOR
         ranked = sorted(paper_score, key=lambda n: -paper_score[n])
         main = ranked[:2] if analysis.kind == "comparison" and len(ranked) > 1 else ranked[:1]
+        sides = None
+        if analysis.kind == "comparison" and analysis.sides:
+            # each side compared gets its own paper: the closest to it, a different one each
+            sides = side_scores(self._side_vecs(analysis), analysis.sides, cands, self.idf)
+            pairs = sorted(
+                ((sides[j, i], j, c.n) for j in range(len(sides)) for i, c in enumerate(cands)),
+                key=lambda t: -t[0],
+            )
+            side_paper: dict[int, int] = {}
+            for _x, j, n in pairs:
+                if j not in side_paper and n not in side_paper.values():
+                    side_paper[j] = n
+            main = [side_paper[j] for j in sorted(side_paper)]
 
         chosen: list[Candidate] = []
 
@@ -203,7 +226,23 @@ class ExtractiveAnswerer(Answerer):
             chosen.append(c)
             return True
 
-        for j, part in enumerate(parts):
+        if sides is not None:
+            # what is compared (the question without its two sides): "the larger average
+            # improvement over its baselines"; per side, its paper's sentence that states it
+            ask = question
+            for side in analysis.sides:
+                ask = ask.replace(side, " ")
+            ask_vec = np.asarray(self.embedder.embed([ask]))
+            wanted = side_scores(ask_vec, [ask], cands, self.idf)[0]
+            kind = "quantity" if _MORE.search(ask) else "finding"
+
+            def states(i: int, j: int) -> float:
+                # the side picked the paper; within it, what is asked decides
+                return 0.8 * wanted[i] + 0.2 * sides[j, i] + cue_score(cands[i].text, kind)
+
+            for j, n in enumerate(main):
+                add(cands[max(by_paper[n], key=lambda i: states(i, j))])
+        for j, part in enumerate(parts if sides is None else []):
             order = np.argsort(-ps[j].scores)
             for n in main:
                 i = max(by_paper[n], key=lambda i: ps[j].scores[i])
@@ -239,6 +278,12 @@ class ExtractiveAnswerer(Answerer):
             [c for c in chosen if not any(c is d for d in direct)], key=lambda c: (c.n, c.idx)
         )
         return direct + rest
+
+    def _side_vecs(self, analysis: QuestionAnalysis) -> np.ndarray:
+        key = tuple(analysis.sides)
+        if getattr(self, "_sides_key", None) != key:
+            self._sides_key, self._sides_vec = key, np.asarray(self.embedder.embed(analysis.sides))
+        return self._sides_vec
 
     def _follow_contribution(self, n: int, cands, chosen, add, stop_at_results: bool) -> None:
         """After the paper's contribution sentence, the next ones while they go on about it."""

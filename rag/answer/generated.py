@@ -6,6 +6,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..config import Settings
 from ..llm.client import LLMClient
 from ..llm.prompts import SENTINEL, answer_messages, says_cannot_answer
@@ -13,7 +15,7 @@ from ..llm.usage import Usage
 from ..records import Answer, Hit, Retrieval
 from .base import Answerer
 from .cite import CitationFilter, answer_sentences, check_answer, filter_citations
-from .evidence import SentenceCache, score_sentences
+from .evidence import SentenceCache, score_sentences, side_scores
 from .gate import abstention_text, gate_reason
 from .llmcheck import second_opinion_for
 from .question import analyze
@@ -70,11 +72,17 @@ class LLMAnswerer(Answerer):
         gates = scope.gates if scope is not None and scope.gates else [retrieval]
         scoped = scope is not None and scope.answerable
 
+        analysis = analysis or analyze(question)
+
         def best(g: Retrieval) -> float:
             if g.query_vector is None:
                 return 1.0  # no vectors (keyword-only retrieval): the passage test decides
             cands = score_sentences(question, g.query_vector, g.hits, self.cache, self.idf)
-            return cands[0].score if cands else 0.0
+            x = cands[0].score if cands else 0.0
+            if cands and analysis.sides:  # a comparison: each side answered on its own
+                vecs = np.asarray(self.embedder.embed(analysis.sides))
+                x = max(x, float(side_scores(vecs, analysis.sides, cands, self.idf).max(1).min()))
+            return x
 
         reason = None if scoped else gate_reason(gates, s, best)
         p = _Prepared(question, list(retrieval.hits), timings=timings, t0=t0)
@@ -92,7 +100,6 @@ class LLMAnswerer(Answerer):
                 reason=reason,
             )
             return p
-        analysis = analysis or analyze(question)
         if scope is not None and analysis.is_list and scope.kept:
             # a list question: the papers that pass the on-topic test, every one of them
             p.hits = [p.hits[n - 1] for n in scope.kept]

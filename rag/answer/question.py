@@ -9,7 +9,7 @@ fitted to a particular corpus.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..text import content_words, normalize_ws
 
@@ -52,7 +52,9 @@ _COMPARE = re.compile(
     r"\b(?:compare[ds]?|comparison|versus|vs\.?|what\s+is\s+the\s+difference|"
     r"which\s+(?:one\s+)?(?:reports|achieves|gives|has|shows)\s+(?:the\s+)?"
     r"(?:larger|higher|lower|smaller|better|bigger|more))\b"
-    r"|\bhow\s+do\b.*\bdiffer\b|^\s*both\b",
+    r"|\bhow\s+do\b.*\bdiffer\b|^\s*both\b"
+    r"|^\s*which(?:\s+one)?\s+\w+\b[^:?]*:\s*\S.*\bor\b"
+    r"|\bcompares?\s+(?:with|to|against)\b|\bhave\s+in\s+common\b",
     re.I,
 )
 _REASON = re.compile(
@@ -131,6 +133,7 @@ class QuestionAnalysis:
     topic: str = ""  # for a list: what the papers must be about or do
     restrict: bool = False  # "which of them ...": the papers of ``context`` only
     context_topic: str = ""  # the topic of the earlier question
+    sides: list[str] = field(default_factory=list)  # a comparison: the two things compared
 
     @property
     def is_list(self) -> bool:
@@ -263,6 +266,51 @@ def split_parts(text: str) -> list[str]:
     return out
 
 
+_SIDES = (
+    # "Which reports more ...: A or B?"
+    re.compile(r":\s*(?P<a>.+?)\s+or\s+(?P<b>.+?)\s*\??$", re.I),
+    # "... between A and B?", "Between A and B, which ...?"
+    re.compile(r"\bbetween\s+(?P<a>.+?)\s+and\s+(?P<b>[^,?]+)", re.I),
+    # "How does A compare with B (in ...)?"
+    re.compile(
+        r"^\s*how\s+(?:does|do|did)\s+(?P<a>.+?)\s+compare\s+(?:with|to|against)\s+"
+        r"(?P<b>.+?)(?:\s+(?:in|on|for|when)\s+.*)?\s*\??$",
+        re.I,
+    ),
+    # "Which of A and B ...?", "Which of the two, A or B, ...?"
+    re.compile(
+        r"^\s*which\s+of\s+(?:the\s+two,?\s+)?(?P<a>.+?)\s+(?:and|or)\s+(?P<b>[^,?]+)", re.I
+    ),
+    # "What do A and B have in common?", "Do A and B both ...?"
+    re.compile(
+        r"^\s*(?:what\s+)?(?:do|does|did|are|were|have)\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\s+"
+        r"(?:both|differ|share|have\s+in\s+common|agree)\b",
+        re.I,
+    ),
+    # "Which ..., A or B?"
+    re.compile(r"^\s*which\b[^,]*,\s*(?P<a>[^,]+?)\s+or\s+(?P<b>[^,?]+?)\s*\??$", re.I),
+    # "How do A and B differ ...?"
+    re.compile(r"^\s*how\s+(?:do|does)\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\s+differ\b", re.I),
+    # "Both A and B do X: how do they differ?"
+    re.compile(r"^\s*both\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\s*[:;,]\s", re.I),
+    # "Compare A with B", "A versus B"
+    re.compile(r"\bcompare[sd]?\s+(?P<a>.+?)\s+(?:and|with|to)\s+(?P<b>.+?)\s*\??$", re.I),
+    re.compile(r"^\s*(?P<a>.+?)\s+(?:versus|vs\.?)\s+(?P<b>.+?)\s*\??$", re.I),
+)
+
+
+def comparison_sides(text: str) -> list[str]:
+    """The two things a comparison compares ("...: A or B?" -> [A, B]), or [] when unclear."""
+    t = normalize_ws(text).strip()
+    for rx in _SIDES:
+        m = rx.search(t)
+        if m:
+            a, b = m.group("a").strip(" ,;"), m.group("b").strip(" ,;?.")
+            if content_words(a) and content_words(b):
+                return [a, b]
+    return []
+
+
 def list_topic(text: str) -> str:
     """What the papers of a list question must be about or do ("Which papers use X?" -> "use X")."""
     t = normalize_ws(text).strip().rstrip("?.! ")
@@ -298,7 +346,9 @@ def analyze(question: str) -> QuestionAnalysis:
             context_topic=ctx_topic,
         )
     if _COMPARE.search(q) and not _YESNO.match(q):
-        return QuestionAnalysis(q, "comparison", [Part(q, "comparison")], context=context)
+        return QuestionAnalysis(
+            q, "comparison", [Part(q, "comparison")], context=context, sides=comparison_sides(q)
+        )
     parts = []
     for p in texts:
         k = part_kind(p)
@@ -307,4 +357,13 @@ def analyze(question: str) -> QuestionAnalysis:
     return QuestionAnalysis(q, kind, parts, context=context)
 
 
-__all__ = ["KINDS", "Part", "QuestionAnalysis", "analyze", "list_topic", "part_kind", "split_parts"]
+__all__ = [
+    "KINDS",
+    "Part",
+    "QuestionAnalysis",
+    "analyze",
+    "comparison_sides",
+    "list_topic",
+    "part_kind",
+    "split_parts",
+]
