@@ -5,7 +5,8 @@
 * questions over RAG_MAX_QUESTION_CHARS are refused on /ask, in the chat and on the CLI;
 * one upload request may carry RAG_UI_MAX_UPLOAD_TOTAL in all; uploads do not pile up;
 * a thousand idle connections hold at most RAG_UI_MAX_CONNECTIONS sockets, and an honest
-  question is still answered;
+  question is still answered; so do 20,000, opened by client processes of their own while the
+  app's process keeps a few hundred descriptors (slow);
 * a model server that hangs, drips or sends 10 MB holds no worker slot past RAG_LLM_TIMEOUT:
   /ask ends within it (+5 s) with one line while the other questions are answered.
 """
@@ -13,8 +14,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -197,6 +201,76 @@ def test_a_thousand_idle_connections_do_not_lock_out_an_honest_user(server):
     finally:
         for s in socks:
             s.close()
+
+
+# Opens N connections to (host, port) and holds them until its stdin closes. Its own soft
+# RLIMIT_NOFILE is raised to the hard limit first; it prints how many it opened.
+_HOLDER = """
+import resource, socket, sys
+host, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+socks, failed = [], 0
+for _ in range(n):
+    try:
+        socks.append(socket.create_connection((host, port), timeout=10))
+    except OSError:
+        failed += 1
+print(len(socks), failed, flush=True)
+sys.stdin.read()
+"""
+
+
+def _fd_limit() -> int:
+    import resource
+
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+
+
+@pytest.mark.slow
+def test_twenty_thousand_idle_connections_do_not_lock_out_an_honest_user(server):
+    """20,000 idle sockets, held by client processes of their own (one process may hold fewer
+    than its descriptor limit): the app keeps at most its cap open, its own process stays far
+    below its descriptor limit, and an honest /ask is answered while all are held."""
+    from gradio_client import Client
+
+    total = 20_000
+    per_holder = min(10_000, _fd_limit() - 100)
+    if per_holder < 1000:
+        pytest.skip(f"RLIMIT_NOFILE hard limit {_fd_limit()} is too low to hold many sockets")
+    counts = [per_holder] * (total // per_holder) + (
+        [total % per_holder] if total % per_holder else []
+    )
+    holders = [
+        subprocess.Popen(
+            [sys.executable, "-c", _HOLDER, "127.0.0.1", str(server["port"]), str(n)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for n in counts
+    ]
+    try:
+        opened = failed = 0
+        for h in holders:
+            a, b = h.stdout.readline().split()
+            opened, failed = opened + int(a), failed + int(b)
+        assert (opened, failed) == (total, 0)
+        time.sleep(0.5)
+        held = len(server["app"].server.server_state.connections)
+        fds = len(os.listdir("/proc/self/fd"))
+        assert held <= 64, held
+        t = time.monotonic()
+        got = Client(server["url"], verbose=False).predict(QUESTION, api_name="/ask")
+        took = time.monotonic() - t
+        assert got["citations"] and took < 30
+        assert fds < 1000, fds
+        print(f"\n{opened} idle sockets held by {len(holders)} clients; the app kept {held} "
+              f"open, its process {fds} descriptors; /ask answered in {took:.1f} s")  # fmt: skip
+    finally:
+        for h in holders:
+            h.stdin.close()
+            h.wait(timeout=60)
 
 
 # --- a misbehaving model server behind /ask ------------------------------------------------------
