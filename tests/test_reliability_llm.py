@@ -129,6 +129,52 @@ def test_cli_ask_ends_at_the_deadline_with_one_line(seed_store, server):
         assert len(err) == 1 and "RAG_LLM_TIMEOUT" in err[0], r.output
 
 
+def test_cli_ask_batch_answers_the_other_questions_while_one_hangs(seed_store, server):
+    """`rag ask -`: a keep-alive stream, a dripping body and a 10 MB reply each end within
+    RAG_LLM_TIMEOUT + 5 s with one line, and the honest questions among them are answered."""
+    from tests.test_llm import source_number
+
+    timeout = 8.0  # the fake server, in this process, builds the 10 MB reply under the deadline
+    starts: list[float] = []
+
+    def by_question(body: dict) -> Reply:
+        starts.append(time.monotonic())
+        text = "\n".join(str(m.get("content", "")) for m in body.get("messages", []))
+        if "KEEPALIVE" in text:
+            return Reply.keepalive(120, interval=0.3)
+        if "DRIPPING" in text:
+            return Reply.drip(GOOD.format(n=1), interval=0.5)
+        if "HUGE" in text:
+            return ten_mb(body)
+        return Reply.text(GOOD.format(n=source_number(body, "MoodAngels")))
+
+    server.script(*[Reply.call(by_question) for _ in range(10)])
+    env = {
+        "RAG_STORE": str(seed_store),
+        "RAG_LLM_BASE_URL": server.url,
+        "RAG_LLM_MODEL": "fake-model",
+        "RAG_LLM_TIMEOUT": str(timeout),
+    }
+    tags = ["KEEPALIVE", "honest", "DRIPPING", "HUGE", "honest"]
+    stdin = "".join(f"{MOOD_Q} {tag}\n" for tag in tags)
+    t = time.monotonic()
+    r = CliRunner().invoke(cli, ["ask", "-"], input=stdin, env=env)
+    end = time.monotonic()
+    assert r.exit_code == 1 and "Traceback" not in r.output, r.output[-2000:]
+    assert len(starts) == len(tags), starts  # one model call per question, none retried
+    took = [b - a for a, b in zip(starts, [*starts[1:], end], strict=True)]
+    # each call ends within the deadline (+5 s): the next question's call starts by then
+    for tag, s in zip(tags, took, strict=True):
+        assert s < timeout + SLACK, (tag, round(s, 1), round(end - t, 1))
+    errors = [ln for ln in r.output.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 2 and all("RAG_LLM_TIMEOUT" in e for e in errors), errors
+    assert "2 question(s) failed" in r.output
+    notes = [ln for ln in r.output.splitlines() if ln.startswith("[truncated:")]
+    assert len(notes) == 1 and "RAG_LLM_MAX_TOKENS" in notes[0]
+    # the honest questions (and the cut 10 MB one) are answered with MoodAngels cited
+    assert r.output.count("MoodAngels") >= 3, r.output[-2000:]
+
+
 # --- bounded size ------------------------------------------------------------------------------
 def ten_mb(body) -> Reply:
     from tests.test_llm import source_number
