@@ -318,6 +318,23 @@ def test_uploaded_files_report_added_and_rejected_with_reasons(writable, tmp_pat
     assert_inert(html)
 
 
+def test_an_upload_of_many_bad_lines_is_counted_in_full_and_listed_in_part(writable, tmp_path):
+    """3,000 bad lines: the report counts all of them, lists the first ones of the file and
+    says how many more there are, and stays small."""
+    from rag.parse.common import REJECTS_LISTED_PER_FILE
+
+    f = tmp_path / "flood.jsonl"
+    good = json.dumps({"id": "g1", "title": "Glacier-Sense", "abstract": NEW_ABSTRACT})
+    f.write_text(good + "\n" + "{not json\n" * 3000, encoding="utf-8")
+    html = writable.add_files([str(f)])
+    assert "1 added" in html and "3,000 rejected" in html, html[:300]
+    assert html.count("<li><code>flood.jsonl, line") == REJECTS_LISTED_PER_FILE
+    more = 3000 - REJECTS_LISTED_PER_FILE
+    assert f"<code>flood.jsonl</code>: {more:,} more record(s) rejected, not listed" in html
+    assert len(html) < 20_000
+    assert_inert(html)
+
+
 def test_upload_with_nothing_usable_leaves_no_file(writable, tmp_path):
     f = tmp_path / "empty.txt"
     f.write_text("no marker here at all", encoding="utf-8")

@@ -19,7 +19,7 @@ from pathlib import Path
 from rag.assistant import Assistant
 from rag.config import Settings
 from rag.errors import Cancelled, RagError
-from rag.parse.common import ABSTRACT_MARKER, SUPPORTED, display_path
+from rag.parse.common import ABSTRACT_MARKER, SUPPORTED, display_path, safe_name
 from rag.readers import detect_text_format
 
 from . import render, uploads
@@ -214,7 +214,7 @@ class Adding:
         refused: list[dict] = []
         for f in files:
             src = _upload_path(f)
-            shown = getattr(f, "orig_name", None) or src.name
+            shown = safe_name(getattr(f, "orig_name", None) or src.name)
             if src.suffix.lower() not in SUPPORTED:
                 refused.append(
                     {
@@ -305,6 +305,10 @@ class Adding:
             r["where"] = f"{shown}, {r.get('where')}"
             r["reason"] = _SAVED.sub("an earlier upload, ", str(r.get("reason", "")))
         d["rejected"] = (refused or []) + d["rejected"]
+        d["rejected_unlisted"] = {
+            by_source.get(src, Path(str(src)).name): n
+            for src, n in (d.get("rejected_unlisted") or {}).items()
+        }
         ids = d["added"] + d["updated"]
         try:
             got = self.assistant.papers_by_id(ids) if ids else {}

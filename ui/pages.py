@@ -5,6 +5,8 @@ Built from escaped text only, with the pieces of ``ui.render`` (the chat's answe
 
 from __future__ import annotations
 
+from rag.parse.common import REJECTS_LISTED_PER_FILE
+
 from .render import (
     MARKS,
     answer_body,
@@ -121,13 +123,15 @@ def ingest_report_html(report: dict, saved_as: list[str] | None = None) -> str:
     """What an ingest did: added, updated, unchanged, rejected (with why)."""
     added, updated = report.get("added") or [], report.get("updated") or []
     rejected = report.get("rejected") or []
+    unlisted = report.get("rejected_unlisted") or {}  # file -> rejections counted, not listed
+    n_rejected = len(rejected) + sum(unlisted.values())
     ok = bool(added or updated)
     head = (
         f"{len(added)} added, {len(updated)} updated, {report.get('unchanged', 0)} unchanged, "
-        f"{len(rejected)} rejected · {report.get('total', 0)} papers in the index"
+        f"{n_rejected:,} rejected · {report.get('total', 0)} papers in the index"
     )
     parts = [
-        f'<div class="{"rag-ok" if ok and not rejected else "rag-warn" if rejected else "rag-note"}">{esc(head)}</div>'
+        f'<div class="{"rag-ok" if ok and not rejected else "rag-warn" if n_rejected else "rag-note"}">{esc(head)}</div>'
     ]
     titles = report.get("titles") or {}
     if added:
@@ -142,12 +146,17 @@ def ingest_report_html(report: dict, saved_as: list[str] | None = None) -> str:
             + "".join(f"<li>{esc(titles.get(i, ''))} <code>{esc(i)}</code></li>" for i in updated)
             + "</ul></div>"
         )
-    if rejected:
+    if n_rejected:
         parts.append(
             "<div><b>Rejected</b><ul>"
             + "".join(
                 f"<li><code>{esc(r.get('where'))}</code>: {esc(r.get('reason'))}</li>"
                 for r in rejected
+            )
+            + "".join(
+                f"<li><code>{esc(name)}</code>: {n:,} more record(s) rejected, not listed (the "
+                f"first {REJECTS_LISTED_PER_FILE} of the file are)</li>"
+                for name, n in unlisted.items()
             )
             + "</ul></div>"
         )
@@ -161,7 +170,7 @@ def ingest_report_html(report: dict, saved_as: list[str] | None = None) -> str:
             )
             + "</ul></div>"
         )
-    if not (added or updated or rejected or skipped):
+    if not (added or updated or n_rejected or skipped):
         parts.append("<div>Nothing new: these abstracts are already in the index.</div>")
     if saved_as:
         parts.append(
