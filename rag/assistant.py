@@ -55,6 +55,7 @@ class Assistant:
         self._store: Store | None = None
         self._extractive: ExtractiveAnswerer | None = None
         self._llms: dict[str, object] = {}  # model -> rag.answer.generated.LLMAnswerer
+        self._chats = None  # rag.store.chats.ChatStore, opened on first use
         self._lock = threading.RLock()
         self.filters = None  # a rag.filters.Filters every retrieval applies unless given one
         from .llm.usage import UsageTotal
@@ -424,6 +425,17 @@ class Assistant:
     def sources(self) -> set[str]:
         """The files the indexed papers came from."""
         return set(self.store.sources())
+
+    @property
+    def chats(self):
+        """The saved conversations of this store (``rag.store.chats.ChatStore``, beside the
+        catalogue): every call names its owner, who never sees another's chats."""
+        with self._lock:
+            if self._chats is None:
+                from .store.chats import ChatStore
+
+                self._chats = ChatStore(Path(self.settings.store))
+            return self._chats
 
     @_per_collection
     def status(self, check: bool = False) -> dict:

@@ -481,3 +481,22 @@ def test_launch_defaults_are_safe(tmp_path):
     for p in (tmp_path / "st", REPO_DIR, REPO_DIR / ".env", Path("/etc")):
         assert str(p.resolve()) in blocked
     assert launch_kwargs(s, host="0.0.0.0", port=9)["server_port"] == 9
+
+
+def test_the_ui_goes_through_the_assistant_only():
+    """No UI module opens the store's files itself: chats, papers and ingests all go through
+    rag.assistant (the only door); and no UI module grows past the size the team keeps."""
+    import ast
+
+    ui_dir = Path(__file__).resolve().parents[1] / "ui"
+    for path in sorted(ui_dir.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        bad = [m for m in names if m.split(".")[:2] == ["rag", "store"] or m in BARRED]
+        assert not bad, f"{path.name} imports {bad}: go through rag.assistant.Assistant"
+        lines = path.read_text(encoding="utf-8").count("\n")
+        assert lines <= 520, f"{path.name} has {lines} lines: split it along a seam"
+
+
+BARRED = {"sqlite3", "chromadb", "rag.ingest"}

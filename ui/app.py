@@ -64,7 +64,7 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
     """The gradio Blocks app over one assistant (not launched)."""
     settings = settings or (assistant.settings if assistant else get_settings())
     h = Handlers(assistant or Assistant(settings))
-    convs = Conversations(Path(settings.store))
+    convs = Conversations(h.assistant)
     summary_dir = Path(tempfile.mkdtemp(prefix="rag-ui-summaries-"))
     private = {"api_visibility": "private"}
     heavy = {"concurrency_id": "rag", "concurrency_limit": settings.ui_concurrency}

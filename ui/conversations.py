@@ -1,6 +1,6 @@
 """Saved chats in the browser: the sidebar list, open, rename, delete, export as Markdown.
 
-Plain functions over ``rag.store.chats.ChatStore`` (no gradio here). The owner is the login
+Plain functions over the assistant's saved chats (``Assistant.chats``; no gradio here). The owner is the login
 name when the app has a login, else a random id the browser keeps: one owner never sees
 another's chats.
 """
@@ -13,7 +13,7 @@ import time
 import uuid
 from pathlib import Path
 
-from rag.store.chats import ChatStore, chat_markdown
+from rag.assistant import Assistant
 
 from . import render
 
@@ -45,8 +45,8 @@ def _label(chat: dict) -> str:
 class Conversations:
     """The chats of one store, for the UI."""
 
-    def __init__(self, root: Path) -> None:
-        self.store = ChatStore(root)
+    def __init__(self, assistant: Assistant) -> None:
+        self.store = assistant.chats
         self.out_dir = Path(tempfile.mkdtemp(prefix="rag-chats-"))
 
     def choices(self, owner: str) -> list[tuple[str, str]]:
@@ -87,10 +87,10 @@ class Conversations:
 
     def export(self, owner: str, chat_id: str | None) -> str | None:
         """The chat as a Markdown file to download (its path), or None."""
-        chat = self.store.get(owner, chat_id or "") if chat_id else None
-        if chat is None:
+        md = self.store.markdown(owner, chat_id) if chat_id else None
+        if md is None:
             return None
-        slug = re.sub(r"[^a-z0-9]+", "-", chat["title"].lower()).strip("-")[:50] or "chat"
-        path = self.out_dir / f"chat-{slug}.md"
-        path.write_text(chat_markdown(chat), encoding="utf-8")
+        slug = re.sub(r"[^a-z0-9]+", "-", self.title(owner, chat_id).lower()).strip("-")[:50]
+        path = self.out_dir / f"chat-{slug or 'chat'}.md"
+        path.write_text(md, encoding="utf-8")
         return str(path)

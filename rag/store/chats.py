@@ -126,6 +126,11 @@ class ChatStore:
             self.db.commit()
         return cur.rowcount > 0
 
+    def markdown(self, owner: str, chat_id: str) -> str | None:
+        """One chat of the owner as Markdown (``chat_markdown``), or None."""
+        chat = self.get(owner, chat_id)
+        return chat_markdown(chat) if chat is not None else None
+
     def close(self) -> None:
         self.db.close()
 
