@@ -29,7 +29,7 @@ MODELS = "/v1/models"
 class Reply:
     """One scripted answer to a chat request."""
 
-    kind: str = "text"  # text | error | hang | cut | stall | keepalive | drip | raw
+    kind: str = "text"  # text | slow | error | hang | cut | stall | keepalive | drip | raw
     content: str = ""
     status: int = 200
     message: str = ""
@@ -50,6 +50,11 @@ class Reply:
     @staticmethod
     def text(content: str, *, chunk: int = 6, usage: bool = True, finish: str | None = "stop"):
         return Reply("text", content, chunk=chunk, usage=usage, finish=finish)
+
+    @staticmethod
+    def slow(content: str, *, interval: float = 0.3, chunk: int = 6):
+        """A model that writes slowly: streamed, ``chunk`` characters every ``interval``."""
+        return Reply("slow", content, interval=interval, chunk=chunk)
 
     @staticmethod
     def error(status: int, message: str = "error", code: str | None = None, headers=None):
@@ -381,6 +386,8 @@ class _Handler(BaseHTTPRequestHandler):
         for i in range(0, limit, r.chunk):
             piece = content[i : min(i + r.chunk, limit)]
             event([{"index": 0, "delta": {"content": piece}, "finish_reason": None}])
+            if r.kind == "slow":
+                self._wait(r.interval)
         if r.kind == "cut":
             self._abort()
             return

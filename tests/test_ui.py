@@ -236,6 +236,17 @@ def test_chat_reports_an_engine_error_in_the_page(handlers):
     assert turns[0]["result"]["error"] and "rag-error" in html and "Traceback" not in html
 
 
+def test_a_stopped_answer_is_kept_as_far_as_it_got_and_marked(handlers):
+    # the state a Stop (or Esc) leaves: the last turn streamed part of its answer, no result
+    stopped = [{"question": "What is PerTA?", "partial": "PerTA rescales the task", "result": None}]
+    *_, (turns, html) = handlers.chat("How do multi-agent LLM systems coordinate?", stopped)
+    assert len(turns) == 2 and turns[1]["result"]["citations"]
+    assert "You stopped this answer" in turns[0]["result"]["error"]
+    assert "PerTA rescales the task" in turns[0]["result"]["error"]
+    assert "rag-caret" not in html and "rag-streaming" not in html
+    assert len(handlers._history(turns)) == 1  # the stopped one is no context for follow-ups
+
+
 # --- corpus ---------------------------------------------------------------------------------------
 def test_browse_pages_through_every_paper(handlers, assistant):
     all_ids = {p.paper_id for p in assistant.papers()}

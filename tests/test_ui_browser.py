@@ -13,6 +13,7 @@ import re
 import shutil
 import socket
 import threading
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -345,3 +346,47 @@ def test_llm_answer_streams_in_the_browser(browser, llm_app_url, fake_llm, tmp_p
         assert "PerTA" in turn.locator(".rag-card .rag-title").inner_text()
         page.screenshot(path=str(tmp_path / "streamed.png"), full_page=True)
     assert fake_llm.count() == 1
+
+
+def test_esc_stops_a_streaming_answer(browser, llm_app_url, fake_llm, tmp_path):
+    from tests.fake_openai import Reply
+
+    def source_of(body: dict) -> str:
+        return re.search(r'<source id="(\d+)" title="PerTA', body["messages"][-1]["content"]).group(
+            1
+        )
+
+    fake_llm.reset()
+    # a slow model: 6 characters every 0.25 s (the whole answer: about 7 s)
+    fake_llm.script(
+        Reply.call(lambda b: Reply.slow(LLM_ANSWER.format(n=source_of(b)), interval=0.25)),
+        Reply.call(lambda b: Reply.text(LLM_ANSWER.format(n=source_of(b)))),
+    )
+    with open_page(browser, llm_app_url) as page:
+        page.fill("#rag-question textarea", "How does PerTA unlearn data without retraining?")
+        page.press("#rag-question textarea", "Enter")
+        t0 = time.monotonic()
+        page.wait_for_selector(".rag-streaming:has-text('PerTA rescales')")
+        shown = page.locator('.rag-turn[data-turn="0"] .rag-answer').inner_text()
+        assert "It beats training-based" not in shown, "the model wrote too fast for the test"
+        page.keyboard.press("Escape")
+        # stopped where it was, long before the model would have finished
+        page.wait_for_selector(".rag-streaming", state="detached", timeout=10_000)
+        turn = page.locator('.rag-turn[data-turn="0"]')
+        assert "Stopped" in turn.inner_text() and turn.locator(".rag-caret").count() == 0
+        assert shown.strip()[:20] in turn.inner_text()  # what had come stays
+        # past the time the model would have finished: nothing more came
+        page.wait_for_timeout(max(0.0, t0 + 9.0 - time.monotonic()) * 1000)
+        assert "It beats training-based" not in turn.inner_text()
+        page.screenshot(path=str(tmp_path / "stopped.png"), full_page=True)
+
+        # the chat goes on: the next question is answered, the stopped one is kept and marked
+        page.fill("#rag-question textarea", "Which method rescales task vectors to unlearn?")
+        page.press("#rag-question textarea", "Enter")
+        page.wait_for_selector('.rag-turn[data-turn="1"] .rag-meta')
+        assert (
+            "answered by llm: fake-model" in page.locator('.rag-turn[data-turn="1"]').inner_text()
+        )
+        assert "You stopped this answer" in page.locator('.rag-turn[data-turn="0"]').inner_text()
+        assert page.locator(".rag-caret").count() == 0
+    assert fake_llm.count() == 2

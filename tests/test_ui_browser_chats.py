@@ -119,6 +119,47 @@ def test_chats_survive_a_reload_reopen_and_delete(browser, chats_url, tmp_path):
     ctx.close()
 
 
+def in_view(page, selector: str) -> bool:
+    """Is the element's middle on screen and not covered by anything else (e.g. the sidebar)?"""
+    return page.evaluate(
+        """sel => { const e = document.querySelector(sel); const r = e.getBoundingClientRect();
+        const x = r.left + r.width / 2, y = r.top + Math.min(r.height / 2, 20);
+        if (x < 0 || y < 0 || x > innerWidth || y > innerHeight) return false;
+        const hit = document.elementFromPoint(x, y); return !!hit && e.contains(hit); }""",
+        selector,
+    )
+
+
+def test_on_a_phone_the_sidebar_starts_closed_and_the_chat_stays_usable(browser, chats_url):  # noqa: F811
+    ctx = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    pg = ctx.new_page()
+    pg.set_default_timeout(TIMEOUT)
+    pg.goto(chats_url)
+    pg.wait_for_selector("#rag-question textarea")
+    # closed, once the page has settled (the sidebar opens itself when mounted, then closes)
+    pg.wait_for_selector("#rag-sidebar .toggle-button")
+    pg.wait_for_timeout(1500)
+    assert "open" not in (pg.get_attribute("#rag-sidebar", "class") or "")
+    assert not in_view(pg, "#rag-new-chat") and in_view(pg, "#rag-question textarea")
+    ask(pg, Q2, 0)
+    assert in_view(pg, '.rag-turn[data-turn="0"] .rag-bubble')  # nothing covers the chat
+    # a long page, and the input still pinned at the bottom of the screen
+    assert pg.evaluate("document.documentElement.scrollHeight > innerHeight + 200")
+    assert in_view(pg, "#rag-question textarea") and in_view(pg, "#rag-ask")
+    assert pg.evaluate("document.body.scrollWidth") <= 400  # nothing wider than the phone
+    # the toggle opens the sidebar; choosing a chat closes it again, the chat in view
+    pg.click("#rag-sidebar .toggle-button")
+    pg.wait_for_function("() => document.querySelector('#rag-sidebar').classList.contains('open')")
+    pg.wait_for_timeout(500)  # it slides in
+    assert in_view(pg, "#rag-new-chat")
+    pg.click("#rag-new-chat")
+    pg.wait_for_selector(".rag-welcome")
+    pg.wait_for_function("() => !document.querySelector('#rag-sidebar').classList.contains('open')")
+    ctx.close()
+
+
 @pytest.fixture(scope="module")
 def login_url(seed_store, tmp_path_factory):
     root = tmp_path_factory.mktemp("ui-login")

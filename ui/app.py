@@ -70,7 +70,7 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
     heavy = {"concurrency_id": "rag", "concurrency_limit": settings.ui_concurrency}
 
     with gr.Blocks(title="Research abstracts · cited answers", analytics_enabled=False) as app:
-        gr.Markdown("## Research abstracts · cited answers")
+        gr.Markdown("## Research abstracts · cited answers", elem_id="rag-title")
         status = gr.HTML(h.status_line(), elem_id="rag-status-line")
         # saved chats: the open one and this browser's own id survive a reload
         open_chat = gr.BrowserState("", storage_key="rag-open-chat")

@@ -14,6 +14,19 @@ from .conversations import Conversations, new_browser_id, owner_of
 from .handlers import EXAMPLE_QUESTIONS, Handlers, make_filters
 
 PRIVATE = {"api_visibility": "private"}
+# the page at once, when an answer is stopped: no caret left blinking (the server marks the turn
+# stopped too, for the next repaint and the saved chat)
+STOPPED_JS = """() => {
+  document.querySelectorAll('#rag-conversation .rag-streaming').forEach((e) => {
+    e.classList.remove('rag-streaming');
+    e.classList.add('rag-stopped');
+    e.querySelectorAll('.rag-caret, .rag-pending').forEach((c) => c.remove());
+    const note = document.createElement('div');
+    note.className = 'rag-meta';
+    note.textContent = 'Stopped.';
+    e.appendChild(note);
+  });
+}"""
 
 
 def _owner(request) -> str:
@@ -127,7 +140,7 @@ def wire_chat(
             )
         )
     # Stop (or Esc in the page) ends a streaming answer where it is
-    stop.click(None, None, None, cancels=chat_events, queue=False, **private)
+    stop.click(None, None, None, cancels=chat_events, queue=False, js=STOPPED_JS, **private)
 
     chat_state = [turns, conversation, box, examples_row, open_chat, sess_chat, chat_list]
     chat_state += [chat_title, export_btn]

@@ -44,6 +44,15 @@ def make_filters(
     return Filters.make(year, author, venue, source) or None
 
 
+def stopped_dict(question: str, partial: str) -> dict:
+    """A turn whose answer was stopped while it streamed: what had come, marked as stopped."""
+    message = "You stopped this answer before it was finished."
+    d = error_dict(question, message)
+    if partial.strip():
+        d["error"] = f"{message} The answer so far: {partial.strip()}"
+    return d
+
+
 def error_dict(question: str, message: str) -> dict:
     """The `rag ask --json` shape for a failure, with the message the user should read."""
     return {
@@ -289,6 +298,9 @@ class Handlers(Adding):
     ) -> Iterator[tuple[list[dict], str]]:
         """One chat turn, streamed: yields (turns, conversation HTML) as the answer grows."""
         turns = list(turns or [])
+        for t in turns:  # an answer stopped mid-stream (Stop, Esc): kept as far as it got
+            if t.get("result") is None:
+                t["result"] = stopped_dict(t["question"], t.get("partial") or "")
         message = (message or "").strip()
         if not message:
             yield turns, render.conversation_html(turns)

@@ -47,5 +47,24 @@ if (!window.__ragKeys) {
     const stop = document.querySelector('#rag-stop');
     if (stop && document.querySelector('.rag-streaming')) { ev.preventDefault(); stop.click(); }
   });
+  // A narrow screen (a phone): the chats sidebar starts closed (its toggle opens it), and it
+  // closes again once a chat is chosen, so the conversation is never hidden behind it
+  const narrow = () => window.matchMedia('(max-width: 720px)').matches;
+  const closeSidebar = () => {
+    const sb = document.querySelector('#rag-sidebar');
+    const t = sb && sb.querySelector('.toggle-button');
+    if (t && sb.classList.contains('open')) { t.click(); return true; }
+    return false;
+  };
+  if (narrow()) {
+    let tries = 0;  // the sidebar opens itself once mounted: wait for that, then close it
+    const wait = setInterval(() => { if (closeSidebar() || ++tries > 100) clearInterval(wait); }, 50);
+  }
+  document.addEventListener('click', (ev) => {
+    if (!narrow() || !ev.target.closest) return;
+    if (ev.target.closest('#rag-chats label, #rag-new-chat, #rag-delete-chat')) {
+      setTimeout(closeSidebar, 150);
+    }
+  });
 }
 """
