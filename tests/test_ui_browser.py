@@ -324,8 +324,9 @@ def test_llm_answer_streams_in_the_browser(browser, llm_app_url, fake_llm, tmp_p
 
     def write(body: dict):
         n = re.search(r'<source id="(\d+)" title="PerTA', body["messages"][-1]["content"]).group(1)
-        # the first sentence, then the model falls silent for 3 s and the connection drops
-        return Reply.stall(LLM_ANSWER.format(n=n), after=90, seconds=3.0)
+        # the first sentence, then the model falls silent for 8 s (time enough for a loaded
+        # machine to show the text so far) and the connection drops
+        return Reply.stall(LLM_ANSWER.format(n=n), after=90, seconds=8.0)
 
     fake_llm.reset()
     fake_llm.script(Reply.call(write))
