@@ -335,7 +335,12 @@ def test_llm_answer_streams_in_the_browser(browser, llm_app_url, fake_llm, tmp_p
         page.fill("#rag-question textarea", "How does PerTA unlearn data without retraining?")
         page.press("#rag-question textarea", "Enter")
         # while the model is still writing: the text so far, no cards yet
-        page.wait_for_selector(".rag-streaming:has-text('PerTA rescales the task vector')")
+        try:
+            page.wait_for_selector(".rag-streaming:has-text('PerTA rescales the task vector')")
+        except sync_api.TimeoutError:
+            conv = page.locator("#rag-conversation").inner_text()
+            seen = f"no text so far; the page: {conv!r}; {fake_llm.requests!r}"[:3000]
+            raise AssertionError(seen) from None
         assert page.locator(".rag-card").count() == 0
         page.screenshot(path=str(tmp_path / "streaming.png"), full_page=True)
         # the end of the stream: the partial answer kept and marked, its source card shown
