@@ -71,3 +71,24 @@ def test_search_imports_no_torch(seed_store):
     stdout, mods = _run(["search", "federated learning", "--json", "-k", "3"], store=seed_store)
     assert len(json.loads(stdout)) == 3
     assert not (mods & NEVER_FOR_QUERIES), mods & NEVER_FOR_QUERIES
+
+
+def test_chroma_starts_on_a_thread_and_a_closed_store_is_not_reopened(seed_store):
+    from rag.config import get_settings
+    from rag.store import Store
+
+    store = Store(get_settings(store=seed_store))
+    try:
+        store.start_opening()
+        store._opener.join(timeout=120)
+        assert store._h.client is not None  # the thread opened it: the query finds it open
+        assert store.collection.count() > 0
+    finally:
+        store.close()
+    late = Store(get_settings(store=seed_store))
+    handle = late._h
+    late.close()  # closed before its opener runs: the thread must not start a client
+    late._opener = None
+    late.start_opening()
+    late._opener.join(timeout=120)
+    assert handle.client is None
