@@ -73,11 +73,15 @@ def test_search_imports_no_torch(seed_store):
     assert not (mods & NEVER_FOR_QUERIES), mods & NEVER_FOR_QUERIES
 
 
-def test_chroma_starts_on_a_thread_and_a_closed_store_is_not_reopened(seed_store):
+def test_chroma_starts_on_a_thread_and_a_closed_store_is_not_reopened(seed_store, tmp_path):
+    import shutil
+
     from rag.config import get_settings
     from rag.store import Store
 
-    store = Store(get_settings(store=seed_store))
+    copy = tmp_path / "store"  # its own Chroma handle: others' open clients are not reused
+    shutil.copytree(seed_store, copy, ignore=shutil.ignore_patterns("*.lock"))
+    store = Store(get_settings(store=copy))
     try:
         store.start_opening()
         store._opener.join(timeout=120)
@@ -85,7 +89,7 @@ def test_chroma_starts_on_a_thread_and_a_closed_store_is_not_reopened(seed_store
         assert store.collection.count() > 0
     finally:
         store.close()
-    late = Store(get_settings(store=seed_store))
+    late = Store(get_settings(store=copy))
     handle = late._h
     late.close()  # closed before its opener runs: the thread must not start a client
     late._opener = None
