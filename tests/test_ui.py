@@ -511,3 +511,12 @@ def test_the_ui_goes_through_the_assistant_only():
 
 
 BARRED = {"sqlite3", "chromadb", "rag.ingest"}
+
+
+def test_a_page_without_a_browser_id_never_shares_chats_with_another():
+    from ui.conversations import owner_of
+
+    assert owner_of("ada", "b1") == "user:ada" and owner_of(None, "b1") == "browser:b1"
+    # no login, no browser id yet: each page its own owner, never one shared "anonymous" one
+    assert owner_of(None, "", "s1") == "session:s1" != owner_of(None, "", "s2")
+    assert owner_of(None, None) != owner_of(None, None)

@@ -128,8 +128,10 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
                 )
                 turns = gr.State([])
                 with gr.Row(elem_id="rag-examples") as examples_row:
+                    # the input and the examples open once the page has loaded (ui.events)
                     example_buttons = [
-                        gr.Button(q, size="sm", variant="secondary") for q in EXAMPLE_QUESTIONS
+                        gr.Button(q, size="sm", variant="secondary", interactive=False)
+                        for q in EXAMPLE_QUESTIONS
                     ]
                 with gr.Row(equal_height=True, elem_id="rag-input-row"):
                     box = gr.Textbox(
@@ -141,8 +143,11 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
                         autofocus=True,
                         scale=8,
                         elem_id="rag-question",
+                        interactive=False,
                     )
-                    send = gr.Button("Ask", variant="primary", scale=1, elem_id="rag-ask")
+                    send = gr.Button(
+                        "Ask", variant="primary", scale=1, elem_id="rag-ask", interactive=False
+                    )
                     stop = gr.Button("Stop (Esc)", scale=1, elem_id="rag-stop", variant="stop")
                 with gr.Row():
                     chat_refs = gr.DownloadButton(
@@ -379,7 +384,9 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
         def on_collections(coll):
             """The picker's list brought up to date (collections made or deleted meanwhile)."""
             names = h.collections()
-            return gr.Dropdown(choices=names, value=coll if coll in names else names[0])
+            if coll in names:  # the value is left alone: a chat reopened on load may set it
+                return gr.Dropdown(choices=names)
+            return gr.Dropdown(choices=names, value=names[0])
 
         app.load(on_collections, collection, collection, **private)
         # a collection chosen, or set by a chat opened in it: the page follows

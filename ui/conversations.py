@@ -18,11 +18,14 @@ from rag.assistant import Assistant
 from . import render
 
 
-def owner_of(username: str | None, browser_id: str | None) -> str:
-    """Whose chats these are: ``user:NAME`` when logged in, else ``browser:ID``."""
+def owner_of(username: str | None, browser_id: str | None, session: str = "") -> str:
+    """Whose chats these are: ``user:NAME`` when logged in, else ``browser:ID``; a page whose
+    browser id is not known yet gets one of its own (``session:…``), never a shared one."""
     if username:
         return f"user:{username}"
-    return f"browser:{browser_id or 'anonymous'}"
+    if browser_id:
+        return f"browser:{browser_id}"
+    return f"session:{session or uuid.uuid4().hex}"
 
 
 def new_browser_id() -> str:

@@ -34,6 +34,12 @@ def _owner(request) -> str:
     return getattr(request, "username", None) or getattr(request, "session_hash", None) or ""
 
 
+def _whose(request, bid: str) -> str:
+    """The owner of this page's chats (its login, else its browser's id)."""
+    session = getattr(request, "session_hash", None) or ""
+    return owner_of(getattr(request, "username", None), bid, session)
+
+
 def wire_chat(
     app,
     h: Handlers,
@@ -97,7 +103,7 @@ def wire_chat(
                 *([skip] * 4),
             )
             return
-        owner = owner_of(getattr(request, "username", None), bid)
+        owner = _whose(request, bid)
         t, html = state, None
         for t, html in on.chat(message, state, k_int, backend_value, model_value, flt):
             yield (
@@ -146,7 +152,7 @@ def wire_chat(
     chat_state += [chat_title, export_btn]
 
     def on_new(bid, request: gr.Request):
-        owner = owner_of(getattr(request, "username", None), bid)
+        owner = _whose(request, bid)
         t, html = h.new_chat()
         return t, html, "", gr.Row(visible=True), "", "", chats_of(owner, ""), "", None
 
@@ -155,7 +161,7 @@ def wire_chat(
     collection.input(on_new, sess_browser, chat_state, queue=False, **private)
 
     def on_open(chat_id, bid, request: gr.Request):
-        owner = owner_of(getattr(request, "username", None), bid)
+        owner = _whose(request, bid)
         cid, t, html = convs.open(owner, chat_id)
         return (
             t,
@@ -171,7 +177,7 @@ def wire_chat(
 
     def on_open_in(chat_id, bid, request: gr.Request):
         """Open a chat and choose the collection it was asked in (follow-ups stay there)."""
-        owner = owner_of(getattr(request, "username", None), bid)
+        owner = _whose(request, bid)
         where = convs.collection(owner, chat_id)
         pick = gr.Dropdown(value=where) if where in h.collections() else gr.skip()
         return (*on_open(chat_id, bid, request), pick)
@@ -179,7 +185,7 @@ def wire_chat(
     chat_list.input(on_open_in, [chat_list, sess_browser], [*chat_state, collection], **private)
 
     def on_rename(chat_id, title, bid, request: gr.Request):
-        owner = owner_of(getattr(request, "username", None), bid)
+        owner = _whose(request, bid)
         convs.rename(owner, chat_id, title)
         return chats_of(owner, chat_id), convs.export(owner, chat_id)
 
@@ -188,19 +194,24 @@ def wire_chat(
     chat_title.submit(on_rename, *rename_io, **private)
 
     def on_delete(chat_id, bid, request: gr.Request):
-        convs.delete(owner_of(getattr(request, "username", None), bid), chat_id)
+        convs.delete(_whose(request, bid), chat_id)
         return on_new(bid, request)
 
     delete_btn.click(on_delete, [sess_chat, sess_browser], chat_state, **private)
 
     def on_load(chat_id, bid, request: gr.Request):
         bid = bid or new_browser_id()
-        return (bid, bid, *on_open_in(chat_id, bid, request))
+        opened = list(on_open_in(chat_id, bid, request))
+        # the input opens only now that the page knows whose chats it saves (asked earlier, a
+        # chat would be saved for nobody the page can list)
+        opened[chat_state.index(box)] = gr.Textbox(value="", interactive=True)
+        ready = [gr.Button(interactive=True) for _ in (send, *example_buttons)]
+        return (bid, bid, *opened, *ready)
 
     app.load(
         on_load,
         [open_chat, browser_id],
-        [browser_id, sess_browser, *chat_state, collection],
+        [browser_id, sess_browser, *chat_state, collection, send, *example_buttons],
         **private,
     )
 
