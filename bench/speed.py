@@ -49,7 +49,11 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
-SCIFACT = REPO.parent / "shared" / "benchmarks" / "scifact"
+SCIFACT = Path(
+    os.environ.get("RAG_BENCH_SCIFACT") or REPO.parent / "shared" / "benchmarks" / "scifact"
+)
+if not SCIFACT.exists() and Path("/work/shared/benchmarks/scifact").exists():
+    SCIFACT = Path("/work/shared/benchmarks/scifact")  # a worktree beside the shared data
 RESULTS = Path(os.environ.get("RAG_BENCH_RESULTS", HERE / "results" / "speed.json"))
 DEFAULT_WORK = Path(os.environ.get("RAG_BENCH_WORK", "/tmp/rag-bench"))
 DEFAULT_SECTIONS = "ingest,peer,scale,server,cold"
