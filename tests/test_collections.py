@@ -338,3 +338,22 @@ def test_listing_collections_imports_nothing_heavy(two):
     stdout, mods = probe(["collections"], store=two["store"])
     assert stdout.split() == ["default", "50", "papers", "b", str(len(two["b"])), "papers"]
     assert not (mods & NEVER_FOR_HELP), mods & NEVER_FOR_HELP
+
+
+def test_a_collection_built_with_other_settings_names_itself_in_the_fix(tmp_path):
+    from rag.assistant import Assistant
+    from rag.config import get_settings
+    from rag.errors import StoreIncompatible
+
+    src = tmp_path / "bread.jsonl"
+    src.write_text(json.dumps(BREAD_PAPER) + "\n")
+    store = tmp_path / "store"
+    a = Assistant(get_settings(store=store))
+    a.ingest([src], progress=False, collection="baking")
+    a.reset()
+    other = Assistant(get_settings(store=store, chunk_size=128, collection="baking"))
+    with pytest.raises(StoreIncompatible, match=r"rag ingest --collection baking --rebuild"):
+        other.count()
+    infos = {i.name: i for i in other.collections()}
+    assert infos["baking"].papers is None and "other settings" in infos["baking"].note
+    a.in_collection("baking").reset()

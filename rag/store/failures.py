@@ -11,7 +11,7 @@ from pathlib import Path
 from ..config import Settings
 from ..errors import StoreError, StoreReadOnly
 from .chroma import writable
-from .collections import catalogue_files
+from .collections import DEFAULT, catalogue_files, check_name
 
 _DISK_FULL = ("disk is full", "no space left", "failed to apply logs", "enospc", "quota exceeded")
 _READ_ONLY = ("readonly", "read-only", "read only")
@@ -53,14 +53,16 @@ def rebuild_hint(settings: Settings, sources: Iterable[str] = ()) -> str:
     from ..parse.common import resolve_source
 
     dirs = sorted({str(resolve_source(s).parent) for s in sources})
-    if dirs == [str(Path(settings.corpus).resolve())]:
+    name = check_name(settings.collection)
+    if dirs == [str(Path(settings.corpus).resolve())] and name == DEFAULT:
         dirs = []  # the bundled corpus is what `rag ingest` reads by default
     more = ""
     if len(dirs) > 6:
         dirs, more = dirs[:6], f" (and the other {len(dirs) - 6} folders its papers came from)"
     from ..config import _default_store
 
-    cmd = "rag ingest --rebuild" + "".join(" " + shlex.quote(d) for d in dirs)
+    chosen = "" if name == DEFAULT else f" --collection {name}"
+    cmd = f"rag ingest{chosen} --rebuild" + "".join(" " + shlex.quote(d) for d in dirs)
     if Path(settings.store).resolve() != _default_store().resolve():
         cmd = f"RAG_STORE={shlex.quote(str(settings.store))} {cmd}"
     return (

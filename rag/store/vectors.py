@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import StoreError, StoreIncompatible
 from .chroma import CHROMA_MAX_BATCH
+from .collections import DEFAULT
 from .failures import _DISK_FULL, _READ_ONLY, rebuild_hint, write_failure
 
 
@@ -132,9 +133,12 @@ class Vectors:
     def _ingest_cmd(self) -> str:
         from ..config import _default_store
 
+        cmd = "rag ingest"
+        if self.collection_label != DEFAULT:
+            cmd += f" --collection {self.collection_label}"
         if Path(self.settings.store).resolve() != _default_store().resolve():
-            return f"RAG_STORE={shlex.quote(str(self.settings.store))} rag ingest"
-        return "rag ingest"
+            return f"RAG_STORE={shlex.quote(str(self.settings.store))} {cmd}"
+        return cmd
 
     def _run(self, what: str, fn):
         """One Chroma call. On a server, a failed call reconnects and retries once (a
