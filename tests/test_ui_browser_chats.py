@@ -72,6 +72,7 @@ def test_chats_survive_a_reload_reopen_and_delete(browser, chats_url, tmp_path):
         assert page.locator('.rag-turn[data-turn="0"] .rag-card').count() == cards
         assert page.locator('.rag-turn[data-turn="0"] .rag-answer').inner_text() == answer
         assert page.locator('.rag-turn[data-turn="0"] a.rag-cite').count() >= 1
+        page.wait_for_selector("#rag-chat-refs", state="visible")  # its references, to download
         page.screenshot(path=str(out / "chat-with-sidebar.png"), full_page=True)
 
         # a second chat; then the first one reopened from the sidebar

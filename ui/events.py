@@ -149,12 +149,13 @@ def wire_chat(
     stop.click(None, None, None, cancels=chat_events, queue=False, js=STOPPED_JS, **private)
 
     chat_state = [turns, conversation, box, examples_row, open_chat, sess_chat, chat_list]
-    chat_state += [chat_title, export_btn]
+    chat_state += [chat_title, export_btn, chat_refs]
 
     def on_new(bid, request: gr.Request):
         owner = _whose(request, bid)
         t, html = h.new_chat()
-        return t, html, "", gr.Row(visible=True), "", "", chats_of(owner, ""), "", None
+        hidden = gr.DownloadButton(visible=False)
+        return t, html, "", gr.Row(visible=True), "", "", chats_of(owner, ""), "", None, hidden
 
     new.click(on_new, sess_browser, chat_state, queue=False, **private)
     # another collection: a new chat (a follow-up never mixes two collections' papers)
@@ -163,6 +164,10 @@ def wire_chat(
     def on_open(chat_id, bid, request: gr.Request):
         owner = _whose(request, bid)
         cid, t, html = convs.open(owner, chat_id)
+        try:  # the chat's cited references, from the collection it was asked in
+            refs = h.on(convs.collection(owner, cid) or None).chat_refs(t, "bibtex", summary_dir)
+        except RagError:
+            refs = None
         return (
             t,
             html,
@@ -173,6 +178,7 @@ def wire_chat(
             chats_of(owner, cid),
             convs.title(owner, cid),
             convs.export(owner, cid),
+            gr.DownloadButton(value=refs, visible=bool(refs)),
         )
 
     def on_open_in(chat_id, bid, request: gr.Request):
