@@ -27,9 +27,9 @@ def collections(ctx, as_json):
         _dump([i.to_dict() for i in infos])
         return
     for i in infos:
-        papers = f"{i.papers} papers" if i.papers is not None else ""
+        papers = f"{i.papers} paper{'' if i.papers == 1 else 's'}" if i.papers is not None else ""
         note = f"({i.note})" if i.note else ""
-        click.echo(f"{i.name:<34} {papers} {note}".rstrip())
+        click.echo(f"{i.name:<34} " + " ".join(x for x in (papers, note) if x))
 
 
 @collections.command("create")
