@@ -10,7 +10,9 @@ exist; one sentence per claim; no long verbatim copy of the abstract; every numb
 ``faithful_number`` claim is in the cited abstract, and a ``faithful`` claim has none; for the
 edited kinds the note reads ``OLD -> NEW`` and the new value is not in the abstract (so the claim
 really is wrong) while the old one is; a ``wrong_paper`` note names the true source, which is
-another paper; within each kind the claims, sorted by id, alternate dev/test; each paper is cited often enough.
+another paper; within each kind the claims of the first round, sorted by id, alternate dev/test,
+and claims of a later ``round`` (written after the test half was first reported, to tune on) are
+all dev; each paper is cited often enough.
 """
 
 from __future__ import annotations
@@ -42,9 +44,11 @@ EXPECTED = {
 KINDS = tuple(EXPECTED)
 SPLITS = ("dev", "test")
 FIELDS = {"id", "kind", "claim", "cites", "expected", "split", "note"}
+OPTIONAL = {"round"}  # 2, 3 ...: a later round of claims, dev only
 # the longest run of words a claim may copy from its abstract (names and numbers aside)
 MAX_COPIED_WORDS = 10
-SPLIT_RULE = "within each kind, claims sorted by id alternate dev, test, dev, ..."
+SPLIT_RULE = "within each kind, first-round claims sorted by id alternate dev, test, dev, ..."
+LATER_RULE = "a claim of a later round is written to tune on: split dev"
 
 _WORDS = (
     "one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
@@ -144,7 +148,7 @@ def check_claim(obj: dict, papers: dict[str, tuple[str, str]]) -> list[str]:
     missing = FIELDS - obj.keys()
     if missing:
         return [f"missing field(s) {', '.join(sorted(missing))}"]
-    extra = obj.keys() - FIELDS
+    extra = obj.keys() - FIELDS - OPTIONAL
     if extra:
         out.append(f"unknown field(s) {', '.join(sorted(extra))}")
     kind, claim, note = obj["kind"], obj["claim"], obj["note"]
@@ -240,7 +244,13 @@ def check(
         else:
             seen[cid] = n
         problems.extend(Problem(n, cid, msg) for msg in check_claim(obj, papers))
-        if obj.get("kind") in EXPECTED:
+        later = obj.get("round", 1)
+        if not isinstance(later, int) or later < 1:
+            problems.append(Problem(n, cid, f"round {later!r} is not a whole number >= 1"))
+        elif later > 1:
+            if obj.get("split") != "dev":
+                problems.append(Problem(n, cid, f"split {obj.get('split')!r}: {LATER_RULE}"))
+        elif obj.get("kind") in EXPECTED:
             by_kind[obj["kind"]].append((cid, n, str(obj.get("split"))))
         if isinstance(obj.get("cites"), list):
             cited.update(c for c in obj["cites"] if isinstance(c, str))

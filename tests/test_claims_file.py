@@ -48,8 +48,9 @@ def test_bundled_claim_set_size_and_mix(rows, papers):
     assert set(table) == set(cc.KINDS)
     faithful = table["faithful"]["all"] + table["faithful_number"]["all"]
     assert 0.25 <= faithful / len(rows) <= 0.4
-    for kind, c in table.items():
-        assert abs(c["dev"] - c["test"]) <= 1, kind
+    first = cc.counts([(n, obj) for n, obj in rows if obj.get("round", 1) == 1])
+    for kind, c in first.items():
+        assert abs(c["dev"] - c["test"]) <= 1, kind  # the first round is split half and half
     cited = {c for _, obj in rows for c in obj["cites"]}
     assert cited == set(papers)
 
@@ -117,6 +118,8 @@ def test_set_checks_catch_duplicates_splits_and_coverage(rows, papers, tmp_path)
     bad[1]["id"] = bad[0]["id"]
     first_of_kind = next(o for o in bad[2:] if o["kind"] == "reversed")
     first_of_kind["split"] = "test" if first_of_kind["split"] == "dev" else "dev"
+    later = next(o for o in bad if o.get("round", 1) > 1)
+    later["split"] = "test"  # a claim written to tune on, moved to the test half
     path = tmp_path / "claims.jsonl"
     path.write_text("".join(json.dumps(o) + "\n" for o in bad) + "not json\n")
     loaded, problems = cc.load_claims(path)
@@ -124,4 +127,8 @@ def test_set_checks_catch_duplicates_splits_and_coverage(rows, papers, tmp_path)
     messages = [p.message for p in cc.check(loaded, papers, min_per_paper=10)]
     assert any("duplicate id" in m for m in messages)
     assert any("split" in m and "want" in m for m in messages)
+    assert any(
+        "later round" in m and later["id"] == p.claim_id
+        for p, m in zip(cc.check(loaded, papers, min_per_paper=10), messages, strict=True)
+    )
     assert any("fewer than 10" in m for m in messages)
