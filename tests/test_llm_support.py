@@ -135,3 +135,40 @@ def test_answer_sentences_attach_leading_markers():
 def test_redact_masks_keys():
     assert redact("bad key sk-abcdef0123456789 given", None) == "bad key sk-*** given"
     assert "hunter22" not in redact("token hunter22 rejected", "hunter22")
+
+
+class _Counting:
+    """The real embedder, counting the texts it is asked to embed."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.texts = inner, []
+
+    def embed(self, texts, **kw):
+        self.texts += list(texts)
+        return self.inner.embed(texts, **kw)
+
+
+def test_sentence_vectors_are_remembered_and_quoted_ones_reused(embedder, papers):
+    """A checked sentence is embedded once (a streamed answer's sentences are embedded as they
+    arrive, then the check embeds nothing); a sentence quoted from a source takes its vector."""
+    import numpy as np
+
+    from rag.answer.support import SupportScorer
+    from rag.text import split_sentences
+
+    counting = _Counting(embedder)
+    scorer = SupportScorer(counting)
+    new = ["ThanoRA keeps the adapters mergeable [1].", "Routers add inference overhead [1]."]
+    scorer.warm_claims(new[:1])  # the first sentence arrived while the reply streamed
+    first = scorer.embed_claims(new)
+    assert len(counting.texts) == 2 and counting.texts[0] != counting.texts[1]
+    again = scorer.embed_claims(new)
+    assert len(counting.texts) == 2 and np.allclose(first, again)
+    assert np.allclose(first, embedder.embed([t for t in counting.texts]), atol=1e-5)
+    quoted = split_sentences(papers["32c1a3c5ef4b"].text)[0]
+    vec = embedder.embed([quoted])[0]
+    got = scorer.embed_claims([quoted[:-1] + " [1]."], {quoted: vec})
+    assert len(counting.texts) == 2 and np.allclose(got[0], vec)
+    scorer.forget_claims()
+    scorer.embed_claims(new)
+    assert len(counting.texts) == 4

@@ -107,14 +107,16 @@ class SupportScorer:
         """
         texts = [clean_claim(s) or "." for s in sentences]
         out: list[np.ndarray | None] = [None] * len(texts)
+        if known:  # "... overhead [1]." is cleaned to "... overhead ." : compare without that space
+            known = {_tight(k): v for k, v in known.items()}
         with self._lock:
             for i, t in enumerate(texts):
                 v = self._claims.get(t)
                 if v is not None:
                     self._claims.move_to_end(t)
                     out[i] = v
-                elif known and t in known:
-                    out[i] = known[t]
+                elif known and _tight(t) in known:
+                    out[i] = known[_tight(t)]
         todo = list(dict.fromkeys(t for t, v in zip(texts, out, strict=True) if v is None))
         if todo:
             vecs = self.embedder.embed(todo)
@@ -171,6 +173,10 @@ class SupportScorer:
         if not passages:
             return 0.0
         return float(self.score_matrix([sentence], passages).max())
+
+
+def _tight(text: str) -> str:
+    return re.sub(r"\s+([.,;:!?])", r"\1", text)
 
 
 def _with_pairs(vecs: np.ndarray) -> np.ndarray:

@@ -24,7 +24,8 @@ _HEAD_WORDS = (
     "embedding distribution process field filter forest machine adaptation augmentation pruning "
     "quantization decoding prompting policy complexity entropy metric norm bound programming "
     "inference factorization decomposition clustering propagation alignment matching tokenizer "
-    "retriever reranker"
+    "retriever reranker mechanics theory dynamics statistics geometry logic calculus "
+    "autoencoding pretraining pre-training"
 ).split()
 # surface forms (a verb 'distilled' or 'learns' is no head)
 HEADS = set(_HEAD_WORDS) | {w + "s" for w in _HEAD_WORDS if not w.endswith(("s", "ing"))}
