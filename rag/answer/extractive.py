@@ -74,7 +74,7 @@ class ExtractiveAnswerer(Answerer):
         # the gate looks at the question's own top k (a list's deep retrieval does not make
         # weak evidence look stronger); "which of them ...": the earlier question's papers
         # exist, so the answer is those that match or a plain "none of them", not an
-        # abstention; a list whose topic the summaries' coverage test accepts is answered too
+        # abstention; a list whose topic's words an on-topic paper holds is answered too
         gates = scope.gates if scope is not None and scope.gates else [retrieval]
         scoped = scope is not None and scope.answerable
         cands: list[Candidate] = []

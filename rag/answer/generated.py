@@ -67,7 +67,7 @@ class LLMAnswerer(Answerer):
         s = self.settings
         timings = dict(retrieval.timings_ms)
         # as the extractive answerer: a list's gate looks at the question's own top k, and a
-        # "which of them" follow-up (or a list whose topic the summaries' coverage test accepts) is
+        # "which of them" follow-up (or a list whose topic's words an on-topic paper holds) is
         # answered
         gates = scope.gates if scope is not None and scope.gates else [retrieval]
         scoped = scope is not None and scope.answerable
