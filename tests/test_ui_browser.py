@@ -354,7 +354,9 @@ def test_llm_answer_streams_in_the_browser(browser, llm_app_url, fake_llm, tmp_p
     assert fake_llm.count() == 1
 
 
-def test_esc_stops_a_streaming_answer(browser, llm_app_url, fake_llm, tmp_path):
+def test_shift_enter_is_a_new_line_and_esc_stops_a_streaming_answer(
+    browser, llm_app_url, fake_llm, tmp_path
+):
     from tests.fake_openai import Reply
 
     def source_of(body: dict) -> str:
@@ -395,4 +397,12 @@ def test_esc_stops_a_streaming_answer(browser, llm_app_url, fake_llm, tmp_path):
         )
         assert "You stopped this answer" in page.locator('.rag-turn[data-turn="0"]').inner_text()
         assert page.locator(".rag-caret").count() == 0
+
+        # Shift+Enter is a new line, not a send
+        page.fill("#rag-question textarea", "first line")
+        page.press("#rag-question textarea", "Shift+Enter")
+        page.keyboard.type("second line")
+        page.wait_for_timeout(1000)
+        assert page.input_value("#rag-question textarea") == "first line\nsecond line"
+        assert page.locator(".rag-turn").count() == 2
     assert fake_llm.count() == 2
