@@ -42,6 +42,26 @@ def rag(store: Path, *args: str, stdin: str | None = None) -> subprocess.Complet
     )
 
 
+CHECK = """
+from rag.config import get_settings
+from rag.store import Store
+st = Store(get_settings())
+inv, cat = st.chunk_inventory(), st.paper_hashes()
+back = sum(inv.get(p) == {h} for p, (h, _, _) in cat.items())
+print(f"{back} / {len(cat)} catalogued papers ({st.chunk_count()} chunks; counts match: "
+      f"{st.vectors_match()})")
+"""
+
+
+def chunks_back(store: Path) -> str:
+    """How many catalogued papers have Chroma chunks of their content hash (every one read)."""
+    env = {**os.environ, "RAG_STORE": str(store)}
+    out = subprocess.run(
+        [sys.executable, "-c", CHECK], env=env, capture_output=True, text=True, check=False
+    )
+    return out.stdout.strip() or out.stderr.strip()[-300:]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", type=Path, required=True, help="a BEIR folder (SciFact)")
@@ -96,6 +116,7 @@ def main() -> None:
     print(f"rag ingest one.txt: exit {fixed.returncode} in {fix_s:.0f} s: {fixed.stdout.strip()}")
     after = json.loads(rag(store, "papers", "--json").stdout)
     print(f"papers in the index after: {len(after)} (before: {len(papers)}, + one.txt)")
+    print(f"with their chunks in Chroma: {chunks_back(store)}", flush=True)
 
     titles = "\n".join(p["title"].replace("\n", " ") for p in papers) + "\n"
     found = {}
