@@ -66,7 +66,7 @@ class Assistant:
     @property
     def store(self) -> Store:
         with self._lock:
-            if self._store is not None and self._store.catalogue.replaced():
+            if self._store is not None and self._store.replaced():
                 self._store.close()  # another process rebuilt the index: open the new one
                 self._store = None
             if self._store is None:

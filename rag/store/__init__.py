@@ -241,6 +241,11 @@ class Store(Vectors):
         """One writer per store. Waits up to ``wait`` seconds, then refuses clearly."""
         return write_lock(self.root, wait, on_wait)
 
+    def replaced(self) -> bool:
+        """Whether another process rebuilt this store's index (`rag ingest --rebuild`) since it
+        was opened: this object then reads the old one."""
+        return self.catalogue.replaced()
+
     def close(self) -> None:
         """Close the catalogue and release this Store's share of the process's Chroma handle."""
         if self._closed:
