@@ -12,11 +12,10 @@ from dataclasses import dataclass
 
 from ..config import Settings
 from ..errors import ConfigError, LLMError
-from . import wire
 from .endpoint import Endpoint, llm_endpoint, redact
 from .stream import LLMStream
 from .usage import Usage, estimate_tokens, price_for
-from .wire import MALFORMED
+from .wire import MALFORMED, Call, NotAnAPIReply, bound, http_client, reply_byte_cap, reply_char_cap
 
 
 # --- the client -----------------------------------------------------------------------------
@@ -118,7 +117,7 @@ class LLMClient:
                     base_url=self.endpoint.url,
                     max_retries=0,
                     timeout=timeout,
-                    http_client=wire.http_client(timeout, self.endpoint.url),
+                    http_client=http_client(timeout, self.endpoint.url),
                 )
             return self._client
 
@@ -197,7 +196,7 @@ class LLMClient:
         if len(detail) > 300:
             detail = detail[:297] + "..."
         tries = f" after {attempts} attempts" if attempts > 1 else ""
-        page = _cause(e, wire.NotAnAPIReply)
+        page = _cause(e, NotAnAPIReply)
         if page is not None:
             msg = (
                 f"the model server at {where} answered with {page} instead of an OpenAI API "
@@ -277,7 +276,7 @@ class LLMClient:
         ``errors`` adds exception types to catch besides ``openai.OpenAIError``; ``on_error``
         runs after every failure (e.g. to close a half-open stream); ``on_final(e)`` may return
         a more specific ``LLMError`` for the error that ends the call. No retry starts after
-        the deadline of ``limits`` (a ``wire.Call``).
+        the deadline of ``limits`` (a ``Call``).
         """
         import openai
 
@@ -297,10 +296,10 @@ class LLMClient:
                 mapped = on_final(e) if on_final is not None else None
                 raise (mapped or self.error(e, attempt + 1)) from None
 
-    def call_limits(self, max_tokens: int) -> tuple[wire.Call, int]:
+    def call_limits(self, max_tokens: int) -> tuple[Call, int]:
         """(the time limit and byte cap of one call, the cap on its reply text)."""
-        cap = wire.reply_char_cap(max_tokens)
-        return wire.Call(self.settings.llm_timeout, wire.reply_byte_cap(cap)), cap
+        cap = reply_char_cap(max_tokens)
+        return Call(self.settings.llm_timeout, reply_byte_cap(cap)), cap
 
     def complete(self, messages: Sequence, *, max_tokens: int | None = None) -> Completion:
         """One chat completion (not streamed), retried on 429/5xx, within RAG_LLM_TIMEOUT from
@@ -312,7 +311,7 @@ class LLMClient:
 
         def attempt(_attempt: int):
             call.new_attempt()
-            with wire.bound(call):
+            with bound(call):
                 try:
                     return llm.chat(msgs, max_tokens=mt)
                 except ValueError:

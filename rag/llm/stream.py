@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..errors import LLMError
-from . import wire
 from .usage import Usage, estimate_tokens
-from .wire import MALFORMED
+from .wire import MALFORMED, Call, bound
 
 if TYPE_CHECKING:
     from .client import LLMClient
@@ -36,7 +35,7 @@ class LLMStream:
         self._started = False
         self._chunks = 0
 
-    def _open(self, call: wire.Call):
+    def _open(self, call: Call):
         """Start the stream and read up to the first text delta, retrying 429/5xx until then."""
         import httpx
 
@@ -53,7 +52,7 @@ class LLMStream:
             state["gen"] = None
             call.new_attempt()
             head: list = []
-            with wire.bound(call):
+            with bound(call):
                 gen = state["gen"] = iter(llm.stream_chat(self.messages, **kw))
                 for resp in gen:
                     self._chunks += 1
