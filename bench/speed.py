@@ -49,11 +49,9 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
-SCIFACT = Path(
-    os.environ.get("RAG_BENCH_SCIFACT") or REPO.parent / "shared" / "benchmarks" / "scifact"
-)
-if not SCIFACT.exists() and Path("/work/shared/benchmarks/scifact").exists():
-    SCIFACT = Path("/work/shared/benchmarks/scifact")  # a worktree beside the shared data
+from bench.data import scifact_dir  # noqa: E402
+
+SCIFACT = scifact_dir()
 RESULTS = Path(os.environ.get("RAG_BENCH_RESULTS", HERE / "results" / "speed.json"))
 DEFAULT_WORK = Path(os.environ.get("RAG_BENCH_WORK", "/tmp/rag-bench"))
 DEFAULT_SECTIONS = "ingest,peer,scale,server,cold"

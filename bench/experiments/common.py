@@ -22,9 +22,9 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO))
 
-SCIFACT = Path(os.environ.get("SCIFACT_DIR", REPO.parent.parent / "shared/benchmarks/scifact"))
-if not SCIFACT.exists():
-    SCIFACT = Path("/work/shared/benchmarks/scifact")
+from bench.data import scifact_dir  # noqa: E402
+
+SCIFACT = scifact_dir()
 WORK = Path(os.environ.get("SPEEDEXP_WORK", "/tmp/speedexp"))
 RESULTS = HERE / "results"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -20,7 +20,9 @@ sys.path.insert(0, str(HERE.parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-SCIFACT = Path("/work/shared/benchmarks/scifact")
+from bench.data import scifact_dir  # noqa: E402
+
+SCIFACT = scifact_dir()
 
 
 def cpu_s() -> float:

@@ -30,12 +30,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--papers", type=int, default=256)
     args = ap.parse_args()
+    from bench.data import scifact_dir
     from rag.config import get_settings
     from rag.embed.local import OnnxEmbedder
     from rag.ingest import chunk_paper, embed_text
     from rag.parse import parse_paths
 
-    src = Path("/work/shared/benchmarks/scifact/corpus.jsonl").read_text().splitlines()
+    src = (scifact_dir() / "corpus.jsonl").read_text().splitlines()
     tmp = Path("/tmp/speedexp/exp7.jsonl")
     tmp.write_text("\n".join(src[: args.papers]) + "\n")
     papers = parse_paths([tmp]).papers

@@ -1,0 +1,1 @@
+"""Benchmarks: run each script with the project venv (see README, Speed and scale)."""
