@@ -31,19 +31,11 @@ def add_api(h: Handlers, heavy: dict) -> None:
 
     def ask_filtered(question: str, year: str, author: str, venue: str, source: str) -> dict:
         """/ask within filters: year ("2019-2023"), author, venue, source ("" for none)."""
-        try:
-            flt = make_filters(year, author, venue, source)
-        except RagError as e:
-            return error_dict(question, str(e))
-        return h.ask(question, filters=flt)
+        return ask_in(question, "", year, author, venue, source)
 
     def summarize_filtered(topic: str, year: str, author: str, venue: str, source: str) -> dict:
         """/summarize within the same filters as /ask_filtered."""
-        try:
-            flt = make_filters(year, author, venue, source)
-        except RagError as e:
-            return {"topic": topic, "summary": "", "abstained": True, "error": str(e)}
-        return h.summarize(topic, filters=flt)
+        return summarize_in(topic, "", year, author, venue, source)
 
     def ask_in(
         question: str,
@@ -55,8 +47,7 @@ def add_api(h: Handlers, heavy: dict) -> None:
     ) -> dict:
         """/ask in one collection of the store ("" for the server's own), within the filters of /ask_filtered."""
         try:
-            flt = make_filters(year, author, venue, source)
-            on = h.on(collection)
+            on, flt = _scope(collection, year, author, venue, source)
         except RagError as e:
             return error_dict(question, str(e))
         return on.ask(question, filters=flt)
@@ -71,11 +62,14 @@ def add_api(h: Handlers, heavy: dict) -> None:
     ) -> dict:
         """/summarize in one collection of the store, within the filters of /ask_filtered."""
         try:
-            flt = make_filters(year, author, venue, source)
-            on = h.on(collection)
+            on, flt = _scope(collection, year, author, venue, source)
         except RagError as e:
             return {"topic": topic, "summary": "", "abstained": True, "error": str(e)}
         return on.summarize(topic, filters=flt)
+
+    def _scope(collection: str, year: str, author: str, venue: str, source: str):
+        """The handlers of ``collection`` and the filters: a RagError names what is wrong."""
+        return h.on(collection), make_filters(year, author, venue, source)
 
     gr.api(ask, api_name="ask", **heavy)
     gr.api(check, api_name="check", **heavy)
