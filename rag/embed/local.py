@@ -57,14 +57,30 @@ class _BatchedLocal(Embedder):
     def load(self) -> None:
         """Load the model now (servers call this at start so the first request is fast)."""
 
+    def _units(self, texts: list[str]) -> tuple[list, list[int]]:
+        """What the batches are made of, and each one's length to sort by (characters here)."""
+        return texts, [len(t) for t in texts]
+
+    def _step(self, batch_size: int) -> int:
+        """How many units go into one batch."""
+        return batch_size
+
+    def _run(self, units: list, batch_size: int) -> np.ndarray:
+        """The vectors of one batch of units."""
+        return self._encode(units, batch_size)
+
     def embed(self, texts: list[str], *, batch_size: int = 64, progress=None) -> np.ndarray:
+        """Longest first, in batches, each padded to its own longest (the vectors are the same as
+        in any other order: padding is masked out); ``progress(n)`` after each batch."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        units, lengths = self._units(texts)
+        order = sorted(range(len(texts)), key=lengths.__getitem__, reverse=True)
+        step = self._step(batch_size)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
-        for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
-            out[idx] = self._encode([texts[i] for i in idx], batch_size)
+        for start in range(0, len(order), step):
+            idx = order[start : start + step]
+            out[idx] = self._run([units[i] for i in idx], batch_size)
             if progress is not None:
                 progress(len(idx))
         return out
@@ -154,23 +170,16 @@ class OnnxEmbedder(_BatchedLocal):
     def load(self) -> None:
         _ = self.session
 
-    def embed(self, texts: list[str], *, batch_size: int = 64, progress=None) -> np.ndarray:
-        """Tokenised once, sorted by token count, run in batches of at most 16 each padded to
-        its own longest: almost no padding is fed to the model (the vectors are the same as
-        in any other order: padding is masked out)."""
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        session = self.session
-        encs = session.tokenize(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(encs[i].ids), reverse=True)
-        step = max(1, min(batch_size, ONNX_MAX_BATCH))
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(order), step):
-            idx = order[start : start + step]
-            out[idx] = session.run([encs[i] for i in idx])
-            if progress is not None:
-                progress(len(idx))
-        return out
+    def _units(self, texts: list[str]) -> tuple[list, list[int]]:
+        """Tokenised once and sorted by token count: almost no padding is fed to the model."""
+        encs = self.session.tokenize(texts)
+        return encs, [len(e.ids) for e in encs]
+
+    def _step(self, batch_size: int) -> int:
+        return max(1, min(batch_size, ONNX_MAX_BATCH))
+
+    def _run(self, units: list, batch_size: int) -> np.ndarray:
+        return self.session.run(units)
 
     def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
         return self.session.encode(texts)
