@@ -15,17 +15,39 @@ from .handlers import EXAMPLE_QUESTIONS, Handlers, make_filters
 
 PRIVATE = {"api_visibility": "private"}
 # the page at once, when an answer is stopped: no caret left blinking (the server marks the turn
-# stopped too, for the next repaint and the saved chat)
+# stopped too, for the next repaint and the saved chat). A frame the server had already sent when
+# the stop was pressed can still arrive, and gradio patches the page with it node by node (class,
+# caret), so the turn would blink again: for a few seconds, such a repaint is marked stopped again. Any other change of the
+# chat (a new question, a new chat) ends the watch, so the next answer streams as usual.
 STOPPED_JS = """() => {
-  document.querySelectorAll('#rag-conversation .rag-streaming').forEach((e) => {
-    e.classList.remove('rag-streaming');
-    e.classList.add('rag-stopped');
-    e.querySelectorAll('.rag-caret, .rag-pending').forEach((c) => c.remove());
-    const note = document.createElement('div');
-    note.className = 'rag-meta';
-    note.textContent = 'Stopped.';
-    e.appendChild(note);
+  const conv = document.querySelector('#rag-conversation');
+  const turns = () => (conv ? conv.querySelectorAll('.rag-turn').length : 0);
+  const late = '.rag-streaming, .rag-stopped .rag-caret, .rag-stopped .rag-pending';
+  const stopAll = () => {
+    document.querySelectorAll('#rag-conversation .rag-streaming').forEach((e) => {
+      e.classList.remove('rag-streaming');
+      e.classList.add('rag-stopped');
+    });
+    document.querySelectorAll('#rag-conversation .rag-stopped').forEach((e) => {
+      e.querySelectorAll('.rag-caret, .rag-pending').forEach((c) => c.remove());
+      if (e.querySelector(':scope > .rag-stopped-note')) return;
+      const note = document.createElement('div');
+      note.className = 'rag-meta rag-stopped-note';
+      note.textContent = 'Stopped.';
+      e.appendChild(note);
+    });
+  };
+  stopAll();
+  if (!conv) return;
+  if (window.__ragStopWatch) window.__ragStopWatch.disconnect();
+  const n = turns();
+  const watch = new MutationObserver(() => {
+    if (turns() !== n) { watch.disconnect(); return; }
+    if (conv.querySelector(late)) stopAll();
   });
+  watch.observe(conv, { childList: true, subtree: true, characterData: true });
+  window.__ragStopWatch = watch;
+  setTimeout(() => watch.disconnect(), 5000);
 }"""
 
 
