@@ -189,3 +189,69 @@ def test_terms_and_phrases_of_general_english(verifier):
     assert short.verdict == CONTRADICTED
     assert turned.verdict == CONTRADICTED and "pathways" in turned.reason
     assert faithful.verdict == SUPPORTED, faithful.reason
+
+
+def test_an_acronym_must_be_that_acronym_or_spelled_out():
+    """A swapped acronym is not accepted because its initials occur somewhere in the passage."""
+    idx = ct.NameIndex(
+        "HIPPO: preference tuning. HIPPO is trained with Direct Preference Optimization (DPO) "
+        "on a mixture of experts, with retrieval-augmented generation. Policy, or planning, "
+        "optimization is discussed."
+    )
+    assert idx.has("DPO") and idx.has("HIPPO")
+    assert idx.has("RAG") and idx.has("MoE")  # spelled out, a linking word inside
+    assert not idx.has("PPO")  # H-I-P-P-O's letters are no words; no phrase spells it
+    assert not idx.has("PPO") and not idx.has("POO")  # never across punctuation
+    assert not ct.NameIndex("Adapters are impossible to merge.").has("SimPO")
+    assert ct.NameIndex("Mood angels agree.").has("MoodAngels")
+    # the title counts: an acronym defined only there
+    assert ct.NameIndex("Proximal Policy Optimization for robots . We train robots.").has("PPO")
+
+
+def test_an_absolute_the_passage_states_in_other_words_is_no_overclaim(verifier):
+    p = Paper(
+        "merge0000001",
+        "Router-free adapters",
+        "Routers prevent the mergeability of adapters, which adds inference overhead. "
+        "Existing detectors need post-level stance annotations, which are costly. "
+        "Our method improves accuracy on some benchmarks.",
+        "test",
+        0,
+    )
+    src = [[Source("[1]", p)]] * 4
+    merge, every, some, always = verifier.verify(
+        [
+            "Routers make adapters impossible to merge and add inference overhead.",
+            "Existing detectors need a stance label for every post, which is costly.",
+            "The method improves accuracy on every benchmark.",
+            "The method always improves accuracy on benchmarks.",
+        ],
+        src,
+    )
+    assert merge.verdict == SUPPORTED, merge.reason
+    assert every.verdict == SUPPORTED, every.reason
+    assert some.verdict == UNSUPPORTED and "'every' claims more" in some.reason
+    assert always.verdict == UNSUPPORTED and "'always' claims more" in always.reason
+
+
+def test_a_direction_word_is_judged_by_its_best_counterpart_across_sentences(verifier):
+    """A sentence that agrees outweighs a weaker match of another sentence that does not."""
+    p = Paper(
+        "fedlora000001",
+        "Federated adapters",
+        "Under non-IID settings, LoRA can substantially underperform full-parameter fine-tuning "
+        "in federated settings. Our method improves robustness over federated LoRA baselines in "
+        "non-IID settings.",
+        "test",
+        0,
+    )
+    faithful, reversed_ = verifier.verify(
+        [
+            "Under non-IID data, LoRA can lag well behind full-parameter fine-tuning in federated "
+            "settings.",
+            "Under non-IID data, LoRA outperforms full-parameter fine-tuning in federated settings.",
+        ],
+        [[Source("[1]", p)]] * 2,
+    )
+    assert faithful.verdict == SUPPORTED, faithful.reason
+    assert reversed_.verdict == CONTRADICTED, reversed_.reason

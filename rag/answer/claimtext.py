@@ -215,6 +215,9 @@ def _plural_forms(tok: str) -> set[str]:
     return forms
 
 
+_LINKS = {"of", "and", "for", "the", "a", "an", "in", "on", "to", "with", "by", "via", "from"}
+
+
 class NameIndex:
     """The names a passage (and its title) states, for lookups of a claim's names."""
 
@@ -222,12 +225,15 @@ class NameIndex:
         self.tokens = name_tokens(text)
         self.joined = " " + " ".join(self.tokens) + " "
         self.vocab = set(self.tokens)
-        self.squashed = "".join(self.tokens)
-        words = re.findall(r"[A-Za-z][A-Za-z0-9]*", text)
-        self.initials = "".join(w[0].lower() for w in words)
-        # initials of words and of hyphenated parts: retrieval-augmented generation -> rag
-        parts = re.findall(r"[A-Za-z][a-z0-9]*|[A-Z]+", text)
-        self.part_initials = "".join(p[0].lower() for p in parts)
+        # the phrases of the text (no punctuation inside) as lists of initials, for acronyms
+        # spelled out: retrieval-augmented generation -> rag; a run of capitals is one part
+        # (HIPPO is 'h', not h-i-p-p-o), CamelCase has one part per capital (GaLore -> g, l)
+        self.phrases: list[list[tuple[str, bool]]] = []
+        for phrase in re.split(r"[.,;:!?()\[\]\"“”/]", text):
+            parts = re.findall(r"[A-Z]{2,}[a-z]?(?![a-z])|[A-Za-z][a-z0-9]*", phrase)
+            if parts:
+                self.phrases.append([(p[0].lower(), p.lower() in _LINKS) for p in parts])
+        self._squash_re: dict[str, bool] = {}
 
     def has(self, name: str) -> bool:
         toks = name_tokens(name)
@@ -245,9 +251,37 @@ class NameIndex:
                 return True
         letters = re.sub(r"[^a-z]", "", name.lower().removesuffix("s"))
         if name.isupper() or re.fullmatch(r"[A-Z][A-Za-z]*[A-Z]s?", name):
-            if 2 <= len(letters) <= 8 and (
-                letters in self.initials or letters in self.part_initials
-            ):
+            if 2 <= len(letters) <= 8 and self.spelled_out(letters):
                 return True  # an acronym of words the passage spells out
-        squashed = "".join(toks)
-        return len(squashed) >= 5 and squashed in self.squashed
+        return self._squashed_has("".join(toks))
+
+    def spelled_out(self, letters: str) -> bool:
+        """Consecutive words of one phrase have these initials (linking words such as 'of' may
+        be skipped, never start or end the run): 'mixture of experts' spells MoE and ME."""
+        n = len(letters)
+        for ph in self.phrases:
+            for a in range(len(ph)):
+                if ph[a][0] != letters[0] or ph[a][1]:
+                    continue
+                k, b = 0, a
+                while b < len(ph) and k < n:
+                    ch, link = ph[b]
+                    if ch == letters[k]:
+                        k += 1
+                    elif not link:
+                        break
+                    b += 1
+                if k == n and not ph[b - 1][1]:
+                    return True
+        return False
+
+    def _squashed_has(self, squashed: str) -> bool:
+        """A name of at least 5 letters written as whole words run together: MoodAngels is
+        'mood angels'; never letters across a word boundary ('is impossible' has no SimPO)."""
+        if len(squashed) < 5:
+            return False
+        got = self._squash_re.get(squashed)
+        if got is None:
+            pat = r"(?<!\S)" + r" ?".join(map(re.escape, squashed)) + r"(?!\S)"
+            got = self._squash_re[squashed] = re.search(pat, self.joined.strip()) is not None
+        return got

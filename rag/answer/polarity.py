@@ -121,32 +121,31 @@ def direction(
     alt = _alternative_anywhere(cw, list(every))
     if alt:
         return alt
+    # 1. a direction word whose best counterpart in the aligned passage sentences (all of them
+    # together: a sentence that agrees outweighs a weaker match that does not) points the other way
     cdirs = _directions(cw)
+    pdirs = [(s, _directions(s.words)) for s in top]
+    for axis, sign, ctx, i in cdirs:
+        obj = _object(cw, i)
+        cands = [
+            (len(ctx & pc) + 2 * len(obj & _object(s.words, j)), ps, s, j)
+            for s, dirs in pdirs
+            for a, ps, pc, j in dirs
+            if a == axis and ctx & pc
+        ]
+        if not cands:
+            continue
+        best = max(c[0] for c in cands)
+        poles = {ps for n, ps, _, _ in cands if n == best}
+        if poles == {-sign}:
+            s, j = next((s, j) for n, ps, s, j in cands if n == best)
+            return Check(
+                "direction",
+                CONTRADICTED,
+                f"the claim says '{_phrase(cw, i)}' but {s.label} says '{_phrase(s.words, j)}'",
+                s.text,
+            )
     for s in top:
-        # 1. a direction word whose best counterpart in the passage points the other way
-        pdirs = _directions(s.words)
-        for axis, sign, ctx, i in cdirs:
-            obj = _object(cw, i)
-            cands = [
-                (len(ctx & pc) + 2 * len(obj & _object(s.words, j)), ps, j)
-                for a, ps, pc, j in pdirs
-                if a == axis and ctx & pc
-            ]
-            if not cands:
-                continue
-            best = max(c[0] for c in cands)
-            poles = {ps for n, ps, _ in cands if n == best}
-            if poles == {-sign}:
-                j = next(j for n, ps, j in cands if n == best)
-                said = s.words[j].text
-                return Check(
-                    "direction",
-                    CONTRADICTED,
-                    f"the claim says '{_phrase(cw, i)}' but {s.label} says '{_phrase(s.words, j)}'"
-                    if said
-                    else f"{s.label} states the opposite",
-                    s.text,
-                )
         # 2. a negation added or dropped over the same words (and the same object)
         flip = _negation_flip(cw, s.words)
         if flip is not None:

@@ -33,9 +33,9 @@ import numpy as np
 from ..records import Hit
 from ..text import split_sentences, tokenize
 from . import claimtext as ct
-from .cues import ABSOLUTE_STEMS, stem
 from .evidence import SentenceCache
-from .polarity import Word, direction, words
+from .overclaim import overclaim
+from .polarity import direction, words
 from .support import SupportScorer, clean_claim
 from .terms import TermIndex, terms
 from .verdicts import (
@@ -167,7 +167,7 @@ class Verifier:
             _quantities(claim, [q for f in facts for q in f[0]], labels, ranked),
             _names(claim, [f[1] for f in facts], [f[2] for f in facts], labels),
             direction(claim, cw, top, sents),
-            _overclaim(cw, sents, labels, top),
+            overclaim(cw, sents, labels, top),
             _closeness(sup, self.threshold, labels),
         ]
         contra = [c for c in checks if c.verdict == CONTRADICTED]
@@ -270,37 +270,7 @@ def _names(claim: str, idx: list[ct.NameIndex], tidx: list[TermIndex], labels: s
     return Check("names", SUPPORTED, "every name is in the cited passage")
 
 
-# --- overclaim and closeness ------------------------------------------------------------------
-_SUPERIOR = {
-    stem(w)
-    for w in "outperform outperforms surpass surpasses beat beats exceed exceeds better superior "
-    "best".split()
-}
-_PARITY = {
-    stem(w)
-    for w in "comparable comparably par similar similarly competitive matches match rivals "
-    "equivalent".split()
-}
-
-
-def _overclaim(cw: list[Word], sents: list[PassageSentence], labels: str, top=()) -> Check:
-    said = set().union(*(s.stems for s in sents)) if sents else set()
-    sup = [w for w in cw if w.stem in _SUPERIOR and not w.negated]
-    for s in list(top)[:1]:
-        par = [w for w in s.words if w.stem in _PARITY and not w.negated]
-        if sup and par and not (s.stems & _SUPERIOR):
-            return Check(
-                "overclaim",
-                UNSUPPORTED,
-                f"the claim says '{sup[0].text}' but {s.label} says '{par[0].text}'",
-                s.text,
-            )
-    extra = [w.text for w in cw if w.stem in ABSOLUTE_STEMS and w.stem not in said]
-    if extra:
-        return Check("overclaim", UNSUPPORTED, f"'{extra[0]}' claims more than {labels} states")
-    return Check("overclaim", SUPPORTED, "no absolute the passage lacks")
-
-
+# --- closeness -------------------------------------------------------------------------------
 def _closeness(sup: float, threshold: float, labels: str) -> Check:
     if sup < threshold:
         return Check(
