@@ -191,13 +191,13 @@ class Assistant:
     ) -> tuple[Retrieval, dict]:
         """The retrieval an answer draws on, and what the answerer needs to know of the question
         (its analysis; for a list question, the papers that pass the on-topic test)."""
-        from .answer.listing import list_retrieval
+        from .answer.listing import broad_retrieval, list_retrieval
         from .answer.question import analyze
 
         analysis = analyze(question)
         k = k or self.settings.top_k
         filters = filters or self.filters
-        if not analysis.is_list:
+        if not analysis.is_list and not analysis.broad_topic:
             return self.retrieve(question, k, filters=filters), {"analysis": analysis}
         from .summarize import Summarizer
 
@@ -213,6 +213,16 @@ class Assistant:
         def retrieve(query: str, k: int | None = None) -> Retrieval:
             return self.retrieve(query, k, filters=filters)
 
+        if not analysis.is_list:
+            retrieval, scope = broad_retrieval(
+                retrieve(question, k),
+                retrieve,
+                summarizer,
+                analysis,
+                k,
+                self.settings.list_on_topic,
+            )
+            return retrieval, {"analysis": analysis, "scope": scope}
         retrieval, scope = list_retrieval(
             retrieve, summarizer, analysis, question, k, self.settings.list_on_topic
         )

@@ -200,6 +200,46 @@ def test_comparison_answers_each_side_from_its_own_paper(assistant):
     assert "11.2% on average" in ans.answer and "4% improvement" in ans.answer
 
 
+def test_what_a_list_asks_the_papers_to_contribute():
+    from rag.answer.listing import contribution_object, states_contribution
+
+    assert contribution_object("construct and release a new dataset") == "dataset"
+    assert contribution_object("introduce a novel benchmark") == "benchmark"
+    assert contribution_object("propose or study protein design") == ""  # "study" is not one
+    assert contribution_object("use knowledge distillation") == ""
+    said = "Building on prior corpora, we develop a new dataset of annotated dialogues."
+    assert states_contribution("", said, "dataset")
+    assert not states_contribution("", "We evaluate on three public datasets.", "dataset")
+    assert states_contribution("SpeechBench: a benchmark for ASR", "Nothing here.", "benchmark")
+
+
+def test_a_list_of_contributions_keeps_the_papers_that_make_one(assistant):
+    ans = assistant.ask("Which papers construct and release a new dataset?")
+    cited = {c.paper_id for c in ans.citations}
+    made = {"0da228b708b4", "722ea5a1b10d", "cf115066227d", "f18d22164350", "f5f798f4af7e"}
+    assert len(cited & made) >= 4 and len(cited - made) <= 1
+    for c in ans.citations:
+        assert "dataset" in c.snippet.lower()
+
+
+def test_broad_how_question_draws_on_several_papers(assistant):
+    assert analyze("How do multi-agent LLM systems coordinate?").broad_topic == (
+        "multi-agent LLM systems coordinate"
+    )
+    assert not analyze("Is there a method that prunes adapters?").broad_topic
+    ans = assistant.ask("How can a model unlearn data without retraining?")
+    cited = {c.paper_id for c in ans.citations}
+    assert {"aa8decd43dfb", "a0114bf9ae90", "4a9061304197"} <= cited
+    lines = [ln for ln in ans.answer.splitlines() if ln.startswith("- ")]
+    assert len(lines) == len(ans.citations)  # one sentence per paper, each cited
+    # a specific "how" question stays with its one paper
+    one = assistant.ask(
+        "How can 3D Gaussian Splatting assets be shielded against unauthorized text-instructed "
+        "edits?"
+    )
+    assert [c.paper_id for c in one.citations] == ["4f32c86235aa"]
+
+
 def test_off_topic_list_question_still_abstains(assistant):
     ans = assistant.ask("Which papers give recipes for sourdough bread?")
     assert ans.abstained and not ans.citations

@@ -25,7 +25,7 @@ from .evidence import (
     side_scores,
 )
 from .gate import abstention_text, gate_reason
-from .listing import ListScope
+from .listing import ListScope, states_contribution
 from .question import QuestionAnalysis, analyze
 
 ANSWER_WORDS = 90  # a single-paper answer stops growing past this many words
@@ -42,6 +42,7 @@ _MORE = re.compile(
 )
 FILL_FLOOR = 0.8  # context sentences score at least this share of the abstention floor
 REASON_CHAIN = 2  # sentences after a problem statement that may carry it on
+CONTRIB_LINE = 0.3  # a contribution list: the sentence stating the contribution leads its line
 
 
 def _words(cs) -> int:
@@ -130,6 +131,8 @@ class ExtractiveAnswerer(Answerer):
             return done(abstention_text(reason), [], True, reason)
         if scope is not None and analysis.is_list:
             return self._list_answer(analysis, scope, cands, hits, done)
+        if scope is not None and scope.spread and len(scope.kept) > 1:
+            return self._spread_answer(question, analysis, scope, cands, done)
         chosen = self._select(question, analysis, cands, hits)
         return done(" ".join(f"{c.text} [{c.n}]" for c in chosen), chosen)
 
@@ -150,6 +153,8 @@ class ExtractiveAnswerer(Answerer):
         for c in cands:
             if c.n in scope.kept:
                 x = c.score + 0.3 * lexical_overlap(terms, c.text, self.idf)
+                if scope.obj and states_contribution("", c.text, scope.obj):
+                    x += CONTRIB_LINE  # "we release X": the sentence that says it
                 mine.setdefault(c.n, []).append((x, c))
         ranked = {n: [c for _x, c in sorted(xs, key=lambda t: -t[0])] for n, xs in mine.items()}
         lines_of = {n: [ranked[n][0]] for n in scope.kept if n in ranked}
@@ -180,6 +185,21 @@ class ExtractiveAnswerer(Answerer):
             said = " ".join(f"{c.text} [{n}]" for c in cs)
             lines.append(f"- {_short(hits[n - 1].paper.title)}: {said}")
             chosen.extend(cs)
+        return done("\n".join(lines), chosen)
+
+    # --- a broad "how do X": the answering sentence of each paper that is about X ------------
+    def _spread_answer(self, question: str, analysis, scope: ListScope, cands, done) -> Answer:
+        ps = score_parts(analysis.parts, None, set(tokenize(question)), cands, self.idf)[0]
+        best: dict[int, tuple[float, Candidate]] = {}
+        for i, c in enumerate(cands):
+            if c.n in scope.kept and (c.n not in best or ps.scores[i] > best[c.n][0]):
+                best[c.n] = (float(ps.scores[i]), c)
+        floor = self.settings.abstain_sentence * FILL_FLOOR
+        chosen = [best[n][1] for n in scope.kept if n in best and best[n][1].score >= floor]
+        if len(chosen) < 2:
+            return done(" ".join(f"{c.text} [{c.n}]" for c in chosen), chosen)
+        head = f"{len(chosen)} papers address this, each in its own way:"
+        lines = [head] + [f"- {_short(c.hit.paper.title)}: {c.text} [{c.n}]" for c in chosen]
         return done("\n".join(lines), chosen)
 
     # --- one or two papers: the sentences that answer each part, then context ----------------

@@ -100,7 +100,7 @@ class LLMAnswerer(Answerer):
                 reason=reason,
             )
             return p
-        if scope is not None and analysis.is_list and scope.kept:
+        if scope is not None and (analysis.is_list or scope.spread) and scope.kept:
             # a list question: the papers that pass the on-topic test, every one of them
             p.hits = [p.hits[n - 1] for n in scope.kept]
         p.messages, fit = answer_messages(question, p.hits, s, analysis.instructions())

@@ -8,11 +8,18 @@ import re
 from dataclasses import dataclass, field
 
 from ..records import Retrieval
-from ..text import tokenize
-from .question import QuestionAnalysis
+from ..text import split_sentences, tokenize
+from .question import QuestionAnalysis, list_request
 
 LIST_POOL = 30  # papers retrieved for a list question before the on-topic cut
 LIST_MAX = 15  # at most this many papers listed (the most probable first)
+# "How do X ...?": broad when the runner-up paper is within BROAD_MARGIN of the most probable
+# one on the on-topic test (no paper stands out); it then draws on every on-topic paper within
+# BROAD_SPREAD of the best, at most BROAD_MAX, from a retrieval BROAD_POOL deep
+BROAD_MARGIN = 0.1
+BROAD_SPREAD = 0.25
+BROAD_POOL = 15
+BROAD_MAX = 6
 
 
 @dataclass
@@ -28,6 +35,8 @@ class ListScope:
     # the abstention gate looks at these: the question's own top k
     gates: list[Retrieval] = field(default_factory=list)
     covered: bool = False  # an on-topic paper holds every word of the topic (``answerable``)
+    spread: bool = False  # a broad "how do X" question: one answer sentence per kept paper
+    obj: str = ""  # "which papers release a new X": X, what the kept papers contribute
 
     @property
     def answerable(self) -> bool:
@@ -59,19 +68,72 @@ def example_parts(topic: str) -> list[str]:
     return [topic, m.group("head").strip(" ,")] + items
 
 
+# "Which papers release / introduce / construct a new X?": what the papers must contribute
+_VERB = (
+    r"(?:introduc|propos|present|releas|construct|buil[dt]|creat|develop|collect|curat|"
+    r"contribut|design|provid|establish|generat|publish|open-sourc|offer|assembl|compil)\w*"
+)
+_ASK_CONTRIB = re.compile(
+    rf"^\s*{_VERB}(?:\s*(?:,|\band\b|\bor\b)\s*{_VERB})*\s+(?!(?:and|or)\b)"
+    r"(?:(?:an?|the|any|some|their|its)\s+)?(?:(?:own|new|novel|original|fresh)\s+)*(?P<obj>\S.*)$",
+    re.I,
+)
+_VERB_WORD = re.compile(rf"^{_VERB}$", re.I)
+_OBJ_TAIL = re.compile(r"\s+(?:for|of|on|to|that|which|with|in|about|from|by)\s+.*$", re.I)
+CONTRIB_WINDOW = 10  # the thing contributed follows its verb within this many words
+
+
+def contribution_object(topic: str) -> str:
+    """ "release a new dataset" -> "dataset": what a list question asks the papers to
+    contribute, or "" when the topic asks for something else ("use X", "study X")."""
+    m = _ASK_CONTRIB.match(topic.strip())
+    if not m:
+        return ""
+    obj = m.group("obj").strip(" ,.?")
+    return obj if 1 <= len(tokenize(obj)) <= 4 else ""
+
+
+def states_contribution(title: str, text: str, obj: str) -> bool:
+    """Does the paper say it contributes ``obj``: a sentence with a verb of contributing
+    ("we build", "introduces", "release") followed closely by the object's head noun, with
+    every word of the object in it (or the title holds them all)?"""
+    terms = set(tokenize(obj))
+    head_terms = tokenize(_OBJ_TAIL.sub("", obj)) or tokenize(obj)
+    head = head_terms[-1] if head_terms else ""
+    if not terms or not head:
+        return False
+    if terms <= set(tokenize(title)):
+        return True
+    for sent in split_sentences(text) or [text]:
+        if not terms <= set(tokenize(sent)):
+            continue
+        words = re.findall(r"[\w-]+", sent)
+        verbs = [i for i, w in enumerate(words) if _VERB_WORD.match(w)]
+        heads = [i for i, w in enumerate(words) if head in tokenize(w)]
+        if any(0 < h - v <= CONTRIB_WINDOW for v in verbs for h in heads):
+            return True
+    return False
+
+
 def _on_topic(summarizer, topic: str, hits, threshold: float) -> dict[str, float]:
     """The papers among ``hits`` that the calibrated test puts on ``topic`` (the whole of it:
     a list question's "X or Y" is one request, not a paper on either part)."""
     return _scored(summarizer, topic, hits, threshold)[0]
 
 
-def _scored(summarizer, topic: str, hits, threshold: float) -> tuple[dict[str, float], bool]:
+def _scored(
+    summarizer, topic: str, hits, threshold: float, obj: str = ""
+) -> tuple[dict[str, float], bool]:
     """The on-topic papers (as ``_on_topic``) and whether one of them holds every content word
-    of the topic (or of one of its named examples)."""
+    of the topic (or of one of its named examples). With ``obj`` (what the papers must
+    contribute): on topic for that object, and only the papers that state it as theirs."""
     if not hits:
         return {}, False
-    cands = summarizer.score(topic, example_parts(topic), hits)
+    parts = [topic, obj] if obj else example_parts(topic)
+    cands = summarizer.score(topic, parts, hits)
     kept = [c for c in cands if c.prob >= threshold]
+    if obj:
+        kept = [c for c in kept if states_contribution(c.hit.paper.title, c.hit.paper.text, obj)]
     # the lexical half of the summaries' coverage test: its other half (a passage close to
     # the topic) also accepts near misses such as "graph neural networks for molecules"
     covered = any(c.lexical >= 0.999 for c in kept)
@@ -114,7 +176,10 @@ def list_retrieval(
     by_topic = retrieve(topic, pool)
     gates = [_top(asked, k)]
     retrieval = _union(by_topic, asked)
-    probs, covered = _scored(summarizer, topic, retrieval.hits, threshold)
+    obj = contribution_object(list_request(analysis.text))
+    if obj:  # "release a new dataset": the papers about datasets, then those that make one
+        retrieval = _union(retrieval, retrieve(obj, pool))
+    probs, covered = _scored(summarizer, topic, retrieval.hits, threshold, obj)
     hits = [h for h in retrieval.hits if h.paper.paper_id in probs][:LIST_MAX]
     if hits:
         rest = [h for h in retrieval.hits if h.paper.paper_id not in probs]
@@ -122,7 +187,37 @@ def list_retrieval(
     else:
         retrieval.hits = retrieval.hits[:k]
     kept = list(range(1, len(hits) + 1))
-    return _ranked(retrieval), ListScope(topic, kept, probs, gates=gates, covered=covered)
+    scope = ListScope(topic, kept, probs, gates=gates, covered=covered, obj=obj)
+    return _ranked(retrieval), scope
+
+
+def broad_retrieval(
+    retrieval: Retrieval, retrieve, summarizer, analysis: QuestionAnalysis, k: int, threshold: float
+) -> tuple[Retrieval, ListScope | None]:
+    """For a "How do X ...?" question: when several retrieved papers are about X about equally
+    (the calibrated on-topic test of the summaries, no paper ahead by ``BROAD_MARGIN``), a
+    deeper retrieval of X and the papers the answer draws on, one each; else ``retrieval`` as
+    it was and None."""
+    topic = analysis.broad_topic
+    if not topic or len(retrieval.hits) < 2:
+        return retrieval, None
+    probs = _on_topic(summarizer, topic, retrieval.hits, threshold)
+    best = sorted(probs.values(), reverse=True)
+    if len(best) < 2 or best[1] < best[0] - BROAD_MARGIN:
+        return retrieval, None
+    deep = _union(retrieval, retrieve(topic, max(BROAD_POOL, k)))
+    probs = _on_topic(summarizer, topic, deep.hits, threshold)
+    top = max(probs.values())
+    keep = [h for h in deep.hits if probs.get(h.paper.paper_id, 0.0) >= top - BROAD_SPREAD]
+    keep.sort(key=lambda h: -probs[h.paper.paper_id])
+    keep = keep[:BROAD_MAX]
+    ids = {h.paper.paper_id for h in keep}
+    rest = [h for h in deep.hits if h.paper.paper_id not in ids]
+    deep.hits = keep + rest[: max(0, k - len(keep))]
+    deep.query, deep.query_vector = retrieval.query, retrieval.query_vector
+    analysis.broad = True
+    scope = ListScope(topic, list(range(1, len(keep) + 1)), probs, gates=[retrieval], spread=True)
+    return _ranked(deep), scope
 
 
 def _top(r: Retrieval, k: int) -> Retrieval:

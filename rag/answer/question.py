@@ -134,6 +134,9 @@ class QuestionAnalysis:
     restrict: bool = False  # "which of them ...": the papers of ``context`` only
     context_topic: str = ""  # the topic of the earlier question
     sides: list[str] = field(default_factory=list)  # a comparison: the two things compared
+    # "How do X ...?": what the on-topic test checks to tell whether several papers answer it
+    broad_topic: str = ""
+    broad: bool = False  # several papers are about it about equally (set by the retrieval)
 
     @property
     def is_list(self) -> bool:
@@ -149,6 +152,11 @@ class QuestionAnalysis:
             return (
                 "The question asks which papers do something: name every source that does it, "
                 "one line per paper with its citation; if none of them does, say so plainly."
+            )
+        if self.broad:
+            return (
+                "Several sources are about this: answer from each of them that does, citing "
+                "each, rather than from one source only."
             )
         if self.compound:
             lines = [f"{i}. {p.text}" for i, p in enumerate(self.parts, start=1)]
@@ -167,6 +175,8 @@ _KIND_HINT = {
 }
 
 
+# "How do/can X ...?": a question that several papers may answer, each its own way
+_BROAD_LEAD = re.compile(r"^\s*how\s+(?:can|could|do|does|did|is|are|should|would)\s+", re.I)
 _HOW_METHOD = re.compile(r"^\s*how\s+(?:can|could|do|does|did|is|are|should|to|would)\b", re.I)
 
 
@@ -311,6 +321,13 @@ def comparison_sides(text: str) -> list[str]:
     return []
 
 
+def list_request(text: str) -> str:
+    """What a list question asks the papers to do, its verb kept ("Which papers propose a new
+    dataset?" -> "propose a new dataset")."""
+    t = normalize_ws(text).strip().rstrip("?.! ")
+    return _LIST_LEAD.sub("", t, count=1).strip() or t
+
+
 def list_topic(text: str) -> str:
     """What the papers of a list question must be about or do ("Which papers use X?" -> "use X")."""
     t = normalize_ws(text).strip().rstrip("?.! ")
@@ -354,7 +371,10 @@ def analyze(question: str) -> QuestionAnalysis:
         k = part_kind(p)
         parts.append(Part(p, k, _target(p, k)))
     kind = "compound" if len(parts) > 1 else parts[0].kind
-    return QuestionAnalysis(q, kind, parts, context=context)
+    broad = ""
+    if kind == "method" and (m := _BROAD_LEAD.match(q)):
+        broad = q[m.end() :].strip().rstrip("?.! ")
+    return QuestionAnalysis(q, kind, parts, context=context, broad_topic=broad)
 
 
 __all__ = [
@@ -363,6 +383,7 @@ __all__ = [
     "QuestionAnalysis",
     "analyze",
     "comparison_sides",
+    "list_request",
     "list_topic",
     "part_kind",
     "split_parts",
