@@ -1,15 +1,18 @@
 """Check the gold question file against the bundled corpus (format: eval/README.md).
 
-    python eval/check_questions.py [QUESTIONS] [--corpus DIR]
+    python eval/check_questions.py [QUESTIONS] [--corpus DIR] [--heldout [--reference FILE]]
 
 Prints each problem as `file:line: id: what` and exits 1 if there is any; otherwise prints
 the counts per type, kind and split. Standard library only, plus `rag.parse` to read the corpus.
+A held-out set (`--heldout`, implied by a file named `*_heldout.jsonl`) is all `test`, and
+none of its ids or questions repeats the reference set (eval/questions.jsonl).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -44,6 +47,12 @@ KNOWN = {
     "none_expected",
 }
 MAX_FACTS = 3
+# a held-out question whose content words overlap a reference question's this much is a near copy
+NEAR_COPY = 0.6
+_STOP = frozenset(
+    "a an the of in on for to and or is are was were be by with what which how does do did that "
+    "this it its as from at into their there any can why when who whose than then not no".split()
+)
 
 
 def corpus_texts(corpus: Path) -> dict[str, str]:
@@ -147,8 +156,58 @@ def check_row(d: dict, papers: dict[str, str]) -> list[str]:
     return bad
 
 
-def check_file(path: Path, corpus: Path) -> tuple[list[str], list[dict]]:
-    """All problems of a question file (as `file:line: id: what`) and its rows."""
+def content_words(text: str) -> frozenset[str]:
+    """The lower-cased words of a question without the function words."""
+    return frozenset(w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP)
+
+
+def overlap(a: str, b: str) -> float:
+    """Jaccard overlap of two questions' content words (0 to 1)."""
+    wa, wb = content_words(a), content_words(b)
+    return len(wa & wb) / len(wa | wb) if wa | wb else 1.0
+
+
+def heldout_problems(
+    rows: list[dict], lines: dict[str, int], path: Path, reference: Path
+) -> list[str]:
+    """A held-out set: every question `test`, no id or (near-)copied question of the reference."""
+    bad = []
+    ref = []
+    if reference.is_file():
+        for line in reference.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                try:
+                    ref.append(json.loads(line))
+                except json.JSONDecodeError:
+                    continue  # the reference file is checked on its own
+    else:
+        bad.append(f"{path}: reference question file {reference} not found (give --reference)")
+    ref_ids = {str(r.get("id")) for r in ref}
+    ref_texts = [str(r.get("question", "")) for r in ref]
+    for d in rows:
+        where = f"{path}:{lines[d['id']]}: {d['id']}"
+        if d.get("split") != "test":
+            bad.append(f"{where}: a held-out question is split 'test', not {d.get('split')!r}")
+        if d["id"] in ref_ids:
+            bad.append(
+                f"{where}: id also used in {reference.name}; use ids of their own (h001 ...)"
+            )
+        q = str(d.get("question", ""))
+        if ref_texts:
+            score, near = max((overlap(q, t), t) for t in ref_texts)
+            if score >= NEAR_COPY:
+                bad.append(f"{where}: near copy ({score:.2f}) of {reference.name}: {near!r}")
+    return bad
+
+
+def check_file(
+    path: Path, corpus: Path, heldout: bool = False, reference: Path | None = None
+) -> tuple[list[str], list[dict]]:
+    """All problems of a question file (as `file:line: id: what`) and its rows.
+
+    `heldout`: the file is a held-out set (all `test`, none of it copied from `reference`,
+    eval/questions.jsonl by default) instead of a set split by the alternation rule.
+    """
     papers = corpus_texts(corpus)
     problems: list[str] = []
     rows: list[dict] = []
@@ -174,8 +233,13 @@ def check_file(path: Path, corpus: Path) -> tuple[list[str], list[dict]]:
         lines[qid] = no
         rows.append(d)
         problems += [f"{path}:{no}: {qid}: {p}" for p in check_row(d, papers)]
+    if heldout:
+        problems += heldout_problems(rows, lines, path, reference or HERE / "questions.jsonl")
+        rows_for_rule: list[dict] = []
+    else:
+        rows_for_rule = rows
     wrong = []
-    for qid, split in expected_splits(rows).items():
+    for qid, split in expected_splits(rows_for_rule).items():
         got = next(d.get("split") for d in rows if d["id"] == qid)
         if got in SPLITS and got != split:
             wrong.append(f"{qid} (line {lines[qid]}) is {got!r}, the rule gives {split!r}")
@@ -206,8 +270,16 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("questions", nargs="?", type=Path, default=HERE / "questions.jsonl")
     ap.add_argument("--corpus", type=Path, default=REPO / "store" / "corpus")
+    ap.add_argument(
+        "--heldout",
+        action="store_true",
+        help="a held-out set: all 'test', no question copied from --reference "
+        "(implied by a file name ending in _heldout.jsonl)",
+    )
+    ap.add_argument("--reference", type=Path, default=HERE / "questions.jsonl")
     args = ap.parse_args(argv)
-    problems, rows = check_file(args.questions, args.corpus)
+    heldout = args.heldout or args.questions.name.endswith("_heldout.jsonl")
+    problems, rows = check_file(args.questions, args.corpus, heldout, args.reference)
     for p in problems:
         print(p, file=sys.stderr)
     if problems:

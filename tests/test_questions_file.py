@@ -79,3 +79,60 @@ def test_split_rule_is_stable_when_questions_are_appended(checker):
     ]
     after = checker.expected_splits(rows + extra)
     assert {q: after[q] for q in before} == before
+
+
+HELDOUT = REPO / "eval" / "questions_heldout.jsonl"
+
+
+def test_heldout_question_file_is_clean(checker):
+    problems, rows = checker.check_file(HELDOUT, CORPUS, heldout=True)
+    assert problems == []
+    assert len(rows) >= 80
+    assert {d["split"] for d in rows} == {"test"}
+    kinds = Counter(d["kind"] for d in rows)
+    assert set(kinds) == set(checker.KINDS)
+    assert {d["type"] for d in rows} == set(checker.TYPES)
+    assert any(d.get("none_expected") for d in rows)
+    # ids of its own, so runs of the two sets are never confused question by question
+    bundled = {
+        json.loads(line)["id"] for line in QUESTIONS.read_text(encoding="utf-8").splitlines()
+    }
+    assert not bundled & {d["id"] for d in rows}
+
+
+def test_heldout_checks_catch_a_dev_split_a_reused_id_and_a_near_copy(checker, tmp_path):
+    rows = [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines()]
+    bundled = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines()]
+    rows[0]["split"] = "dev"
+    rows[1]["id"] = bundled[0]["id"]
+    copied = dict(bundled[135])  # a compound question, reworded by one word only
+    copied["id"], copied["split"] = "h999", "test"
+    copied["question"] = copied["question"].replace("called", "named")
+    rows.append(copied)
+    path = _write(tmp_path, rows)
+    problems, _ = checker.check_file(path, CORPUS, heldout=True, reference=QUESTIONS)
+    text = "\n".join(problems)
+    assert f"{rows[0]['id']}: a held-out question is split 'test', not 'dev'" in text
+    assert f"{bundled[0]['id']}: id also used in questions.jsonl" in text
+    assert "h999: near copy" in text
+    # the same file checked as an ordinary set fails the alternation rule instead
+    problems, _ = checker.check_file(path, CORPUS)
+    assert any("split(s) differ from the rule" in p for p in problems)
+    assert not any("near copy" in p for p in problems)
+
+
+def test_heldout_file_name_implies_the_heldout_checks(checker, tmp_path, capsys):
+    assert checker.main([str(HELDOUT), "--corpus", str(CORPUS)]) == 0
+    assert "split: test " in capsys.readouterr().out
+    plain = tmp_path / "mine.jsonl"
+    plain.write_text(HELDOUT.read_text(encoding="utf-8"), encoding="utf-8")
+    assert checker.main([str(plain), "--corpus", str(CORPUS)]) == 1  # alternation rule applies
+    assert checker.main([str(plain), "--corpus", str(CORPUS), "--heldout"]) == 0
+
+
+def test_heldout_file_loads_for_rag_eval():
+    from rag.eval.questions import load_questions
+
+    qs = load_questions(HELDOUT)
+    assert len(qs) >= 80 and all(q.split == "test" for q in qs)
+    assert all(q.parts and len(q.parts) == len(q.part_facts) for q in qs if q.kind == "compound")
