@@ -255,3 +255,33 @@ def test_a_direction_word_is_judged_by_its_best_counterpart_across_sentences(ver
     )
     assert faithful.verdict == SUPPORTED, faithful.reason
     assert reversed_.verdict == CONTRADICTED, reversed_.reason
+
+
+def test_faithful_wordings_that_once_read_as_contradictions(verifier):
+    """A verb with a prefix is no antonym (plant / implant); a negation kept over a pronoun or
+    a cleft subject is no dropped negation; a degree word qualifies no term."""
+    p = Paper(
+        "wording00001",
+        "Retrieval distraction",
+        "Malicious fine-tuning can implant backdoors with minimal effort. This leads to failures "
+        "on questions the model could answer correctly without the retrieved text. Semantic "
+        "confusability, rather than library size alone, plays a central role in this "
+        "degradation. Prior work attributes failures to insufficient attention to the context.",
+        "test",
+        0,
+    )
+    out = verifier.verify(
+        [
+            "Attackers can plant backdoors through malicious fine-tuning with little effort.",
+            "The retrieved text causes failures on questions the model could answer without it.",
+            "Library size alone is not what drives the degradation; semantic confusability is.",
+            "Prior work blamed failures on too little attention to the context.",
+            "The model answers these questions correctly with the retrieved text.",
+        ],
+        [[Source("[1]", p)]] * 5,
+    )
+    assert [v.verdict for v in out[:4]] == [SUPPORTED] * 4, [v.reason for v in out]
+    assert out[4].verdict == CONTRADICTED, out[4].reason  # the negation really dropped
+    assert polarity._negating_prefix("implant") is None
+    assert polarity._negating_prefix("inefficient") == "efficient"
+    assert polarity._negating_prefix("unstable") == "stable"

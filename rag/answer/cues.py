@@ -141,8 +141,29 @@ SCOPE_STOP = {
     "thus",
     "hence",
     "whilst",
+    # "X is not what drives Y": a cleft negates X's role, not Y
+    "what",
+    "where",
+    "when",
+    "why",
+    "how",
+    "whether",
+    "whom",
+    "whose",
 }
-SCOPE_SKIP = STOPWORDS | {"need", "needs", "require", "requires", "any", "additional", "extra"}
+SCOPE_SKIP = STOPWORDS | {
+    "need",
+    "needs",
+    "needed",
+    "needing",
+    "require",
+    "requires",
+    "required",
+    "requiring",
+    "any",
+    "additional",
+    "extra",
+}
 SCOPE_LEN = 3
 
 # Direction poles. Each axis: (up words, down words). General English of reported findings.
@@ -193,7 +214,7 @@ AXES: dict[str, tuple[str, str]] = {
     "agreement": (
         "consistent consistently agree agrees agreement align aligns aligned accept accepts",
         "inconsistent inconsistently disagree disagrees disagreement misalign misaligned reject "
-        "rejects",
+        "rejects diverge diverges diverged deviate deviates deviated",
     ),
     "convergence": (
         "converge converges converged convergence",

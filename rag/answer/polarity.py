@@ -28,6 +28,8 @@ class Word:
     content: bool  # not a stop word
     name: bool = False  # capitalised inside the sentence: part of a name
     head: bool = False  # the first content word a negation scopes over
+    by: str = ""  # the negator (its stem) whose scope the word is in
+    dangling: bool = False  # a negator over no content word ("without it"): a pronoun's negation
 
 
 def words(text: str) -> list[Word]:
@@ -48,6 +50,7 @@ def words(text: str) -> list[Word]:
     scope = 0
     seen = False  # a content word seen in the current scope
     first = True
+    by = ""
     for m in _WORD.finditer(t):
         raw = m.group(0)
         if raw in ".;:!?()":
@@ -64,23 +67,41 @@ def words(text: str) -> list[Word]:
         if low.endswith("-free") and len(low) > 5:
             head = low[:-5]
             for part in head.split("-"):
-                out.append(Word(stem(part), part, clause, True, part not in STOPWORDS, name, True))
+                out.append(
+                    Word(stem(part), part, clause, True, part not in STOPWORDS, name, True, "free")
+                )
             continue
         if low in cues.SCOPE_STOP or (seen and low in cues.PREPOSITIONS):
             scope = 0
         if low in NEGATORS:
             out.append(Word(stem(low), low, clause, False, False))
-            scope, seen = SCOPE_LEN, False
+            scope, seen, by = SCOPE_LEN, False, stem(low)
             continue
         part = low.replace("-", "")
         adverb = part.endswith("ly") and len(part) > 4 and "-" not in low
         content = part not in cues.SCOPE_SKIP and len(part) > 1 and not adverb
         neg = scope > 0 and content
-        out.append(Word(stem(part), raw, clause, neg, content, name, neg and not seen))
+        out.append(
+            Word(stem(part), raw, clause, neg, content, name, neg and not seen, by if neg else "")
+        )
         if content and scope > 0:
             scope -= 1
             seen = True
+    _mark_dangling(out)
     return out
+
+
+def _mark_dangling(ws: list[Word]) -> None:
+    """Mark each negator whose scope holds no content word (up to the next negator)."""
+    for i, w in enumerate(ws):
+        if w.content or w.stem not in cues.NEG_STEMS:
+            continue
+        rest = []
+        for x in ws[i + 1 :]:
+            if x.clause != w.clause or (not x.content and x.stem in cues.NEG_STEMS):
+                break
+            rest.append(x)
+        w.dangling = not any(x.negated for x in rest)
 
 
 # --- the direction check ---------------------------------------------------------------------
@@ -225,6 +246,10 @@ def _negation_flip(cw: list[Word], pw: list[Word]) -> tuple[str, str] | None:
     pos_p = {w.stem for w in pw if w.content and not w.negated}
     neg_p = {w.stem for w in pw if w.content and w.negated}
     dropped = (neg_p - pos_p) & (pos_c - neg_c) & {w.stem for w in pw if w.head}
+    # the claim keeps a negation in the clause but over no content word ("... answer correctly
+    # without it", "size alone is not what drives it"): it negates a pronoun or its subject
+    loose = {w.clause for w in cw if w.dangling}
+    dropped = {st for st in dropped if not any(w.clause in loose for w in cw if w.stem == st)}
     if dropped:
         return "dropped", sorted(dropped)[0]
     added = (neg_c - pos_c) & (pos_p - neg_p) & {w.stem for w in cw if w.head}
@@ -281,6 +306,22 @@ def _alternative_anywhere(cw: list[Word], every: list[PassageSentence]) -> Check
 
 
 _NEG_PREFIX = re.compile(r"^(un|non|in|im|ir|il|dis)-?(.{5,})$")
+# in-, im-, ir-, il- and dis- negate adjectives and their nouns (inefficient, imbalanced,
+# dissimilar), but mostly form other verbs (implant, improve, involve, discover, display)
+_ADJ_END = re.compile(
+    r"(?:able|ible|ent|ant|ive|al|ate|ete|ect|ic|ous|ar|id|ite|ful|ed|ity|ence|ance|ency|ness)$"
+)
+
+
+def _negating_prefix(word: str) -> str | None:
+    """The base of a word with a negating prefix (unstable -> stable), else None."""
+    m = _NEG_PREFIX.match(word)
+    if not m:
+        return None
+    base = m.group(2)
+    if m.group(1) not in ("un", "non") and (len(base) < 6 or not _ADJ_END.search(base)):
+        return None
+    return base
 
 
 def _prefix_antonym(cw: list[Word], s: PassageSentence) -> tuple[str, str] | None:
@@ -294,10 +335,10 @@ def _prefix_antonym(cw: list[Word], s: PassageSentence) -> tuple[str, str] | Non
         for w in a:
             if not w.content or w.name:
                 continue
-            m = _NEG_PREFIX.match(w.text.lower())
-            if not m or w.stem in b_stems:
+            bare = _negating_prefix(w.text.lower())
+            if bare is None or w.stem in b_stems:
                 continue
-            base = stem(m.group(2))
+            base = stem(bare)
             if base in b_by_stem and base not in a_stems and not b_by_stem[base].negated:
                 pair = (w.text, b_by_stem[base].text)
                 return pair if not flip else (pair[1], pair[0])

@@ -51,7 +51,11 @@ GENERIC = {
         "adaptive dynamic static learned learnable trainable explicit implicit careful "
         "theoretical empirical formal rigorous global local overall first second two three "
         "both each every model-agnostic lightweight task-specific customized tailored "
-        "appropriate suitable optimal suboptimal efficient-ly based driven aware level"
+        "appropriate suitable optimal suboptimal efficient-ly based driven aware level "
+        # degree and amount: 'too little attention' names no kind of attention
+        "little much more less fewer most least enough sufficient insufficient excessive "
+        "limited greater higher lower reduced increased considerable substantial significant "
+        "minimal maximal partial complete too"
     ).split()
 }
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9'’\-]*|[^\sA-Za-z]")
