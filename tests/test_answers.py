@@ -240,6 +240,23 @@ def test_broad_how_question_draws_on_several_papers(assistant):
     assert [c.paper_id for c in one.citations] == ["4f32c86235aa"]
 
 
+def test_yes_no_question_leads_with_the_sentence_that_asserts_it(assistant):
+    from rag.answer.evidence import asserts
+
+    assert analyze("In federated learning, does pruning hurt accuracy?").kind == "yesno"
+    assert asserts("Experiments show that pruning keeps 98% of the accuracy.")
+    assert asserts("There is an upper bound on how many models can be merged.")
+    assert not asserts("We propose a pruning method that keeps accuracy.")
+    assert not asserts("Results demonstrate the effectiveness of our method.")  # says nothing
+    assert not asserts("We hope this work can shed light on future research.")
+    ans = assistant.ask(
+        "Does the automatic arena for judging video understanding agree with humans?"
+    )
+    assert ans.answer.startswith("Yes: ")  # the claim checker finds it stated
+    first = ans.sentences[0].text
+    assert "aligns with human judgment" in first
+
+
 def test_off_topic_list_question_still_abstains(assistant):
     ans = assistant.ask("Which papers give recipes for sourdough bread?")
     assert ans.abstained and not ans.citations

@@ -227,6 +227,36 @@ def continues(prev: str, sentence: str) -> bool:
     )
 
 
+def asserts(sentence: str) -> bool:
+    """Does the sentence assert or deny something (a finding, "there is", "X can", "we show
+    that"), rather than describe what the paper does ("we propose X, which ...")?"""
+    if _HOPE.search(sentence) or BOILERPLATE.search(sentence):
+        return False  # "we hope this work can shed light on ...": an outlook, not a finding
+    if _GENERIC_CLAIM.search(sentence) and not _NUMBER_ONLY.search(sentence):
+        return False  # "demonstrate the effectiveness of our method": asserts nothing asked
+    return bool(_ASSERT_CUE.search(sentence) or _RESULT_SAYS.search(sentence))
+
+
+_GENERIC_CLAIM = re.compile(
+    r"\b(?:effectiveness|efficacy|superiority|validity|potential|feasibility|usefulness|"
+    r"advantages?|merits?)\s+(?:and\s+\w+\s+)?of\s+(?:our|the\s+proposed|this|the|these)\b",
+    re.IGNORECASE,
+)
+_NUMBER_ONLY = re.compile(r"\d")
+_HOPE = re.compile(
+    r"\b(?:we|i)\s+(?:hope|believe|envision|expect|anticipate)\b|\b(?:shed|sheds)\s+light\b|"
+    r"\b(?:paves?|pave)\s+the\s+way\b|\bfuture\s+(?:research|work|directions?)\b",
+    re.IGNORECASE,
+)
+
+
+_RESULT_SAYS = re.compile(
+    r"\b(?:results?|experiments?|evaluations?|analys[ie]s|ablations?|findings?|evidence)\b"
+    r"[^.;]{0,80}?\b(?:show|reveal|demonstrat|confirm|indicat|suggest|validat|verif|highlight)\w*",
+    re.IGNORECASE,
+)
+
+
 def is_negative(text: str) -> bool:
     """Does the text say that something is wrong (hard, costly, failing, lacking, ...)?"""
     return bool(_NEGATIVE.search(text))

@@ -16,6 +16,7 @@ from .evidence import (
     _CONTRIB,
     Candidate,
     SentenceCache,
+    asserts,
     continues,
     cue_score,
     is_problem_statement,
@@ -42,6 +43,7 @@ _MORE = re.compile(
 )
 FILL_FLOOR = 0.8  # context sentences score at least this share of the abstention floor
 REASON_CHAIN = 2  # sentences after a problem statement that may carry it on
+ASSERT_MARGIN = 0.2  # yes/no: the asserting sentence leads when within this of the best one
 CONTRIB_LINE = 0.3  # a contribution list: the sentence stating the contribution leads its line
 
 
@@ -134,7 +136,32 @@ class ExtractiveAnswerer(Answerer):
         if scope is not None and scope.spread and len(scope.kept) > 1:
             return self._spread_answer(question, analysis, scope, cands, done)
         chosen = self._select(question, analysis, cands, hits)
-        return done(" ".join(f"{c.text} [{c.n}]" for c in chosen), chosen)
+        text = " ".join(f"{c.text} [{c.n}]" for c in chosen)
+        lead = self._yes_no(analysis, chosen, hits) if analysis.kind == "yesno" else ""
+        return done(f"{lead} {text}" if lead else text, chosen)
+
+    def _yes_no(self, analysis: QuestionAnalysis, chosen: list[Candidate], hits) -> str:
+        """ "Yes:" when the claim checker finds the question, read as a statement, stated by the
+        answering paper; "No:" when it finds it denied by a sentence that asserts (not a problem
+        statement the paper goes on to solve); else no lead (the evidence speaks)."""
+        if not chosen:
+            return ""
+        claim = _YES_NO_HEAD.sub("", analysis.text).strip().rstrip("?").strip()
+        if len(claim.split()) < 3:
+            return ""
+        from .cite import verifier_for
+        from .support import scorer_for
+        from .verify import CONTRADICTED, SUPPORTED, Source
+
+        v = verifier_for(scorer_for(self.embedder), self.settings.support_threshold, self.cache)
+        paper = hits[chosen[0].n - 1].paper
+        verdict = v.verify([claim], [[Source(f"[{chosen[0].n}]", paper)]])[0]
+        if verdict.verdict == SUPPORTED:
+            return "Yes:"
+        ev = verdict.evidence or ""
+        if verdict.verdict == CONTRADICTED and asserts(ev) and not is_problem_statement(ev):
+            return "No:"
+        return ""
 
     # --- a list: one line per paper that does what is asked ---------------------------------
     def _list_answer(self, analysis, scope: ListScope, cands, hits: list[Hit], done) -> Answer:
@@ -275,6 +302,16 @@ class ExtractiveAnswerer(Answerer):
                 answers = cue_score(c.text, part.kind, part.target, qterms) > 0
                 if answers and ps[j].scores[top] >= mine + OTHER_PAPER_MARGIN:
                     add(c)
+        if analysis.kind == "yesno" and chosen:
+            # a yes/no question is settled by the sentence that asserts or denies it (a finding,
+            # "there is", "X can ..."): it goes first when it scores near the best sentence
+            first = next(i for i, c in enumerate(cands) if c is chosen[0])
+            mine = [i for i in by_paper[chosen[0].n] if asserts(cands[i].text)]
+            if mine and not asserts(chosen[0].text):
+                i = max(mine, key=lambda i: ps[0].scores[i])
+                if ps[0].scores[i] >= ps[0].scores[first] - ASSERT_MARGIN:
+                    chosen[:] = [c for c in chosen if c is not cands[i]]
+                    chosen.insert(0, cands[i])
         direct = list(chosen)
         if analysis.kind in STRUCTURAL:
             # how it is done: the sentences that follow the contribution statement, in order
@@ -333,6 +370,13 @@ class ExtractiveAnswerer(Answerer):
             if all(o.n != c.n or o.idx != i for o in chosen):
                 chosen.append(nxt)
             prev = sents[i]
+
+
+_YES_NO_HEAD = re.compile(
+    r"^\s*(?:(?:in|for|on|under|with|among|according\s+to|across|when)\b[^,?]{0,80},\s*)?"
+    r"(?:is|are|was|were|does|do|did|can|could|will|would|has|have|had|should|may|might)\s+",
+    re.I,
+)
 
 
 def _short(title: str) -> str:

@@ -91,7 +91,12 @@ _METHOD = re.compile(
     r"|\bwhat\s+(?:method|approach|technique|mechanism)\b.*\b(?:used|uses|does)\b",
     re.I,
 )
-_YESNO = re.compile(rf"^\s*{_AUX}\b", re.I)
+# "Does X ...?", also after a leading setting ("In federated learning, does X ...?")
+_YESNO = re.compile(
+    rf"^\s*(?:(?:in|for|on|under|with|among|according\s+to|across|when)\b[^,?]{{0,80}},\s*)?"
+    rf"{_AUX}\b",
+    re.I,
+)
 _ANY_OF = re.compile(
     rf"^\s*(?:and\s+)?{_AUX}\s+(?:any|some|one|none)\s+of\s+(?:them|those|these)\b", re.I
 )
