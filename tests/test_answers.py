@@ -257,6 +257,41 @@ def test_yes_no_question_leads_with_the_sentence_that_asserts_it(assistant):
     assert "aligns with human judgment" in first
 
 
+@pytest.mark.parametrize(
+    ("question", "sides"),
+    [
+        (
+            "What does the pruning method do differently from the distillation approach?",
+            ["the pruning method", "the distillation approach"],
+        ),
+        (
+            "How is the graph benchmark different from the video arena in how it judges?",
+            ["the graph benchmark", "the video arena"],
+        ),
+        ("What distinguishes the merging study from the evolution framework?", None),
+        ("Unlike the distilled student, how does the debate system reach answers?", None),
+        ("How does the graph method, unlike the prompt study, handle skew?", None),
+    ],
+)
+def test_comparison_phrasings_name_their_two_sides(question, sides):
+    a = analyze(question)
+    assert a.kind == "comparison" and len(a.sides) == 2
+    if sides:
+        assert a.sides == sides
+
+
+def test_comparison_names_each_side_before_its_papers_sentence(assistant):
+    ans = assistant.ask(
+        "What does the backdoor-token defense do differently from the attention-entropy data "
+        "filter?"
+    )
+    assert {"4a9061304197", "be8bb34b5c14"} <= {c.paper_id for c in ans.citations}
+    assert ans.answer.startswith("The backdoor-token defense: ")
+    assert "The attention-entropy data filter: " in ans.answer
+    first = ans.answer.split(" [", 1)[0]
+    assert "vulnerable" not in first and "predominant" not in first  # its work, not background
+
+
 def test_off_topic_list_question_still_abstains(assistant):
     ans = assistant.ask("Which papers give recipes for sourdough bread?")
     assert ans.abstained and not ans.citations

@@ -14,6 +14,7 @@ from ..text import BOILERPLATE, tokenize
 from .base import Answerer
 from .evidence import (
     _CONTRIB,
+    CUE_WEIGHT,
     Candidate,
     SentenceCache,
     asserts,
@@ -39,6 +40,11 @@ _RESULT_OPEN = re.compile(
 _MORE = re.compile(
     r"\b(?:larger|higher|lower|smaller|bigger|more|fewer|less|faster|slower|better|worse|"
     r"how\s+(?:many|much|large|fast))\b",
+    re.I,
+)
+_RESULT_ASK = re.compile(
+    r"\b(?:results?|perform\w*|find\w*|found|show\w*|report\w*|achiev\w*|outperform\w*|"
+    r"accura\w*|effective\w*|gains?|improv\w*|conclu\w*|observ\w*)\b",
     re.I,
 )
 FILL_FLOOR = 0.8  # context sentences score at least this share of the abstention floor
@@ -136,7 +142,12 @@ class ExtractiveAnswerer(Answerer):
         if scope is not None and scope.spread and len(scope.kept) > 1:
             return self._spread_answer(question, analysis, scope, cands, done)
         chosen = self._select(question, analysis, cands, hits)
-        text = " ".join(f"{c.text} [{c.n}]" for c in chosen)
+        said = [f"{c.text} [{c.n}]" for c in chosen]
+        if analysis.sides and len(chosen) >= 2 and chosen[0].n != chosen[1].n:
+            # a comparison names its two sides, each before the sentence of its own paper
+            for j, side in enumerate(analysis.sides[:2]):
+                said[j] = f"{side[:1].upper() + side[1:]}: {said[j]}"
+        text = " ".join(said)
         lead = self._yes_no(analysis, chosen, hits) if analysis.kind == "yesno" else ""
         return done(f"{lead} {text}" if lead else text, chosen)
 
@@ -255,15 +266,17 @@ class ExtractiveAnswerer(Answerer):
         if analysis.kind == "comparison" and analysis.sides:
             # each side compared gets its own paper: the closest to it, a different one each
             sides = side_scores(self._side_vecs(analysis), analysis.sides, cands, self.idf)
-            pairs = sorted(
-                ((sides[j, i], j, c.n) for j in range(len(sides)) for i, c in enumerate(cands)),
-                key=lambda t: -t[0],
-            )
-            side_paper: dict[int, int] = {}
-            for _x, j, n in pairs:
-                if j not in side_paper and n not in side_paper.values():
-                    side_paper[j] = n
-            main = [side_paper[j] for j in sorted(side_paper)]
+            # per side, each paper's closest sentence; the two papers that together fit the two
+            # sides best (not greedily: a long side text can pull the other side's paper)
+            fit: dict[tuple[int, int], float] = {}
+            for j in range(len(sides)):
+                for i, c in enumerate(cands):
+                    fit[j, c.n] = max(fit.get((j, c.n), -1.0), float(sides[j, i]))
+            papers = list(by_paper)
+            pairs = [(fit[0, a] + fit[1, b], a, b) for a in papers for b in papers if a != b]
+            if len(sides) == 2 and pairs:
+                _x, a, b = max(pairs)
+                main = [a, b]
 
         chosen: list[Candidate] = []
 
@@ -281,11 +294,31 @@ class ExtractiveAnswerer(Answerer):
                 ask = ask.replace(side, " ")
             ask_vec = np.asarray(self.embedder.embed([ask]))
             wanted = side_scores(ask_vec, [ask], cands, self.idf)[0]
-            kind = "quantity" if _MORE.search(ask) else "finding"
+            # a larger/more question compares numbers, a results question findings; otherwise
+            # what each does (its method)
+            if _MORE.search(ask):
+                kind = "quantity"
+            elif _RESULT_ASK.search(ask):
+                kind = "finding"
+            else:
+                kind = "method"
+
+            # what tells two papers apart is their own work (method, results), not the
+            # background both start from: sentences from the contribution statement on count more
+            own: dict[int, int] = {}
+            for c in cands:
+                if _CONTRIB.search(c.text) and c.idx < own.get(c.n, 10**6):
+                    own[c.n] = c.idx
 
             def states(i: int, j: int) -> float:
                 # the side picked the paper; within it, what is asked decides
-                return 0.8 * wanted[i] + 0.2 * sides[j, i] + cue_score(cands[i].text, kind)
+                c = cands[i]
+                x = 0.8 * wanted[i] + 0.2 * sides[j, i] + cue_score(c.text, kind)
+                if c.idx >= own.get(c.n, 10**6) or (
+                    c.n not in own and not is_problem_statement(c.text)
+                ):
+                    x += CUE_WEIGHT["place"]
+                return x
 
             for j, n in enumerate(main):
                 add(cands[max(by_paper[n], key=lambda i: states(i, j))])

@@ -54,7 +54,10 @@ _COMPARE = re.compile(
     r"(?:larger|higher|lower|smaller|better|bigger|more))\b"
     r"|\bhow\s+do\b.*\bdiffer\b|^\s*both\b"
     r"|^\s*which(?:\s+one)?\s+\w+\b[^:?]*:\s*\S.*\bor\b"
-    r"|\bcompares?\s+(?:with|to|against)\b|\bhave\s+in\s+common\b",
+    r"|\bcompares?\s+(?:with|to|against)\b|\bhave\s+in\s+common\b"
+    r"|\bdiffer(?:s|ent|ently)?\s+from\b|\bunlike\b|\bin\s+contrast\s+(?:to|with)\b"
+    r"|\bas\s+opposed\s+to\b|\bcompared\s+(?:to|with)\b"
+    r"|\bwhat\s+(?:distinguishes|separates|sets\s+apart)\b",
     re.I,
 )
 _REASON = re.compile(
@@ -308,20 +311,63 @@ _SIDES = (
     re.compile(r"^\s*how\s+(?:do|does)\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\s+differ\b", re.I),
     # "Both A and B do X: how do they differ?"
     re.compile(r"^\s*both\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\s*[:;,]\s", re.I),
+    # "What does A do differently from B (when ...)?", "How is A different from B?"
+    re.compile(
+        r"^\s*(?:what|how|in\s+what\s+ways?|where)\s+(?:does|do|did|is|are|was|were)\s+"
+        r"(?P<a>.+?)\s+(?:(?:do|does|did|work|works|act|acts|behave|behaves|operate|operates|"
+        r"handle|handles|approach|approaches)\s+(?:it\s+|this\s+|them\s+)?)?"
+        r"(?:differ(?:ently)?|different)\s+from\s+"
+        r"(?P<b>.+?)(?:\s+(?:in|on|when|while|regarding|with\s+respect\s+to|for)\s+.*)?\s*\??$",
+        re.I,
+    ),
+    # "What distinguishes A from B?"
+    re.compile(
+        r"\bwhat\s+(?:distinguishes|separates|sets\s+apart)\s+(?P<a>.+?)\s+(?:from|and)\s+"
+        r"(?P<b>.+?)(?:\s+(?:in|on|when|regarding|with\s+respect\s+to)\s+.*)?\s*\??$",
+        re.I,
+    ),
+    # "Unlike B, how does A ...?", "Compared with B, what does A ...?"
+    re.compile(
+        r"^\s*(?:unlike|in\s+contrast\s+(?:to|with)|as\s+opposed\s+to|compared\s+(?:to|with))\s+"
+        r"(?P<b>[^,]+),\s*(?:how|what|which|why|where)\s+(?:\w+\s+)?(?:does|do|did|is|are)\s+"
+        r"(?P<a>(?:the\s+|an?\s+)?[\w-]+(?:\s+[\w-]+){0,5}?)\s+(?=\w+(?:s|ed)?\b)",
+        re.I,
+    ),
+    # "How does A, unlike B, ...?"
+    re.compile(
+        r"^\s*(?:how|what|which|why|where)\s+(?:does|do|did|is|are)\s+(?P<a>[^,]+?),?\s+"
+        r"(?:unlike|in\s+contrast\s+(?:to|with)|as\s+opposed\s+to|compared\s+(?:to|with))\s+"
+        r"(?P<b>[^,?]+)",
+        re.I,
+    ),
     # "Compare A with B", "A versus B"
     re.compile(r"\bcompare[sd]?\s+(?P<a>.+?)\s+(?:and|with|to)\s+(?P<b>.+?)\s*\??$", re.I),
     re.compile(r"^\s*(?P<a>.+?)\s+(?:versus|vs\.?)\s+(?P<b>.+?)\s*\??$", re.I),
 )
 
 
+# the last resort: two definite descriptions joined ("the X method and the Y model ...")
+_TWO_THE = re.compile(
+    r"(?P<a>\bthe\s+[^,?:;]+?)\s+(?:and|or|with|to|from|versus|vs\.?)\s+(?P<b>the\s+[^,?:;]+?)"
+    r"(?=\s+(?:differ|compare|both|in\s+terms|regarding|when|in\s+what|on\s+what|with\s+respect"
+    r"|do|does|have|share|use)\b|\s*[,?:;]|\s*$)",
+    re.I,
+)
+_SIDE_HEAD = re.compile(
+    r"^(?:(?:what|how|which|why|where|in\s+what\s+ways?)\s+)?(?:(?:does|do|did|is|are|was|were)\s+)?",
+    re.I,
+)
+
+
 def comparison_sides(text: str) -> list[str]:
     """The two things a comparison compares ("...: A or B?" -> [A, B]), or [] when unclear."""
     t = normalize_ws(text).strip()
-    for rx in _SIDES:
+    for rx in (*_SIDES, _TWO_THE):
         m = rx.search(t)
         if m:
-            a, b = m.group("a").strip(" ,;"), m.group("b").strip(" ,;?.")
-            if content_words(a) and content_words(b):
+            a = _SIDE_HEAD.sub("", m.group("a").strip(" ,;"), count=1).strip(" ,;")
+            b = m.group("b").strip(" ,;?.")
+            if content_words(a) and content_words(b) and a.lower() != b.lower():
                 return [a, b]
     return []
 
