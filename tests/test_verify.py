@@ -285,3 +285,33 @@ def test_faithful_wordings_that_once_read_as_contradictions(verifier):
     assert polarity._negating_prefix("implant") is None
     assert polarity._negating_prefix("inefficient") == "efficient"
     assert polarity._negating_prefix("unstable") == "stable"
+
+
+def test_round_four_wordings(verifier):
+    """A floating 'all' over a list; a verb of leaving out whose subject the claim never names;
+    words of a capitalised name affirm nothing; 'upper limit' is no increase."""
+    p = Paper(
+        "wording00002",
+        "Norms and limits",
+        "Diagnosis faces challenges, including subjective assessments, symptom overlap and "
+        "privacy constraints. LoRA introduces harmful redundancy, which exacerbates forgetting. "
+        "We propose Sculptor to eliminate harmful redundant parameters. Such systems cannot "
+        "reason at the pixel level. We propose MIRAS, a Multi-turn Interactive ReAsoning "
+        "framework. Training relies too much on expert data, setting an upper limit on "
+        "performance. Our method reduces the reliance on experts.",
+        "test",
+        0,
+    )
+    out = verifier.verify(
+        [
+            "Subjective assessments, symptom overlap and privacy constraints all make diagnosis "
+            "hard.",
+            "LoRA introduces harmful redundancy that worsens forgetting.",
+            "Such systems cannot reason at the pixel level.",
+            "The method lowers the reliance on experts.",
+            "Sculptor keeps harmful redundant parameters.",
+        ],
+        [[Source("[1]", p)]] * 5,
+    )
+    assert [v.verdict for v in out[:4]] == [SUPPORTED] * 4, [v.reason for v in out]
+    assert out[4].verdict == CONTRADICTED, out[4].reason  # the subject is named: a real flip

@@ -173,7 +173,7 @@ AXES: dict[str, tuple[str, str]] = {
         "grow grows grew growing growth higher more greater larger bigger amplify amplifies "
         "amplified amplifying exacerbate exacerbates exacerbated widen widens widened widening "
         "expand expands expanded boost boosts boosted enlarge enlarges escalate escalates "
-        "heighten heightens inflate inflates intensify intensifies maximize maximizes upper "
+        "heighten heightens inflate inflates intensify intensifies maximize maximizes "
         "longer slower double doubles doubled triple triples tripled surge surges",
         "decrease decreases decreased decreasing reduce reduces reduced reducing reduction "
         "lower less fewer smaller shrink shrinks shrank shrinking diminish diminishes diminished "
@@ -264,7 +264,6 @@ ALTERNATIVES = [
     "discrete continuous",
     "convex concave nonconvex non-convex",
     "positive negative",
-    "upper lower",
     "deterministic stochastic",
     "parametric nonparametric non-parametric",
     "white-box black-box",

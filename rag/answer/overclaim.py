@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 
-from .cues import ABSOLUTE_STEMS, root, stem
+from .cues import ABSOLUTE_STEMS, POLES, root, stem
 from .polarity import Word
+from .terms import VERBS
 from .verdicts import SUPPORTED, UNSUPPORTED, Check, PassageSentence
 
 
@@ -111,12 +112,26 @@ def _hedged(noun: str, s: PassageSentence) -> bool:
     return False
 
 
+def _floating(prev: Word) -> bool:
+    """'all' after this word floats over what was just named ('they all', 'data all make'),
+    rather than quantifying what follows ('removes all', 'on all')."""
+    if prev.stem in _PRONOUNS:
+        return True
+    low = prev.text.lower()
+    if not prev.content or low.endswith(("es", "ed", "ing")) or low in VERBS:
+        return False
+    return prev.stem not in POLES
+
+
 def _stated(cw: list[Word], i: int, said: set[str], top: list[PassageSentence]) -> bool:
     """The passage states the absolute word ``cw[i]`` (the word itself, or its equivalent
     beside what the word is about in an aligned sentence)."""
     w = cw[i]
     about = _about(cw, i)
     if w.stem in UNIVERSAL:
+        prev = cw[i - 1] if i and cw[i - 1].clause == w.clause else None
+        if w.stem == "all" and prev is not None and _floating(prev):
+            return True  # 'A, B and C all make it hard', 'they all': each of those just named
         nxt = next((x for x in cw[i + 1 : i + 3] if x.clause == w.clause), None)
         if nxt is not None and (nxt.text[:1].isdigit() or nxt.stem in _NUMBER_STEMS):
             return True  # 'all three datasets': the count is checked as a quantity
@@ -138,6 +153,7 @@ def _stated(cw: list[Word], i: int, said: set[str], top: list[PassageSentence]) 
     return False
 
 
+_PRONOUNS = _stems("they these those them we us you")
 _NUMBER_STEMS = _stems("two three four five six seven eight nine ten both")
 _SUPERIOR = _stems(
     "outperform outperforms surpass surpasses beat beats exceed exceeds better superior best"

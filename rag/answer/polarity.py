@@ -30,6 +30,7 @@ class Word:
     head: bool = False  # the first content word a negation scopes over
     by: str = ""  # the negator (its stem) whose scope the word is in
     dangling: bool = False  # a negator over no content word ("without it"): a pronoun's negation
+    titled: bool = False  # in a run of capitalised words: a name ("Interactive ReAsoning ...")
 
 
 def words(text: str) -> list[Word]:
@@ -88,7 +89,21 @@ def words(text: str) -> list[Word]:
             scope -= 1
             seen = True
     _mark_dangling(out)
+    _mark_titled(out, t)
     return out
+
+
+def _mark_titled(ws: list[Word], text: str) -> None:
+    """Mark the words of runs of two or more capitalised words (names, titles, expansions)."""
+    run: list[Word] = []
+    for w in [*ws, None]:
+        if w is not None and w.text[:1].isupper() and (not run or run[-1].clause == w.clause):
+            run.append(w)
+            continue
+        if len(run) >= 2:
+            for x in run:
+                x.titled = True
+        run = [w] if w is not None and w.text[:1].isupper() else []
 
 
 def _mark_dangling(ws: list[Word]) -> None:
@@ -166,9 +181,16 @@ def direction(
                 f"the claim says '{_phrase(cw, i)}' but {s.label} says '{_phrase(s.words, j)}'",
                 s.text,
             )
+    all_c = {w.stem for w in cw}
+    negated_by_any = {
+        w.stem
+        for s in top
+        for w in s.words
+        if w.negated and not _subject_missing(s.words, w.stem, all_c)
+    }
     for s in top:
         # 2. a negation added or dropped over the same words (and the same object)
-        flip = _negation_flip(cw, s.words)
+        flip = _negation_flip(cw, s.words, negated_by_any)
         if flip is not None:
             which, word = flip
             if which == "dropped":
@@ -238,21 +260,56 @@ def _object(ws: list[Word], i: int, n: int = 3) -> set[str]:
     return out
 
 
-def _negation_flip(cw: list[Word], pw: list[Word]) -> tuple[str, str] | None:
+# negators that are verbs of leaving out: what they scope over is negated only for their subject
+VERB_NEGATORS = {
+    cues.stem(w)
+    for w in "avoid avoids avoiding avoided eliminate eliminates eliminating eliminated bypass "
+    "bypasses bypassing forgo forgoes omit omits omitted omitting exclude excludes excluded "
+    "excluding discard discards discarded discarding ignore ignores ignored ignoring neglect "
+    "neglects neglected neglecting disregard disregards disregarded disregarding".split()
+}
+
+
+def _subject_missing(ws: list[Word], st: str, other: set[str]) -> bool:
+    """The word ``st`` of ``ws`` is negated by a verb of leaving out whose subject (the content
+    words of its clause before it) the other side never names: 'LoRASculpt eliminates harmful X' says
+    nothing against 'LoRA introduces harmful X'."""
+    for k, w in enumerate(ws):
+        if w.stem != st or not w.negated or w.by not in VERB_NEGATORS:
+            continue
+        j = next((j for j in range(k - 1, -1, -1) if ws[j].stem == w.by), None)
+        if j is None:
+            continue
+        subj = [x.stem for x in ws[:j] if x.clause == w.clause and x.content]
+        return bool(subj) and not (set(subj) & other)
+    return False
+
+
+def _negation_flip(
+    cw: list[Word], pw: list[Word], agree: set[str] = frozenset()
+) -> tuple[str, str] | None:
     """('dropped' or 'added', stem) when the first word a negation scopes over on one side is
-    affirmed on the other side and negated nowhere there."""
-    pos_c = {w.stem for w in cw if w.content and not w.negated}
+    affirmed on the other side and negated nowhere there. Words of names affirm nothing; a
+    word ``agree`` (negated by another aligned sentence too) is never 'added'."""
+    pos_c = {w.stem for w in cw if w.content and not w.negated and not w.titled}
     neg_c = {w.stem for w in cw if w.content and w.negated}
-    pos_p = {w.stem for w in pw if w.content and not w.negated}
+    pos_p = {w.stem for w in pw if w.content and not w.negated and not w.titled}
     neg_p = {w.stem for w in pw if w.content and w.negated}
+    all_c, all_p = {w.stem for w in cw}, {w.stem for w in pw}
     dropped = (neg_p - pos_p) & (pos_c - neg_c) & {w.stem for w in pw if w.head}
     # the claim keeps a negation in the clause but over no content word ("... answer correctly
     # without it", "size alone is not what drives it"): it negates a pronoun or its subject
     loose = {w.clause for w in cw if w.dangling}
-    dropped = {st for st in dropped if not any(w.clause in loose for w in cw if w.stem == st)}
+    dropped = {
+        st
+        for st in dropped
+        if not any(w.clause in loose for w in cw if w.stem == st)
+        and not _subject_missing(pw, st, all_c)
+    }
     if dropped:
         return "dropped", sorted(dropped)[0]
     added = (neg_c - pos_c) & (pos_p - neg_p) & {w.stem for w in cw if w.head}
+    added = {st for st in added - agree if not _subject_missing(cw, st, all_p)}
     if added:
         return "added", sorted(added)[0]
     return None
