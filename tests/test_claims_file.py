@@ -47,7 +47,7 @@ def test_bundled_claim_set_size_and_mix(rows, papers):
     assert len(rows) >= 200
     assert set(table) == set(cc.KINDS)
     faithful = table["faithful"]["all"] + table["faithful_number"]["all"]
-    assert 0.25 <= faithful / len(rows) <= 0.5  # later rounds add dev paraphrases (false alarms)
+    assert 0.25 <= faithful / len(rows) <= 0.6  # later rounds add dev paraphrases (false alarms)
     first = cc.counts([(n, obj) for n, obj in rows if obj.get("round", 1) == 1])
     first_faithful = first["faithful"]["all"] + first["faithful_number"]["all"]
     assert 0.25 <= first_faithful / sum(c["all"] for c in first.values()) <= 0.4
