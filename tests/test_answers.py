@@ -211,6 +211,8 @@ def test_what_a_list_asks_the_papers_to_contribute():
     assert states_contribution("", said, "dataset")
     assert not states_contribution("", "We evaluate on three public datasets.", "dataset")
     assert states_contribution("SpeechBench: a benchmark for ASR", "Nothing here.", "benchmark")
+    assert states_contribution("", "Our code is publicly available online.", "code")
+    assert not states_contribution("", "Models excel at code generation and repair.", "code")
 
 
 def test_a_list_of_contributions_keeps_the_papers_that_make_one(assistant):

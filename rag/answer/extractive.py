@@ -326,6 +326,15 @@ class ExtractiveAnswerer(Answerer):
             order = np.argsort(-ps[j].scores)
             for n in main:
                 i = max(by_paper[n], key=lambda i: ps[j].scores[i])
+                if part.kind == "yesno" and not asserts(cands[i].text):
+                    # a yes/no question is settled by the sentence that asserts or denies it
+                    # (a finding, "there is", "X can ..."): it answers when it scores near the
+                    # best sentence
+                    mine = [x for x in by_paper[n] if asserts(cands[x].text)]
+                    if mine:
+                        a = max(mine, key=lambda x: ps[j].scores[x])
+                        if ps[j].scores[a] >= ps[j].scores[i] - ASSERT_MARGIN:
+                            i = a
                 if add(cands[i]) and part.kind == "reason":
                     self._continue_reason(cands[i], hits, chosen)
             top = int(order[0])
@@ -335,16 +344,6 @@ class ExtractiveAnswerer(Answerer):
                 answers = cue_score(c.text, part.kind, part.target, qterms) > 0
                 if answers and ps[j].scores[top] >= mine + OTHER_PAPER_MARGIN:
                     add(c)
-        if analysis.kind == "yesno" and chosen:
-            # a yes/no question is settled by the sentence that asserts or denies it (a finding,
-            # "there is", "X can ..."): it goes first when it scores near the best sentence
-            first = next(i for i, c in enumerate(cands) if c is chosen[0])
-            mine = [i for i in by_paper[chosen[0].n] if asserts(cands[i].text)]
-            if mine and not asserts(chosen[0].text):
-                i = max(mine, key=lambda i: ps[0].scores[i])
-                if ps[0].scores[i] >= ps[0].scores[first] - ASSERT_MARGIN:
-                    chosen[:] = [c for c in chosen if c is not cands[i]]
-                    chosen.insert(0, cands[i])
         direct = list(chosen)
         if analysis.kind in STRUCTURAL:
             # how it is done: the sentences that follow the contribution statement, in order

@@ -71,7 +71,8 @@ def example_parts(topic: str) -> list[str]:
 # "Which papers release / introduce / construct a new X?": what the papers must contribute
 _VERB = (
     r"(?:introduc|propos|present|releas|construct|buil[dt]|creat|develop|collect|curat|"
-    r"contribut|design|provid|establish|generat|publish|open-sourc|offer|assembl|compil)\w*"
+    r"contribut|design|provid|establish|generat|publish|open-sourc|offer|assembl|compil)"
+    r"(?:e|es|ed|ing|s|d|ding|ds)?"
 )
 _ASK_CONTRIB = re.compile(
     rf"^\s*{_VERB}(?:\s*(?:,|\band\b|\bor\b)\s*{_VERB})*\s+(?!(?:and|or)\b)"
@@ -81,6 +82,8 @@ _ASK_CONTRIB = re.compile(
 _VERB_WORD = re.compile(rf"^{_VERB}$", re.I)
 _OBJ_TAIL = re.compile(r"\s+(?:for|of|on|to|that|which|with|in|about|from|by)\s+.*$", re.I)
 CONTRIB_WINDOW = 10  # the thing contributed follows its verb within this many words
+PASSIVE_WINDOW = 4  # ... or its verb follows it closely ("the code is released")
+_AVAILABLE = re.compile(r"^(?:available|accessible|public|publicly|open-source[ds]?)$", re.I)
 
 
 def contribution_object(topic: str) -> str:
@@ -104,13 +107,18 @@ def states_contribution(title: str, text: str, obj: str) -> bool:
         return False
     if terms <= set(tokenize(title)):
         return True
+    if not terms <= set(tokenize(title + " " + text)):
+        return False
     for sent in split_sentences(text) or [text]:
-        if not terms <= set(tokenize(sent)):
-            continue
         words = re.findall(r"[\w-]+", sent)
         verbs = [i for i, w in enumerate(words) if _VERB_WORD.match(w)]
         heads = [i for i, w in enumerate(words) if head in tokenize(w)]
         if any(0 < h - v <= CONTRIB_WINDOW for v in verbs for h in heads):
+            return True  # "we build a new X", "introduces X, a benchmark"
+        if any(0 < v - h <= PASSIVE_WINDOW for v in verbs for h in heads):
+            return True  # "X is released", "our X are publicly available"
+        avail = [i for i, w in enumerate(words) if _AVAILABLE.match(w)]
+        if any(0 < a - h <= PASSIVE_WINDOW for a in avail for h in heads):
             return True
     return False
 
