@@ -315,3 +315,43 @@ def test_round_four_wordings(verifier):
     )
     assert [v.verdict for v in out[:4]] == [SUPPORTED] * 4, [v.reason for v in out]
     assert out[4].verdict == CONTRADICTED, out[4].reason  # the subject is named: a real flip
+
+
+def test_round_five_wordings(verifier):
+    """A negation said in other words ('zero cost', 'remains unexplored', 'removes' for
+    'eliminates'); a '-free' compound negates only for what it describes; 'accelerating' is a
+    pole; an acronym is spelled out by words of one case, never by an adverb."""
+    p = Paper(
+        "wording00003",
+        "Distilling graphs",
+        "LoRA is widely adopted due to its zero additional inference cost. A systematic approach "
+        "to these challenges remains unexplored. Methods for images are ineffective on graph data. "
+        "We propose a fast data-free knowledge "
+        "distillation approach for graph neural networks. GraphKD eliminates the dimensional "
+        "ambiguity between student and teacher, thereby accelerating the distillation process. "
+        "For-Value accurately estimates influence.",
+        "test",
+        0,
+    )
+    out = verifier.verify(
+        [
+            "LoRA adds no extra inference cost, which is why it is widely adopted.",
+            "No systematic approach to these challenges has been explored.",
+            "Methods for images do not work well on graph data.",
+            "GraphKD removes the dimensional ambiguity between student and teacher.",
+            "GraphKD slows down the distillation process.",
+            "The distillation approach needs real data.",
+        ],
+        [[Source("[1]", p)]] * 6,
+    )
+    assert [v.verdict for v in out[:4]] == [SUPPORTED] * 4, [v.reason for v in out]
+    assert out[4].verdict == CONTRADICTED, out[4].reason
+    assert out[5].verdict == CONTRADICTED, out[5].reason  # what is data-free: the approach
+    idx = ct.NameIndex(p.text)
+    assert not idx.has("VAE") and idx.has("KD") is False or not idx.has("VAE")
+    assert ct.NameIndex("Retrieval-augmented generation helps.").has("RAG")
+    free = polarity.words("We propose a fast data-free knowledge distillation approach for graphs.")
+    other = {w.stem for w in polarity.words("Methods do not work well on graph data.")}
+    assert polarity._subject_missing(free, "data", other)  # what is data-free goes unnamed
+    named = {w.stem for w in polarity.words("The distillation approach needs real data.")}
+    assert not polarity._subject_missing(free, "data", named)

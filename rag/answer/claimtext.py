@@ -218,6 +218,18 @@ def _plural_forms(tok: str) -> set[str]:
 _LINKS = {"of", "and", "for", "the", "a", "an", "in", "on", "to", "with", "by", "via", "from"}
 
 
+def _part(word: str) -> tuple[str, bool, str]:
+    """A word of a phrase for spelling out acronyms: (initial, linking word, case)."""
+    low = word.lower()
+    if low in _LINKS:
+        return low[0], True, "l"
+    if low.endswith("ly") and len(low) > 4:
+        return low[0], False, ""  # an adverb spells nothing
+    if word[0].isupper():
+        return low[0], False, "U"
+    return low[0], False, "l" if word.islower() else ""
+
+
 class NameIndex:
     """The names a passage (and its title) states, for lookups of a claim's names."""
 
@@ -228,11 +240,12 @@ class NameIndex:
         # the phrases of the text (no punctuation inside) as lists of initials, for acronyms
         # spelled out: retrieval-augmented generation -> rag; a run of capitals is one part
         # (HIPPO is 'h', not h-i-p-p-o), CamelCase has one part per capital (GaLore -> g, l)
-        self.phrases: list[list[tuple[str, bool]]] = []
+        # each part: (initial, a linking word, its case: 'U' capitalised, 'l' lower, '' other)
+        self.phrases: list[list[tuple[str, bool, str]]] = []
         for phrase in re.split(r"[.,;:!?()\[\]\"“”/]", text):
             parts = re.findall(r"[A-Z]{2,}[a-z]?(?![a-z])|[A-Za-z][a-z0-9]*", phrase)
             if parts:
-                self.phrases.append([(p[0].lower(), p.lower() in _LINKS) for p in parts])
+                self.phrases.append([_part(p) for p in parts])
         self._squash_re: dict[str, bool] = {}
 
     def has(self, name: str) -> bool:
@@ -257,21 +270,25 @@ class NameIndex:
 
     def spelled_out(self, letters: str) -> bool:
         """Consecutive words of one phrase have these initials (linking words such as 'of' may
-        be skipped, never start or end the run): 'mixture of experts' spells MoE and ME."""
+        be skipped, never start or end the run): 'mixture of experts' spells MoE and ME. The
+        words after the first are all capitalised or all lower case, and none is an adverb:
+        'For-Value accurately estimates' spells no VAE."""
         n = len(letters)
         for ph in self.phrases:
             for a in range(len(ph)):
                 if ph[a][0] != letters[0] or ph[a][1]:
                     continue
-                k, b = 0, a
+                k, b, cases = 0, a, set()
                 while b < len(ph) and k < n:
-                    ch, link = ph[b]
-                    if ch == letters[k]:
+                    ch, link, case = ph[b]
+                    if ch == letters[k] and (case or not link):
                         k += 1
+                        if not link and (b > a or not case):  # a first word may open a sentence
+                            cases.add(case)
                     elif not link:
                         break
                     b += 1
-                if k == n and not ph[b - 1][1]:
+                if k == n and not ph[b - 1][1] and len(cases) <= 1 and "" not in cases:
                     return True
         return False
 

@@ -327,7 +327,8 @@ def listed(word: str) -> bool:
     for suf in ("s", "es", "ed", "d", "ing", "ly"):
         if word.endswith(suf) and word[: -len(suf)] in LISTED:
             return True
-    return False
+    # accelerating -> accelerate
+    return word.endswith("ing") and word[:-3] + "e" in LISTED
 
 
 ALT_OF: dict[str, int] = {}

@@ -188,6 +188,14 @@ def direction(
         for w in s.words
         if w.negated and not _subject_missing(s.words, w.stem, all_c)
     }
+    # what the claim negates and an aligned sentence negates in other words ('zero cost')
+    negated_by_any |= {
+        w.stem
+        for w in cw
+        if w.head
+        and w.stem not in negated_by_any
+        and any(_said_otherwise(s.words, w.stem) for s in top)
+    }
     for s in top:
         # 2. a negation added or dropped over the same words (and the same object)
         flip = _negation_flip(cw, s.words, negated_by_any)
@@ -270,12 +278,65 @@ VERB_NEGATORS = {
 }
 
 
+# verbs that take away what follows them, negators or not ('removes X' says what 'eliminates X'
+# says), and words that negate their clause by themselves ('zero cost', 'remains unexplored')
+REMOVALS = VERB_NEGATORS | {
+    cues.stem(w)
+    for w in "remove removes removed removing strip strips stripped erase erases erased drop "
+    "drops dropped prune prunes pruned delete deletes deleted purge purges filter filters".split()
+}
+_ZERO = {"zero", "nil", "null"}
+
+
+def _said_otherwise(ws: list[Word], st: str) -> bool:
+    """Every affirmed ``st`` of ``ws`` is negated in other words: after a verb of removal
+    ('removes the ambiguity'), or in a clause with 'zero' or a word with a negating prefix
+    ('zero additional cost', 'a systematic approach remains unexplored')."""
+    found = False
+    for k, w in enumerate(ws):
+        if w.stem != st or w.negated or not w.content:
+            continue
+        found = True
+        before = [x for x in ws[max(0, k - 3) : k] if x.clause == w.clause]
+        if any(x.stem in REMOVALS for x in before):
+            continue
+        clause = [x for x in ws if x.clause == w.clause and x is not w]
+        if any(x.text.lower() in _ZERO for x in clause):
+            continue
+        if any(_negative_adjective(x) for x in clause):
+            continue
+        return False
+    return found
+
+
+def _negative_adjective(w: Word) -> bool:
+    """An un-/non- adjective or participle ('unexplored', 'unclear', 'nontrivial' no: a word
+    ending like an adjective); 'unlearning' is a term, not a negation."""
+    low = w.text.lower()
+    if not w.content or w.name or not low.startswith(("un", "non")):
+        return False
+    bare = _negating_prefix(low)
+    return bare is not None and (bare == "known" or bool(_ADJ_END.search(bare)))
+
+
 def _subject_missing(ws: list[Word], st: str, other: set[str]) -> bool:
     """The word ``st`` of ``ws`` is negated by a verb of leaving out whose subject (the content
     words of its clause before it) the other side never names: 'LoRASculpt eliminates harmful X' says
     nothing against 'LoRA introduces harmful X'."""
     for k, w in enumerate(ws):
-        if w.stem != st or not w.negated or w.by not in VERB_NEGATORS:
+        if w.stem != st or not w.negated:
+            continue
+        if w.by == "free":  # 'a data-free distillation approach': what is free, or its name
+            subj = []
+            for x in ws[k + 1 :]:  # the noun phrase it describes: up to a non-content word
+                if x.head and x.by == "free":
+                    continue
+                if x.clause != w.clause or not x.content or len(subj) >= 3:
+                    break
+                subj.append(x.stem)
+            subj += [x.stem for x in ws if x.clause == w.clause and x.name]
+            return bool(subj) and not (set(subj) & other)
+        if w.by not in VERB_NEGATORS:
             continue
         j = next((j for j in range(k - 1, -1, -1) if ws[j].stem == w.by), None)
         if j is None:
@@ -305,11 +366,16 @@ def _negation_flip(
         for st in dropped
         if not any(w.clause in loose for w in cw if w.stem == st)
         and not _subject_missing(pw, st, all_c)
+        and not _said_otherwise(cw, st)
     }
     if dropped:
         return "dropped", sorted(dropped)[0]
     added = (neg_c - pos_c) & (pos_p - neg_p) & {w.stem for w in cw if w.head}
-    added = {st for st in added - agree if not _subject_missing(cw, st, all_p)}
+    added = {
+        st
+        for st in added - agree
+        if not _subject_missing(cw, st, all_p) and not _said_otherwise(pw, st)
+    }
     if added:
         return "added", sorted(added)[0]
     return None
@@ -397,7 +463,13 @@ def _prefix_antonym(cw: list[Word], s: PassageSentence) -> tuple[str, str] | Non
                 continue
             base = stem(bare)
             if base in b_by_stem and base not in a_stems and not b_by_stem[base].negated:
-                pair = (w.text, b_by_stem[base].text)
+                other = b_by_stem[base]
+                if any(
+                    x.clause == other.clause and not x.content and x.stem in cues.NEG_STEMS
+                    for x in b
+                ):
+                    continue  # 'no approach had been explored' says what 'unexplored' says
+                pair = (w.text, other.text)
                 return pair if not flip else (pair[1], pair[0])
     return None
 
