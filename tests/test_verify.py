@@ -355,3 +355,27 @@ def test_round_five_wordings(verifier):
     assert polarity._subject_missing(free, "data", other)  # what is data-free goes unnamed
     named = {w.stem for w in polarity.words("The distillation approach needs real data.")}
     assert not polarity._subject_missing(free, "data", named)
+
+
+def test_round_six_wordings(verifier):
+    """'remains absent' negates its clause; 'the soundness is poor' says 'unsound'; a term held
+    by a container noun ('reinforcement learning framework') is still a term."""
+    p = Paper(
+        "wording00004",
+        "Prompted graphs",
+        "A comprehensive benchmark for evaluating models through prompt design remains absent. "
+        "If the soundness of the reasoning is poor, the confidence should be low. We score the "
+        "soundness of the reasoning phase. GraphKit is a self-supervised learning framework.",
+        "test",
+        0,
+    )
+    out = verifier.verify(
+        [
+            "There was no comprehensive benchmark that evaluates models through prompt design.",
+            "If the reasoning is unsound, the confidence should be low.",
+            "GraphKit is a reinforcement learning framework.",
+        ],
+        [[Source("[1]", p)]] * 3,
+    )
+    assert [v.verdict for v in out[:2]] == [SUPPORTED] * 2, [v.reason for v in out]
+    assert out[2].verdict == UNSUPPORTED and "reinforcement" in out[2].reason, out[2].reason

@@ -196,6 +196,7 @@ def direction(
         and w.stem not in negated_by_any
         and any(_said_otherwise(s.words, w.stem) for s in top)
     }
+    put_down = set().union(*(_put_down(s.words) for s in top))
     for s in top:
         # 2. a negation added or dropped over the same words (and the same object)
         flip = _negation_flip(cw, s.words, negated_by_any)
@@ -224,7 +225,7 @@ def direction(
                     s.text,
                 )
         # 4. a word and its prefixed antonym (stable / unstable, efficient / inefficient)
-        flip = _prefix_antonym(cw, s)
+        flip = _prefix_antonym(cw, s, put_down)
         if flip:
             return Check(
                 "direction",
@@ -301,12 +302,29 @@ def _said_otherwise(ws: list[Word], st: str) -> bool:
         if any(x.stem in REMOVALS for x in before):
             continue
         clause = [x for x in ws if x.clause == w.clause and x is not w]
-        if any(x.text.lower() in _ZERO for x in clause):
+        if any(x.text.lower() in _ZERO or _absent(x) for x in clause):
             continue
         if any(_negative_adjective(x) for x in clause):
             continue
         return False
     return found
+
+
+def _absent(w: Word) -> bool:
+    """A word saying its clause's thing is not there: absent, missing, unavailable."""
+    return ("presence", -1) in cues.POLES.get(w.stem, ()) and cues.listed(w.text.lower())
+
+
+def _negates_clause(w: Word) -> bool:
+    """A negator, or a word that puts its clause down: poor, low, absent, lacking."""
+    if not w.content and w.stem in cues.NEG_STEMS:
+        return True
+    poles = cues.POLES.get(w.stem, ())
+    return (
+        (("quality", -1) in poles or ("presence", -1) in poles)
+        and cues.listed(w.text.lower())
+        and not w.negated
+    )
 
 
 def _negative_adjective(w: Word) -> bool:
@@ -447,8 +465,17 @@ def _negating_prefix(word: str) -> str | None:
     return base
 
 
-def _prefix_antonym(cw: list[Word], s: PassageSentence) -> tuple[str, str] | None:
-    """(claim word, passage word) when one is the other with a negating prefix."""
+def _put_down(ws: list[Word]) -> set[str]:
+    """Stems of the words in clauses that a negator or a down word puts down ('is poor')."""
+    down = {w.clause for w in ws if _negates_clause(w)}
+    return {w.stem for w in ws if w.clause in down}
+
+
+def _prefix_antonym(
+    cw: list[Word], s: PassageSentence, excused: set[str] = frozenset()
+) -> tuple[str, str] | None:
+    """(claim word, passage word) when one is the other with a negating prefix; a claim's
+    'unsound' is excused when an aligned sentence puts 'soundness' down ('is poor')."""
     c_stems = {w.stem for w in cw}
     for a, b, a_stems, b_stems, flip in (
         (cw, s.words, c_stems, s.stems, False),
@@ -462,13 +489,13 @@ def _prefix_antonym(cw: list[Word], s: PassageSentence) -> tuple[str, str] | Non
             if bare is None or w.stem in b_stems:
                 continue
             base = stem(bare)
+            if not flip and base in excused:
+                continue
             if base in b_by_stem and base not in a_stems and not b_by_stem[base].negated:
                 other = b_by_stem[base]
-                if any(
-                    x.clause == other.clause and not x.content and x.stem in cues.NEG_STEMS
-                    for x in b
-                ):
-                    continue  # 'no approach had been explored' says what 'unexplored' says
+                if any(x.clause == other.clause and _negates_clause(x) for x in b):
+                    continue  # 'no approach had been explored' says what 'unexplored' says;
+                    # 'the soundness is poor' what 'unsound' says
                 pair = (w.text, other.text)
                 return pair if not flip else (pair[1], pair[0])
     return None

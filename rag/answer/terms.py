@@ -27,6 +27,11 @@ _HEAD_WORDS = (
     "retriever reranker mechanics theory dynamics statistics geometry logic calculus "
     "autoencoding pretraining pre-training"
 ).split()
+# nouns that hold a term without changing which it is: 'reinforcement learning framework'
+CONTAINERS = set(
+    "framework frameworks paradigm paradigms scheme schemes pipeline pipelines objective "
+    "objectives strategy strategies technique techniques module modules".split()
+)
 # surface forms (a verb 'distilled' or 'learns' is no head)
 HEADS = set(_HEAD_WORDS) | {w + "s" for w in _HEAD_WORDS if not w.endswith(("s", "ing"))}
 # verbs of scientific prose, which stand before a term without qualifying it
@@ -71,7 +76,7 @@ def terms(text: str) -> list[tuple[list[str], str]]:
         if tok not in HEADS:
             continue
         nxt = toks[i + 1] if i + 1 < len(toks) else ""
-        if nxt[:1].isalpha() and nxt.lower() not in STOPWORDS:
+        if nxt[:1].isalpha() and nxt.lower() not in STOPWORDS and nxt.lower() not in CONTAINERS:
             continue  # not the last word of its noun phrase: 'attention' in 'attention network'
         quals: list[str] = []
         j = i - 1
