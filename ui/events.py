@@ -14,6 +14,10 @@ from .conversations import Conversations, new_browser_id, owner_of
 from .handlers import EXAMPLE_QUESTIONS, Handlers, make_filters
 
 PRIVATE = {"api_visibility": "private"}
+# A question sent while this page's previous answer is still running (streaming, or being saved)
+# is asked as soon as that one ends. Gradio's default ("once") drops such a send without a word:
+# Enter pressed the moment an answer showed, before its event had ended, asked nothing at all.
+SEND_WHILE_BUSY = {"trigger_mode": "always_last"}
 # the page at once, when an answer is stopped: no caret left blinking (the server marks the turn
 # stopped too, for the next repaint and the saved chat). A frame the server had already sent when
 # the stop was pressed can still arrive, and gradio patches the page with it node by node (class,
@@ -126,23 +130,30 @@ def wire_chat(
             )
             return
         owner = _whose(request, bid)
-        t, html = state, None
+        t, html, cleared = state, None, False
         for t, html in on.chat(message, state, k_int, backend_value, model_value, flt):
+            if t and t[-1].get("result") is not None:
+                continue  # the finished turn is painted once, below, with the chat it is saved in
+            # the box is emptied once, as the question is taken: what is typed meanwhile stays
             yield (
                 t,
                 html,
-                "",
+                skip if cleared else "",
                 gr.Row(visible=not t),
                 gr.DownloadButton(visible=False),
                 *([skip] * 4),
             )
+            cleared = True
         path = on.chat_refs(t, "bibtex", summary_dir)
-        # the finished turn is saved: the sidebar lists the chat, a reload brings it back
+        # the finished turn is saved: the sidebar lists the chat, a reload brings it back. The
+        # answer, its saved chat and the sidebar come in this one last update, so that the event
+        # ends as the finished answer shows: a question sent the moment it shows is never asked
+        # while this event is still running (see ``SEND_WHILE_BUSY``)
         chat_id = convs.save(owner, chat_id, t, on.assistant.collection)
         yield (
             t,
             html,
-            "",
+            skip if cleared else "",
             gr.Row(visible=not t),
             gr.DownloadButton(value=path, visible=bool(path)),
             chat_id,
@@ -158,8 +169,8 @@ def wire_chat(
         + [chat_list, export_btn],
     }
     chat_events = [
-        box.submit(on_chat, **chat_io, **private, **heavy),
-        send.click(on_chat, **chat_io, **private, **heavy),
+        box.submit(on_chat, **chat_io, **private, **heavy, **SEND_WHILE_BUSY),
+        send.click(on_chat, **chat_io, **private, **heavy, **SEND_WHILE_BUSY),
     ]
     for b, q in zip(example_buttons, EXAMPLE_QUESTIONS, strict=True):
         chat_events.append(
