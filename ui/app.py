@@ -148,7 +148,7 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
                     send = gr.Button(
                         "Ask", variant="primary", scale=1, elem_id="rag-ask", interactive=False
                     )
-                    stop = gr.Button("Stop (Esc)", scale=1, elem_id="rag-stop", variant="stop")
+                    stop = gr.Button("Stop (Esc)", scale=1, elem_id="rag-stop", variant="secondary")
                 with gr.Row():
                     chat_refs = gr.DownloadButton(
                         "Download cited references (BibTeX)",
