@@ -224,6 +224,8 @@ def test_number_of_sources_setting(handlers):
     d = turns[0]["result"]
     assert len(d["sources"]) == 2 and "2 sources searched" in html
     assert all(c["n"] <= 2 for c in d["citations"])
+    one = {**d, "sources": d["sources"][:1]}
+    assert "1 source searched" in render.meta_line(one) and "1 sources" not in render.meta_line(one)
 
 
 def test_chat_ignores_an_empty_message(handlers):

@@ -93,7 +93,8 @@ def meta_line(d: dict) -> str:
     if first is not None:
         bits.append(f"first token {fmt_ms(first)}")
     if d.get("sources"):
-        bits.append(f"{len(d['sources'])} sources searched")
+        n = len(d["sources"])
+        bits.append(f"{n} source{'' if n == 1 else 's'} searched")
     usage = d.get("usage") or {}
     if usage.get("total_tokens"):
         bits.append(f"{usage['total_tokens']} tokens")
