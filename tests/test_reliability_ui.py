@@ -324,7 +324,13 @@ def test_a_hung_model_holds_no_worker_past_the_deadline(seed_store, tmp_path, mo
             ]
             for th in hung:
                 th.start()
-            time.sleep(0.5)  # both worker slots are now held by the hung calls
+            # both worker slots are held by the hung calls once the model has heard both (a
+            # fixed pause was not always enough on a busy machine: a hung call then waited for
+            # a slot, and its time counted that wait too)
+            deadline = time.monotonic() + 60
+            while fake.count() < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert fake.count() >= 2, "the hung calls never reached the model server"
             honest = threading.Thread(target=ask, args=("honest", MOOD_Q))
             honest.start()
             for th in [*hung, honest]:
