@@ -327,3 +327,10 @@ def test_llm_prompt_asks_for_every_part_and_lists_get_all_on_topic_sources(seed_
     assert "name every source" in user
     n = user.count("</source>")
     assert n == len(ans.sources) and n >= 6  # the on-topic papers, not a fixed top 5
+
+    fake.script(Reply.text("Several ways [1] [2]."))
+    ans = a.ask("How can a model unlearn data without retraining?", backend="llm")
+    user = fake.chat_requests()[2].body["messages"][-1]["content"]
+    assert "Several sources are about this" in user  # a broad "how": draw on each of them
+    sent = user.count("</source>")
+    assert sent >= 3 and sent == len(ans.sources)
