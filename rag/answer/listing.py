@@ -15,7 +15,8 @@ LIST_POOL = 30  # papers retrieved for a list question before the on-topic cut
 LIST_MAX = 15  # at most this many papers listed (the most probable first)
 # "How do X ...?": broad when the runner-up paper is within BROAD_MARGIN of the most probable
 # one on the on-topic test (no paper stands out); it then draws on every on-topic paper within
-# BROAD_SPREAD of the best, at most BROAD_MAX, from a retrieval BROAD_POOL deep
+# BROAD_SPREAD of the best, at most BROAD_MAX (and at most the k sources asked for), from a
+# retrieval BROAD_POOL deep
 BROAD_MARGIN = 0.1
 BROAD_SPREAD = 0.25
 BROAD_POOL = 15
@@ -218,7 +219,7 @@ def broad_retrieval(
     top = max(probs.values())
     keep = [h for h in deep.hits if probs.get(h.paper.paper_id, 0.0) >= top - BROAD_SPREAD]
     keep.sort(key=lambda h: -probs[h.paper.paper_id])
-    keep = keep[:BROAD_MAX]
+    keep = keep[: min(BROAD_MAX, k)]  # the sources asked for (k) stay the cap
     ids = {h.paper.paper_id for h in keep}
     rest = [h for h in deep.hits if h.paper.paper_id not in ids]
     deep.hits = keep + rest[: max(0, k - len(keep))]
