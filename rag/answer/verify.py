@@ -7,14 +7,16 @@ Every sentence goes through separate checks against its cited passages (and thei
   71% states 71.03%). A number the passage does not state makes the claim unsupported, and
   contradicted when the passage's closest sentence states another number of the same kind.
 * **names**: acronyms, CamelCase words, names with digits and capitalised words must appear in a
-  cited passage or its title (an acronym also matches the words it abbreviates).
+  cited passage or its title (an acronym as itself, or spelled out by consecutive words of one
+  phrase there; never by initials scattered over the text).
 * **direction and polarity**: the claim is aligned with the passage sentences closest to it; a
   direction word (increase/reduce, improves/degrades, outperforms/underperforms, tighter/looser,
   ...) whose best-matching counterpart in the passage (same axis, overlapping context) points the
   other way, a negation added or dropped over the same words, a mutually exclusive alternative
   (linear/quadratic, online/offline) or a swapped "from A to B" contradicts it.
-* **overclaim**: absolute words (every, always, entirely, guarantees, first ...) the passage
-  does not use make it unsupported.
+* **overclaim**: absolute words (every, always, entirely, impossible, guarantees, first ...)
+  the passage does not state, itself or in words of the same strength, make it unsupported
+  (``rag.answer.overclaim``).
 * **closeness**: the similarity score of ``rag.answer.support`` below the threshold makes it
   unsupported.
 
