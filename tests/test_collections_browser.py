@@ -57,6 +57,7 @@ def test_the_picker_chooses_what_is_answered_and_listed(browser, picker_url, tmp
         choose(page, "baking")
         page.wait_for_selector(".rag-welcome")  # another collection: a new chat
         assert "1 paper ·" in page.locator("#rag-status-line").inner_text()
+        before = page.evaluate("localStorage.getItem('rag-open-chat')")
         ask(page, BREAD, 0)
         page.wait_for_selector('.rag-turn[data-turn="0"] .rag-card')
         assert shown_ids(page) == {"b-sourdough"}
@@ -66,8 +67,8 @@ def test_the_picker_chooses_what_is_answered_and_listed(browser, picker_url, tmp
         assert "AgentArk" not in page.locator("#rag-listing").inner_text()
         page.get_by_role("tab", name="Chat").click()
 
-        # a reload brings the chat back in its collection
-        page.wait_for_function("() => localStorage.getItem('rag-open-chat')")
+        # a reload brings the chat back in its collection (once the browser noted it)
+        page.wait_for_function("v => localStorage.getItem('rag-open-chat') !== v", arg=before)
         page.reload()
         page.wait_for_selector('.rag-turn[data-turn="0"] .rag-card')
         page.wait_for_selector("#rag-status-line:has-text('collection baking')")

@@ -182,11 +182,16 @@ def test_ask_open_a_source_follow_up_and_start_over(page, tmp_path):
 
     # open a cited source: the marker leads to its card, the card opens the full abstract
     target = markers.first.get_attribute("data-target")
+    # the flash lasts 2.5 s: noted by the page itself, so a busy machine cannot miss it
+    page.evaluate(
+        """id => { window.__flashed = false; const c = document.getElementById(id);
+        new MutationObserver(() => { if (c.classList.contains('rag-flash')) window.__flashed = true; })
+          .observe(c, {attributes: true, attributeFilter: ['class']}); }""",
+        target,
+    )
     markers.first.click()
     card = page.locator(f"#{target}")
-    page.wait_for_function(
-        "id => document.getElementById(id).classList.contains('rag-flash')", arg=target
-    )
+    page.wait_for_function("() => window.__flashed === true")
     card.locator("summary", has_text="Full abstract").click()
     assert card.locator(".rag-abstract").is_visible()
     page.screenshot(path=str(tmp_path / "chat.png"), full_page=True)
@@ -325,9 +330,9 @@ def test_llm_answer_streams_in_the_browser(browser, llm_app_url, fake_llm, tmp_p
 
     def write(body: dict):
         n = re.search(r'<source id="(\d+)" title="PerTA', body["messages"][-1]["content"]).group(1)
-        # the first sentence, then the model falls silent for 8 s (time enough for a loaded
+        # the first sentence, then the model falls silent for 12 s (time enough for a loaded
         # machine to show the text so far) and the connection drops
-        return Reply.stall(LLM_ANSWER.format(n=n), after=90, seconds=8.0)
+        return Reply.stall(LLM_ANSWER.format(n=n), after=90, seconds=12.0)
 
     fake_llm.reset()
     fake_llm.script(Reply.call(write))

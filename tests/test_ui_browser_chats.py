@@ -43,6 +43,11 @@ def ask(page, question: str, turn: int) -> None:
     page.wait_for_selector(f'.rag-turn[data-turn="{turn}"] .rag-meta')
 
 
+def loaded(page) -> None:
+    """The page's load events have run: the input opens only then (with the sidebar filled)."""
+    page.wait_for_selector("#rag-question textarea:not([disabled])")
+
+
 def listed(page) -> list[str]:
     return [t.strip() for t in page.locator("#rag-chats label").all_inner_texts()]
 
@@ -50,7 +55,7 @@ def listed(page) -> list[str]:
 def test_chats_survive_a_reload_reopen_and_delete(browser, chats_url, tmp_path):  # noqa: F811
     out = shots(tmp_path)
     with open_page(browser, chats_url) as page:
-        page.wait_for_timeout(500)  # the page's load events have run
+        loaded(page)
         before = page.evaluate("localStorage.getItem('rag-open-chat')")
         ask(page, Q1, 0)
         page.wait_for_selector('.rag-turn[data-turn="0"] .rag-card')
@@ -142,8 +147,8 @@ def test_on_a_phone_the_sidebar_starts_closed_and_the_chat_stays_usable(browser,
     pg.wait_for_selector("#rag-question textarea")
     # closed, once the page has settled (the sidebar opens itself when mounted, then closes)
     pg.wait_for_selector("#rag-sidebar .toggle-button")
-    pg.wait_for_timeout(1500)
-    assert "open" not in (pg.get_attribute("#rag-sidebar", "class") or "")
+    loaded(pg)
+    pg.wait_for_function("() => !document.querySelector('#rag-sidebar').classList.contains('open')")
     assert not in_view(pg, "#rag-new-chat") and in_view(pg, "#rag-question textarea")
     ask(pg, Q2, 0)
     assert in_view(pg, "#rag-conversation")  # nothing covers the chat
@@ -192,7 +197,7 @@ def test_two_logged_in_users_never_see_each_others_chats(browser, login_url):  #
     ask(ada, Q1, 0)
     ada.wait_for_function("() => document.querySelectorAll('#rag-chats label').length == 1")
     ctx_b, bob = login(browser, login_url, "bob", "pw-bob-456")
-    bob.wait_for_timeout(1500)  # the sidebar is filled on load
+    loaded(bob)  # the sidebar is filled on load: by now it lists all bob has
     assert listed(bob) == []
     ask(bob, Q2, 0)
     bob.wait_for_function("() => document.querySelectorAll('#rag-chats label').length == 1")

@@ -57,8 +57,16 @@ if (!window.__ragKeys) {
     return false;
   };
   if (narrow()) {
-    let tries = 0;  // the sidebar opens itself once mounted: wait for that, then close it
-    const wait = setInterval(() => { if (closeSidebar() || ++tries > 100) clearInterval(wait); }, 50);
+    // the sidebar opens itself once mounted (seconds after the page on a busy machine): wait
+    // for that, then close it; a tap on its toggle meanwhile is the user's choice, left alone
+    const until = Date.now() + 30000;
+    let chosen = false;
+    document.addEventListener('pointerdown', (ev) => {
+      if (ev.target.closest && ev.target.closest('#rag-sidebar .toggle-button')) chosen = true;
+    }, true);
+    const wait = setInterval(() => {
+      if (chosen || closeSidebar() || Date.now() > until) clearInterval(wait);
+    }, 50);
   }
   document.addEventListener('click', (ev) => {
     if (!narrow() || !ev.target.closest) return;
