@@ -357,3 +357,39 @@ def test_a_collection_built_with_other_settings_names_itself_in_the_fix(tmp_path
     infos = {i.name: i for i in other.collections()}
     assert infos["baking"].papers is None and "other settings" in infos["baking"].note
     a.in_collection("baking").reset()
+
+
+def test_the_browser_handlers_make_and_delete_collections(store_copy):
+    """The sidebar's New / Delete: a bad name and the default collection are refused in browser
+    words, a writer holding the store is waited for, and a deleted collection is gone whole."""
+    from rag.assistant import Assistant
+    from rag.config import get_settings
+    from rag.store import collections as colls
+    from rag.store.lock import write_lock
+    from ui.handlers import Handlers
+
+    settings = get_settings(store=store_copy)
+    h = Handlers(Assistant(settings))
+    names, chosen, msg = h.create_collection("Bad Name!")
+    assert (names, chosen) == (["default"], None) and "not allowed" in msg
+    assert h.create_collection("  ")[1] is None
+    names, chosen, msg = h.create_collection("notes")
+    assert (names, chosen) == (["default", "notes"], "notes") and "rag-ok" in msg
+    assert h.create_collection("notes")[:2] == (["default", "notes"], "notes")  # just chosen
+    notes = h.on("notes")
+    assert "1 added" in notes.add_text(BREAD_PAPER["abstract"], title=BREAD_PAPER["title"])
+    assert notes.assistant.count() == 1 and h.assistant.count() == 50
+
+    names, chosen, msg = h.delete_collection("default")
+    assert chosen is None and "cannot be deleted here" in msg and h.assistant.count() == 50
+    assert h.delete_collection("")[1:] == (None, "")  # the page's confirm was dismissed
+    with write_lock(store_copy):  # an upload (or `rag ingest`) is writing meanwhile
+        names, chosen, msg = h.delete_collection("notes")
+    assert chosen is None and "writing to this store" in msg and "notes" in names
+    assert "--wait" not in msg and "`rag" not in msg
+    names, chosen, msg = h.delete_collection("notes")
+    assert (names, chosen) == (["default"], "default") and "its 1 paper." in msg
+    assert not colls.exists(settings, "notes") and h.assistant.count() == 50
+    # a tab that still shows the deleted collection is told so, in browser words
+    names, chosen, msg = h.delete_collection("notes")
+    assert chosen is None and "`rag" not in msg

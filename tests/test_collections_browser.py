@@ -79,3 +79,46 @@ def test_the_picker_chooses_what_is_answered_and_listed(browser, picker_url, tmp
         page.wait_for_selector(".rag-welcome")
         ask(page, BREAD, 0)
         assert "b-sourdough" not in shown_ids(page)
+
+
+def test_a_collection_is_made_filled_and_deleted_from_the_sidebar(browser, picker_url):  # noqa: F811
+    with open_page(browser, picker_url) as page:
+        page.wait_for_selector("#rag-question textarea:not([disabled])")
+        page.get_by_text("New or delete a collection").click()
+        page.fill("#rag-coll-name textarea", "Field Notes")  # refused: upper case and a space
+        page.click("#rag-coll-create")
+        page.wait_for_selector("#rag-coll-msg .rag-error:has-text('not allowed')")
+        page.fill("#rag-coll-name textarea", "field-notes")
+        page.click("#rag-coll-create")
+        page.wait_for_selector("#rag-coll-msg .rag-ok")
+        page.wait_for_selector("#rag-status-line:has-text('collection field-notes')")
+        assert page.locator("#rag-collection input").input_value() == "field-notes"
+        assert page.input_value("#rag-coll-name textarea") == ""
+
+        # a paper added now goes into it, and a question there is answered from it
+        page.get_by_role("tab", name="Corpus").click()
+        page.get_by_role("button", name="Add abstracts").click()
+        page.fill("#rag-paste textarea", BREAD_PAPER["abstract"])
+        page.click("#rag-add-text")
+        page.wait_for_selector("#rag-report .rag-ok")
+        page.wait_for_selector("#rag-status-line:has-text('1 paper ·')")
+        page.get_by_role("tab", name="Chat").click()
+        ask(page, BREAD, 0)
+        page.wait_for_selector('.rag-turn[data-turn="0"] .rag-card')
+        assert "starter" in page.locator('.rag-turn[data-turn="0"] .rag-card').first.inner_text()
+
+        # Delete asks first: dismissed, nothing happens; accepted, it is gone with its paper
+        asked: list[str] = []
+        page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+        page.click("#rag-coll-delete")
+        page.once("dialog", lambda d: (asked.append(d.message), d.accept()))
+        page.click("#rag-coll-delete")
+        page.wait_for_selector("#rag-coll-msg .rag-ok:has-text('Deleted the collection')")
+        assert len(asked) == 2 and all("field-notes" in m for m in asked)
+        # its paper was still there for the second (the dismissed one deleted nothing)
+        assert "its 1 paper" in page.locator("#rag-coll-msg").inner_text()
+        page.wait_for_selector("#rag-status-line:has-text('collection default')")
+        page.wait_for_selector(".rag-welcome")  # a new chat, in the default collection
+        page.click("#rag-collection input")
+        options = page.locator("ul[role=listbox] li").all_inner_texts()
+        assert "field-notes" not in [o.strip() for o in options] and "baking" in "".join(options)

@@ -28,7 +28,7 @@ from rag.parse.common import SUPPORTED
 from . import render
 from .api import add_api
 from .conversations import Conversations
-from .events import wire_chat, wire_uploads
+from .events import wire_chat, wire_collections, wire_uploads
 from .guard import CSP, Guard
 from .handlers import EXAMPLE_QUESTIONS, EXAMPLE_TOPICS, MAX_DRAFT_CHARS, Handlers, make_filters
 from .launch import blocked_paths, launch_kwargs, load_auth, start, warm_up
@@ -86,6 +86,22 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
                 interactive=True,
                 elem_id="rag-collection",
             )
+            with gr.Accordion("New or delete a collection", open=False, elem_id="rag-coll-tools"):
+                coll_name = gr.Textbox(
+                    label="Name of a new collection",
+                    placeholder="e.g. sleep-2024",
+                    max_length=32,
+                    lines=1,
+                    elem_id="rag-coll-name",
+                )
+                coll_create = gr.Button("Create", size="sm", elem_id="rag-coll-create")
+                coll_delete = gr.Button(
+                    "Delete the chosen collection",
+                    size="sm",
+                    variant="stop",
+                    elem_id="rag-coll-delete",
+                )
+                coll_msg = gr.HTML("", elem_id="rag-coll-msg")
             new = gr.Button("New chat", variant="primary", elem_id="rag-new-chat")
             chat_list = gr.Radio(
                 choices=[], label="Your chats", elem_id="rag-chats", interactive=True
@@ -301,6 +317,10 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
             model=model,
             filter_boxes=filter_boxes,
             collection=collection,
+            coll_name=coll_name,
+            coll_create=coll_create,
+            coll_delete=coll_delete,
+            coll_msg=coll_msg,
             open_chat=open_chat,
             sess_chat=sess_chat,
             browser_id=browser_id,
@@ -325,6 +345,7 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
         )
         wire_chat(app, h, convs, settings, summary_dir, heavy, c)
         wire_uploads(h, c)
+        wire_collections(h, c)
 
         def on_summary(topic_value, *fvalues):
             *fvalues, coll = fvalues

@@ -190,6 +190,7 @@ def wire_chat(
         hidden = gr.DownloadButton(visible=False)
         return t, html, "", gr.Row(visible=True), "", "", chats_of(owner, ""), "", None, hidden
 
+    c.on_new, c.chat_state = on_new, chat_state  # for the collection tools (wire_collections)
     new.click(on_new, sess_browser, chat_state, queue=False, **private)
     # another collection: a new chat (a follow-up never mixes two collections' papers)
     collection.input(on_new, sess_browser, chat_state, queue=False, **private)
@@ -324,3 +325,34 @@ def wire_uploads(h: Handlers, c) -> None:
         h.cancel_upload(_owner(request))
 
     cancel_upload.click(on_cancel_upload, None, None, queue=False, **private)
+
+
+# the page asks before a collection is deleted; dismissed, the handler gets no name
+CONFIRM_DELETE_JS = """(name, bid) => [window.confirm(
+  'Delete the collection \u201c' + name + '\u201d and every paper indexed in it? ' +
+  'This cannot be undone.') ? name : '', bid]"""
+
+
+def wire_collections(h: Handlers, c) -> None:
+    """The sidebar's collection tools: make a new collection (it is chosen, a new chat starts),
+    delete the chosen one after the page asked (the default one is chosen again)."""
+    chat_state, on_new = c.chat_state, c.on_new
+    outputs = [c.collection, c.coll_msg, c.coll_name, *chat_state]
+
+    def picked(result, bid, request, name_box):
+        names, chosen, msg = result
+        if chosen is None:  # refused, or not confirmed: the choice and the chat stay
+            return gr.Dropdown(choices=names), msg, name_box, *([gr.skip()] * len(chat_state))
+        return gr.Dropdown(choices=names, value=chosen), msg, "", *on_new(bid, request)
+
+    def on_create(name, bid, request: gr.Request):
+        return picked(h.create_collection(name), bid, request, gr.skip())
+
+    def on_delete(name, bid, request: gr.Request):
+        return picked(h.delete_collection(name), bid, request, gr.skip())
+
+    c.coll_create.click(on_create, [c.coll_name, c.sess_browser], outputs, **PRIVATE)
+    c.coll_name.submit(on_create, [c.coll_name, c.sess_browser], outputs, **PRIVATE)
+    c.coll_delete.click(
+        on_delete, [c.collection, c.sess_browser], outputs, js=CONFIRM_DELETE_JS, **PRIVATE
+    )

@@ -21,6 +21,7 @@ from rag.text import tokenize
 
 from . import render
 from .adding import STAMP, Adding
+from .collecting import Collecting
 from .pages import check_html, papers_html, summary_html
 from .stream import Background
 
@@ -70,7 +71,7 @@ def error_dict(question: str, message: str) -> dict:
 MAX_DRAFT_CHARS = 20_000  # a draft checked in one go (a few pages)
 
 
-class Handlers(Adding):
+class Handlers(Adding, Collecting):
     """The UI's behaviour over one ``Assistant``."""
 
     def __init__(self, assistant: Assistant) -> None:
@@ -88,10 +89,6 @@ class Handlers(Adding):
         other.assistant = self.assistant.in_collection(collection)
         other.settings = other.assistant.settings
         return other
-
-    def collections(self) -> list[str]:
-        """The store's collections, the default one first (the picker's choices)."""
-        return [c.name for c in self.assistant.collections()]
 
     # --- status ------------------------------------------------------------------------------
     @property
