@@ -8,7 +8,7 @@ import json
 import pytest
 
 from rag.answer import claimtext as ct
-from rag.answer import polarity
+from rag.answer import polarity, scope
 from rag.answer.support import scorer_for
 from rag.answer.verify import CONTRADICTED, SUPPORTED, UNSUPPORTED, Source, Verifier
 from rag.records import Paper
@@ -75,9 +75,9 @@ def test_names_skip_the_sentence_opening_but_not_acronyms():
 
 
 def test_negation_scope_and_not_only():
-    ws = polarity.words("The method does not need labels for training.")
+    ws = scope.words("The method does not need labels for training.")
     assert {w.stem for w in ws if w.negated} == {"label"}
-    ws = polarity.words("It is training-free and not only fast but also accurate.")
+    ws = scope.words("It is training-free and not only fast but also accurate.")
     assert [w.text for w in ws if w.negated] == ["training"]
 
 
@@ -350,10 +350,10 @@ def test_round_five_wordings(verifier):
     idx = ct.NameIndex(p.text)
     assert not idx.has("VAE") and idx.has("KD") is False or not idx.has("VAE")
     assert ct.NameIndex("Retrieval-augmented generation helps.").has("RAG")
-    free = polarity.words("We propose a fast data-free knowledge distillation approach for graphs.")
-    other = {w.stem for w in polarity.words("Methods do not work well on graph data.")}
+    free = scope.words("We propose a fast data-free knowledge distillation approach for graphs.")
+    other = {w.stem for w in scope.words("Methods do not work well on graph data.")}
     assert polarity._subject_missing(free, "data", other)  # what is data-free goes unnamed
-    named = {w.stem for w in polarity.words("The distillation approach needs real data.")}
+    named = {w.stem for w in scope.words("The distillation approach needs real data.")}
     assert not polarity._subject_missing(free, "data", named)
 
 

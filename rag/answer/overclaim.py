@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from .cues import ABSOLUTE_STEMS, POLES, root, stem
-from .polarity import Word
+from .scope import Word
 from .terms import VERBS
 from .verdicts import SUPPORTED, UNSUPPORTED, Check, PassageSentence
 

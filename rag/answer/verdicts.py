@@ -57,5 +57,5 @@ class PassageSentence:
     label: str
     text: str
     vec: np.ndarray | None
-    words: list  # list[rag.answer.polarity.Word]
+    words: list  # list[rag.answer.scope.Word]
     stems: set[str]

@@ -37,7 +37,8 @@ from ..text import split_sentences, tokenize
 from . import claimtext as ct
 from .evidence import SentenceCache
 from .overclaim import overclaim
-from .polarity import direction, words
+from .polarity import direction
+from .scope import words
 from .support import SupportScorer, clean_claim
 from .terms import TermIndex, terms
 from .verdicts import (
