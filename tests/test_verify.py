@@ -379,3 +379,91 @@ def test_round_six_wordings(verifier):
     )
     assert [v.verdict for v in out[:2]] == [SUPPORTED] * 2, [v.reason for v in out]
     assert out[2].verdict == UNSUPPORTED and "reinforcement" in out[2].reason, out[2].reason
+
+
+# --- round seven: who a direction word is about ------------------------------------------------
+SEG = Paper(
+    "terraseg0001",
+    "TerraSeg: weakly supervised segmentation from tags",
+    "Most existing segmentation methods require pixel-level masks, which are expensive to "
+    "collect. We propose TerraSeg, trained only with image-level tags. TerraSeg outperforms "
+    "strong weakly supervised baselines on four benchmarks while maintaining fast inference. "
+    "Unlike earlier detectors, TerraSeg needs no clean validation set, extra labels, or "
+    "architecture changes.",
+    "test",
+    2,
+)
+
+
+def test_a_comparison_with_its_sides_swapped_agrees(verifier):
+    for claim in (
+        "Strong weakly supervised baselines are surpassed by TerraSeg.",
+        "Strong weakly supervised baselines are clearly outperformed by TerraSeg.",
+        "Strong weakly supervised baselines fall behind TerraSeg.",
+    ):
+        v = check(verifier, claim, SEG)
+        assert v.verdict == SUPPORTED, (claim, v.reason)
+    for claim in (
+        "TerraSeg is surpassed by strong weakly supervised baselines.",
+        "TerraSeg lags behind strong weakly supervised baselines.",
+        "Strong weakly supervised baselines outperform TerraSeg.",
+    ):
+        v = check(verifier, claim, SEG)
+        assert v.verdict == CONTRADICTED, (claim, v.reason)
+
+
+def test_the_sides_of_a_comparison():
+    from rag.answer.roles import crossed
+
+    def at(ws, text):
+        return next(i for i, w in enumerate(ws) if w.text == text)
+
+    p = scope.words("LP-FT outperforms standard fine-tuning under shift.")
+    c = scope.words("Standard fine-tuning underperforms LP-FT under shift.")
+    assert crossed(c, at(c, "underperforms"), p, at(p, "outperforms"))
+    c = scope.words("LP-FT underperforms standard fine-tuning under shift.")
+    assert not crossed(c, at(c, "underperforms"), p, at(p, "outperforms"))
+    # only words that relate two sides: 'reduces' says nothing of who is compared
+    p, c = scope.words("Pruning reduces memory."), scope.words("Memory increases pruning.")
+    assert not crossed(c, at(c, "increases"), p, at(p, "reduces"))
+
+
+def test_what_earlier_work_does_is_no_contradiction(verifier):
+    from rag.answer.roles import about_prior
+
+    ws = scope.words("However, existing methods require masks, unlike prior work.")
+    assert about_prior(ws, next(i for i, w in enumerate(ws) if w.text == "masks"))
+    ws = scope.words("Unlike prior defenses, BYE requires masks.")
+    assert not about_prior(ws, next(i for i, w in enumerate(ws) if w.text == "masks"))
+    ws = scope.words("Our method outperforms existing methods.")
+    assert not about_prior(ws, 2)
+    for claim in (
+        "TerraSeg does not need pixel-level masks.",
+        "TerraSeg works without pixel-level masks, using image-level tags only.",
+    ):
+        v = check(verifier, claim, SEG)
+        assert v.verdict == SUPPORTED, (claim, v.reason)
+    # a claim about the earlier work itself is still held to what the passage says of it
+    v = check(verifier, "Existing segmentation methods do not need pixel-level masks.", SEG)
+    assert v.verdict == CONTRADICTED, v.reason
+
+
+def test_a_negation_scopes_over_a_list_and_two_negations_cancel(verifier):
+    ws = scope.words("It needs no clean masks, extra labels, or model changes.")
+    assert {w.text for w in ws if w.negated} == {"clean", "masks", "labels", "model", "changes"}
+    assert {w.text for w in ws if w.head} == {"clean", "labels", "changes"}
+    ws = scope.words("It needs no labels, and it improves accuracy.")
+    assert {w.text for w in ws if w.negated} == {"labels"}
+    ws = scope.words("The model cannot be trained without masks.")
+    assert not any(w.negated for w in ws)
+    v = check(verifier, "TerraSeg needs neither extra labels nor architecture changes.", SEG)
+    assert v.verdict == SUPPORTED, v.reason
+    v = check(verifier, "TerraSeg requires architecture changes.", SEG)
+    assert v.verdict == CONTRADICTED, v.reason
+
+
+def test_a_price_paid_contradicts_what_is_maintained(verifier):
+    v = check(verifier, "TerraSeg beats the baselines without sacrificing its fast inference.", SEG)
+    assert v.verdict == SUPPORTED, v.reason
+    v = check(verifier, "TerraSeg beats the baselines at the cost of fast inference.", SEG)
+    assert v.verdict == CONTRADICTED, v.reason

@@ -77,7 +77,16 @@ PHRASES = [
     (re.compile(r"(?i)\b(?:fails?|failed|failing)\s+to\b"), "not"),
     (re.compile(r"(?i)\b(?:falls?|falling|fell)\s+short\s+of\b"), "underperforms"),
     (re.compile(r"(?i)\b(?:falls?|falling|fell|lags?|lagging|lagged)\s+behind\b"), "underperforms"),
-    (re.compile(r"(?i)\b(?:is|are|was|were)\s+outperformed\s+by\b"), "underperforms"),
+    # a comparison in the passive is its loser underperforming: "B is surpassed by A"
+    (
+        re.compile(
+            r"(?i)\b(?:is|are|was|were|be|been|being|gets?|got)\s+(?:\w+ly\s+)?(?:outperformed|"
+            r"surpassed|beaten|bested|exceeded|outclassed|outmatched|outdone|eclipsed)\s+by\b"
+        ),
+        "underperforms",
+    ),
+    # a price paid is something given up: "at the cost of accuracy" is "sacrificing accuracy"
+    (re.compile(r"(?i)\bat\s+the\s+(?:cost|expense|price)\s+of\b"), "sacrificing"),
     (re.compile(r"(?i)\bon\s+(?:a\s+)?par\s+with\b"), "comparable to"),
     (re.compile(r"(?i)\bat\s+odds\s+with\b"), "inconsistent with"),
     (re.compile(r"(?i)\bin\s+line\s+with\b"), "consistent with"),
@@ -247,6 +256,12 @@ AXES: dict[str, tuple[str, str]] = {
         "similar alike same identical",
         "different differ differs difference differences distinct dissimilar",
     ),
+    "retention": (
+        "maintain maintains maintained maintaining retain retains retained retaining keep keeps "
+        "keeping kept",
+        "sacrifice sacrifices sacrificed sacrificing forfeit forfeits forfeiting compromises "
+        "compromising",
+    ),
     "pace": ("gradual gradually slowly steadily smoothly", "sharp sharply abrupt abruptly sudden"),
 }
 # mutually exclusive alternatives: naming one where the passage names another is a contradiction
@@ -321,10 +336,11 @@ LISTED |= set(ALSO_AMOUNT.split())
 
 
 def listed(word: str) -> bool:
-    """The word, or the word without an inflection (-s, -ed, -ing, -ly), is in a pole list."""
+    """The word, or the word without an inflection (-s, -ed, -ing), is in a pole list; an
+    adverb counts only when listed itself ("poorly", not "weakly supervised")."""
     if word in LISTED:
         return True
-    for suf in ("s", "es", "ed", "d", "ing", "ly"):
+    for suf in ("s", "es", "ed", "d", "ing"):  # not -ly: "weakly supervised" is a term
         if word.endswith(suf) and word[: -len(suf)] in LISTED:
             return True
     # accelerating -> accelerate

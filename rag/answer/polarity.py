@@ -11,6 +11,7 @@ import re
 
 from . import cues
 from .cues import stem
+from .roles import about_prior, crossed, mentions_prior
 from .scope import Word
 from .verdicts import CONTRADICTED, SUPPORTED, Check, PassageSentence
 
@@ -54,15 +55,23 @@ def direction(
         return alt
     # 1. a direction word whose best counterpart in the aligned passage sentences (all of them
     # together: a sentence that agrees outweighs a weaker match that does not) points the other way
+    # a comparison restated with its sides swapped ('B is outperformed by A') agrees, and a
+    # sentence about earlier work ('existing methods require X') is what the paper contrasts with
+    prior = mentions_prior(cw)
     cdirs = _directions(cw)
     pdirs = [(s, _directions(s.words)) for s in top]
     for axis, sign, ctx, i in cdirs:
         obj = _object(cw, i)
         cands = [
-            (len(ctx & pc) + 2 * len(obj & _object(s.words, j)), ps, s, j)
+            (
+                len(ctx & pc) + 2 * len(obj & _object(s.words, j)),
+                -ps if crossed(cw, i, s.words, j) else ps,
+                s,
+                j,
+            )
             for s, dirs in pdirs
             for a, ps, pc, j in dirs
-            if a == axis and ctx & pc
+            if a == axis and ctx & pc and (prior or not about_prior(s.words, j))
         ]
         if not cands:
             continue
@@ -95,6 +104,8 @@ def direction(
     for s in top:
         # 2. a negation added or dropped over the same words (and the same object)
         flip = _negation_flip(cw, s.words, negated_by_any)
+        if flip is not None and not prior and _of_prior(s.words, flip[1]):
+            flip = None
         if flip is not None:
             which, word = flip
             if which == "dropped":
@@ -151,6 +162,12 @@ def direction(
                         s.text,
                     )
     return Check("direction", SUPPORTED, "no contradicting direction or negation")
+
+
+def _of_prior(ws: list[Word], st: str) -> bool:
+    """Every ``st`` of the sentence is said of earlier work ('existing methods need X')."""
+    at = [j for j, w in enumerate(ws) if w.stem == st]
+    return bool(at) and all(about_prior(ws, j) for j in at)
 
 
 def _object(ws: list[Word], i: int, n: int = 3) -> set[str]:

@@ -30,6 +30,7 @@ class Word:
     by: str = ""  # the negator (its stem) whose scope the word is in
     dangling: bool = False  # a negator over no content word ("without it"): a pronoun's negation
     titled: bool = False  # in a run of capitalised words: a name ("Interactive ReAsoning ...")
+    part: int = 0  # the stretch of the sentence between commas and clause ends it is in
 
 
 def words(text: str) -> list[Word]:
@@ -37,6 +38,8 @@ def words(text: str) -> list[Word]:
 
     A negator (not, no, without, never, fails to, avoids, instead of, '-free' ...) scopes over
     the next few content words of its clause; '-free' ("training-free") negates its own head.
+    A comma ends the scope unless it separates the items of a list the scope is in
+    ("requires no labels, masks, or retraining").
     """
     t = text
     for pat, repl in cues.PHRASES:
@@ -51,45 +54,130 @@ def words(text: str) -> list[Word]:
     seen = False  # a content word seen in the current scope
     first = True
     by = ""
-    for m in _WORD.finditer(t):
-        raw = m.group(0)
+    part = 0
+    items: set[int] = set()  # the stretches that are later items of a negated list
+    tokens = [m.group(0) for m in _WORD.finditer(t)]
+    for k, raw in enumerate(tokens):
         if raw in ".;:!?()":
             clause += 1
+            part += 1
             scope = 0
             first = True
             continue
         if raw == ",":
-            scope = 0
+            part += 1
+            if not (
+                seen and by and by != "free" and out and out[-1].negated and _listed(tokens, k)
+            ):
+                scope = 0
+            else:
+                scope, seen = SCOPE_LEN, False
+                items.add(part)
             continue
         name = raw[:1].isupper() and not first
         first = False
         low = raw.lower().strip("'’")
         if low.endswith("-free") and len(low) > 5:
-            head = low[:-5]
-            for part in head.split("-"):
+            for bit in low[:-5].split("-"):
                 out.append(
-                    Word(stem(part), part, clause, True, part not in STOPWORDS, name, True, "free")
+                    Word(stem(bit), bit, clause, True, bit not in STOPWORDS, name, True, "free")
                 )
+                out[-1].part = part
             continue
         if low in cues.SCOPE_STOP or (seen and low in cues.PREPOSITIONS):
             scope = 0
         if low in NEGATORS:
-            out.append(Word(stem(low), low, clause, False, False))
+            at = _cancels(out, clause, part) if low == "without" else None
+            if at is not None:
+                # 'cannot be trained without labels': two negations, the labels are needed
+                for w in out[at:]:
+                    w.negated, w.head, w.by = False, False, ""
+                out.append(Word(stem(low), low, clause, False, False, part=part))
+                scope, seen, by = 0, False, ""
+                continue
+            out.append(Word(stem(low), low, clause, False, False, part=part))
             scope, seen, by = SCOPE_LEN, False, stem(low)
             continue
-        part = low.replace("-", "")
-        adverb = part.endswith("ly") and len(part) > 4 and "-" not in low
-        content = part not in cues.SCOPE_SKIP and len(part) > 1 and not adverb
+        bare = low.replace("-", "")
+        adverb = bare.endswith("ly") and len(bare) > 4 and "-" not in low
+        content = bare not in cues.SCOPE_SKIP and len(bare) > 1 and not adverb
         neg = scope > 0 and content
         out.append(
-            Word(stem(part), raw, clause, neg, content, name, neg and not seen, by if neg else "")
+            Word(stem(bare), raw, clause, neg, content, name, neg and not seen, by if neg else "")
         )
+        out[-1].part = part
         if content and scope > 0:
             scope -= 1
             seen = True
+            if out[-1].head and _giving_up(bare):
+                scope = 0  # 'without sacrificing speed': the speed is kept, not negated
+    _mark_item_heads(out, items)
     _mark_dangling(out)
     _mark_titled(out, t)
     return out
+
+
+def _mark_item_heads(ws: list[Word], items: set[int]) -> None:
+    """In a later item of a negated list the noun is what is negated: its last word is the
+    head ('no labels, model modifications': 'modifications', not 'model')."""
+    run: list[Word] = []
+    for w in [*ws, None]:
+        if w is not None and w.part in items and w.negated and w.content:
+            run.append(w)
+            continue
+        if run:
+            for x in run:
+                x.head = False
+            run[-1].head = True
+        run = []
+
+
+def _giving_up(word: str) -> bool:
+    """A gerund of losing or harming ('sacrificing', 'compromising', 'hurting'): negated, it
+    keeps what it acts on."""
+    poles = cues.POLES.get(stem(word), ())
+    return word.endswith("ing") and (("retention", -1) in poles or ("quality", -1) in poles)
+
+
+_PLAIN_NOT = {"not", "cannot", "never", "no"}
+
+
+def _cancels(out: list[Word], clause: int, part: int) -> int | None:
+    """The index of a plain negator ('not', 'cannot', 'never') whose scope a 'without' now in
+    the same stretch of its clause falls in (None when none): the two cancel."""
+    for k in range(len(out) - 1, -1, -1):
+        w = out[k]
+        if w.clause != clause or w.part != part:
+            return None
+        if not w.content and w.text.lower() in _PLAIN_NOT:
+            return k
+        if not w.negated and w.content:
+            return None
+    return None
+
+
+LIST_ITEM = 4  # words at most in one item of a list ("no labels, clean masks, or retraining")
+
+
+def _listed(tokens: list[str], k: int) -> bool:
+    """The comma at ``k`` is followed by list items (a few words each, apart by commas) that
+    an 'or' or 'nor' closes within the clause: 'no A, B, or C', 'neither A, B nor C'."""
+    n = 0
+    for raw in tokens[k + 1 :]:
+        low = raw.lower()
+        if low in ("or", "nor"):
+            return True  # 'or' closes the list (after an item, or right after the comma)
+        if raw == ",":
+            if n == 0:
+                return False
+            n = 0
+            continue
+        if raw in ".;:!?()" or low in cues.SCOPE_STOP or low in NEGATORS:
+            return False
+        n += 1
+        if n > LIST_ITEM:
+            return False
+    return False
 
 
 def _mark_titled(ws: list[Word], text: str) -> None:
