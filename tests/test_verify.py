@@ -467,3 +467,38 @@ def test_a_price_paid_contradicts_what_is_maintained(verifier):
     assert v.verdict == SUPPORTED, v.reason
     v = check(verifier, "TerraSeg beats the baselines at the cost of fast inference.", SEG)
     assert v.verdict == CONTRADICTED, v.reason
+
+
+# --- round eight: what a negation and an alternative govern ------------------------------------
+PROP = Paper(
+    "relaynet0001",
+    "RelayNet: local relays for deep pipelines",
+    "Global feedback methods such as ChainGrad lose accuracy as pipelines grow deeper. We "
+    "introduce RelayNet, a local learning rule for deep pipelines. RelayNet consistently "
+    "improves upon ChainGrad while retaining the efficiency of global propagation. Rather than "
+    "degrading gradually, accuracy stays flat and then drops sharply; confusable stages, rather "
+    "than depth alone, drive this drop.",
+    "test",
+    3,
+)
+
+
+def test_what_a_negation_and_an_alternative_govern(verifier):
+    # a negation's scope ends where a new noun phrase starts: the drop is not negated
+    ws = scope.words("Depth alone does not explain the drop.")
+    assert {w.text for w in ws if w.negated} == {"explain"}
+    for claim in (
+        "ChainGrad is consistently improved upon by RelayNet.",
+        "Global feedback methods such as ChainGrad are outperformed by RelayNet.",
+        "Depth alone does not explain the drop: confusable stages drive it.",
+        "RelayNet improves upon ChainGrad without giving up the efficiency of global propagation.",
+    ):
+        v = check(verifier, claim, PROP)
+        assert v.verdict == SUPPORTED, (claim, v.reason)
+    for claim in (
+        "RelayNet gives up the efficiency of global propagation to improve upon ChainGrad.",
+        "ChainGrad consistently improves upon RelayNet.",
+        "RelayNet is a global learning rule for deep pipelines.",
+    ):
+        v = check(verifier, claim, PROP)
+        assert v.verdict == CONTRADICTED, (claim, v.reason)

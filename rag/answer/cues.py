@@ -81,12 +81,16 @@ PHRASES = [
     (
         re.compile(
             r"(?i)\b(?:is|are|was|were|be|been|being|gets?|got)\s+(?:\w+ly\s+)?(?:outperformed|"
-            r"surpassed|beaten|bested|exceeded|outclassed|outmatched|outdone|eclipsed)\s+by\b"
+            r"surpassed|beaten|bested|exceeded|outclassed|outmatched|outdone|eclipsed|"
+            r"improved\s+(?:up)?on)\s+by\b"
         ),
         "underperforms",
     ),
     # a price paid is something given up: "at the cost of accuracy" is "sacrificing accuracy"
     (re.compile(r"(?i)\bat\s+the\s+(?:cost|expense|price)\s+of\b"), "sacrificing"),
+    (re.compile(r"(?i)\bgiving\s+up\b"), "sacrificing"),
+    (re.compile(r"(?i)\b(?:gives|gave)\s+up\b"), "sacrifices"),
+    (re.compile(r"(?i)\bgive\s+up\b"), "sacrifice"),
     (re.compile(r"(?i)\bon\s+(?:a\s+)?par\s+with\b"), "comparable to"),
     (re.compile(r"(?i)\bat\s+odds\s+with\b"), "inconsistent with"),
     (re.compile(r"(?i)\bin\s+line\s+with\b"), "consistent with"),

@@ -101,6 +101,7 @@ def direction(
         and any(_said_otherwise(s.words, w.stem) for s in top)
     }
     put_down = set().union(*(_put_down(s.words) for s in top))
+    said = set().union(*(s.stems for s in every)) if every else set()
     for s in top:
         # 2. a negation added or dropped over the same words (and the same object)
         flip = _negation_flip(cw, s.words, negated_by_any)
@@ -117,12 +118,22 @@ def direction(
                 )
             return Check("direction", CONTRADICTED, reason, s.text)
         # 3. one of mutually exclusive alternatives swapped for another
-        c_alts = {w.stem: w for w in cw if w.stem in cues.ALT_OF and not w.negated}
-        p_alts = {w.stem: w for w in s.words if w.stem in cues.ALT_OF and not w.negated}
-        for st, w in c_alts.items():
+        # (when the passage uses the claim's alternative elsewhere, only a rival that qualifies
+        # the same thing: 'global propagation' is no 'local learning')
+        c_alts = {w.stem: i for i, w in enumerate(cw) if w.stem in cues.ALT_OF and not w.negated}
+        p_alts = {
+            w.stem: j for j, w in enumerate(s.words) if w.stem in cues.ALT_OF and not w.negated
+        }
+        for st, i in c_alts.items():
             if st in s.stems:
                 continue
-            rivals = [pw for ps, pw in p_alts.items() if cues.ALT_OF[ps] == cues.ALT_OF[st]]
+            w = cw[i]
+            rivals = [
+                s.words[j]
+                for ps, j in p_alts.items()
+                if cues.ALT_OF[ps] == cues.ALT_OF[st]
+                and (st not in said or _object(cw, i, 2) & _object(s.words, j, 2))
+            ]
             if rivals and rivals[0].stem not in {x.stem for x in cw}:
                 return Check(
                     "direction",
@@ -291,6 +302,9 @@ def _negation_flip(
     # the claim keeps a negation in the clause but over no content word ("... answer correctly
     # without it", "size alone is not what drives it"): it negates a pronoun or its subject
     loose = {w.clause for w in cw if w.dangling}
+    # a word in a stretch with a 'not' is no plain affirmation: 'size alone does not explain
+    # the drop' says what 'rather than size alone' says, and does not affirm the drop
+    dropped -= _near_not(cw)
     dropped = {
         st
         for st in dropped
@@ -309,6 +323,15 @@ def _negation_flip(
     if added:
         return "added", sorted(added)[0]
     return None
+
+
+_PLAIN_NOT = {"not", "cannot", "never"}
+
+
+def _near_not(ws: list[Word]) -> set[str]:
+    """Stems of the content words in a stretch of a clause (up to a comma) with a 'not'."""
+    spots = {(w.clause, w.part) for w in ws if not w.content and w.text.lower() in _PLAIN_NOT}
+    return {x.stem for x in ws if x.content and (x.clause, x.part) in spots}
 
 
 def _than(ws: list[Word]) -> list[tuple[set[str], str, int]]:

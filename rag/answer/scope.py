@@ -84,8 +84,8 @@ def words(text: str) -> list[Word]:
                 )
                 out[-1].part = part
             continue
-        if low in cues.SCOPE_STOP or (seen and low in cues.PREPOSITIONS):
-            scope = 0
+        if low in cues.SCOPE_STOP or (seen and low in cues.PREPOSITIONS | DETERMINERS):
+            scope = 0  # 'does not explain the drop': a new noun phrase is the head's object
         if low in NEGATORS:
             at = _cancels(out, clause, part) if low == "without" else None
             if at is not None:
@@ -139,6 +139,7 @@ def _giving_up(word: str) -> bool:
     return word.endswith("ing") and (("retention", -1) in poles or ("quality", -1) in poles)
 
 
+DETERMINERS = {"the", "a", "an", "this", "these", "those", "its", "their", "our", "his", "her"}
 _PLAIN_NOT = {"not", "cannot", "never", "no"}
 
 
