@@ -426,6 +426,10 @@ def test_the_sides_of_a_comparison():
     # only words that relate two sides: 'reduces' says nothing of who is compared
     p, c = scope.words("Pruning reduces memory."), scope.words("Memory increases pruning.")
     assert not crossed(c, at(c, "increases"), p, at(p, "reduces"))
+    # a passive the phrase list does not read as its active leaves the sides unknown
+    p = scope.words("LP-FT improves on standard fine-tuning under shift.")
+    c = scope.words("Standard fine-tuning is bettered and improved on by LP-FT under shift.")
+    assert not crossed(c, at(c, "improved"), p, at(p, "improves"))
 
 
 def test_what_earlier_work_does_is_no_contradiction(verifier):

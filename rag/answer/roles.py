@@ -48,11 +48,20 @@ def crossed(cw: list[Word], i: int, pw: list[Word], j: int) -> bool:
     words relate two sides: 'outperforms', 'lags', 'improves'; not 'weakly')."""
     if cw[i].stem not in RELATIONAL or pw[j].stem not in RELATIONAL:
         return False
+    if _passive(cw, i) or _passive(pw, j):
+        return False  # a passive not read as its active ('is improved on by'): sides unknown
     cb, ca = _sides(cw, i)
     pb, pa = _sides(pw, j)
     if not (cb & pa and ca & pb):
         return False
     return len(cb & pa) + len(ca & pb) > len(cb & pb) + len(ca & pa)
+
+
+def _passive(ws: list[Word], i: int) -> bool:
+    """Word ``i`` is a participle with its agent after it: '(is) improved ... by'."""
+    if not ws[i].text.lower().endswith("ed"):
+        return False
+    return any(w.text.lower() == "by" for w in ws[i + 1 : i + 4] if w.clause == ws[i].clause)
 
 
 def mentions_prior(ws: list[Word]) -> bool:
