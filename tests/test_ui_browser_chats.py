@@ -117,6 +117,7 @@ def test_chats_survive_a_reload_reopen_and_delete(browser, chats_url, tmp_path):
     ctx.close()
     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="dark")
     pg = ctx.new_page()
+    pg.set_default_timeout(TIMEOUT)
     pg.goto(chats_url + "/?__theme=dark")
     pg.wait_for_selector("#rag-question textarea")
     ask(pg, Q2, 0)
