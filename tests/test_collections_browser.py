@@ -111,6 +111,7 @@ def test_a_collection_is_made_filled_and_deleted_from_the_sidebar(browser, picke
         asked: list[str] = []
         page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
         page.click("#rag-coll-delete")
+        page.wait_for_selector("#rag-coll-msg:has-text('Nothing was deleted')")
         page.once("dialog", lambda d: (asked.append(d.message), d.accept()))
         page.click("#rag-coll-delete")
         page.wait_for_selector("#rag-coll-msg .rag-ok:has-text('Deleted the collection')")

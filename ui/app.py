@@ -102,6 +102,7 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
                     elem_id="rag-coll-delete",
                 )
                 coll_msg = gr.HTML("", elem_id="rag-coll-msg")
+                coll_confirm = gr.Textbox("", visible=False)  # the page's "sure?" answer
             new = gr.Button("New chat", variant="primary", elem_id="rag-new-chat")
             chat_list = gr.Radio(
                 choices=[], label="Your chats", elem_id="rag-chats", interactive=True
@@ -321,6 +322,7 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
             coll_create=coll_create,
             coll_delete=coll_delete,
             coll_msg=coll_msg,
+            coll_confirm=coll_confirm,
             open_chat=open_chat,
             sess_chat=sess_chat,
             browser_id=browser_id,

@@ -60,7 +60,8 @@ class Collecting:
         The default collection itself is never deleted."""
         raw = (name or "").strip()
         if not raw:
-            return self.collections(), None, ""  # not confirmed: nothing happens
+            # the page's question was answered No (or there was no collection to delete)
+            return self.collections(), None, '<div class="rag-note">Nothing was deleted.</div>'
         try:
             name = check_name(raw)
         except RagError as e:

@@ -327,10 +327,10 @@ def wire_uploads(h: Handlers, c) -> None:
     cancel_upload.click(on_cancel_upload, None, None, queue=False, **private)
 
 
-# the page asks before a collection is deleted; dismissed, the handler gets no name
-CONFIRM_DELETE_JS = """(name, bid) => [window.confirm(
+# the page asks before a collection is deleted; its answer is the third input ("yes" or "")
+CONFIRM_DELETE_JS = """(name, bid, _) => [name, bid, window.confirm(
   'Delete the collection \u201c' + name + '\u201d and every paper indexed in it? ' +
-  'This cannot be undone.') ? name : '', bid]"""
+  'This cannot be undone.') ? 'yes' : '']"""
 
 
 def wire_collections(h: Handlers, c) -> None:
@@ -348,11 +348,15 @@ def wire_collections(h: Handlers, c) -> None:
     def on_create(name, bid, request: gr.Request):
         return picked(h.create_collection(name), bid, request, gr.skip())
 
-    def on_delete(name, bid, request: gr.Request):
-        return picked(h.delete_collection(name), bid, request, gr.skip())
+    def on_delete(name, bid, sure, request: gr.Request):
+        return picked(h.delete_collection(name if sure == "yes" else ""), bid, request, gr.skip())
 
     c.coll_create.click(on_create, [c.coll_name, c.sess_browser], outputs, **PRIVATE)
     c.coll_name.submit(on_create, [c.coll_name, c.sess_browser], outputs, **PRIVATE)
     c.coll_delete.click(
-        on_delete, [c.collection, c.sess_browser], outputs, js=CONFIRM_DELETE_JS, **PRIVATE
+        on_delete,
+        [c.collection, c.sess_browser, c.coll_confirm],
+        outputs,
+        js=CONFIRM_DELETE_JS,
+        **PRIVATE,
     )
