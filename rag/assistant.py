@@ -157,6 +157,14 @@ class Assistant:
                 self._siblings[name] = other
             return other
 
+    DEFAULT_COLLECTION = colls.DEFAULT
+
+    @staticmethod
+    def collection_name(name: str | None) -> str:
+        """``name`` as a valid collection name (blank: the default one); ConfigError says why
+        not."""
+        return colls.check_name(name)
+
     def collections(self) -> list[colls.CollectionInfo]:
         """The store's collections with their paper counts, the default one first."""
         return colls.describe(self.settings)

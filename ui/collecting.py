@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from rag.assistant import Assistant
 from rag.errors import RagError, StoreLocked
-from rag.store.collections import DEFAULT, check_name
 
 from . import render
 
+DEFAULT = Assistant.DEFAULT_COLLECTION
 Picked = tuple[list[str], str | None, str]
 
 
@@ -35,7 +35,7 @@ class Collecting:
         if not raw:
             return self.collections(), None, render.error_html("Type a name for the collection.")
         try:
-            name = check_name(raw)
+            name = self.assistant.collection_name(raw)
         except RagError as e:
             return self.collections(), None, render.error_html(str(e))
         if name in self.collections():
@@ -63,7 +63,7 @@ class Collecting:
             # the page's question was answered No (or there was no collection to delete)
             return self.collections(), None, '<div class="rag-note">Nothing was deleted.</div>'
         try:
-            name = check_name(raw)
+            name = self.assistant.collection_name(raw)
         except RagError as e:
             return self.collections(), None, render.error_html(str(e))
         if name == DEFAULT or name == self.assistant.collection:
