@@ -61,6 +61,29 @@ PIPELINES = {
     "ours": ("ours", {}),
     "ours-spin": ("ours", {"RAG_EMBED_SPINNING": "1"}),
     "ours-1thread": ("ours", {"RAG_EMBED_THREADS": "1"}),
+    # chunking variants (issue 18): the older layout, 200-token chunks with 40 of overlap and the
+    # title before every chunk; 252-token windows with the title counted in them ('fit'),
+    # before the first chunk only ('first'), or not embedded ('none')
+    "ours-200-40-all": (
+        "ours",
+        {"RAG_CHUNK_SIZE": "200", "RAG_CHUNK_OVERLAP": "40", "RAG_CHUNK_TITLE": "all"},
+    ),
+    "ours-252-0-fit": (
+        "ours",
+        {"RAG_CHUNK_SIZE": "252", "RAG_CHUNK_OVERLAP": "0", "RAG_CHUNK_TITLE": "fit"},
+    ),
+    "ours-252-0-first": (
+        "ours",
+        {"RAG_CHUNK_SIZE": "252", "RAG_CHUNK_OVERLAP": "0", "RAG_CHUNK_TITLE": "first"},
+    ),
+    "ours-200-0-first": (
+        "ours",
+        {"RAG_CHUNK_SIZE": "200", "RAG_CHUNK_OVERLAP": "0", "RAG_CHUNK_TITLE": "first"},
+    ),
+    "ours-252-0-none": (
+        "ours",
+        {"RAG_CHUNK_SIZE": "252", "RAG_CHUNK_OVERLAP": "0", "RAG_CHUNK_TITLE": "none"},
+    ),
 }
 EXTRA = ("llama_index.embeddings.huggingface", "llama_index.vector_stores.chroma")
 
@@ -172,6 +195,19 @@ class Ours:
             raise SystemExit(f"rag ingest rejected records of {path}")
         return len(report.added)
 
+    def tokens(self, path: Path) -> int:
+        """Wordpieces the model was fed for the papers of ``path`` (special tokens included,
+        after its 256-token truncation; no padding: batches are sorted by length)."""
+        from rag.embed import get_embedder
+        from rag.ingest import chunk_paper
+        from rag.ingest.chunks import embed_texts
+        from rag.parse import parse_paths
+
+        texts = []
+        for p in parse_paths([path]).papers:
+            texts += embed_texts(p, chunk_paper(p, self.settings), self.settings)
+        return sum(len(e.ids) for e in get_embedder(self.settings).session.tokenize(texts))
+
     def assistant(self):
         if self._assistant is None:
             self._assistant = self._assistant_cls(self.settings)
@@ -237,6 +273,8 @@ def child_main(argv: list[str]) -> None:
             w0, c0 = time.perf_counter(), cpu_s()
             n = pipe.ingest(Path(cmd["path"]))
             out = {"papers": n, "wall_s": time.perf_counter() - w0, "cpu_s": cpu_s() - c0}
+            if hasattr(pipe, "tokens"):  # counted after the timing
+                out["tokens"] = pipe.tokens(Path(cmd["path"]))
         elif cmd["do"] == "quality":
             out = {"chunks": pipe.chunks(), **quality(pipe, a.scifact)}
         else:
@@ -342,15 +380,15 @@ def run(
             say(f"[peer] starting {name}")
             children[name] = Child(name, work / name, scifact, log)
         rows = {
-            name: {"wall_s": 0.0, "cpu_s": 0.0, "papers": 0, **c.ready}
+            name: {"wall_s": 0.0, "cpu_s": 0.0, "papers": 0, "tokens": 0, **c.ready}
             for name, c in children.items()
         }
         for k, part in enumerate(parts):
             for name in abba_order(list(pipelines), k):
                 loads.append(load())
                 r = children[name].ask(do="ingest", path=str(part))
-                for key in ("wall_s", "cpu_s", "papers"):
-                    rows[name][key] += r[key]
+                for key in ("wall_s", "cpu_s", "papers", "tokens"):
+                    rows[name][key] += r.get(key, 0)
             say(
                 f"[peer] slice {k + 1}/{n}: "
                 + ", ".join(f"{p} {rows[p]['wall_s']:.1f}s" for p in pipelines)
@@ -394,13 +432,14 @@ def print_table(out: dict) -> None:
         f"each pipeline in its own process (load average {min(la):.1f} to {max(la):.1f})"
     )
     print(
-        f"{'pipeline':<28} {'chunks':>6} {'ingest':>8} {'abstr/s':>8} {'CPU s/abstr':>11} "
+        f"{'pipeline':<28} {'chunks':>6} {'tokens':>9} {'ingest':>8} {'abstr/s':>8} {'CPU s/abstr':>11} "
         f"{'x starter':>9} {'nDCG@10':>7} {'dev':>6} {'test':>6} {'peak RSS':>9} {'imports':>8}"
     )
     for name, r in rows.items():
         label = r["label"] + ("" if name in ("starter", "ours") else f" [{name}]")
+        tokens = f"{r['tokens']:,}" if r.get("tokens") else "-"
         print(
-            f"{label:<28} {r['chunks']:>6} {r['wall_s']:>7.1f}s {r['papers_per_s']:>8.2f} "
+            f"{label:<28} {r['chunks']:>6} {tokens:>9} {r['wall_s']:>7.1f}s {r['papers_per_s']:>8.2f} "
             f"{r['cpu_s_per_paper']:>11.4f} {r.get('speed_vs_starter', 1.0):>8.2f}x "
             f"{r['ndcg@10']:>7.4f} {r['ndcg@10_dev']:>6.4f} {r['ndcg@10_test']:>6.4f} "
             f"{r['peak_rss_mb']:>7.0f}MB {r['import_s']:>7.1f}s"
@@ -428,9 +467,13 @@ def main(argv: list[str] | None = None) -> None:
         "--pipelines", default="starter,ours", help=f"comma-separated: {', '.join(PIPELINES)}"
     )
     ap.add_argument("--work", type=Path, default=Path("/tmp/rag-bench/peer"))
+    ap.add_argument(
+        "--scifact", type=Path, default=SCIFACT, help="a BEIR folder (corpus, queries, qrels)"
+    )
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
-    out = run(args.work, args.limit, args.slices, tuple(p for p in args.pipelines.split(",") if p))
+    pipelines = tuple(p for p in args.pipelines.split(",") if p)
+    out = run(args.work, args.limit, args.slices, pipelines, scifact=args.scifact)
     print_table(out)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=2))

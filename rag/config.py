@@ -94,6 +94,15 @@ class EmbeddingSettings(BaseSettings):
     embed_api_key: SecretStr | None = Field(None, description="Key for RAG_EMBED_BASE_URL.")
     chunk_size: int = Field(200, description="Chunk size in the embedding model's tokens.")
     chunk_overlap: int = Field(40, description="Overlap between chunks, in tokens.")
+    chunk_title: str = Field(
+        "all",
+        description=(
+            "Where a record's title goes in the embedded text: 'all' (before every chunk, on top "
+            "of chunk_size), 'fit' (before every chunk, counted in chunk_size, at most the "
+            "model's 252-token window), 'first' (before the first chunk only, counted in it), "
+            "'none' (never embedded; BM25 indexes it in every mode)."
+        ),
+    )
 
 
 class RetrievalSettings(BaseSettings):
@@ -288,6 +297,8 @@ class Settings(
             "chunk_size": self.chunk_size,
             "chunk_overlap": self.chunk_overlap,
         }
+        if self.chunk_title != "all":  # the older layout keeps its index name
+            sig["chunk_title"] = self.chunk_title
         if self.embed_precision != "fp32":  # int8 vectors differ (cosine ~0.99): own index
             sig["embed_precision"] = self.embed_precision
         return sig

@@ -187,6 +187,7 @@ def test_summary_records_settings_and_sane_metrics(tiny_run):
         "embed_model",
         "chunk_size",
         "chunk_overlap",
+        "chunk_title",
         "top_k",
         "dense_weight",
         "keyword_weight",

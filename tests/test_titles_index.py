@@ -99,7 +99,10 @@ def test_a_store_that_embedded_derived_titles_is_upgraded_by_the_next_ingest(tmp
 
     with monkeypatch.context() as m:
         m.setattr(Paper, "content_hash", old_hash)
-        m.setattr("rag.ingest.write.embed_text", lambda p, chunk: f"{p.title}. {chunk}")
+        m.setattr(
+            "rag.ingest.write.embed_texts",
+            lambda p, chunks, settings: [f"{p.title}. {c}" for c in chunks],
+        )
         assert len(ingest([corpus], settings, progress=False).added) == 3
     r = ingest([corpus], settings, progress=False)
     # the two title-less papers are re-embedded without their titles; the record is untouched

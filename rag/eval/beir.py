@@ -159,6 +159,7 @@ def run_beir(
             "embed_model": s.embed_model,
             "chunk_size": s.chunk_size,
             "chunk_overlap": s.chunk_overlap,
+            "chunk_title": s.chunk_title,
             "candidates": s.candidates,
             "rrf_k": s.rrf_k,
             "dense_weight": s.dense_weight,

@@ -116,6 +116,7 @@ def render_markdown(
         "embed_model",
         "chunk_size",
         "chunk_overlap",
+        "chunk_title",
         "top_k",
         "candidates",
         "rrf_k",
@@ -313,7 +314,7 @@ def plot_metrics(path: Path, summary: dict) -> Path:
     st = summary["settings"]
     fig.suptitle(
         f"Run {summary['run']['id']}: backend {st['backend']}, {st['embed_model']}, "
-        f"chunks {st['chunk_size']}/{st['chunk_overlap']}, k={k}",
+        f"chunks {st['chunk_size']}/{st['chunk_overlap']}/{st.get('chunk_title', 'all')}, k={k}",
         fontsize=12,
     )
     fig.tight_layout()

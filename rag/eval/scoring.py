@@ -336,6 +336,7 @@ def summarize(
             "embed_model": settings.embed_model,
             "chunk_size": settings.chunk_size,
             "chunk_overlap": settings.chunk_overlap,
+            "chunk_title": settings.chunk_title,
             "top_k": k,
             "candidates": settings.candidates,
             "rrf_k": settings.rrf_k,

@@ -10,7 +10,7 @@ from ..embed import get_embedder
 from ..records import Paper
 from ..store import Store
 from ..store.lock import READERS
-from .chunks import chunk_paper, embed_text, keyword_tokens
+from .chunks import chunk_paper, embed_texts, keyword_tokens
 
 BATCH_PAPERS = 256
 
@@ -87,10 +87,10 @@ def _embed_and_write(
         ids, docs, metas, texts = [], [], [], []
         for p, chunks in batch:
             h = p.content_hash()
+            texts.extend(embed_texts(p, chunks, settings))
             for i, c in enumerate(chunks):
                 ids.append(f"{p.paper_id}:{h}:{i}")
                 docs.append(c)
-                texts.append(embed_text(p, c))
                 metas.append(
                     {"paper_id": p.paper_id, "hash": h, "chunk": i, "title": p.title[:200]}
                 )
