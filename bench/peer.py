@@ -80,6 +80,14 @@ PIPELINES = {
         "ours",
         {"RAG_CHUNK_SIZE": "200", "RAG_CHUNK_OVERLAP": "0", "RAG_CHUNK_TITLE": "first"},
     ),
+    "ours-200-0-none": (
+        "ours",
+        {"RAG_CHUNK_SIZE": "200", "RAG_CHUNK_OVERLAP": "0", "RAG_CHUNK_TITLE": "none"},
+    ),
+    "ours-200-40-none": (
+        "ours",
+        {"RAG_CHUNK_SIZE": "200", "RAG_CHUNK_OVERLAP": "40", "RAG_CHUNK_TITLE": "none"},
+    ),
     "ours-252-0-none": (
         "ours",
         {"RAG_CHUNK_SIZE": "252", "RAG_CHUNK_OVERLAP": "0", "RAG_CHUNK_TITLE": "none"},
@@ -203,10 +211,13 @@ class Ours:
         from rag.ingest.chunks import embed_texts
         from rag.parse import parse_paths
 
-        texts = []
+        # a few texts at a time: the encodings of a whole slice at once raised this process's
+        # peak RSS by ~80 MB, which the peak RSS column would have charged to the pipeline
+        session, n = get_embedder(self.settings).session, 0
         for p in parse_paths([path]).papers:
-            texts += embed_texts(p, chunk_paper(p, self.settings), self.settings)
-        return sum(len(e.ids) for e in get_embedder(self.settings).session.tokenize(texts))
+            texts = embed_texts(p, chunk_paper(p, self.settings), self.settings)
+            n += sum(len(e.ids) for e in session.tokenize(texts))
+        return n
 
     def assistant(self):
         if self._assistant is None:
