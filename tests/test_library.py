@@ -316,6 +316,10 @@ def test_ui_filters_and_reference_download(library_store, tmp_path):
         turns = got
     path = h.chat_refs(turns, "bibtex", tmp_path)
     assert path and "okafor" in Path(path).read_text().lower()
+    # the file is an extra: where it cannot be written (its folder is a file), no file and no
+    # error, so the answer is still shown and its chat saved
+    (tmp_path / "not-a-folder").write_text("x")
+    assert h.chat_refs(turns, "bibtex", tmp_path / "not-a-folder") is None
     listing = h.browse("", 1, make_filters(author="Kowalczyk"))
     assert "Sleep fragmentation" in listing and "Speculative decoding" not in listing
 

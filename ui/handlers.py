@@ -8,6 +8,7 @@ the page, never tracebacks.
 from __future__ import annotations
 
 import copy
+import logging
 import re
 import tempfile
 import time
@@ -24,6 +25,8 @@ from .adding import STAMP, Adding
 from .collecting import Collecting
 from .pages import check_html, papers_html, summary_html
 from .stream import Background
+
+_log = logging.getLogger(__name__)
 
 PAGE_SIZE = 40
 EXAMPLE_QUESTIONS = [
@@ -419,9 +422,12 @@ class Handlers(Adding, Collecting):
             return None
         try:
             got = self.assistant.papers_by_id(ids)
-        except RagError:
+            return self._write_refs(
+                [got[i] for i in ids if i in got], fmt, out_dir, "chat-references"
+            )
+        except Exception as e:  # noqa: BLE001 - an extra: the answer is shown and saved without it
+            _log.warning("the chat's reference file was not written: %s: %s", type(e).__name__, e)
             return None
-        return self._write_refs([got[i] for i in ids if i in got], fmt, out_dir, "chat-references")
 
     def relevance(self, cosine: float | None) -> str:
         """A plain word for a paper's closeness to the question (calibrated cuts)."""
