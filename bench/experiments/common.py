@@ -58,7 +58,7 @@ def scifact_papers(limit: int | None = None):
 
 def query_halves() -> tuple[list[dict], list[dict], dict]:
     """The judged test queries split by sorted query id, alternating: (dev, test, qrels)."""
-    from rag.evaluate import load_beir_queries, load_qrels
+    from rag.eval.beir import load_beir_queries, load_qrels
 
     qrels = load_qrels(SCIFACT / "qrels" / "test.tsv")
     queries = load_beir_queries(SCIFACT / "queries.jsonl")
@@ -90,20 +90,20 @@ def chunk_texts(
 
 # --- models --------------------------------------------------------------------------------------
 def model_dir() -> Path:
-    from rag.embed import local_model_path
+    from rag.embed.local import local_model_path
 
     return local_model_path()
 
 
 def fp32_path() -> Path:
     """Today's exported fp32 graph (exported once into WORK/onnx, as rag does into its cache)."""
-    from rag.onnx_embed import ensure_model
+    from rag.embed.onnx import ensure_model
 
     return ensure_model(WORK / "onnx", model_dir(), "fp32")
 
 
 def int8_path() -> Path:
-    from rag.onnx_embed import ensure_model
+    from rag.embed.onnx import ensure_model
 
     return ensure_model(WORK / "onnx", model_dir(), "int8")
 
@@ -128,7 +128,7 @@ def session(path: Path, threads: int | None = None, level: str = "all", spin: bo
 
 def raw_tokenizer():
     """The model tokenizer, truncating at 256 like sentence-transformers, no padding."""
-    from rag.onnx_embed import load_tokenizer
+    from rag.embed.onnx import load_tokenizer
 
     tok = load_tokenizer(model_dir())
     tok.no_padding()
@@ -231,8 +231,7 @@ class VectorCache:
 # --- retrieval replica ---------------------------------------------------------------------------
 def keyword_index(papers, title: bool = True):
     """BM25 over whole papers, as `rag.ingest.keyword_tokens` builds it (title optional)."""
-    from rag.keyword import KeywordIndex
-
+    from rag.store.keyword import KeywordIndex
     from rag.text import tokenize
 
     docs = [
@@ -286,7 +285,7 @@ def ndcg_halves(
     modes=("hybrid", "dense"),
 ) -> dict:
     """nDCG@10 on the dev half, the test half and all 300 queries, per retrieval mode."""
-    from rag.metrics import mean, ndcg_at_k
+    from rag.eval.metrics import mean, ndcg_at_k
 
     dev, test, qrels = query_halves()
     kw = kw or keyword_index(papers)

@@ -22,7 +22,7 @@ from common import (
 
 
 def main() -> None:
-    from rag.embed import OnnxEmbedder
+    from rag.embed.local import OnnxEmbedder
 
     papers = scifact_papers()
     texts, owner = chunk_texts(papers)

@@ -43,7 +43,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--papers", type=int, default=2048)
     args = ap.parse_args()
-    from rag.embed import OnnxEmbedder
+    from rag.embed.local import OnnxEmbedder
 
     papers = scifact_papers(args.papers)
     texts, owner = chunk_texts(papers)

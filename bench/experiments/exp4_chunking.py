@@ -62,7 +62,7 @@ def main() -> None:
         size, overlap, mode = v.split("/")
         papers = base
         if mode.startswith("derived"):
-            from rag.titles import derive_title
+            from rag.parse.titles import derive_title
 
             papers = [replace(p, title=derive_title(p.text)) for p in base]
         title = mode != "none" and not mode.startswith("none")

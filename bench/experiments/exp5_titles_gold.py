@@ -29,12 +29,11 @@ KEYS = (
 
 
 def one(label: str, no_title: bool) -> dict:
-    from rag.evaluate import run_eval
-
     import rag.ingest as ing
     import rag.ingest.write as ing_write
     from rag.config import get_settings
     from rag.embed import _EMBEDDERS
+    from rag.eval.runs import run_eval
     from rag.text import tokenize
 
     orig = (ing_write.embed_text, ing_write.keyword_tokens)
