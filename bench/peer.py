@@ -64,34 +64,21 @@ PIPELINES = {
     # chunking variants (issue 18): the older layout, 200-token chunks with 40 of overlap and the
     # title before every chunk; 252-token windows with the title counted in them ('fit'),
     # before the first chunk only ('first'), or not embedded ('none')
-    "ours-200-40-all": (
-        "ours",
-        {"RAG_CHUNK_SIZE": "200", "RAG_CHUNK_OVERLAP": "40", "RAG_CHUNK_TITLE": "all"},
-    ),
-    "ours-252-0-fit": (
-        "ours",
-        {"RAG_CHUNK_SIZE": "252", "RAG_CHUNK_OVERLAP": "0", "RAG_CHUNK_TITLE": "fit"},
-    ),
-    "ours-252-0-first": (
-        "ours",
-        {"RAG_CHUNK_SIZE": "252", "RAG_CHUNK_OVERLAP": "0", "RAG_CHUNK_TITLE": "first"},
-    ),
-    "ours-200-0-first": (
-        "ours",
-        {"RAG_CHUNK_SIZE": "200", "RAG_CHUNK_OVERLAP": "0", "RAG_CHUNK_TITLE": "first"},
-    ),
-    "ours-200-0-none": (
-        "ours",
-        {"RAG_CHUNK_SIZE": "200", "RAG_CHUNK_OVERLAP": "0", "RAG_CHUNK_TITLE": "none"},
-    ),
-    "ours-200-40-none": (
-        "ours",
-        {"RAG_CHUNK_SIZE": "200", "RAG_CHUNK_OVERLAP": "40", "RAG_CHUNK_TITLE": "none"},
-    ),
-    "ours-252-0-none": (
-        "ours",
-        {"RAG_CHUNK_SIZE": "252", "RAG_CHUNK_OVERLAP": "0", "RAG_CHUNK_TITLE": "none"},
-    ),
+    **{
+        f"ours-{size}-{overlap}-{title}": (
+            "ours",
+            {"RAG_CHUNK_SIZE": size, "RAG_CHUNK_OVERLAP": overlap, "RAG_CHUNK_TITLE": title},
+        )
+        for size, overlap, title in [
+            ("200", "40", "all"),
+            ("252", "0", "fit"),
+            ("252", "0", "first"),
+            ("200", "0", "first"),
+            ("200", "0", "none"),
+            ("200", "40", "none"),
+            ("252", "0", "none"),
+        ]
+    },
 }
 EXTRA = ("llama_index.embeddings.huggingface", "llama_index.vector_stores.chroma")
 
