@@ -28,7 +28,7 @@ from .evidence import (
 )
 from .gate import abstention_text, gate_reason
 from .listing import ListScope, states_contribution
-from .question import QuestionAnalysis, analyze
+from .question import QuestionAnalysis, analyze, yes_no_statement
 
 ANSWER_WORDS = 90  # a single-paper answer stops growing past this many words
 TOP_PRIOR = 0.03  # the retrieval's first paper is preferred as the one that answers
@@ -157,7 +157,7 @@ class ExtractiveAnswerer(Answerer):
         statement the paper goes on to solve); else no lead (the evidence speaks)."""
         if not chosen:
             return ""
-        claim = _YES_NO_HEAD.sub("", analysis.text).strip().rstrip("?").strip()
+        claim = yes_no_statement(analysis.text)
         if len(claim.split()) < 3:
             return ""
         from .cite import verifier_for
@@ -402,13 +402,6 @@ class ExtractiveAnswerer(Answerer):
             if all(o.n != c.n or o.idx != i for o in chosen):
                 chosen.append(nxt)
             prev = sents[i]
-
-
-_YES_NO_HEAD = re.compile(
-    r"^\s*(?:(?:in|for|on|under|with|among|according\s+to|across|when)\b[^,?]{0,80},\s*)?"
-    r"(?:is|are|was|were|does|do|did|can|could|will|would|has|have|had|should|may|might)\s+",
-    re.I,
-)
 
 
 def _short(title: str) -> str:

@@ -372,6 +372,12 @@ def comparison_sides(text: str) -> list[str]:
     return []
 
 
+def yes_no_statement(text: str) -> str:
+    """A yes/no question read as a statement, its auxiliary and leading setting dropped ("In X,
+    does A improve B?" -> "A improve B")."""
+    return _YESNO.sub("", normalize_ws(text), count=1).strip().rstrip("?").strip()
+
+
 def list_request(text: str) -> str:
     """What a list question asks the papers to do, its verb kept ("Which papers propose a new
     dataset?" -> "propose a new dataset")."""
@@ -438,4 +444,5 @@ __all__ = [
     "list_topic",
     "part_kind",
     "split_parts",
+    "yes_no_statement",
 ]
