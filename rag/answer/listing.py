@@ -258,5 +258,6 @@ def _ids(hits) -> list[str]:
 def _ranked(retrieval: Retrieval) -> Retrieval:
     """The ranking the list answer is built from: its sources first, then the rest retrieved."""
     first = _ids(retrieval.hits)
-    retrieval.ranking = first + [p for p in retrieval.ranking if p not in set(first)]
+    seen = set(first)
+    retrieval.ranking = first + [p for p in retrieval.ranking if p not in seen]
     return retrieval
