@@ -29,23 +29,28 @@ class Collecting:
         """The store's collections, the default one first (the picker's choices)."""
         return [c.name for c in self.assistant.collections()]
 
+    def _refused(self, message: str) -> Picked:
+        """Nothing changed: the collections as they are, the choice left, ``message`` shown."""
+        return self.collections(), None, render.error_html(message)
+
     def create_collection(self, name: str) -> Picked:
         """Make an empty collection ``name`` and choose it (an existing one is just chosen)."""
         raw = (name or "").strip()
         if not raw:
-            return self.collections(), None, render.error_html("Type a name for the collection.")
+            return self._refused("Type a name for the collection.")
         try:
             name = self.assistant.collection_name(raw)
         except RagError as e:
-            return self.collections(), None, render.error_html(str(e))
-        if name in self.collections():
-            return self.collections(), name, ok_html(f"“{name}” exists already: it is chosen.")
+            return self._refused(str(e))
+        names = self.collections()
+        if name in names:
+            return names, name, ok_html(f"“{name}” exists already: it is chosen.")
         try:
             self.assistant.create_collection(name)
         except StoreLocked:
-            return self.collections(), None, render.error_html(_busy("made"))
+            return self._refused(_busy("made"))
         except RagError as e:
-            return self.collections(), None, render.error_html(str(e))
+            return self._refused(str(e))
         return (
             self.collections(),
             name,
@@ -65,27 +70,23 @@ class Collecting:
         try:
             name = self.assistant.collection_name(raw)
         except RagError as e:
-            return self.collections(), None, render.error_html(str(e))
+            return self._refused(str(e))
         if name == DEFAULT or name == self.assistant.collection:
             why = (
                 "it holds the bundled abstracts"
                 if name == DEFAULT
                 else "this server was started on it"
             )
-            return (
-                self.collections(),
-                None,
-                render.error_html(
-                    f"The collection “{name}” cannot be deleted here ({why}); choose another "
-                    "collection to delete."
-                ),
+            return self._refused(
+                f"The collection “{name}” cannot be deleted here ({why}); choose another "
+                "collection to delete."
             )
         try:
             n = self.assistant.delete_collection(name)
         except StoreLocked:
-            return self.collections(), None, render.error_html(_busy("deleted"))
+            return self._refused(_busy("deleted"))
         except RagError as e:
-            return self.collections(), None, render.error_html(str(e))
+            return self._refused(str(e))
         papers = f"its {n:,} paper{'s' if n != 1 else ''}" if n else "it (it held no papers)"
         return (
             self.collections(),

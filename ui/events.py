@@ -339,17 +339,19 @@ def wire_collections(h: Handlers, c) -> None:
     chat_state, on_new = c.chat_state, c.on_new
     outputs = [c.collection, c.coll_msg, c.coll_name, *chat_state]
 
-    def picked(result, bid, request, name_box):
+    def picked(result, bid, request):
         names, chosen, msg = result
-        if chosen is None:  # refused, or not confirmed: the choice and the chat stay
-            return gr.Dropdown(choices=names), msg, name_box, *([gr.skip()] * len(chat_state))
+        if (
+            chosen is None
+        ):  # refused, or not confirmed: the choice, the typed name and the chat stay
+            return gr.Dropdown(choices=names), msg, gr.skip(), *([gr.skip()] * len(chat_state))
         return gr.Dropdown(choices=names, value=chosen), msg, "", *on_new(bid, request)
 
     def on_create(name, bid, request: gr.Request):
-        return picked(h.create_collection(name), bid, request, gr.skip())
+        return picked(h.create_collection(name), bid, request)
 
     def on_delete(name, bid, sure, request: gr.Request):
-        return picked(h.delete_collection(name if sure == "yes" else ""), bid, request, gr.skip())
+        return picked(h.delete_collection(name if sure == "yes" else ""), bid, request)
 
     c.coll_create.click(on_create, [c.coll_name, c.sess_browser], outputs, **PRIVATE)
     c.coll_name.submit(on_create, [c.coll_name, c.sess_browser], outputs, **PRIVATE)
