@@ -5,7 +5,9 @@
 Prints each problem as `file:line: id: what` and exits 1 if there is any; otherwise prints
 the counts per type, kind and split. Standard library only, plus `rag.parse` to read the corpus.
 A held-out set (`--heldout`, implied by a file named `*_heldout.jsonl`) is all `test`, and
-none of its ids or questions repeats the reference set (eval/questions.jsonl).
+none of its ids or questions repeats the reference set (eval/questions.jsonl). A transfer-check
+set (`--transfer`, implied by a file named `*_dev<N>.jsonl`, e.g. questions_dev2.jsonl) is all
+`dev`, and repeats neither the reference set nor the held-out set.
 """
 
 from __future__ import annotations
@@ -167,46 +169,78 @@ def overlap(a: str, b: str) -> float:
     return len(wa & wb) / len(wa | wb) if wa | wb else 1.0
 
 
+def _read_rows(path: Path) -> list[dict]:
+    """The parseable lines of a reference file (it is checked on its own)."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    return out
+
+
+def fixed_split_problems(
+    rows: list[dict],
+    lines: dict[str, int],
+    path: Path,
+    references: list[Path],
+    split: str = "test",
+    what: str = "held-out",
+    prefix: str = "h001",
+) -> list[str]:
+    """A set kept whole in one half: every question `split`, no id or (near-)copied question
+    of any of the `references`."""
+    bad = []
+    refs: list[tuple[str, set[str], list[str]]] = []
+    for reference in references:
+        if reference.is_file():
+            ref = _read_rows(reference)
+            ids = {str(r.get("id")) for r in ref}
+            refs.append((reference.name, ids, [str(r.get("question", "")) for r in ref]))
+        else:
+            bad.append(f"{path}: reference question file {reference} not found (give --reference)")
+    for d in rows:
+        where = f"{path}:{lines[d['id']]}: {d['id']}"
+        if d.get("split") != split:
+            bad.append(f"{where}: a {what} question is split {split!r}, not {d.get('split')!r}")
+        q = str(d.get("question", ""))
+        for name, ids, texts in refs:
+            if d["id"] in ids:
+                bad.append(f"{where}: id also used in {name}; use ids of their own ({prefix} ...)")
+            if texts:
+                score, near = max((overlap(q, t), t) for t in texts)
+                if score >= NEAR_COPY:
+                    bad.append(f"{where}: near copy ({score:.2f}) of {name}: {near!r}")
+    return bad
+
+
 def heldout_problems(
     rows: list[dict], lines: dict[str, int], path: Path, reference: Path
 ) -> list[str]:
     """A held-out set: every question `test`, no id or (near-)copied question of the reference."""
-    bad = []
-    ref = []
-    if reference.is_file():
-        for line in reference.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                try:
-                    ref.append(json.loads(line))
-                except json.JSONDecodeError:
-                    continue  # the reference file is checked on its own
-    else:
-        bad.append(f"{path}: reference question file {reference} not found (give --reference)")
-    ref_ids = {str(r.get("id")) for r in ref}
-    ref_texts = [str(r.get("question", "")) for r in ref]
-    for d in rows:
-        where = f"{path}:{lines[d['id']]}: {d['id']}"
-        if d.get("split") != "test":
-            bad.append(f"{where}: a held-out question is split 'test', not {d.get('split')!r}")
-        if d["id"] in ref_ids:
-            bad.append(
-                f"{where}: id also used in {reference.name}; use ids of their own (h001 ...)"
-            )
-        q = str(d.get("question", ""))
-        if ref_texts:
-            score, near = max((overlap(q, t), t) for t in ref_texts)
-            if score >= NEAR_COPY:
-                bad.append(f"{where}: near copy ({score:.2f}) of {reference.name}: {near!r}")
-    return bad
+    return fixed_split_problems(rows, lines, path, [reference])
+
+
+def is_transfer_name(path: Path) -> bool:
+    """A file named like `questions_dev2.jsonl`: a transfer-check set, all `dev`."""
+    return re.search(r"_dev\d+\.jsonl$", path.name) is not None
 
 
 def check_file(
-    path: Path, corpus: Path, heldout: bool = False, reference: Path | None = None
+    path: Path,
+    corpus: Path,
+    heldout: bool = False,
+    reference: Path | None = None,
+    transfer: bool = False,
 ) -> tuple[list[str], list[dict]]:
     """All problems of a question file (as `file:line: id: what`) and its rows.
 
     `heldout`: the file is a held-out set (all `test`, none of it copied from `reference`,
     eval/questions.jsonl by default) instead of a set split by the alternation rule.
+    `transfer`: the file is a transfer-check set (all `dev`, none of it copied from `reference`
+    nor from eval/questions_heldout.jsonl).
     """
     papers = corpus_texts(corpus)
     problems: list[str] = []
@@ -236,6 +270,12 @@ def check_file(
     if heldout:
         problems += heldout_problems(rows, lines, path, reference or HERE / "questions.jsonl")
         rows_for_rule: list[dict] = []
+    elif transfer:
+        references = [reference or HERE / "questions.jsonl", HERE / "questions_heldout.jsonl"]
+        problems += fixed_split_problems(
+            rows, lines, path, references, split="dev", what="transfer-check", prefix="d001"
+        )
+        rows_for_rule = []
     else:
         rows_for_rule = rows
     wrong = []
@@ -276,10 +316,17 @@ def main(argv: list[str] | None = None) -> int:
         help="a held-out set: all 'test', no question copied from --reference "
         "(implied by a file name ending in _heldout.jsonl)",
     )
+    ap.add_argument(
+        "--transfer",
+        action="store_true",
+        help="a transfer-check set: all 'dev', no question copied from --reference or the "
+        "held-out set (implied by a file name ending in _dev<N>.jsonl)",
+    )
     ap.add_argument("--reference", type=Path, default=HERE / "questions.jsonl")
     args = ap.parse_args(argv)
     heldout = args.heldout or args.questions.name.endswith("_heldout.jsonl")
-    problems, rows = check_file(args.questions, args.corpus, heldout, args.reference)
+    transfer = not heldout and (args.transfer or is_transfer_name(args.questions))
+    problems, rows = check_file(args.questions, args.corpus, heldout, args.reference, transfer)
     for p in problems:
         print(p, file=sys.stderr)
     if problems:

@@ -136,3 +136,59 @@ def test_heldout_file_loads_for_rag_eval():
     qs = load_questions(HELDOUT)
     assert len(qs) >= 80 and all(q.split == "test" for q in qs)
     assert all(q.parts and len(q.parts) == len(q.part_facts) for q in qs if q.kind == "compound")
+
+
+DEV2 = REPO / "eval" / "questions_dev2.jsonl"
+
+
+def test_transfer_question_file_is_clean(checker):
+    problems, rows = checker.check_file(DEV2, CORPUS, transfer=True)
+    assert problems == []
+    assert len(rows) >= 100
+    assert {d["split"] for d in rows} == {"dev"}
+    assert set(Counter(d["kind"] for d in rows)) == set(checker.KINDS)
+    assert {d["type"] for d in rows} == set(checker.TYPES)
+    assert any(d.get("none_expected") for d in rows)
+    others = {
+        json.loads(line)["id"]
+        for f in (QUESTIONS, HELDOUT)
+        for line in f.read_text(encoding="utf-8").splitlines()
+    }
+    assert not others & {d["id"] for d in rows}
+
+
+def test_transfer_checks_catch_a_test_split_and_copies_of_either_set(checker, tmp_path, capsys):
+    rows = [json.loads(line) for line in DEV2.read_text(encoding="utf-8").splitlines()]
+    rows[0]["split"] = "test"
+    for source, qid in ((QUESTIONS, "d998"), (HELDOUT, "d999")):
+        copied = dict(json.loads(source.read_text(encoding="utf-8").splitlines()[0]))
+        copied.update(id=qid, split="dev")
+        rows.append(copied)
+    path = tmp_path / "mine_dev7.jsonl"
+    path.write_text("".join(json.dumps(d) + "\n" for d in rows), encoding="utf-8")
+    problems, _ = checker.check_file(path, CORPUS, transfer=True)
+    text = "\n".join(problems)
+    assert f"{rows[0]['id']}: a transfer-check question is split 'dev', not 'test'" in text
+    assert "d998: near copy (1.00) of questions.jsonl" in text
+    assert "d999: near copy (1.00) of questions_heldout.jsonl" in text
+    # the file name alone implies the same checks
+    assert checker.main([str(path), "--corpus", str(CORPUS)]) == 1
+    assert "d999: near copy" in capsys.readouterr().err
+
+
+def test_transfer_file_name_implies_the_transfer_checks(checker, tmp_path, capsys):
+    assert checker.is_transfer_name(DEV2) and not checker.is_transfer_name(QUESTIONS)
+    assert checker.main([str(DEV2), "--corpus", str(CORPUS)]) == 0
+    assert "split: dev 1" in capsys.readouterr().out
+    plain = tmp_path / "mine.jsonl"
+    plain.write_text(DEV2.read_text(encoding="utf-8"), encoding="utf-8")
+    assert checker.main([str(plain), "--corpus", str(CORPUS)]) == 1  # alternation rule applies
+    assert checker.main([str(plain), "--corpus", str(CORPUS), "--transfer"]) == 0
+
+
+def test_transfer_file_loads_for_rag_eval():
+    from rag.eval.questions import load_questions
+
+    qs = load_questions(DEV2)
+    assert len(qs) >= 100 and all(q.split == "dev" for q in qs)
+    assert all(q.parts and len(q.parts) == len(q.part_facts) for q in qs if q.kind == "compound")
