@@ -506,3 +506,65 @@ def test_what_a_negation_and_an_alternative_govern(verifier):
     ):
         v = check(verifier, claim, PROP)
         assert v.verdict == CONTRADICTED, (claim, v.reason)
+
+
+# --- round nine: verbs before a term, and a claim written with an acronym alone ---------------
+def test_an_ing_verb_acts_on_a_term_and_does_not_qualify_it():
+    from rag.answer.terms import terms
+
+    # a verb opening a clause or after a preposition takes the term as its object
+    assert terms("It beats the baselines without sacrificing fast inference.") == []
+    assert terms("By reducing memory cost, the model trains faster.") == []
+    assert terms("Sacrificing fast inference is avoided.") == []
+    # after a determiner or another qualifier an '-ing' word names the kind of term
+    assert terms("We train with a ranking loss.") == [(["ranking"], "loss")]
+    assert terms("We use contrastive ranking loss.") == [(["contrastive", "ranking"], "loss")]
+
+
+def test_a_verb_before_a_term_is_not_an_unnamed_term(verifier):
+    p = Paper(
+        "terra0000002",
+        "TerraSeg: segmenting satellite images",
+        "TerraSeg segments satellite images with a light decoder. It beats the baselines on "
+        "three benchmarks and keeps fast inference on a single device.",
+        "test",
+        0,
+    )
+    v = check(verifier, "TerraSeg beats the baselines without compromising fast inference.", p)
+    assert v.verdict == SUPPORTED, v.reason
+    # a qualifier the passage lacks still makes the term unnamed
+    v = check(verifier, "TerraSeg beats the baselines and keeps speculative inference.", p)
+    assert v.verdict == UNSUPPORTED and "speculative inference" in v.reason
+
+
+LASER = Paper(
+    "polyglot0001",
+    "Polyglot: one model for many languages",
+    "Multilingual translation models suffer when languages compete for capacity. We propose "
+    "Language-Aware Sparse Expert Routing (LASER) to ease the rivalry between the experts "
+    "serving different languages. Polyglot reaches strong results on two translation benchmarks.",
+    "test",
+    0,
+)
+
+
+def test_acronyms_a_passage_defines():
+    got = ct.acronym_definitions(LASER.text + " Modal-Aware Masked Contrastive Learning (MAMCL).")
+    assert got["LASER"] == "Language-Aware Sparse Expert Routing"
+    assert got["MAMCL"] == "Modal-Aware Masked Contrastive Learning"
+    # letters the words before the parenthesis do not spell define nothing
+    assert ct.acronym_definitions("We train a small model (GPT) on text.") == {}
+    assert ct.expand_acronyms("LASER helps; LASERs too.", {"LASER": "Sparse Routing"}) == (
+        "Sparse Routing helps; Sparse Routings too."
+    )
+
+
+def test_a_claim_with_an_acronym_alone_is_as_close_as_its_long_form(verifier):
+    claim = "LASER is designed to lessen competition among the experts."
+    src = [Source("[1]", LASER)]
+    raw = verifier._support(claim, src, verifier.scorer.embedder.embed([claim])[0])
+    (v,) = verifier.verify([claim], [src])
+    assert raw < verifier.threshold <= v.support and v.verdict == SUPPORTED, (raw, v.reason)
+    # a paper that defines no such acronym gets no help from it
+    v = check(verifier, claim, OTHER)
+    assert v.verdict != SUPPORTED

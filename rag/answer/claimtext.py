@@ -302,3 +302,52 @@ class NameIndex:
             pat = r"(?<!\S)" + r" ?".join(map(re.escape, squashed)) + r"(?!\S)"
             got = self._squash_re[squashed] = re.search(pat, self.joined.strip()) is not None
         return got
+
+
+# --- acronyms a passage defines -------------------------------------------------------------------
+_DEFINED = re.compile(r"\(\s*([A-Z][A-Za-z0-9\-]*[A-Z0-9])s?\s*[),;]")
+
+
+def acronym_definitions(text: str) -> dict[str, str]:
+    """The acronyms a text defines as 'long form (ACR)', each with its long form: 'Modal-Aware
+    Masked Contrastive Learning (MAMCL)' -> {'MAMCL': 'Modal-Aware Masked Contrastive
+    Learning'}; the long form's words must spell the acronym's letters in order, its first
+    letter at the start of a word (the Schwartz-Hearst rule)."""
+    out: dict[str, str] = {}
+    for m in _DEFINED.finditer(text):
+        short = m.group(1)
+        letters = [c.lower() for c in short if c.isalnum()]
+        if not 2 <= len(letters) <= 10 or sum(c.isupper() for c in short) < 2:
+            continue
+        before = re.split(r"[.;:!?()\[\]]", text[: m.start()])[-1]
+        ws = before.split()[-min(len(letters) + 5, 2 * len(letters)) :]
+        long = _long_form(" ".join(ws), letters)
+        if long and short not in out:
+            out[short] = long
+    return out
+
+
+def _long_form(cand: str, letters: list[str]) -> str | None:
+    """The shortest end of ``cand`` whose characters spell ``letters`` right to left, the
+    first letter opening a word; None when none does."""
+    li = len(cand) - 1
+    for si in range(len(letters) - 1, -1, -1):
+        c = letters[si]
+        while li >= 0 and (
+            cand[li].lower() != c or (si == 0 and li > 0 and cand[li - 1].isalnum())
+        ):
+            li -= 1
+        if li < 0:
+            return None
+        li -= 1
+    long = cand[li + 1 :].strip()
+    return long if len(long.split()) >= 2 or "-" in long else None
+
+
+def expand_acronyms(text: str, defined: dict[str, str]) -> str:
+    """The text with each acronym ``defined`` spelled out as its long form."""
+    for short, long in defined.items():
+        text = re.sub(
+            r"\b" + re.escape(short) + r"(s?)\b", lambda m, lf=long: lf + m.group(1), text
+        )
+    return text

@@ -63,6 +63,10 @@ GENERIC = {
         "minimal maximal partial complete too"
     ).split()
 }
+# words after which an '-ing' word qualifies a noun rather than acts on it
+DETERMINERS = set(
+    "a an the this that these those its their our his her my your each every any some no".split()
+)
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9'’\-]*|[^\sA-Za-z]")
 MAX_QUALIFIERS = 2
 REQUIRE_HEAD = False
@@ -87,12 +91,30 @@ def terms(text: str) -> list[tuple[list[str], str]]:
                 break
             if wl.endswith(("ly", "'s")) or (wl.endswith("s") and not wl.endswith(("ss", "us"))):
                 break  # an adverb, a possessive, a plural noun or a verb: not a qualifier
+            if _acts_on(toks, j):
+                break  # 'without sacrificing fast inference': a verb with the term as object
             quals.insert(0, wl)
             j -= 1
         quals = [q for q in quals if _specific(q)]
         if quals:
             out.append((quals, tok))
     return out
+
+
+def _acts_on(toks: list[str], j: int) -> bool:
+    """The '-ing' word at ``j`` is a verb taking what follows as its object, not a qualifier:
+    it opens the sentence or a clause, or follows a function word other than a determiner
+    ('by reducing memory cost', 'while keeping fast inference'); after a determiner or a content
+    word it qualifies ('a ranking loss', 'contrastive ranking loss')."""
+    w = toks[j].lower()
+    if not w.endswith("ing") or len(w) < 6:
+        return False
+    if j == 0:
+        return True
+    prev = toks[j - 1].lower()
+    if not prev[:1].isalpha():
+        return True
+    return prev in STOPWORDS and prev not in DETERMINERS
 
 
 def _specific(word: str) -> bool:

@@ -87,6 +87,7 @@ class Verifier:
         self.cache = sentence_cache or SentenceCache(scorer.embedder)
         self._parsed: dict[str, list[PassageSentence]] = {}
         self._stated: dict[str, tuple[list[ct.Quantity], ct.NameIndex, TermIndex]] = {}
+        self._defs: dict[str, dict[str, str]] = {}
 
     # --- the passage side -------------------------------------------------------------------
     def _sentences(self, src: Source) -> list[PassageSentence]:
@@ -120,6 +121,28 @@ class Verifier:
             passage_sentences=[known.get(s.paper.paper_id) for s in srcs],
         )
         return float(m.max()) if m.size else 0.0
+
+    def _support_spelled_out(self, claim: str, srcs: list[Source]) -> float:
+        """The closeness of the claim with the acronyms its sources define spelled out: a claim
+        written with 'MAMCL' alone against a passage that mostly uses the long form."""
+        defined: dict[str, str] = {}
+        for s in srcs:
+            defined.update(self._defined(s))
+        used = {k: v for k, v in defined.items() if re.search(r"\b" + re.escape(k), claim)}
+        if not used:
+            return 0.0
+        long = ct.expand_acronyms(claim, used)
+        return self._support(long, srcs, self.scorer.embedder.embed([long])[0])
+
+    def _defined(self, src: Source) -> dict[str, str]:
+        key = src.paper.paper_id + "\x00" + src.paper.text[:64]
+        got = self._defs.get(key)
+        if got is None:
+            got = ct.acronym_definitions(src.paper.title + " . " + src.paper.text)
+            if len(self._defs) > 4096:
+                self._defs.clear()
+            self._defs[key] = got
+        return got
 
     def _facts(self, src: Source) -> tuple[list[ct.Quantity], ct.NameIndex, TermIndex]:
         """The quantities and names a source states (with its title), parsed once."""
@@ -158,6 +181,8 @@ class Verifier:
             return Verdict(UNSUPPORTED, "cites no source", None, None)
         if sup is None:
             sup = self._support(claim, srcs, vec)
+        if sup < self.threshold:
+            sup = max(sup, self._support_spelled_out(claim, srcs))
         labels = ", ".join(s.label for s in srcs)
         sents = [x for s in srcs for x in self._sentences(s)]
         cw = words(claim)
