@@ -568,3 +568,23 @@ def test_a_claim_with_an_acronym_alone_is_as_close_as_its_long_form(verifier):
     # a paper that defines no such acronym gets no help from it
     v = check(verifier, claim, OTHER)
     assert v.verdict != SUPPORTED
+
+
+def test_a_direction_word_sharing_one_word_with_a_sentence_off_the_claim_is_no_contradiction(
+    verifier,
+):
+    p = Paper(
+        "intent000001",
+        "Reading user intent for ranking",
+        "Capturing user intent remains a challenge, as several related signals might conflict "
+        "in specific settings. We rank results with a small model. User intent studies confirm "
+        "that the generated signals provide plausible explanations that support the ranking.",
+        "test",
+        0,
+    )
+    claim = "Capturing user intent is hard because several related signals may clash in settings."
+    v = check(verifier, claim, p)
+    assert v.verdict == SUPPORTED, v.reason
+    # the same pole turned round in the sentence the claim restates is still caught
+    v = check(verifier, "The generated signals give explanations that prevent the ranking.", p)
+    assert v.verdict == CONTRADICTED, v.reason

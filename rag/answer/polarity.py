@@ -79,6 +79,8 @@ def direction(
         poles = {ps for n, ps, _, _ in cands if n == best}
         if poles == {-sign}:
             s, j = next((s, j) for n, ps, s, j in cands if n == best)
+            if best < 2 and s is not top[0]:
+                continue  # one shared word, off the closest sentence: not about the same thing
             return Check(
                 "direction",
                 CONTRADICTED,
