@@ -588,3 +588,57 @@ def test_a_direction_word_sharing_one_word_with_a_sentence_off_the_claim_is_no_c
     # the same pole turned round in the sentence the claim restates is still caught
     v = check(verifier, "The generated signals give explanations that prevent the ranking.", p)
     assert v.verdict == CONTRADICTED, v.reason
+
+
+CLIN = Paper(
+    "clinrat00001",
+    "RatioGen: a small model for clinical rationales",
+    "Rationales matter for diagnosis; however, many models predominantly use discriminative "
+    "methods and overlook the importance of generating supportive rationales. Rationale "
+    "distillation transfers knowledge from large language models to smaller language models, "
+    "thereby enhancing the latter's ability to break down complex tasks. Backdoor learning "
+    "causes distinct differences between token parameters. RatioGen removes backdoor behaviors "
+    "with a fine-grained unlearning technique. Even advanced strategies, such as tree-based "
+    "search, yield only modest gains.",
+    "test",
+    0,
+)
+
+
+def test_a_preposition_ends_a_term():
+    from rag.answer.terms import terms
+
+    assert terms("Strategies like tree-based search are weak.") == [(["tree-based"], "search")]
+    assert terms("Unlike greedy decoding, it samples.") == [(["greedy"], "decoding")]
+
+
+def test_a_light_noun_hands_a_negation_on():
+    ws = scope.words("Many models overlook the importance of generating supportive rationales.")
+    assert {w.text for w in ws if w.head} == {"importance", "generating"}
+    ws = scope.words("The model lacks the ability to generalize.")
+    assert {w.text for w in ws if w.negated} == {"ability", "generalize"}
+
+
+def test_round_nine_probe_wordings(verifier):
+    """Wordings of faithful paraphrases once read as contradictions or unnamed terms."""
+    for claim in (
+        # a verb of leaving out said in other words over what follows a light noun
+        "Many diagnosis models rely on discriminative methods and neglect generating rationales.",
+        # ... which is said of common practice, not of the paper's own model
+        "RatioGen is a small language model tuned for generating clinical rationales.",
+        # a size word that names which models, restated with the same noun
+        "Rationale distillation improves the smaller models' ability to decompose complex tasks.",
+        # the plain word is stated too, beside its prefixed antonym
+        "Backdoor learning makes token parameters differ distinctly.",
+        # 'like' is no qualifier of the term
+        "Even advanced strategies like tree-based search or sampling bring only modest gains.",
+    ):
+        v = check(verifier, claim, CLIN)
+        assert v.verdict == SUPPORTED, (claim, v.reason)
+    for claim in (
+        "Rationale distillation weakens the smaller models' ability to decompose complex tasks.",
+        "Many models put weight on generating supportive rationales and neglect discriminative "
+        "methods.",
+    ):
+        v = check(verifier, claim, CLIN)
+        assert v.verdict == CONTRADICTED, (claim, v.reason)

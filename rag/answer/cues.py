@@ -71,6 +71,10 @@ NEGATORS = {
     "disregards",
     "disregarded",
     "disregarding",
+    "overlook",
+    "overlooks",
+    "overlooked",
+    "overlooking",
 }
 # multi-word expressions read as the one word they mean, before anything else
 PHRASES = [

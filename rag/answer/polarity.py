@@ -11,7 +11,7 @@ import re
 
 from . import cues
 from .cues import stem
-from .roles import about_prior, crossed, mentions_prior
+from .roles import RELATIONAL, about_prior, crossed, mentions_prior
 from .scope import Word
 from .verdicts import CONTRADICTED, SUPPORTED, Check, PassageSentence
 
@@ -75,6 +75,8 @@ def direction(
         ]
         if not cands:
             continue
+        if _restated(cw, i, sign, pdirs):
+            continue  # the passage says the same word of the same thing ('smaller models')
         best = max(c[0] for c in cands)
         poles = {ps for n, ps, _, _ in cands if n == best}
         if poles == {-sign}:
@@ -145,6 +147,8 @@ def direction(
                 )
         # 4. a word and its prefixed antonym (stable / unstable, efficient / inefficient)
         flip = _prefix_antonym(cw, s, put_down)
+        if flip and _affirmed_elsewhere(flip[0], top, s):
+            flip = None  # 'backdoor learning' stated beside 'unlearning': both are there
         if flip:
             return Check(
                 "direction",
@@ -177,6 +181,19 @@ def direction(
     return Check("direction", SUPPORTED, "no contradicting direction or negation")
 
 
+def _restated(cw: list[Word], i: int, sign: int, pdirs) -> bool:
+    """An aligned passage sentence has the claim's direction word ``i`` itself, with the same
+    pole, over one of the same next two words: the claim restates it, whatever else is near."""
+    if cw[i].stem in RELATIONAL:
+        return False  # a comparison: which side is which matters ('B improves upon A')
+    obj = _object(cw, i, 2)
+    return bool(obj) and any(
+        s.words[j].stem == cw[i].stem and ps == sign and obj & _object(s.words, j, 2)
+        for s, dirs in pdirs
+        for _a, ps, _c, j in dirs
+    )
+
+
 def _of_prior(ws: list[Word], st: str) -> bool:
     """Every ``st`` of the sentence is said of earlier work ('existing methods need X')."""
     at = [j for j, w in enumerate(ws) if w.stem == st]
@@ -200,7 +217,8 @@ VERB_NEGATORS = {
     for w in "avoid avoids avoiding avoided eliminate eliminates eliminating eliminated bypass "
     "bypasses bypassing forgo forgoes omit omits omitted omitting exclude excludes excluded "
     "excluding discard discards discarded discarding ignore ignores ignored ignoring neglect "
-    "neglects neglected neglecting disregard disregards disregarded disregarding".split()
+    "neglects neglected neglecting disregard disregards disregarded disregarding overlook "
+    "overlooks overlooked overlooking".split()
 }
 
 
@@ -400,6 +418,14 @@ def _negating_prefix(word: str) -> str | None:
     if m.group(1) not in ("un", "non") and (len(base) < 6 or not _ADJ_END.search(base)):
         return None
     return base
+
+
+def _affirmed_elsewhere(word: str, top: list[PassageSentence], s: PassageSentence) -> bool:
+    """Another aligned sentence than ``s`` states the claim's ``word`` itself, not negated."""
+    st = stem(word.lower())
+    return any(
+        any(w.stem == st and not w.negated for w in o.words) for o in top if o is not s
+    )
 
 
 def _put_down(ws: list[Word]) -> set[str]:

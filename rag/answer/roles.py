@@ -64,19 +64,34 @@ def _passive(ws: list[Word], i: int) -> bool:
     return any(w.text.lower() == "by" for w in ws[i + 1 : i + 4] if w.clause == ws[i].clause)
 
 
+# a quantifier opening a stretch names common practice, not the paper's own: 'many models'
+FIELD = {"many", "most"}
+
+
+def _opens_field(ws: list[Word], k: int) -> bool:
+    """Word ``k`` is 'many' or 'most' opening its clause or stretch ('however, many models')."""
+    w = ws[k]
+    if w.text.lower() not in FIELD:
+        return False
+    return k == 0 or ws[k - 1].clause != w.clause or ws[k - 1].part != w.part
+
+
 def mentions_prior(ws: list[Word]) -> bool:
     """The sentence names earlier work anywhere ('existing methods', 'prior defenses')."""
-    return any(w.stem in PRIOR for w in ws)
+    return any(w.stem in PRIOR or _opens_field(ws, k) for k, w in enumerate(ws))
 
 
 def about_prior(ws: list[Word], j: int) -> bool:
     """Word ``j`` is said of earlier work: a marker of prior work stands before it in its
-    clause as the subject (no comma between, not after 'unlike' or 'than')."""
+    clause as the subject (no comma between, not after 'unlike' or 'than'), or the stretch
+    opens with 'many' or 'most' ('many models overlook X')."""
     clause, part = ws[j].clause, ws[j].part
     for k in range(j - 1, -1, -1):
         w = ws[k]
         if w.clause != clause or w.part != part:
             return False
+        if _opens_field(ws, k):
+            return True
         if w.stem in PRIOR:
             prev = [x.text.lower() for x in ws[max(0, k - 2) : k] if x.clause == clause]
             return not (set(prev) & (_NOT_SUBJECT | set(cues.PREPOSITIONS)))

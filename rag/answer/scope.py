@@ -111,6 +111,9 @@ def words(text: str) -> list[Word]:
             seen = True
             if out[-1].head and _giving_up(bare):
                 scope = 0  # 'without sacrificing speed': the speed is kept, not negated
+            elif out[-1].head and bare in LIGHT_NOUNS and _next(tokens, k) in ("of", "for", "to"):
+                # 'overlooks the importance of X', 'lacks the ability to X': X is what is negated
+                scope, seen = SCOPE_LEN, False
     _mark_item_heads(out, items)
     _mark_dangling(out)
     _mark_titled(out, t)
@@ -130,6 +133,17 @@ def _mark_item_heads(ws: list[Word], items: set[int]) -> None:
                 x.head = False
             run[-1].head = True
         run = []
+
+
+# nouns that hand a negation on to what follows them ('the importance of', 'the need for')
+LIGHT_NOUNS = set(
+    "importance role need ability capacity capability possibility value use usage benefit "
+    "benefits potential means".split()
+)
+
+
+def _next(tokens: list[str], k: int) -> str:
+    return tokens[k + 1].lower() if k + 1 < len(tokens) else ""
 
 
 def _giving_up(word: str) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from ..text import STOPWORDS
+from .cues import PREPOSITIONS as _PREPS
 from .cues import stem
 
 _HEAD_WORDS = (
@@ -63,6 +64,11 @@ GENERIC = {
         "minimal maximal partial complete too"
     ).split()
 }
+# prepositions, which end a noun phrase (the listed ones and those missing from the stopwords)
+PREPOSITIONS = _PREPS | set(
+    "like unlike including excluding versus vs per despite beyond upon within without "
+    "alongside amid around behind beside besides beneath near past since".split()
+)
 # words after which an '-ing' word qualifies a noun rather than acts on it
 DETERMINERS = set(
     "a an the this that these those its their our his her my your each every any some no".split()
@@ -89,6 +95,8 @@ def terms(text: str) -> list[tuple[list[str], str]]:
             wl = w.lower().strip("'’")
             if not w[:1].isalpha() or not w[:1].islower() or wl in STOPWORDS or wl in VERBS:
                 break
+            if wl in PREPOSITIONS:
+                break  # 'strategies like tree-based search': 'like' qualifies nothing
             if wl.endswith(("ly", "'s")) or (wl.endswith("s") and not wl.endswith(("ss", "us"))):
                 break  # an adverb, a possessive, a plural noun or a verb: not a qualifier
             if _acts_on(toks, j):
