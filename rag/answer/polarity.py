@@ -423,9 +423,7 @@ def _negating_prefix(word: str) -> str | None:
 def _affirmed_elsewhere(word: str, top: list[PassageSentence], s: PassageSentence) -> bool:
     """Another aligned sentence than ``s`` states the claim's ``word`` itself, not negated."""
     st = stem(word.lower())
-    return any(
-        any(w.stem == st and not w.negated for w in o.words) for o in top if o is not s
-    )
+    return any(any(w.stem == st and not w.negated for w in o.words) for o in top if o is not s)
 
 
 def _put_down(ws: list[Word]) -> set[str]:
