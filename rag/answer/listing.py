@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from ..records import Retrieval
 from ..text import split_sentences, tokenize
+from .concepts import ConceptTest, concepts, paper_texts
 from .question import QuestionAnalysis, list_request
 
 LIST_POOL = 30  # papers retrieved for a list question before the on-topic cut
@@ -124,18 +125,22 @@ def states_contribution(title: str, text: str, obj: str) -> bool:
     return False
 
 
-def _on_topic(summarizer, topic: str, hits, threshold: float) -> dict[str, float]:
+def _on_topic(
+    summarizer, topic: str, hits, threshold: float, every: bool = False
+) -> dict[str, float]:
     """The papers among ``hits`` that the calibrated test puts on ``topic`` (the whole of it:
-    a list question's "X or Y" is one request, not a paper on either part)."""
-    return _scored(summarizer, topic, hits, threshold)[0]
+    a list question's "X or Y" is one request, not a paper on either part); with ``every``,
+    only those holding each concept the topic joins (``_every_concept``)."""
+    return _scored(summarizer, topic, hits, threshold, every=every)[0]
 
 
 def _scored(
-    summarizer, topic: str, hits, threshold: float, obj: str = ""
+    summarizer, topic: str, hits, threshold: float, obj: str = "", every: bool = True
 ) -> tuple[dict[str, float], bool]:
     """The on-topic papers (as ``_on_topic``) and whether one of them holds every content word
     of the topic (or of one of its named examples). With ``obj`` (what the papers must
-    contribute): on topic for that object, and only the papers that state it as theirs."""
+    contribute): on topic for that object, and only the papers that state it as theirs; else
+    with ``every``, only the papers that hold each concept of a topic joining several."""
     if not hits:
         return {}, False
     parts = [topic, obj] if obj else example_parts(topic)
@@ -143,10 +148,23 @@ def _scored(
     kept = [c for c in cands if c.prob >= threshold]
     if obj:
         kept = [c for c in kept if states_contribution(c.hit.paper.title, c.hit.paper.text, obj)]
+    elif every and len(concepts(topic)) > 1:
+        kept = _every_concept(summarizer, topic, kept)
     # the lexical half of the summaries' coverage test: its other half (a passage close to
     # the topic) also accepts near misses such as "graph neural networks for molecules"
     covered = any(c.lexical >= 0.999 for c in kept)
     return {c.paper_id: c.prob for c in kept}, covered
+
+
+def _every_concept(summarizer, topic: str, kept: list) -> list:
+    """The on-topic papers that hold every concept of a request that joins several ("adapt
+    LoRA to federated learning": LoRA and federated learning), by ``concepts.ConceptTest``."""
+    if not kept:
+        return kept
+    test = ConceptTest(summarizer.lexicon, summarizer.idf, summarizer.embedder)
+    texts = paper_texts([c.hit for c in kept], summarizer.cache, summarizer.embedder)
+    holds = test.holds(topic, texts)
+    return [c for c in kept if holds.get(c.paper_id, True)]
 
 
 def list_retrieval(
@@ -163,7 +181,9 @@ def list_retrieval(
     if analysis.restrict and analysis.context_topic:
         # the papers of the earlier question, then those among them that do what is asked
         base = retrieve(analysis.context_topic, pool)
-        scope = _on_topic(summarizer, analysis.context_topic, base.hits, threshold)
+        # the earlier question's papers are its own list's (each of its concepts held); the
+        # follow-up's request is scored by the on-topic test alone, within them
+        scope = _on_topic(summarizer, analysis.context_topic, base.hits, threshold, every=True)
         in_scope = [h for h in base.hits if h.paper.paper_id in scope]
         probs = _on_topic(summarizer, topic, in_scope, threshold) if in_scope else {}
         hits = [h for h in in_scope if h.paper.paper_id in probs]
