@@ -140,9 +140,11 @@ def _specific_words(text: str) -> list[str]:
 
 def concept_words(alt: str) -> list[str]:
     """The words a paper must hold for one alternative: its specific words, or for an
-    activity of generic words only ("adapting"), those words."""
+    activity named by generic words only ("adapting"), its -ing words."""
     return _specific_words(alt) or [
-        w for w in _WORD.findall(alt.replace("-", " ")) if w.lower() not in STOPWORDS
+        w
+        for w in _WORD.findall(alt.replace("-", " "))
+        if w.lower().endswith("ing") and w.lower() not in STOPWORDS
     ]
 
 
@@ -266,8 +268,10 @@ class ConceptTest:
         for w in words:
             if is_acronym(w):
                 weight = max(self.idf(stem(w)), 1.0)
-                hit = p.names.has(w) or _camel_has(w, p.raw) or bool(
-                    self.lexicon.expand(stem(w)) & p.tokens
+                hit = (
+                    p.names.has(w)
+                    or _camel_has(w, p.raw)
+                    or bool(self.lexicon.expand(stem(w)) & p.tokens)
                 )
             else:
                 toks = tokenize(w)

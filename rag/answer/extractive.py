@@ -184,7 +184,7 @@ class ExtractiveAnswerer(Answerer):
                     f"mentions {_what(scope.topic)}."
                 )
                 return done(text, [])
-            reason = f"none of the retrieved papers is about {scope.topic}"
+            reason = scope.lacking or f"none of the retrieved papers is about {scope.topic}"
             return done(abstention_text(reason), [], True, reason)
         terms = set(tokenize(scope.topic))
         mine: dict[int, list[tuple[float, Candidate]]] = {}

@@ -39,6 +39,8 @@ class ListScope:
     covered: bool = False  # an on-topic paper holds every word of the topic (``answerable``)
     spread: bool = False  # a broad "how do X" question: one answer sentence per kept paper
     obj: str = ""  # "which papers release a new X": X, what the kept papers contribute
+    # a request joining concepts that no on-topic paper holds all of: which it lacks, in words
+    lacking: str = ""
 
     @property
     def answerable(self) -> bool:
@@ -136,35 +138,60 @@ def _on_topic(
 
 def _scored(
     summarizer, topic: str, hits, threshold: float, obj: str = "", every: bool = True
-) -> tuple[dict[str, float], bool]:
+) -> tuple[dict[str, float], bool, str]:
     """The on-topic papers (as ``_on_topic``) and whether one of them holds every content word
     of the topic (or of one of its named examples). With ``obj`` (what the papers must
     contribute): on topic for that object, and only the papers that state it as theirs; else
-    with ``every``, only the papers that hold each concept of a topic joining several."""
+    with ``every``, only the papers that hold each concept of a topic joining several (and
+    when none does, which concept the on-topic papers lack, in words)."""
     if not hits:
-        return {}, False
+        return {}, False, ""
     parts = [topic, obj] if obj else example_parts(topic)
     cands = summarizer.score(topic, parts, hits)
     kept = [c for c in cands if c.prob >= threshold]
     if obj:
         kept = [c for c in kept if states_contribution(c.hit.paper.title, c.hit.paper.text, obj)]
-    elif every and len(concepts(topic)) > 1:
-        kept = _every_concept(summarizer, topic, kept)
+    lacking = ""
+    if not obj and every and len(concepts(topic)) > 1:
+        kept, lacking = _every_concept(summarizer, topic, kept)
     # the lexical half of the summaries' coverage test: its other half (a passage close to
     # the topic) also accepts near misses such as "graph neural networks for molecules"
     covered = any(c.lexical >= 0.999 for c in kept)
-    return {c.paper_id: c.prob for c in kept}, covered
+    return {c.paper_id: c.prob for c in kept}, covered, lacking
 
 
-def _every_concept(summarizer, topic: str, kept: list) -> list:
+def _every_concept(summarizer, topic: str, kept: list) -> tuple[list, str]:
     """The on-topic papers that hold every concept of a request that joins several ("adapt
-    LoRA to federated learning": LoRA and federated learning), by ``concepts.ConceptTest``."""
+    LoRA to federated learning": LoRA and federated learning), by ``concepts.ConceptTest``;
+    when none does, what they lack ("none of the 4 papers on federated learning mentions
+    LoRA")."""
     if not kept:
-        return kept
+        return kept, ""
     test = ConceptTest(summarizer.lexicon, summarizer.idf, summarizer.embedder)
     texts = paper_texts([c.hit for c in kept], summarizer.cache, summarizer.embedder)
-    holds = test.holds(topic, texts)
-    return [c for c in kept if holds.get(c.paper_id, True)]
+    rows = test.scores(topic, texts)
+    held = [c for c in kept if all(x >= 1.0 for x in rows.get(c.paper_id, [1.0]))]
+    if held or not rows:
+        return held, ""
+    cons = concepts(topic)
+    have = [[pid for pid, row in rows.items() if row[i] >= 1.0] for i in range(len(cons))]
+    best = max(range(len(cons)), key=lambda i: len(have[i]))
+    if not have[best]:
+        return held, ""
+    others = [i for i in range(len(cons)) if i != best]
+    miss = min(others, key=lambda i: sum(rows[pid][i] >= 1.0 for pid in have[best]))
+    if any(rows[pid][miss] >= 1.0 for pid in have[best]):
+        return held, ""
+    n = len(have[best])
+    lacking = (
+        f"none of the {n} retrieved paper{'s' if n != 1 else ''} on {_alts(cons[best])} "
+        f"mentions {_alts(cons[miss])}"
+    )
+    return held, lacking
+
+
+def _alts(alts: list[str]) -> str:
+    return alts[0] if len(alts) == 1 else ", ".join(alts[:-1]) + " or " + alts[-1]
 
 
 def list_retrieval(
@@ -208,7 +235,7 @@ def list_retrieval(
     obj = contribution_object(list_request(analysis.text))
     if obj:  # "release a new dataset": the papers about datasets, then those that make one
         retrieval = _union(retrieval, retrieve(obj, pool))
-    probs, covered = _scored(summarizer, topic, retrieval.hits, threshold, obj)
+    probs, covered, lacking = _scored(summarizer, topic, retrieval.hits, threshold, obj)
     hits = [h for h in retrieval.hits if h.paper.paper_id in probs][:LIST_MAX]
     if hits:
         rest = [h for h in retrieval.hits if h.paper.paper_id not in probs]
@@ -216,7 +243,7 @@ def list_retrieval(
     else:
         retrieval.hits = retrieval.hits[:k]
     kept = list(range(1, len(hits) + 1))
-    scope = ListScope(topic, kept, probs, gates=gates, covered=covered, obj=obj)
+    scope = ListScope(topic, kept, probs, gates=gates, covered=covered, obj=obj, lacking=lacking)
     return _ranked(retrieval), scope
 
 

@@ -1,0 +1,71 @@
+"""List questions that join several concepts: each concept must be in a listed paper."""
+
+from __future__ import annotations
+
+import re
+
+from rag.answer.concepts import _camel_has, concepts, definitions
+
+LORA_PAPERS = {"32c1a3c5ef4b", "aac3aa3a4bef"}  # LoRA, not federated (ThanoRA, LoRASculpt)
+FEDERATED_NO_LORA = {"4243c26c64a1", "5f55984b7b45", "c7788fbd4078", "9d6f994a7a31"}
+FEDGALORE, FED_MEDLORA = "ee0ff02f2bf0", "e936896dc94a"
+
+
+def test_a_request_splits_into_its_concepts_and_their_alternatives():
+    assert concepts("adapt LoRA to federated learning") == [["LoRA"], ["federated learning"]]
+    assert concepts("use LoRA for summarization") == [["LoRA"], ["summarization"]]
+    assert concepts("emotion or empathy in conversations") == [
+        ["emotion", "empathy"],
+        ["conversations"],
+    ]
+    assert concepts("combine graphs with text") == [["graphs"], ["text"]]
+    # one concept stays one, however many words it has
+    assert concepts("LLM-based multi-agent systems") == [["LLM-based multi-agent systems"]]
+    # pieces that name nothing of their own, or the whole field, are no concept
+    assert concepts("use LoRA in several models") == [["LoRA"]]
+    assert concepts("apply machine learning to mental health") == [["mental health"]]
+
+
+def test_an_acronym_is_found_where_a_text_defines_it_and_inside_names():
+    text = "Low-Rank Adaptation (LoRA) is widely used. Mixture of experts (MoE) routes tokens."
+    assert definitions("LoRA", [text]) == ["Low Rank Adaptation"]
+    assert definitions("MoE", [text]) == ["Mixture of experts"]
+    assert definitions("LoRA", ["We tune adapters (see LoRA)."]) == []
+    assert _camel_has("LoRA", "Fed-MedLoRA transmits only adapters")
+    assert _camel_has("LLM", "unlearning in MLLMs.")
+    assert not _camel_has("FL", "fewer FLOPs")
+    assert not _camel_has("LoRA", "GaLore-style optimization")
+
+
+def test_issue_example_lists_the_papers_that_adapt_lora_to_federated_learning(assistant):
+    ans = assistant.ask("Which papers adapt LoRA to federated learning?")
+    assert not ans.abstained
+    cited = [c.paper_id for c in ans.citations]
+    assert cited[0] == FEDGALORE and FED_MEDLORA in cited  # Fed-MedLoRA: low-rank adapters
+    assert not set(cited) & (LORA_PAPERS | FEDERATED_NO_LORA)
+    assert ans.answer.startswith(f"{len(cited)} papers match")
+
+
+def test_which_of_them_follows_the_earlier_lists_papers_only(assistant):
+    first = assistant.ask("Which papers adapt LoRA to federated learning?")
+    ans = assistant.chat("Which of them are applied to medicine?", history=[first])
+    assert [c.paper_id for c in ans.citations] == [FED_MEDLORA]
+    assert ans.answer.startswith("Of the 2 papers on")
+    none = assistant.chat("And which of them use graph data?", history=[first])
+    assert not none.abstained and not none.citations
+    assert re.match(r"None of the 2 papers on .*LoRA.* mentions graph data\.", none.answer)
+
+
+def test_concepts_no_paper_joins_say_which_is_missing(assistant):
+    ans = assistant.ask("Which papers apply diffusion models to federated learning?")
+    assert ans.abstained and not ans.citations
+    assert re.search(
+        r"none of the \d+ retrieved papers on federated learning mentions diffusion models",
+        ans.answer,
+    )
+
+
+def test_a_single_concept_list_is_not_cut_by_the_concept_test(assistant):
+    ans = assistant.ask("Which papers use knowledge distillation?")
+    cited = {c.paper_id for c in ans.citations}
+    assert {"2d28ec161687", "935c7a827b64", "8b10a44ae2c9"} <= cited
