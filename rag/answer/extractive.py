@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -29,6 +30,7 @@ from .evidence import (
 from .gate import abstention_text, gate_reason
 from .listing import ListScope, states_contribution
 from .question import QuestionAnalysis, analyze, yes_no_statement
+from .yesno import AGREES, DENIES, relations, stance
 
 ANSWER_WORDS = 90  # a single-paper answer stops growing past this many words
 TOP_PRIOR = 0.03  # the retrieval's first paper is preferred as the one that answers
@@ -147,32 +149,73 @@ class ExtractiveAnswerer(Answerer):
             # a comparison names its two sides, each before the sentence of its own paper
             for j, side in enumerate(analysis.sides[:2]):
                 said[j] = f"{side[:1].upper() + side[1:]}: {said[j]}"
+        lead = ""
+        if analysis.kind == "yesno":
+            lead, chosen = self._yes_no(analysis, chosen, cands, hits)
+            said = [f"{c.text} [{c.n}]" for c in chosen]
         text = " ".join(said)
-        lead = self._yes_no(analysis, chosen, hits) if analysis.kind == "yesno" else ""
         return done(f"{lead} {text}" if lead else text, chosen)
 
-    def _yes_no(self, analysis: QuestionAnalysis, chosen: list[Candidate], hits) -> str:
-        """ "Yes:" when the claim checker finds the question, read as a statement, stated by the
-        answering paper; "No:" when it finds it denied by a sentence that asserts (not a problem
-        statement the paper goes on to solve); else no lead (the evidence speaks)."""
+    def _yes_no(
+        self, analysis: QuestionAnalysis, chosen: list[Candidate], cands: list[Candidate], hits
+    ) -> tuple[str, list[Candidate]]:
+        """The lead of a yes/no answer and its sentences, the one that settles it first.
+
+        "Yes:" when a sentence of the answering paper's own work states what the question asks
+        the same way (each of its directions, requirements and absences: ``rag.answer.yesno``)
+        and the claim checker finds nothing of the question contradicted; "No:" when such a
+        sentence that asserts states one of them the other way; no lead otherwise. A question
+        that asks no direction, requirement or absence is settled by the claim checker on the
+        answer's first sentence alone."""
         if not chosen:
-            return ""
+            return "", chosen
         claim = yes_no_statement(analysis.text)
         if len(claim.split()) < 3:
-            return ""
+            return "", chosen
         from .cite import verifier_for
         from .support import scorer_for
         from .verify import CONTRADICTED, SUPPORTED, Source
 
         v = verifier_for(scorer_for(self.embedder), self.settings.support_threshold, self.cache)
-        paper = hits[chosen[0].n - 1].paper
-        verdict = v.verify([claim], [[Source(f"[{chosen[0].n}]", paper)]])[0]
-        if verdict.verdict == SUPPORTED:
-            return "Yes:"
-        ev = verdict.evidence or ""
-        if verdict.verdict == CONTRADICTED and asserts(ev) and not is_problem_statement(ev):
-            return "No:"
-        return ""
+        n = chosen[0].n
+        paper = hits[n - 1].paper
+        mine = [c for c in cands if c.n == n]
+        at = min((c.idx for c in mine if _CONTRIB.search(c.text)), default=None)
+
+        def own(c: Candidate) -> bool:  # the paper's own work, not the background it starts from
+            return at is None or c.idx >= at
+
+        def first(c: Candidate) -> list[Candidate]:
+            return [c] + [o for o in chosen if o is not c and o.text != c.text]
+
+        rels = relations(claim)
+        if rels:
+            order = list(chosen) + [c for c in mine if all(c is not o for o in chosen)]
+            agree = [c for c in order if own(c) and stance(rels, c.text) == AGREES]
+            deny = [
+                c for c in order if own(c) and asserts(c.text) and stance(rels, c.text) == DENIES
+            ]
+            if agree and not deny:
+                verdict = v.verify([claim], [[Source(f"[{n}]", paper)]])[0]
+                names = next((x for x in verdict.checks if x.name == "names"), None)
+                if verdict.verdict != CONTRADICTED and (
+                    names is None or names.verdict == SUPPORTED
+                ):
+                    return "Yes:", first(agree[0])
+            if deny and not agree:
+                return "No:", first(deny[0])
+            return "", chosen
+        # no direction, requirement or absence asked: the first sentence alone must state it
+        c = chosen[0]
+        alone = replace(paper, paper_id=f"{paper.paper_id}#{c.idx}", text=c.text)
+        verdict = v.verify([claim], [[Source(f"[{n}]", alone)]])[0]
+        if verdict.verdict == SUPPORTED and own(c):
+            return "Yes:", chosen
+        direction = next((x for x in verdict.checks if x.name == "direction"), None)
+        if direction is not None and direction.verdict == CONTRADICTED:
+            if own(c) and asserts(c.text) and not is_problem_statement(c.text):
+                return "No:", chosen
+        return "", chosen
 
     # --- a list: one line per paper that does what is asked ---------------------------------
     def _list_answer(self, analysis, scope: ListScope, cands, hits: list[Hit], done) -> Answer:
