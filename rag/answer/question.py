@@ -185,6 +185,16 @@ _KIND_HINT = {
 
 # "How do/can X ...?": a question that several papers may answer, each its own way
 _BROAD_LEAD = re.compile(r"^\s*how\s+(?:can|could|do|does|did|is|are|should|would)\s+", re.I)
+# ... but not one that points at one paper: "the paper that ...", "the federated graph method",
+# "this framework", or a method by its name ("How does PerTA ...?", "How is LoRA merged ...?")
+_ONE_WORK = re.compile(
+    r"\b(?:the|this|that|its|their)\s+(?:[\w-]+\s+){0,5}?(?:paper|work|study|article|approach|"
+    r"method|framework|system|model|technique|algorithm|benchmark|dataset|tool|pipeline|"
+    r"architecture|defen[cs]e|attack|strategy|scheme|procedure|arena|authors?)(?![\w-])"
+    r"(?!\s+(?:is|are)\s+there)",
+    re.I,
+)
+_NAMED = re.compile(r"(?<![\w-])(?=[\w-]*[a-z][A-Z])[A-Za-z][\w-]*|(?<![\w-])[A-Za-z]+-?\d[\w-]*")
 _HOW_METHOD = re.compile(r"^\s*how\s+(?:can|could|do|does|did|is|are|should|to|would)\b", re.I)
 
 
@@ -247,6 +257,14 @@ def _target(text: str, kind: str) -> str:
         )
         return m.group(1) if m else ""
     return ""
+
+
+def points_at_one_work(text: str) -> bool:
+    """Does the question point at one paper or method ("the paper that ...", "the graph
+    method", "this framework", a method's name such as "PerTA" or "GPT-4o") rather than at
+    an area several papers work on?"""
+    t = normalize_ws(text)
+    return bool(_ONE_WORK.search(t) or _NAMED.search(t))
 
 
 def split_parts(text: str) -> list[str]:
@@ -429,7 +447,7 @@ def analyze(question: str) -> QuestionAnalysis:
         parts.append(Part(p, k, _target(p, k)))
     kind = "compound" if len(parts) > 1 else parts[0].kind
     broad = ""
-    if kind == "method" and (m := _BROAD_LEAD.match(q)):
+    if kind == "method" and (m := _BROAD_LEAD.match(q)) and not points_at_one_work(q):
         broad = q[m.end() :].strip().rstrip("?.! ")
     return QuestionAnalysis(q, kind, parts, context=context, broad_topic=broad)
 
@@ -443,6 +461,7 @@ __all__ = [
     "list_request",
     "list_topic",
     "part_kind",
+    "points_at_one_work",
     "split_parts",
     "yes_no_statement",
 ]
