@@ -19,6 +19,16 @@ _CONTRIB = re.compile(
 )
 
 
+# the sentence that introduces the paper's work ("we propose X", "this paper presents Y"):
+# its contribution, not a result it reports
+_INTRODUCES = re.compile(
+    r"\b(?:we|this\s+(?:paper|work|study|article)|in\s+this\s+(?:paper|work),?\s+we)\s+"
+    r"(?:first\s+|further\s+|then\s+|also\s+)?(?:propose|introduce|present|develop|design|devise|"
+    r"build|construct|release|formalize|define)\w*\b",
+    re.IGNORECASE,
+)
+
+
 class SentenceCache:
     """Sentence vectors of papers, computed once per paper per process."""
 
@@ -257,6 +267,11 @@ _RESULT_SAYS = re.compile(
 )
 
 
+def introduces(sentence: str) -> bool:
+    """Does the sentence introduce the paper's own work ("we propose X", "this paper presents")?"""
+    return bool(_INTRODUCES.search(sentence))
+
+
 def is_negative(text: str) -> bool:
     """Does the text say that something is wrong (hard, costly, failing, lacking, ...)?"""
     return bool(_NEGATIVE.search(text))
@@ -379,6 +394,8 @@ def score_parts(
                 where = PLACE.get(part.kind, 0)
                 if (where > 0 and c.idx >= at) or (where < 0 and c.idx <= at):
                     place[i] = CUE_WEIGHT["place"]
+                if part.kind == "finding" and introduces(c.text) and not asserts(c.text):
+                    place[i] = 0.0  # what was found comes after the work is introduced
             if single or part_vecs is None:
                 xs[i] = c.score + cue
             else:
