@@ -209,6 +209,7 @@ CUE_WEIGHT = {
     "name": 0.06,
     "name_cue": 0.04,
     "finding": 0.05,
+    "finding_result": 0.05,
     "method": 0.03,
     "yesno": 0.03,
     "yesno_assert": 0.06,
@@ -329,7 +330,12 @@ def cue_score(sentence: str, kind: str, target: str = "", asked: set[str] | None
         if len(set(names)) >= 2:  # "on X, Y and Z": several names listed
             bonus += w["name_cue"]
         return bonus
-    if kind in ("finding", "comparison"):
+    if kind == "finding":
+        # a sentence that reports a result ("experiments show", "we find that", "outperforms")
+        # more than one that only names a quality ("effective", "improved")
+        x = w[kind] if _FINDING_CUE.search(sentence) else 0.0
+        return x + (w["finding_result"] if x and asserts(sentence) else 0.0)
+    if kind == "comparison":
         return w[kind] if _FINDING_CUE.search(sentence) else 0.0
     if kind == "method":
         return w["method"] if _METHOD_CUE.search(sentence) else 0.0

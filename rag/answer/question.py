@@ -377,6 +377,23 @@ _SIDE_HEAD = re.compile(
 )
 
 
+# a side that is no paper of its own: what one paper compares its method with
+_GENERIC = (
+    r"(?:(?:the|its|their|our|a|an|other|several|many|most)\s+)*(?:[\w-]+\s+){0,3}?"
+    r"(?:baselines?|counterparts?|alternatives|competitors|existing\s+[\w-]+|prior\s+[\w-]+|"
+    r"previous\s+[\w-]+|conventional\s+[\w-]+|traditional\s+[\w-]+|standard\s+[\w-]+|"
+    r"state[\s-]of[\s-]the[\s-]art(?:\s+[\w-]+)?|sota(?:\s+[\w-]+)?|other\s+(?:methods|"
+    r"approaches|models|systems|techniques|works?))"
+)
+_GENERIC_SIDE = re.compile(rf"^{_GENERIC}\s*$", re.I)
+# ... also when the side patterns find no sides ("How does X differ from prior work?")
+_GENERIC_REF = re.compile(
+    rf"\b(?:from|with|to|than|unlike|over|against|versus|vs\.?)\s+{_GENERIC}"
+    r"(?:\s+(?:in|on|for|when|regarding)\b.*)?\s*[?.!]?\s*$",
+    re.I,
+)
+
+
 def comparison_sides(text: str) -> list[str]:
     """The two things a comparison compares ("...: A or B?" -> [A, B]), or [] when unclear."""
     t = normalize_ws(text).strip()
@@ -438,9 +455,15 @@ def analyze(question: str) -> QuestionAnalysis:
             context_topic=ctx_topic,
         )
     if _COMPARE.search(q) and not _YESNO.match(q):
-        return QuestionAnalysis(
-            q, "comparison", [Part(q, "comparison")], context=context, sides=comparison_sides(q)
+        sides = comparison_sides(q)
+        # "compared with its baselines / existing methods": one paper's result, not two papers
+        generic = any(_GENERIC_SIDE.search(x) for x in sides) or (
+            not sides and _GENERIC_REF.search(q)
         )
+        if not generic:
+            return QuestionAnalysis(
+                q, "comparison", [Part(q, "comparison")], context=context, sides=sides
+            )
     parts = []
     for p in texts:
         k = part_kind(p)
