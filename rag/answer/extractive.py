@@ -51,7 +51,6 @@ _RESULT_ASK = re.compile(
 )
 FILL_FLOOR = 0.8  # context sentences score at least this share of the abstention floor
 REASON_CHAIN = 2  # sentences after a problem statement that may carry it on
-ASSERT_MARGIN = 0.2  # yes/no: the asserting sentence leads when within this of the best one
 CONTRIB_LINE = 0.3  # a contribution list: the sentence stating the contribution leads its line
 
 
@@ -369,15 +368,6 @@ class ExtractiveAnswerer(Answerer):
             order = np.argsort(-ps[j].scores)
             for n in main:
                 i = max(by_paper[n], key=lambda i: ps[j].scores[i])
-                if part.kind == "yesno" and not asserts(cands[i].text):
-                    # a yes/no question is settled by the sentence that asserts or denies it
-                    # (a finding, "there is", "X can ..."): it answers when it scores near the
-                    # best sentence
-                    mine = [x for x in by_paper[n] if asserts(cands[x].text)]
-                    if mine:
-                        a = max(mine, key=lambda x: ps[j].scores[x])
-                        if ps[j].scores[a] >= ps[j].scores[i] - ASSERT_MARGIN:
-                            i = a
                 if add(cands[i]) and part.kind == "reason":
                     self._continue_reason(cands[i], hits, chosen)
             top = int(order[0])
