@@ -334,3 +334,77 @@ def test_llm_prompt_asks_for_every_part_and_lists_get_all_on_topic_sources(seed_
     assert "Several sources are about this" in user  # a broad "how": draw on each of them
     sent = user.count("</source>")
     assert sent >= 3 and sent == len(ans.sources)
+
+
+# --- yes/no leads: the evidence must state the asked relation --------------------------------
+@pytest.mark.parametrize(
+    ("question", "sentence", "stance"),
+    [
+        ("Does the method need retraining?", "The method requires retraining the model.", 1),
+        ("Does the method need retraining?", "It unlearns without any retraining.", -1),
+        ("Does the method need retraining?", "We propose a training-free method.", -1),
+        # a mention settles no requirement
+        ("Does the method need retraining?", "It surpasses training-based methods.", 0),
+        ("Can X be unlearned without retraining?", "We unlearn X with no retraining.", 1),
+        ("Can X be unlearned without retraining?", "X requires retraining.", -1),
+        ("Can X be unlearned without retraining?", "Existing methods require retraining.", 0),
+        ("Does the method degrade accuracy?", "The method degrades accuracy slightly.", 1),
+        ("Does the method degrade accuracy?", "The method improves accuracy by 3 points.", -1),
+        ("Does pruning hurt accuracy?", "Pruning shows superiority in accuracy.", -1),
+        ("Does pruning hurt accuracy?", "We evaluate pruning on five datasets.", 0),
+    ],
+)
+def test_yes_no_stance_of_a_sentence_on_the_asked_relation(question, sentence, stance):
+    from rag.answer.question import yes_no_statement
+    from rag.answer.yesno import relations
+    from rag.answer.yesno import stance as stance_of
+
+    assert stance_of(relations(yes_no_statement(question)), sentence) == stance
+
+
+def test_yes_no_lead_needs_the_asked_relation_stated(assistant):
+    # PerTA "surpasses training-based unlearning methods": that says nothing of retraining
+    ans = assistant.ask("Does PerTA need retraining to unlearn data?")
+    assert not ans.abstained
+    assert [c.paper_id for c in ans.citations] == ["aa8decd43dfb"]
+    assert not ans.answer.startswith(("Yes:", "No:"))
+    # "beat training-based methods" is the direction the paper states: yes
+    ans = assistant.ask(
+        "Does reweighting the task vector per parameter ever beat training-based "
+        "unlearning methods?"
+    )
+    assert ans.answer.startswith("Yes: ") and "surpasses" in ans.sentences[0].text
+
+
+# --- a "how" question about one paper or a named method is not a broad one ------------------
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How is it done in the paper that distills multi-agent debate into one model?",
+        "How does PerTA rescale the task vector?",
+        "How does the federated graph method deal with clients whose features differ?",
+        "How can GPT-4o be made to refuse harmful prompts?",
+        "How do multi-agent LLM systems coordinate in AgentArk?",
+    ],
+)
+def test_how_question_pointing_at_one_work_is_not_broad(question):
+    assert not analyze(question).broad_topic
+
+
+def test_how_question_naming_a_method_stays_with_its_paper(assistant):
+    broad = assistant.ask("How do multi-agent LLM systems coordinate?")
+    assert len(broad.citations) >= 3  # an area: one line per paper
+    one = assistant.ask("How do multi-agent LLM systems coordinate in AgentArk?")
+    assert [c.paper_id for c in one.citations] == ["935c7a827b64"]
+    assert "papers address this" not in one.answer
+
+
+def test_finding_answer_leads_with_the_result_not_the_contribution(assistant):
+    a = analyze(
+        "What did the experiments find about the forward-only data valuation framework "
+        "compared with gradient-based baselines?"
+    )
+    assert a.kind == "finding" and not a.sides  # its baselines are no second paper
+    ans = assistant.ask(a.text)
+    assert [c.paper_id for c in ans.citations] == ["c12fb4e5b77b"]
+    assert ans.sentences[0].text.startswith("Extensive experiments show")
