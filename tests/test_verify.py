@@ -642,3 +642,14 @@ def test_round_nine_probe_wordings(verifier):
     ):
         v = check(verifier, claim, CLIN)
         assert v.verdict == CONTRADICTED, (claim, v.reason)
+
+
+def test_a_counting_prefix_is_stated_by_a_compound_of_the_same_count():
+    from rag.answer.terms import TermIndex
+
+    idx = TermIndex("Clients perform selective one-way learning with a two-level search.")
+    assert idx.missing(["selective", "unidirectional"], "learning") == []
+    assert idx.missing(["bilevel"], "search") == []
+    # another count, or another head, is not stated
+    assert idx.missing(["bidirectional"], "learning") == ["bidirectional"]
+    assert idx.missing(["unidirectional"], "attention") == ["unidirectional"]

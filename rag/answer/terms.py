@@ -125,6 +125,23 @@ def _acts_on(toks: list[str], j: int) -> bool:
     return prev in STOPWORDS and prev not in DETERMINERS
 
 
+# a count said by an English number word opening a compound ('one-way', 'two-stage') ...
+COUNT_WORDS = {
+    "one": 1, "single": 1, "two": 2, "dual": 2, "double": 2, "three": 3, "triple": 3,
+    "many": 9, "multiple": 9,
+}  # fmt: skip
+# ... or by a Latin or Greek prefix ('unidirectional', 'bilevel', 'multistage')
+_COUNT_PREFIX = (("uni", 1), ("mono", 1), ("bi", 2), ("tri", 3), ("multi", 9), ("poly", 9))
+
+
+def _count_prefix(word: str) -> int | None:
+    """The count a Latin or Greek prefix of ``word`` says ('unidirectional' -> 1), else None."""
+    for pre, n in _COUNT_PREFIX:
+        if word.startswith(pre) and len(word) - len(pre) >= 4:
+            return n
+    return None
+
+
 def _specific(word: str) -> bool:
     parts = [p for p in word.split("-") if p]
     if not parts or any(ch.isdigit() for ch in word):
@@ -143,11 +160,24 @@ class TermIndex:
                 if p:
                     self.stems.add(stem(p))
         self.acronyms = {w.lower() for w in words if sum(c.isupper() for c in w) >= 2}
+        # (count, head stem) of compounds that open with a number word: 'one-way learning'
+        toks = re.findall(r"[a-z][a-z0-9\-]*", text.lower())
+        self.counted = {
+            (COUNT_WORDS[t.split("-")[0]], stem(h))
+            for k, t in enumerate(toks)
+            if "-" in t and t.split("-")[0] in COUNT_WORDS
+            for h in toks[k + 1 : k + 3]
+        }
 
     def missing(self, quals: list[str], head: str) -> list[str]:
-        """The qualifying words of a term the passage does not state."""
+        """The qualifying words of a term the passage does not state; a counting prefix is
+        stated by a compound of the same count before the same head ('unidirectional learning'
+        by 'one-way learning')."""
         lacking = [
-            q for q in quals if not all(stem(p) in self.stems for p in q.split("-") if len(p) > 2)
+            q
+            for q in quals
+            if not all(stem(p) in self.stems for p in q.split("-") if len(p) > 2)
+            and (_count_prefix(q), stem(head)) not in self.counted
         ]
         if not lacking or (REQUIRE_HEAD and stem(head) not in self.stems):
             return []
