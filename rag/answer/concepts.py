@@ -253,6 +253,29 @@ class ConceptTest:
         """Per paper: does it hold every concept of ``topic``?"""
         return {pid: all(s >= 1.0 for s in row) for pid, row in self.scores(topic, papers).items()}
 
+    def head_holds(self, topic: str, papers: dict[str, PaperText]) -> dict[str, bool]:
+        """Per paper: does it hold the head of one alternative of a one-concept request (its
+        last specific word: "unlearning" of "machine unlearning", "agent" of "LLM-based
+        multi-agent systems"), or a sentence ``DENSE`` close to the alternative?"""
+        cons = concepts(topic)
+        if len(cons) != 1 or not papers:
+            return {}
+        alts = cons[0]
+        vecs = np.asarray(self.embedder.embed(alts))
+        out = {}
+        for pid, p in papers.items():
+            ok = False
+            for alt, vec in zip(alts, vecs, strict=True):
+                words = concept_words(alt)
+                if words and self._share(words[-1:], p) >= 1.0:
+                    ok = True
+                elif p.vectors is not None and len(p.vectors):
+                    ok = float((p.vectors @ vec).max()) >= DENSE
+                if ok:
+                    break
+            out[pid] = ok
+        return out
+
     def lexical(self, alt: str, p: PaperText, defs: dict[str, list[str]]) -> float:
         """IDF-weighted share of an alternative's specific words the paper holds (an acronym
         also as the words it stands for)."""
