@@ -653,3 +653,40 @@ def test_a_counting_prefix_is_stated_by_a_compound_of_the_same_count():
     # another count, or another head, is not stated
     assert idx.missing(["bidirectional"], "learning") == ["bidirectional"]
     assert idx.missing(["unidirectional"], "attention") == ["unidirectional"]
+
+
+def test_a_bound_or_a_rounded_multiple_states_the_passage_number():
+    def states(claim: str, passage: str) -> bool:
+        (a,), (b,) = ct.quantities(claim), ct.quantities(passage)
+        return ct.same_value(a, b)
+
+    assert states("more than 8,000 scenarios", "8.3k scenarios")
+    assert states("about 1.2 thousand cases", "1,173 cases")
+    assert states("1.17k cases", "1,173 cases")
+    assert states("roughly 25%", "24.1%") and states("under 50%", "41.2%")
+    # past the bound, another kind, a year, or an exact figure after 'up to' is not stated
+    assert not states("more than 10,000 scenarios", "8.3k scenarios")
+    assert not states("more than 1,000 cases", "8,300 cases")
+    assert not states("over 2,000 cases", "in 2023")
+    assert not states("about 40%", "31%") and not states("about 25%", "23.1 points")
+    assert not states("up to 7.46%", "4.76%")
+    assert not states("1.2 thousand cases", "1,290 cases")
+
+
+def test_first_as_a_place_in_a_list_is_no_priority_claim(verifier):
+    p = Paper(
+        "survey000001",
+        "A survey of adapter tuning",
+        "We classify adapter tuning methods into three paradigms: selective tuning, additive "
+        "tuning and reparameterization tuning. The method trains the adapter and then merges it.",
+        "test",
+        0,
+    )
+    for claim in (
+        "The first of the three paradigms is selective tuning.",
+        "The method first trains the adapter and then merges it.",
+    ):
+        v = check(verifier, claim, p)
+        assert v.verdict == SUPPORTED, (claim, v.reason)
+    v = check(verifier, "This is the first survey of adapter tuning.", p)
+    assert v.verdict == UNSUPPORTED and "'first'" in v.reason

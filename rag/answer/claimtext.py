@@ -85,6 +85,8 @@ class Quantity:
     percent: bool
     decimals: int  # digits after the point as written (12.3 -> 1); for rounding
     year: bool = False
+    scale: float = 1.0  # the multiplier written after it (1.2 thousand -> 1000)
+    bound: str = ""  # 'min' (more than, over), 'max' (less than, up to), 'about' (roughly)
 
 
 def _name_spans(text: str) -> list[tuple[int, int]]:
@@ -134,7 +136,10 @@ def quantities(text: str) -> list[Quantity]:
         is_year = (
             not pct and not tail and dec == 0 and 1900 <= value <= 2100 and len(m.group("num")) == 4
         )
-        out.append(Quantity(round(value, 6), m.group(0).strip(), pct, dec, is_year))
+        sign = m.group("sign")
+        bound = "about" if sign in ("~", "≈") else _bound(t, m.start())
+        scale = _MULT.get(tail, 1)
+        out.append(Quantity(round(value, 6), m.group(0).strip(), pct, dec, is_year, scale, bound))
         taken.append((m.start(), m.end()))
     for m in _WORDNUM_RE.finditer(t):
         if any(a <= m.start() < b for a, b in taken):
@@ -146,18 +151,60 @@ def quantities(text: str) -> list[Quantity]:
             v *= _MULT[m.group(3).lower()]
         after = t[m.end() : m.end() + 12].lower()
         pct = bool(re.match(r"\s*(?:percent|per cent|%)", after))
-        out.append(Quantity(float(v), m.group(0), pct, 0))
+        scale = _MULT[m.group(3).lower()] if m.group(3) else 1.0
+        out.append(Quantity(float(v), m.group(0), pct, 0, False, scale, _bound(t, m.start())))
     return out
 
 
+def _round_figure(q: Quantity) -> bool:
+    """A number written round, as bounds and estimates are: 8,000, 50%, 1.2 thousand, 3."""
+    if q.decimals and q.scale == 1:
+        return False
+    whole = q.value / q.scale
+    return q.scale > 1 or whole < 10 or whole % 5 == 0
+
+
+_BOUNDS = [
+    (
+        "min",
+        re.compile(
+            r"(?:more|greater|higher|larger) than|over|above|at least|exceeding|upwards of|"
+            r"in excess of"
+        ),
+    ),
+    ("max", re.compile(r"(?:less|fewer|lower|smaller) than|under|below|at most|up to")),
+    ("about", re.compile(r"about|around|approximately|roughly|nearly|almost|some|circa")),
+]
+
+
+def _bound(text: str, at: int) -> str:
+    """How the words right before a number bound it: 'more than 8,000' -> 'min'."""
+    before = text[max(0, at - 24) : at].lower().rstrip()
+    for kind, pat in _BOUNDS:
+        if re.search(r"(?:^|\W)(?:" + pat.pattern + r")$", before):
+            return kind
+    return ""
+
+
 def same_value(a: Quantity, b: Quantity) -> bool:
-    """The claim's quantity ``a`` states the passage's ``b`` (equal, or ``b`` rounded to the
-    claim's precision: 71% for 71.03%)."""
+    """The claim's quantity ``a`` states the passage's ``b``: equal; ``b`` rounded to the
+    claim's precision (71% for 71.03%, '1.2 thousand' for 1,173); or within the bound the claim
+    puts on it ('more than 8,000' for 8,300, 'roughly 25%' for 24.1%: within a tenth)."""
     if a.value == b.value:
         return True
-    if a.decimals < b.decimals:
-        return round(b.value, a.decimals) == a.value
-    return False
+    if a.decimals < b.decimals and a.scale == 1 and round(b.value, a.decimals) == a.value:
+        return True
+    if a.scale > 1:  # 1.2 thousand states 1,173; 24k states 24,300 no more than 24 does 24.3
+        step = a.scale / 10**a.decimals
+        if step > b.scale / 10**b.decimals and abs(round(b.value / step) * step - a.value) < 1e-6:
+            return True
+    if not a.bound or not _round_figure(a) or a.percent != b.percent or b.year or b.bound:
+        return False  # 'up to 7.46%' is an exact figure, not a bound
+    if a.bound == "min":  # 'more than 8,000' states 8,300, not 30,000
+        return a.value < b.value <= 2 * a.value
+    if a.bound == "max":
+        return a.value / 2 <= b.value < a.value
+    return abs(a.value - b.value) <= 0.1 * max(abs(a.value), abs(b.value))
 
 
 # --- names --------------------------------------------------------------------------------------

@@ -153,6 +153,17 @@ def _stated(cw: list[Word], i: int, said: set[str], top: list[PassageSentence]) 
     return False
 
 
+def _ordinal(cw: list[Word], i: int) -> bool:
+    """'first' counts a place in a list or a sequence, not priority: 'the first of the three',
+    'the first two', 'first trains ... then', 'First, ...' (priority is 'the first X')."""
+    nxt = cw[i + 1] if i + 1 < len(cw) and cw[i + 1].clause == cw[i].clause else None
+    if nxt is not None and (nxt.text.lower() == "of" or nxt.stem in _NUMBER_STEMS):
+        return True
+    prev = cw[i - 1].text.lower() if i and cw[i - 1].clause == cw[i].clause else ""
+    return prev not in _DETERMINERS
+
+
+_DETERMINERS = {"the", "its", "their", "our", "his", "her", "a"}
 _PRONOUNS = _stems("they these those them we us you")
 _NUMBER_STEMS = _stems("two three four five six seven eight nine ten both")
 _SUPERIOR = _stems(
@@ -178,6 +189,8 @@ def overclaim(cw: list[Word], sents: list[PassageSentence], labels: str, top=())
                 s.text,
             )
     for i, w in enumerate(cw):
+        if w.stem == "first" and _ordinal(cw, i):
+            continue
         if w.stem in ABSOLUTE_STEMS and not _stated(cw, i, said, top):
             return Check("overclaim", UNSUPPORTED, f"'{w.text}' claims more than {labels} states")
     return Check("overclaim", SUPPORTED, "no absolute the passage lacks")
