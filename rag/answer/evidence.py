@@ -188,6 +188,15 @@ _METHOD_CUE = re.compile(
     re.IGNORECASE,
 )
 
+# what a model was evaluated on is named after an evaluation word: "experiments on X, Y and Z"
+_EVAL_TARGET = re.compile(r"(?:datasets?|benchmarks?|tasks?|models?|baselines?)$", re.I)
+_EVAL_ON = re.compile(
+    r"\b(?:experiments?|evaluat\w+|tested|tests|results?|benchmark\w*|trained|validated|"
+    r"comparisons?)\s+(?:\w+\s+){0,2}?(?:on|across|over|using|with|against)\s+"
+    r"(?:the\s+|three\s+|two\s+|four\s+|five\s+|several\s+|multiple\s+)?(?:[\w-]+\s+){0,3}?"
+    r"[A-Z][\w-]*",
+)
+
 # what settles a yes/no question: a sentence that asserts the thing ("there is an upper bound",
 # "we prove that", "X can ...", "outperforms"), more than one that merely describes
 _ASSERT_CUE = re.compile(
@@ -208,6 +217,7 @@ CUE_WEIGHT = {
     "quantity_target": 0.10,
     "name": 0.06,
     "name_cue": 0.04,
+    "name_eval": 0.1,
     "finding": 0.05,
     "finding_result": 0.05,
     "method": 0.03,
@@ -268,6 +278,11 @@ _RESULT_SAYS = re.compile(
 )
 
 
+def states_number(sentence: str) -> bool:
+    """Does the sentence state a number (digits or a count word)?"""
+    return bool(_NUMBER.search(sentence))
+
+
 def introduces(sentence: str) -> bool:
     """Does the sentence introduce the paper's own work ("we propose X", "this paper presents")?"""
     return bool(_INTRODUCES.search(sentence))
@@ -314,6 +329,9 @@ def cue_score(sentence: str, kind: str, target: str = "", asked: set[str] | None
             for m in nums:
                 after = sentence[m.end() : m.end() + 60]
                 near = set(tokenize(" ".join(after.split()[:5])))
+                # "populations of up to 40": the noun may also stand just before the number
+                before = sentence[max(0, m.start() - 40) : m.start()].split()[-4:]
+                near |= set(tokenize(" ".join(before)))
                 if want & near:
                     return bonus + w["quantity_target"]
         return bonus
@@ -329,6 +347,8 @@ def cue_score(sentence: str, kind: str, target: str = "", asked: set[str] | None
             bonus += w["name_cue"]
         if len(set(names)) >= 2:  # "on X, Y and Z": several names listed
             bonus += w["name_cue"]
+            if target and _EVAL_TARGET.match(target) and _EVAL_ON.search(sentence):
+                bonus += w["name_eval"]  # "experiments on X, Y and Z": where it was evaluated
         return bonus
     if kind == "finding":
         # a sentence that reports a result ("experiments show", "we find that", "outperforms")

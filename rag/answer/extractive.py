@@ -26,6 +26,7 @@ from .evidence import (
     score_parts,
     score_sentences,
     side_scores,
+    states_number,
 )
 from .gate import abstention_text, gate_reason
 from .listing import ListScope, states_contribution
@@ -368,6 +369,11 @@ class ExtractiveAnswerer(Answerer):
             order = np.argsort(-ps[j].scores)
             for n in main:
                 i = max(by_paper[n], key=lambda i: ps[j].scores[i])
+                if part.kind == "quantity" and not states_number(cands[i].text):
+                    # "how many / how large" is answered by a sentence that states a number
+                    nums = [x for x in by_paper[n] if states_number(cands[x].text)]
+                    if nums:
+                        i = max(nums, key=lambda x: ps[j].scores[x])
                 if add(cands[i]) and part.kind == "reason":
                     self._continue_reason(cands[i], hits, chosen)
             top = int(order[0])

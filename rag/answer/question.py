@@ -235,6 +235,9 @@ _WHY_PROBLEM = re.compile(
 )
 
 
+_NOT_NOUN = {"is", "are", "was", "were", "can", "could", "does", "do", "did", "will", "would"}
+
+
 def _target(text: str, kind: str) -> str:
     """The noun a quantity or name question asks about ("how many datasets" -> "datasets");
     for a reason, ``"problem"`` when it asks why something is wrong ("why is X hard?")."""
@@ -243,6 +246,14 @@ def _target(text: str, kind: str) -> str:
     if kind == "quantity":
         m = re.search(r"\bhow\s+many\s+((?:[\w-]+\s+){0,2}?[\w-]+?s)\b", text, re.I)
         if m:
+            return m.group(1)
+        # "how large a population", "how long a context": the noun measured
+        m = re.search(
+            r"\bhow\s+(?:large|big|small|long|wide|deep|fast)\s+(?:an?\s+)?([a-z][\w-]+)\b",
+            text,
+            re.I,
+        )
+        if m and m.group(1).lower() not in _NOT_NOUN:
             return m.group(1)
         m = re.search(
             r"\bwhat\s+(share|percentage|fraction|accuracy|score|speed-?up|size)\b", text, re.I
