@@ -408,3 +408,49 @@ def test_finding_answer_leads_with_the_result_not_the_contribution(assistant):
     ans = assistant.ask(a.text)
     assert [c.paper_id for c in ans.citations] == ["c12fb4e5b77b"]
     assert ans.sentences[0].text.startswith("Extensive experiments show")
+
+
+@pytest.mark.parametrize(
+    ("question", "sides"),
+    [
+        (
+            "In what ways do the pruning method and the distillation approach differ?",
+            ["the pruning method", "the distillation approach"],
+        ),
+        (
+            "Between the graph benchmark and the video arena, which relies on human raters?",
+            ["the graph benchmark", "the video arena"],
+        ),
+        (
+            "Is the table model or the coordination framework evaluated on more benchmarks?",
+            ["the table model", "the coordination framework"],
+        ),
+        ("Which paper reports a bigger improvement: HIPPO or ECON?", ["HIPPO", "ECON"]),
+        (
+            "Contrast the backdoor-token defense with the attention-entropy filter.",
+            ["the backdoor-token defense", "the attention-entropy filter"],
+        ),
+        (
+            "How similar are the table model and the coordination framework?",
+            ["the table model", "the coordination framework"],
+        ),
+        ("Which of the two unlearning methods reweights tokens rather than parameters?", []),
+    ],
+)
+def test_more_comparison_phrasings(question, sides):
+    a = analyze(question)
+    assert a.kind == "comparison" and a.sides == sides
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How does the pruning method compare with existing approaches?",
+        "How does the method differ from prior work?",
+        "What does the defense do differently from standard fine-tuning?",
+        "How do clients and servers share gradients in the federated method?",
+        "How does the graph method deal with clients whose node features differ?",
+    ],
+)
+def test_one_paper_against_its_baselines_is_no_comparison(question):
+    assert analyze(question).kind != "comparison"

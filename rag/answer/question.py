@@ -57,9 +57,29 @@ _COMPARE = re.compile(
     r"|\bcompares?\s+(?:with|to|against)\b|\bhave\s+in\s+common\b"
     r"|\bdiffer(?:s|ent|ently)?\s+from\b|\bunlike\b|\bin\s+contrast\s+(?:to|with)\b"
     r"|\bas\s+opposed\s+to\b|\bcompared\s+(?:to|with)\b"
-    r"|\bwhat\s+(?:distinguishes|separates|sets\s+apart)\b",
+    r"|\bwhat\s+(?:distinguishes|separates|sets\s+apart)\b"
+    r"|^\s*contrast\b|\bwhich\s+of\s+the\s+(?:two|both)\b"
+    r"|^\s*between\b[^,]+\band\b[^,]+,\s*(?:which|what|how|who)\b",
     re.I,
 )
+# comparisons only when two sides are found: "In what ways do A and B differ?", "Where do A and
+# B disagree?", "What do A and B share?", "How similar are A and B?"
+_COMPARE_SIDES = re.compile(
+    r"\b(?:do|does|did|are|is|were)\s+\S.*\s+and\s+\S.*\s+(?:differ|disagree|diverge|"
+    r"contrast|share|overlap|agree|different|similar|alike)\b"
+    r"|\bhow\s+(?:similar|different|alike)\b",
+    re.I,
+)
+# a yes/no question that is a choice between two works ("Is A or B evaluated on more ...?",
+# "Do A and B use the same ...?")
+_CHOICE = re.compile(
+    r"^\s*(?:is|are|was|were|does|do|did|has|have|can)\s+(?:the|an?)\s+[^?]*?\s+(?:or|and)\s+"
+    r"(?:the|an?)\s+[^?]*?\b(?:more|less|fewer|larger|higher|lower|smaller|better|worse|faster|"
+    r"slower|the\s+same|similar|both|alike|in\s+common)\b",
+    re.I,
+)
+# "Which paper reports more ...: A or B?": a choice between two, not a list
+_PICK = re.compile(r"^\s*which(?:\s+\w+){0,3}\b[^:?]*:\s*\S.*\bor\b", re.I)
 _REASON = re.compile(
     r"^\s*(?:(?:according\s+to|in|for)\b[^,]*,\s*)?(?:why|for\s+what\s+reason|"
     r"what\s+(?:is|was|are)\s+the\s+(?:reasons?|motivation|causes?)|"
@@ -336,8 +356,28 @@ _SIDES = (
     ),
     # "Which ..., A or B?"
     re.compile(r"^\s*which\b[^,]*,\s*(?P<a>[^,]+?)\s+or\s+(?P<b>[^,?]+?)\s*\??$", re.I),
-    # "How do A and B differ ...?"
-    re.compile(r"^\s*how\s+(?:do|does)\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\s+differ\b", re.I),
+    # "How do A and B differ ...?", "In what ways do A and B differ?", "Where do A and B
+    # disagree?", "How are the aims of A and B different?"
+    re.compile(
+        r"^\s*(?:how|in\s+what\s+ways?|where|why|what|in\s+what\s+respects?)\s+"
+        r"(?:do|does|did|are|is|were)\s+(?:the\s+\w+\s+of\s+)?(?P<a>.+?)\s+and\s+(?P<b>.+?)\s+"
+        r"(?:differ|disagree|diverge|contrast|compare|vary|different|similar|alike)\b",
+        re.I,
+    ),
+    # "How similar are A and B?"
+    re.compile(
+        r"^\s*how\s+(?:similar|different|alike)\s+(?:are|were|is)\s+(?P<a>.+?)\s+and\s+"
+        r"(?P<b>[^?]+?)\s*\??$",
+        re.I,
+    ),
+    # "Is A or B evaluated on more ...?", "Do A and B use the same ...?"
+    re.compile(
+        r"^\s*(?:is|are|was|were|does|do|did|has|have|can)\s+(?P<a>(?:the|an?)\s+(?:[\w'-]+\s+){0,3}?"
+        r"[\w-]+)\s+(?:or|and)\s+(?P<b>(?:the|an?)\s+(?:[\w'-]+\s+){0,3}?[\w-]+)"
+        r"(?=\s+(?:\w+ed|\w+s|is|are|was|were|has|have|use|give|report|need|rely|make|both|"
+        r"differ|share|achieve|perform|work|handle)\b)",
+        re.I,
+    ),
     # "Both A and B do X: how do they differ?"
     re.compile(r"^\s*both\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\s*[:;,]\s", re.I),
     # "What does A do differently from B (when ...)?", "How is A different from B?"
@@ -370,7 +410,10 @@ _SIDES = (
         re.I,
     ),
     # "Compare A with B", "A versus B"
-    re.compile(r"\bcompare[sd]?\s+(?P<a>.+?)\s+(?:and|with|to)\s+(?P<b>.+?)\s*\??$", re.I),
+    re.compile(
+        r"\b(?:compare[sd]?|contrast(?:s|ed)?)\s+(?P<a>.+?)\s+(?:and|with|to)\s+(?P<b>.+?)\s*[?.]?$",
+        re.I,
+    ),
     re.compile(r"^\s*(?P<a>.+?)\s+(?:versus|vs\.?)\s+(?P<b>.+?)\s*\??$", re.I),
 )
 
@@ -379,7 +422,7 @@ _SIDES = (
 _TWO_THE = re.compile(
     r"(?P<a>\bthe\s+[^,?:;]+?)\s+(?:and|or|with|to|from|versus|vs\.?)\s+(?P<b>the\s+[^,?:;]+?)"
     r"(?=\s+(?:differ|compare|both|in\s+terms|regarding|when|in\s+what|on\s+what|with\s+respect"
-    r"|do|does|have|share|use)\b|\s*[,?:;]|\s*$)",
+    r"|do|does|have|share|use|different|differently|disagree)\b|\s*[,?:;]|\s*$)",
     re.I,
 )
 _SIDE_HEAD = re.compile(
@@ -449,7 +492,7 @@ def analyze(question: str) -> QuestionAnalysis:
         q = q[: m.start()].strip()
     restrict = bool(context and _RESTRICT.search(q))
     texts = split_parts(q)
-    is_list = bool(_LIST.search(texts[0])) and len(texts) == 1
+    is_list = bool(_LIST.search(texts[0])) and len(texts) == 1 and not _PICK.match(q)
     if restrict and len(texts) == 1 and _ANY_OF.match(q):
         is_list = True  # "do any of them ...?": which of the earlier papers do it
     if is_list or (len(texts) == 1 and restrict and re.match(r"^\s*(?:and\s+)?which\b", q, re.I)):
@@ -465,7 +508,11 @@ def analyze(question: str) -> QuestionAnalysis:
             restrict=restrict,
             context_topic=ctx_topic,
         )
-    if _COMPARE.search(q) and not _YESNO.match(q):
+    if (
+        (_COMPARE.search(q) and not _YESNO.match(q))
+        or (_COMPARE_SIDES.search(q) and not _YESNO.match(q) and len(comparison_sides(q)) == 2)
+        or (_CHOICE.match(q) and len(comparison_sides(q)) == 2)
+    ):
         sides = comparison_sides(q)
         # "compared with its baselines / existing methods": one paper's result, not two papers
         generic = any(_GENERIC_SIDE.search(x) for x in sides) or (
