@@ -50,6 +50,9 @@ _RESULT_ASK = re.compile(
     r"accura\w*|effective\w*|gains?|improv\w*|conclu\w*|observ\w*)\b",
     re.I,
 )
+_REFERS_BACK = re.compile(
+    r"\b(?:it|its|itself|that|this|these|those|they|them|their|the\s+same)\b", re.I
+)
 FILL_FLOOR = 0.8  # context sentences score at least this share of the abstention floor
 REASON_CHAIN = 2  # sentences after a problem statement that may carry it on
 CONTRIB_LINE = 0.3  # a contribution list: the sentence stating the contribution leads its line
@@ -378,7 +381,8 @@ class ExtractiveAnswerer(Answerer):
                     self._continue_reason(cands[i], hits, chosen)
             top = int(order[0])
             c = cands[top]
-            if c.n not in main:
+            # a part that refers back ("what gains does that give?") is about the same paper
+            if c.n not in main and not (j > 0 and _REFERS_BACK.search(part.text)):
                 mine = max(ps[j].scores[i] for n in main for i in by_paper[n])
                 answers = cue_score(c.text, part.kind, part.target, qterms) > 0
                 if answers and ps[j].scores[top] >= mine + OTHER_PAPER_MARGIN:

@@ -89,7 +89,7 @@ _REASON = re.compile(
 _QUANTITY = re.compile(
     r"\bhow\s+(?:many|much|large|big|small|long|fast|often|accurate(?:ly)?|well|far)\b"
     r"|\bby\s+how\s+much\b|\bwhat\s+(?:share|percentage|fraction|proportion|number|accuracy|"
-    r"score|speed-?up|size|ratio|rate|gain|improvement|reduction)\b|\bhow\s+many\b",
+    r"score|speed-?ups?|size|ratio|rate|gains?|improvements?|reductions?)\b|\bhow\s+many\b",
     re.I,
 )
 _NAME = re.compile(
