@@ -377,6 +377,18 @@ class ExtractiveAnswerer(Answerer):
                     nums = [x for x in by_paper[n] if states_number(cands[x].text)]
                     if nums:
                         i = max(nums, key=lambda x: ps[j].scores[x])
+                if part.kind == "method" and is_problem_statement(cands[i].text):
+                    # "how is it done" is answered by the paper's own work, not by the problem
+                    # it starts from: a sentence from its contribution statement on
+                    at = min(
+                        (cands[x].idx for x in by_paper[n] if _CONTRIB.search(cands[x].text)),
+                        default=None,
+                    )
+                    if at is not None and cands[i].idx < at:
+                        i = max(
+                            (x for x in by_paper[n] if cands[x].idx >= at),
+                            key=lambda x: ps[j].scores[x],
+                        )
                 if add(cands[i]) and part.kind == "reason":
                     self._continue_reason(cands[i], hits, chosen)
             top = int(order[0])
