@@ -1,0 +1,152 @@
+"""Comparisons: the two things a comparison question compares, and sides that are no paper.
+
+"...: A or B?", "between A and B", "How do A and B differ?", "What does A do differently
+from B?", "Unlike B, how does A ...?" and more; a side such as "its baselines" or "prior work"
+is what one paper compares itself with, not a second paper. Pure text rules over English.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..text import content_words, normalize_ws
+
+_SIDES = (
+    # "Which reports more ...: A or B?"
+    re.compile(r":\s*(?P<a>.+?)\s+or\s+(?P<b>.+?)\s*\??$", re.I),
+    # "... between A and B?", "Between A and B, which ...?"
+    re.compile(r"\bbetween\s+(?P<a>.+?)\s+and\s+(?P<b>[^,?]+)", re.I),
+    # "How does A compare with B (in ...)?"
+    re.compile(
+        r"^\s*how\s+(?:does|do|did)\s+(?P<a>.+?)\s+compare\s+(?:with|to|against)\s+"
+        r"(?P<b>.+?)(?:\s+(?:in|on|for|when)\s+.*)?\s*\??$",
+        re.I,
+    ),
+    # "Which of A and B ...?", "Which of the two, A or B, ...?"
+    re.compile(
+        r"^\s*which\s+of\s+(?:the\s+two,?\s+)?(?P<a>.+?)\s+(?:and|or)\s+(?P<b>[^,?]+)", re.I
+    ),
+    # "What do A and B have in common?", "Do A and B both ...?"
+    re.compile(
+        r"^\s*(?:what\s+)?(?:do|does|did|are|were|have)\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\s+"
+        r"(?:both|differ|share|have\s+in\s+common|agree)\b",
+        re.I,
+    ),
+    # "Which ..., A or B?"
+    re.compile(r"^\s*which\b[^,]*,\s*(?P<a>[^,]+?)\s+or\s+(?P<b>[^,?]+?)\s*\??$", re.I),
+    # "How do A and B differ ...?", "In what ways do A and B differ?", "Where do A and B
+    # disagree?", "How are the aims of A and B different?"
+    re.compile(
+        r"^\s*(?:how|in\s+what\s+ways?|where|why|what|in\s+what\s+respects?)\s+"
+        r"(?:do|does|did|are|is|were)\s+(?:the\s+\w+\s+of\s+)?(?P<a>.+?)\s+and\s+(?P<b>.+?)\s+"
+        r"(?:differ|disagree|diverge|contrast|compare|vary|different|similar|alike)\b",
+        re.I,
+    ),
+    # "How similar are A and B?"
+    re.compile(
+        r"^\s*how\s+(?:similar|different|alike)\s+(?:are|were|is)\s+(?P<a>.+?)\s+and\s+"
+        r"(?P<b>[^?]+?)\s*\??$",
+        re.I,
+    ),
+    # "Is A or B evaluated on more ...?", "Do A and B use the same ...?"
+    re.compile(
+        r"^\s*(?:is|are|was|were|does|do|did|has|have|can)\s+(?P<a>(?:the|an?)\s+(?:[\w'-]+\s+){0,3}?"
+        r"[\w-]+)\s+(?:or|and)\s+(?P<b>(?:the|an?)\s+(?:[\w'-]+\s+){0,3}?[\w-]+)"
+        r"(?=\s+(?:\w+ed|\w+s|is|are|was|were|has|have|use|give|report|need|rely|make|both|"
+        r"differ|share|achieve|perform|work|handle)\b)",
+        re.I,
+    ),
+    # "Both A and B do X: how do they differ?"
+    re.compile(r"^\s*both\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\s*[:;,]\s", re.I),
+    # "What does A do differently from B (when ...)?", "How is A different from B?"
+    re.compile(
+        r"^\s*(?:what|how|in\s+what\s+ways?|where)\s+(?:does|do|did|is|are|was|were)\s+"
+        r"(?P<a>.+?)\s+(?:(?:do|does|did|work|works|act|acts|behave|behaves|operate|operates|"
+        r"handle|handles|approach|approaches)\s+(?:it\s+|this\s+|them\s+)?)?"
+        r"(?:differ(?:ently)?|different)\s+from\s+"
+        r"(?P<b>.+?)(?:\s+(?:in|on|when|while|regarding|with\s+respect\s+to|for)\s+.*)?\s*\??$",
+        re.I,
+    ),
+    # "What distinguishes A from B?"
+    re.compile(
+        r"\bwhat\s+(?:distinguishes|separates|sets\s+apart)\s+(?P<a>.+?)\s+(?:from|and)\s+"
+        r"(?P<b>.+?)(?:\s+(?:in|on|when|regarding|with\s+respect\s+to)\s+.*)?\s*\??$",
+        re.I,
+    ),
+    # "Unlike B, how does A ...?", "Compared with B, what does A ...?"
+    re.compile(
+        r"^\s*(?:unlike|in\s+contrast\s+(?:to|with)|as\s+opposed\s+to|compared\s+(?:to|with))\s+"
+        r"(?P<b>[^,]+),\s*(?:how|what|which|why|where)\s+(?:\w+\s+)?(?:does|do|did|is|are)\s+"
+        r"(?P<a>(?:the\s+|an?\s+)?[\w-]+(?:\s+[\w-]+){0,5}?)\s+(?=\w+(?:s|ed)?\b)",
+        re.I,
+    ),
+    # "How does A, unlike B, ...?"
+    re.compile(
+        r"^\s*(?:how|what|which|why|where)\s+(?:does|do|did|is|are)\s+(?P<a>[^,]+?),?\s+"
+        r"(?:unlike|in\s+contrast\s+(?:to|with)|as\s+opposed\s+to|compared\s+(?:to|with))\s+"
+        r"(?P<b>[^,?]+)",
+        re.I,
+    ),
+    # "Compare A with B", "A versus B"
+    re.compile(
+        r"\b(?:compare[sd]?|contrast(?:s|ed)?)\s+(?P<a>.+?)\s+(?:and|with|to)\s+(?P<b>.+?)\s*[?.]?$",
+        re.I,
+    ),
+    re.compile(r"^\s*(?P<a>.+?)\s+(?:versus|vs\.?)\s+(?P<b>.+?)\s*\??$", re.I),
+)
+
+
+# the last resort: two definite descriptions joined ("the X method and the Y model ...")
+_TWO_THE = re.compile(
+    r"(?P<a>\bthe\s+[^,?:;]+?)\s+(?:and|or|with|to|from|versus|vs\.?)\s+(?P<b>the\s+[^,?:;]+?)"
+    r"(?=\s+(?:differ|compare|both|in\s+terms|regarding|when|in\s+what|on\s+what|with\s+respect"
+    r"|do|does|have|share|use|different|differently|disagree)\b|\s*[,?:;]|\s*$)",
+    re.I,
+)
+_SIDE_HEAD = re.compile(
+    r"^(?:(?:what|how|which|why|where|in\s+what\s+ways?)\s+)?(?:(?:does|do|did|is|are|was|were)\s+)?",
+    re.I,
+)
+
+
+# a side that is no paper of its own: what one paper compares its method with
+_GENERIC = (
+    r"(?:(?:the|its|their|our|a|an|other|several|many|most)\s+)*(?:[\w-]+\s+){0,3}?"
+    r"(?:baselines?|counterparts?|alternatives|competitors|existing\s+[\w-]+|prior\s+[\w-]+|"
+    r"previous\s+[\w-]+|conventional\s+[\w-]+|traditional\s+[\w-]+|standard\s+[\w-]+|"
+    r"state[\s-]of[\s-]the[\s-]art(?:\s+[\w-]+)?|sota(?:\s+[\w-]+)?|other\s+(?:methods|"
+    r"approaches|models|systems|techniques|works?))"
+)
+_GENERIC_SIDE = re.compile(rf"^{_GENERIC}\s*$", re.I)
+# ... also when the side patterns find no sides ("How does X differ from prior work?")
+_GENERIC_REF = re.compile(
+    rf"\b(?:from|with|to|than|unlike|over|against|versus|vs\.?)\s+{_GENERIC}"
+    r"(?:\s+(?:in|on|for|when|regarding)\b.*)?\s*[?.!]?\s*$",
+    re.I,
+)
+
+
+def comparison_sides(text: str) -> list[str]:
+    """The two things a comparison compares ("...: A or B?" -> [A, B]), or [] when unclear."""
+    t = normalize_ws(text).strip()
+    for rx in (*_SIDES, _TWO_THE):
+        m = rx.search(t)
+        if m:
+            a = _SIDE_HEAD.sub("", m.group("a").strip(" ,;"), count=1).strip(" ,;")
+            b = m.group("b").strip(" ,;?.")
+            if content_words(a) and content_words(b) and a.lower() != b.lower():
+                return [a, b]
+    return []
+
+
+def generic_side(side: str) -> bool:
+    """Is the side what one paper compares itself with ("its baselines", "prior work")?"""
+    return bool(_GENERIC_SIDE.search(side))
+
+
+def against_generic(question: str) -> bool:
+    """Does the question compare something with such a side ("... differ from prior work?")?"""
+    return bool(_GENERIC_REF.search(question))
+
+
+__all__ = ["against_generic", "comparison_sides", "generic_side"]
