@@ -690,3 +690,50 @@ def test_first_as_a_place_in_a_list_is_no_priority_claim(verifier):
         assert v.verdict == SUPPORTED, (claim, v.reason)
     v = check(verifier, "This is the first survey of adapter tuning.", p)
     assert v.verdict == UNSUPPORTED and "'first'" in v.reason
+
+
+SCULPT = Paper(
+    "sculpt000001",
+    "PruneLoRA: trimming redundant adapter weights",
+    "Although adapters are widely used to acquire specialized knowledge efficiently, they "
+    "introduce substantial harmful redundancy during instruction tuning, which worsens the "
+    "forgetting of general knowledge. To address this issue, we propose PruneLoRA to eliminate "
+    "harmful redundant parameters, thereby balancing general and specialized knowledge. "
+    "Specifically, under theoretical guarantees, we introduce sparse updates into the adapter "
+    "to discard redundant parameters effectively. PruneLoRA is evaluated across the full "
+    "tuning pipeline.",
+    "test",
+    0,
+)
+
+
+def test_a_direction_said_in_other_words_of_the_same_thing_agrees(verifier):
+    for claim in (
+        # 'removes' where the passage 'eliminates' the same parameters (beside 'introduce')
+        "PruneLoRA removes harmful redundant parameters to balance general and specialized "
+        "knowledge.",
+        # a passive whose subject is what the passage's active verb acts on
+        "With theoretical guarantees, sparse updates are introduced into the adapter to drop "
+        "redundant parameters.",
+        # 'whole' said by 'full' beside the same noun
+        "PruneLoRA is evaluated across the whole tuning pipeline.",
+    ):
+        v = check(verifier, claim, SCULPT)
+        assert v.verdict == SUPPORTED, (claim, v.reason)
+    v = check(verifier, "PruneLoRA introduces harmful redundant parameters.", SCULPT)
+    assert v.verdict == CONTRADICTED, v.reason
+    noisy = Paper(
+        "voice0000001",
+        "Robust voice cloning",
+        "In deployment, voice cloning models meet noisy reference audio and imperfect text "
+        "prompts, which can significantly hurt robustness.",
+        "test",
+        1,
+    )
+    # a quality noun after a direction verb is that verb's object: 'harm' agrees with 'hurt'
+    claim = "Noisy reference audio and imperfect text prompts can seriously harm robustness."
+    v = check(verifier, claim, noisy)
+    assert v.verdict == SUPPORTED, v.reason
+    claim = "Noisy reference audio and imperfect text prompts can seriously improve robustness."
+    v = check(verifier, claim, noisy)
+    assert v.verdict == CONTRADICTED, v.reason

@@ -254,7 +254,8 @@ AXES: dict[str, tuple[str, str]] = {
     "strength": ("strong stronger strongest", "weak weaker weakest"),
     "addition": (
         "add adds added adding introduce introduces introduced introducing inject injects",
-        "remove removes removed removing strip strips stripped",
+        "remove removes removed removing strip strips stripped eliminate eliminates eliminated "
+        "eliminating discard discards discarded discarding",
     ),
     "presence": (
         "present abundant plentiful common widespread prevalent available",

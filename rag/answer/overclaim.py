@@ -36,7 +36,7 @@ EQUIVALENTS: list[tuple[frozenset[str], frozenset[str]]] = [
     ),
     (
         _stems("every all whole universally"),
-        _stems("every all each any entire whole universal universally"),
+        _stems("every all each any entire whole full complete universal universally"),
     ),
     (
         _stems("always invariably"),
@@ -44,7 +44,10 @@ EQUIVALENTS: list[tuple[frozenset[str], frozenset[str]]] = [
     ),
     (
         _stems("entirely completely fully totally whole"),
-        _stems("entirely completely fully totally whole wholly solely purely exclusively"),
+        _stems(
+            "entirely completely fully totally whole wholly solely purely exclusively full "
+            "complete entire"
+        ),
     ),
     (
         _stems("eliminate eliminates eliminated"),

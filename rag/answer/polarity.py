@@ -11,7 +11,8 @@ import re
 
 from . import cues
 from .cues import stem
-from .roles import RELATIONAL, about_prior, crossed, mentions_prior
+from .roles import about_prior, acted_on, crossed, mentions_prior, restated
+from .roles import object_of as _object
 from .scope import Word
 from .verdicts import CONTRADICTED, SUPPORTED, Check, PassageSentence
 
@@ -37,6 +38,8 @@ def _directions(ws: list[Word]) -> list[tuple[str, int, set[str], int]]:
             continue
         if not cues.listed(w.text.lower()):
             continue  # another word of the stem: 'harmful' is no 'harm', 'complexity' no 'complex'
+        if acted_on(ws, i):
+            continue  # 'harm robustness': the verb before it says which way, not the noun
         ctx = _context(ws, i)
         for axis, pole in poles:
             out.append((axis, pole * (-1 if w.negated else 1), ctx, i))
@@ -75,7 +78,7 @@ def direction(
         ]
         if not cands:
             continue
-        if _restated(cw, i, sign, pdirs):
+        if restated(cw, i, axis, sign, pdirs):
             continue  # the passage says the same word of the same thing ('smaller models')
         best = max(c[0] for c in cands)
         poles = {ps for n, ps, _, _ in cands if n == best}
@@ -181,34 +184,10 @@ def direction(
     return Check("direction", SUPPORTED, "no contradicting direction or negation")
 
 
-def _restated(cw: list[Word], i: int, sign: int, pdirs) -> bool:
-    """An aligned passage sentence has the claim's direction word ``i`` itself, with the same
-    pole, over one of the same next two words: the claim restates it, whatever else is near."""
-    if cw[i].stem in RELATIONAL:
-        return False  # a comparison: which side is which matters ('B improves upon A')
-    obj = _object(cw, i, 2)
-    return bool(obj) and any(
-        s.words[j].stem == cw[i].stem and ps == sign and obj & _object(s.words, j, 2)
-        for s, dirs in pdirs
-        for _a, ps, _c, j in dirs
-    )
-
-
 def _of_prior(ws: list[Word], st: str) -> bool:
     """Every ``st`` of the sentence is said of earlier work ('existing methods need X')."""
     at = [j for j, w in enumerate(ws) if w.stem == st]
     return bool(at) and all(about_prior(ws, j) for j in at)
-
-
-def _object(ws: list[Word], i: int, n: int = 3) -> set[str]:
-    """The first content words after word ``i`` in its clause: what it acts on."""
-    out: set[str] = set()
-    for w in ws[i + 1 :]:
-        if w.clause != ws[i].clause or len(out) >= n:
-            break
-        if w.content and w.text.islower():
-            out.add(cues.root(w.stem))
-    return out
 
 
 # negators that are verbs of leaving out: what they scope over is negated only for their subject

@@ -96,3 +96,53 @@ def about_prior(ws: list[Word], j: int) -> bool:
             prev = [x.text.lower() for x in ws[max(0, k - 2) : k] if x.clause == clause]
             return not (set(prev) & (_NOT_SUBJECT | set(cues.PREPOSITIONS)))
     return False
+
+
+def object_of(ws: list[Word], i: int, n: int = 3) -> set[str]:
+    """The first content words after word ``i`` in its clause: what it acts on."""
+    out: set[str] = set()
+    for w in ws[i + 1 :]:
+        if w.clause != ws[i].clause or len(out) >= n:
+            break
+        if w.content and w.text.islower():
+            out.add(cues.root(w.stem))
+    return out
+
+
+def restated(cw: list[Word], i: int, axis: str, sign: int, pdirs) -> bool:
+    """An aligned passage sentence has a word of the claim's direction word ``i``'s axis and
+    pole over one of the same next two words ('smaller models', 'eliminates harmful X' for
+    'removes harmful X'): the claim restates it, whatever else is near."""
+    if cw[i].stem in RELATIONAL:
+        return False  # a comparison: which side is which matters ('B improves upon A')
+    obj = object_of(cw, i, 2) | passive_subject(cw, i)
+    return bool(obj) and any(
+        a == axis and ps == sign and obj & object_of(s.words, j, 2)
+        for s, dirs in pdirs
+        for a, ps, _c, j in dirs
+    )
+
+
+_BE = {"is", "are", "was", "were", "be", "been", "being"}
+
+
+def passive_subject(ws: list[Word], i: int, n: int = 2) -> set[str]:
+    """For a participle after a form of 'be' ('updates are introduced'), the content words
+    before it: what it acts on in the active ('we introduce updates')."""
+    if i < 2 or not ws[i].text.lower().endswith("ed") or ws[i - 1].text.lower() not in _BE:
+        return set()
+    before = [w for w in ws[: i - 1] if w.clause == ws[i].clause and w.content][-n:]
+    return {cues.root(w.stem) for w in before if w.text.islower()}
+
+
+def acted_on(ws: list[Word], i: int) -> bool:
+    """Word ``i`` is a noun of a quality ('robustness', 'stability') right after a direction
+    verb of its clause ('hurt robustness', 'improves the stability'): that verb's object."""
+    if not ws[i].text.lower().endswith(("ness", "ity", "ment")):
+        return False
+    for w in reversed(ws[max(0, i - 3) : i]):
+        if w.clause != ws[i].clause:
+            return False
+        if w.content:
+            return w.stem in cues.POLES and cues.listed(w.text.lower()) and not w.name
+    return False
