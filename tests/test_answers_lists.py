@@ -77,3 +77,17 @@ def test_a_one_concept_list_needs_its_head_word_when_the_on_topic_test_is_unsure
     cited = {c.paper_id for c in ans.citations}
     assert {"a0114bf9ae90", "aa8decd43dfb", "4a9061304197"} <= cited
     assert "f18d22164350" not in cited
+
+
+def test_the_llm_path_says_the_same_without_asking_the_model(seed_store):
+    from rag.assistant import Assistant
+    from rag.config import get_settings
+    from tests.fake_openai import FakeOpenAI
+
+    with FakeOpenAI() as fake:
+        settings = get_settings(store=seed_store, llm_base_url=fake.url, llm_model="fake-model")
+        ans = Assistant(settings).ask(
+            "Which papers apply diffusion models to federated learning?", backend="llm"
+        )
+        assert ans.abstained and "mentions diffusion models" in ans.answer
+        assert not fake.chat_requests()

@@ -85,6 +85,8 @@ class LLMAnswerer(Answerer):
             return x
 
         reason = None if scoped else gate_reason(gates, s, best)
+        if reason is None and scope is not None and not scope.kept and scope.lacking:
+            reason = scope.lacking  # a list whose concepts no on-topic paper holds together
         p = _Prepared(question, list(retrieval.hits), timings=timings, t0=t0)
         if reason is not None:
             timings["answer"] = (time.perf_counter() - t0) * 1000
