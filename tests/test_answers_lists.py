@@ -65,6 +65,18 @@ def test_concepts_no_paper_joins_say_which_is_missing(assistant):
     )
 
 
+def test_a_paper_that_says_a_concept_in_other_words_is_listed_as_the_nearest(assistant):
+    # ClinRaGen distils for disease diagnosis, never writing "medical"
+    ans = assistant.ask("Which papers use distillation for a medical task?")
+    assert not ans.abstained
+    assert [c.paper_id for c in ans.citations] == ["8b10a44ae2c9"]
+    assert re.match(
+        r"None of the \d+ retrieved papers on distillation mentions medical task "
+        r"in these words; the nearest:",
+        ans.answer,
+    )
+
+
 def test_a_single_concept_list_keeps_papers_that_say_it_in_other_words(assistant):
     ans = assistant.ask("Which papers use knowledge distillation?")
     cited = {c.paper_id for c in ans.citations}

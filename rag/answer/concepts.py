@@ -29,7 +29,7 @@ import numpy as np
 from ..text import STOPWORDS, normalize_ws, split_sentences, tokenize
 from .claimtext import NameIndex
 from .cues import stem
-from .terms import GENERIC
+from .terms import GENERIC, VERBS
 
 LEXICAL = 0.6  # share of a concept's specific words (IDF-weighted) a paper must hold
 DENSE = 0.5  # ... or the cosine of its closest sentence to the concept
@@ -43,18 +43,24 @@ _RELATE = re.compile(
 )
 _ALTERNATIVES = re.compile(r"\s*(?:,|;|/|\bor\b)\s*", re.I)
 # words that say what the papers do, not what they are about: dropped from a concept's start
-_LEAD_VERBS = set(
-    "adapt adapts adapting apply applies applying use uses using employ employs combine "
-    "combines tackle tackles address addresses exploit exploits exploiting try tries get gets "
-    "make makes borrow borrows handle handles analyse analyses analyze analyzes set bring "
-    "brings extend extends improve improves reduce reduces study studies propose proposes "
-    "leverage leverages integrate integrates build builds rely relies focus focuses work works "
-    "deal deals involve involves investigate investigates explore explores treat treats "
-    "incorporate incorporates introduce introduces present presents develop develops target "
-    "targets enable enables achieve achieves support supports perform performs do does bring "
-    "add adds learn learns train trains fine-tune fine-tunes port ports transfer transfers "
-    "model models evaluate evaluates measure measures detect detects predict predicts adapted "
-    "applied used employed combined based built".split()
+_LEAD_VERBS = (
+    set(
+        "adapt adapts adapting apply applies applying use uses using employ employs combine "
+        "combines tackle tackles address addresses exploit exploits exploiting try tries get gets "
+        "make makes borrow borrows handle handles analyse analyses analyze analyzes set bring "
+        "brings extend extends improve improves reduce reduces study studies propose proposes "
+        "leverage leverages integrate integrates build builds rely relies focus focuses work works "
+        "deal deals involve involves investigate investigates explore explores treat treats "
+        "incorporate incorporates introduce introduces present presents develop develops target "
+        "targets enable enables achieve achieves support supports perform performs do does bring "
+        "add adds learn learns train trains fine-tune fine-tunes port ports transfer transfers "
+        "model models evaluate evaluates measure measures detect detects predict predicts adapted "
+        "applied used employed combined based built identify identifies release releases "
+        "construct constructs create creates publish publishes provide provides collect collects "
+        "curate curates design designs establish establishes offer offers assemble assembles "
+        "compile compiles contribute contributes generate generates open-source".split()
+    )
+    | VERBS
 )
 # nouns that name no concept of their own ("several models", "a setting", "data")
 _PLAIN = {
@@ -63,7 +69,10 @@ _PLAIN = {
         "model models method methods approach approaches paper papers work works system systems "
         "technique techniques task tasks framework frameworks idea ideas setting settings "
         "scenario scenarios way ways thing things problem problems application applications "
-        "data information result results use case cases"
+        "data information result results use case cases "
+        # comparatives say how much, not what: "cheaper to run"
+        "cheaper faster slower smaller larger bigger easier harder safer simpler stronger "
+        "lighter quicker shorter longer wider newer"
     ).split()
 }
 # names of the whole field a collection of research papers is in: "apply machine learning to
@@ -103,7 +112,7 @@ def concepts(topic: str) -> list[list[str]]:
             bare = _strip_lead(alt)
             if bare and _specific_words(bare):
                 alts.append(bare)
-            elif (i or j) and concept_words(alt):
+            elif (i or j) and _activity(alt):
                 alts.append(alt.strip(" ,;"))  # "... when adapting or ...": an activity
         if alts and not any(_is_field(a) for a in alts):
             out.append(alts)
@@ -138,14 +147,19 @@ def _specific_words(text: str) -> list[str]:
     return out
 
 
+def _activity(text: str) -> list[str]:
+    """The -ing words of a piece: "adapting", "continually training"."""
+    return [
+        w
+        for w in _WORD.findall(text.replace("-", " "))
+        if w.lower().endswith("ing") and w.lower() not in STOPWORDS
+    ]
+
+
 def concept_words(alt: str) -> list[str]:
     """The words a paper must hold for one alternative: its specific words, or for an
     activity named by generic words only ("adapting"), its -ing words."""
-    return _specific_words(alt) or [
-        w
-        for w in _WORD.findall(alt.replace("-", " "))
-        if w.lower().endswith("ing") and w.lower() not in STOPWORDS
-    ]
+    return _specific_words(alt) or _activity(alt)
 
 
 def definitions(acronym: str, texts: list[str]) -> list[str]:

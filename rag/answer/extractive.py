@@ -260,6 +260,9 @@ class ExtractiveAnswerer(Answerer):
                 f"Of the {scope.scope_count} papers on {scope.scope_topic}, {m} "
                 f"{'matches' if m == 1 else 'match'} “{scope.topic}”:"
             )
+        elif scope.near:  # no paper holds every concept asked for in its words
+            lacking = scope.lacking[:1].upper() + scope.lacking[1:]
+            head = f"{lacking} in these words; the nearest:"
         else:
             head = f"{m} paper{'s' if m != 1 else ''} match “{scope.topic}”:"
         lines = [head]

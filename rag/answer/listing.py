@@ -25,6 +25,11 @@ BROAD_MAX = 6
 # a one-concept list keeps an on-topic paper below this probability only when it holds the
 # concept's head word (or a sentence close to it); set on the dev half of the question set
 HEAD_SURE = 0.7
+# a request joining concepts no on-topic paper holds all of lists the papers whose weakest
+# concept is at least NEAR of the way (a closest sentence at cosine NEAR * concepts.DENSE)
+# and within NEAR_MARGIN of the best such paper, saying they are the nearest; set on dev
+NEAR = 0.7
+NEAR_MARGIN = 0.05
 
 
 @dataclass
@@ -42,8 +47,10 @@ class ListScope:
     covered: bool = False  # an on-topic paper holds every word of the topic (``answerable``)
     spread: bool = False  # a broad "how do X" question: one answer sentence per kept paper
     obj: str = ""  # "which papers release a new X": X, what the kept papers contribute
-    # a request joining concepts that no on-topic paper holds all of: which it lacks, in words
+    # a request joining concepts that no on-topic paper holds all of: which it lacks, in words,
+    # and whether ``kept`` are then the papers nearest to holding them all
     lacking: str = ""
+    near: bool = False
 
     @property
     def answerable(self) -> bool:
@@ -141,59 +148,68 @@ def _on_topic(
 
 def _scored(
     summarizer, topic: str, hits, threshold: float, obj: str = "", every: bool = True
-) -> tuple[dict[str, float], bool, str]:
+) -> tuple[dict[str, float], bool, str, bool]:
     """The on-topic papers (as ``_on_topic``) and whether one of them holds every content word
     of the topic (or of one of its named examples). With ``obj`` (what the papers must
     contribute): on topic for that object, and only the papers that state it as theirs; else
-    with ``every``, only the papers that hold each concept of a topic joining several (and
-    when none does, which concept the on-topic papers lack, in words)."""
+    with ``every``, only the papers that hold each concept of a topic joining several (when
+    none does, which concept the on-topic papers lack, in words, and the papers nearest to
+    holding them all, flagged: ``_every_concept``)."""
     if not hits:
-        return {}, False, ""
+        return {}, False, "", False
     parts = [topic, obj] if obj else example_parts(topic)
     cands = summarizer.score(topic, parts, hits)
     kept = [c for c in cands if c.prob >= threshold]
     if obj:
         kept = [c for c in kept if states_contribution(c.hit.paper.title, c.hit.paper.text, obj)]
-    lacking = ""
+    lacking, near = "", False
     if not obj and every and kept:
         if len(concepts(topic)) > 1:
-            kept, lacking = _every_concept(summarizer, topic, kept)
+            kept, lacking, near = _every_concept(summarizer, topic, kept)
         else:
             kept = _with_head(summarizer, topic, kept)
     # the lexical half of the summaries' coverage test: its other half (a passage close to
     # the topic) also accepts near misses such as "graph neural networks for molecules"
     covered = any(c.lexical >= 0.999 for c in kept)
-    return {c.paper_id: c.prob for c in kept}, covered, lacking
+    return {c.paper_id: c.prob for c in kept}, covered, lacking, near
 
 
-def _every_concept(summarizer, topic: str, kept: list) -> tuple[list, str]:
+def _every_concept(summarizer, topic: str, kept: list) -> tuple[list, str, bool]:
     """The on-topic papers that hold every concept of a request that joins several ("adapt
-    LoRA to federated learning": LoRA and federated learning), by ``concepts.ConceptTest``;
-    when none does, what they lack ("none of the 4 papers on federated learning mentions
-    LoRA")."""
+    LoRA to federated learning": LoRA and federated learning), by ``concepts.ConceptTest``.
+
+    When none does: what they lack, in words ("none of the 4 retrieved papers on federated
+    learning mentions LoRA"), and the papers nearest to holding all (their weakest concept at
+    least ``NEAR`` of the way and within ``NEAR_MARGIN`` of the best such paper: a paper may
+    say it in other words), flagged as near; no paper that near, none.
+    """
     if not kept:
-        return kept, ""
+        return kept, "", False
     test = ConceptTest(summarizer.lexicon, summarizer.idf, summarizer.embedder)
     texts = paper_texts([c.hit for c in kept], summarizer.cache, summarizer.embedder)
     rows = test.scores(topic, texts)
     held = [c for c in kept if all(x >= 1.0 for x in rows.get(c.paper_id, [1.0]))]
     if held or not rows:
-        return held, ""
+        return held, "", False
     cons = concepts(topic)
+    lacking = f"no retrieved paper is on {' and '.join(_alts(c) for c in cons)} together"
     have = [[pid for pid, row in rows.items() if row[i] >= 1.0] for i in range(len(cons))]
     best = max(range(len(cons)), key=lambda i: len(have[i]))
-    if not have[best]:
-        return held, ""
-    others = [i for i in range(len(cons)) if i != best]
-    miss = min(others, key=lambda i: sum(rows[pid][i] >= 1.0 for pid in have[best]))
-    if any(rows[pid][miss] >= 1.0 for pid in have[best]):
-        return held, ""
-    n = len(have[best])
-    lacking = (
-        f"none of the {n} retrieved paper{'s' if n != 1 else ''} on {_alts(cons[best])} "
-        f"mentions {_alts(cons[miss])}"
-    )
-    return held, lacking
+    if have[best]:
+        others = [i for i in range(len(cons)) if i != best]
+        miss = min(others, key=lambda i: sum(rows[pid][i] >= 1.0 for pid in have[best]))
+        if not any(rows[pid][miss] >= 1.0 for pid in have[best]):
+            n = len(have[best])
+            lacking = (
+                f"none of the {n} retrieved paper{'s' if n != 1 else ''} on "
+                f"{_alts(cons[best])} mentions {_alts(cons[miss])}"
+            )
+    weakest = {pid: min(row) for pid, row in rows.items()}
+    top = max(weakest.values())
+    if top < NEAR:
+        return [], lacking, False
+    near = [c for c in kept if weakest.get(c.paper_id, 0.0) >= top - NEAR_MARGIN]
+    return near, lacking, True
 
 
 def _with_head(summarizer, topic: str, kept: list) -> list:
@@ -255,7 +271,7 @@ def list_retrieval(
     obj = contribution_object(list_request(analysis.text))
     if obj:  # "release a new dataset": the papers about datasets, then those that make one
         retrieval = _union(retrieval, retrieve(obj, pool))
-    probs, covered, lacking = _scored(summarizer, topic, retrieval.hits, threshold, obj)
+    probs, covered, lacking, near = _scored(summarizer, topic, retrieval.hits, threshold, obj)
     hits = [h for h in retrieval.hits if h.paper.paper_id in probs][:LIST_MAX]
     if hits:
         rest = [h for h in retrieval.hits if h.paper.paper_id not in probs]
@@ -263,7 +279,9 @@ def list_retrieval(
     else:
         retrieval.hits = retrieval.hits[:k]
     kept = list(range(1, len(hits) + 1))
-    scope = ListScope(topic, kept, probs, gates=gates, covered=covered, obj=obj, lacking=lacking)
+    scope = ListScope(
+        topic, kept, probs, gates=gates, covered=covered, obj=obj, lacking=lacking, near=near
+    )
     return _ranked(retrieval), scope
 
 
