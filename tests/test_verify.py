@@ -737,3 +737,47 @@ def test_a_direction_said_in_other_words_of_the_same_thing_agrees(verifier):
     claim = "Noisy reference audio and imperfect text prompts can seriously improve robustness."
     v = check(verifier, claim, noisy)
     assert v.verdict == CONTRADICTED, v.reason
+
+
+# --- round nine of the claim set: what the false alarms had in common ------------------------
+GAME = Paper(
+    "gameco000001",
+    "GameCo: coordinating agents as a game",
+    "We prove that GameCo attains a markedly tighter regret bound than independent learning "
+    "schemes. Extensive experiments show that our method outperforms strong baselines in "
+    "routing tasks. Even at a very high sparsity (at most 5%), GameCo improves accuracy. "
+    "Directly scoring routes from raw logs is untrustworthy and inexplainable. We identify a "
+    "failure mode that earlier work overlooked: route collapse.",
+    "test",
+    0,
+)
+
+
+def test_round_nine_wordings(verifier):
+    for claim in (
+        # a comparison with 'than' restated with its sides swapped
+        "Independent learning schemes have a looser regret bound than GameCo.",
+        # 'our method' is the side the claim names
+        "In routing tasks, strong baselines are outperformed by GameCo.",
+        # 'or less' bounds a number, it is no direction
+        "Even at a sparsity of 5 percent or less, GameCo improves accuracy.",
+        # 'hard to explain' says what 'inexplainable' says
+        "Scoring routes directly from raw logs is untrustworthy and hard to explain.",
+        # the agent of a passive verb of leaving out is not left out
+        "The authors identify route collapse, a failure mode overlooked by earlier work.",
+    ):
+        v = check(verifier, claim, GAME)
+        assert v.verdict == SUPPORTED, (claim, v.reason)
+    for claim in (
+        "GameCo has a looser regret bound than independent learning schemes.",
+        "In routing tasks, GameCo is outperformed by strong baselines.",
+        "Even at a sparsity of 5 percent or less, GameCo degrades accuracy.",
+    ):
+        v = check(verifier, claim, GAME)
+        assert v.verdict == CONTRADICTED, (claim, v.reason)
+
+
+def test_an_amount_word_bounding_a_number_is_no_direction():
+    for text in ("at 5 percent or less", "three or more datasets", "with less than 10 labels"):
+        assert not [d for d in polarity._directions(scope.words(text)) if d[0] == "amount"], text
+    assert polarity._directions(scope.words("it uses less memory"))

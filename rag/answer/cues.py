@@ -362,3 +362,9 @@ for _i, _group in enumerate(ALTERNATIVES):
         ALT_OF[stem(_w.replace("-", ""))] = _i
 NEG_STEMS = {stem(w) for w in NEGATORS}
 ABSOLUTE_STEMS = {stem(w) for w in ABSOLUTES}
+
+
+# number words, for amounts that bound a count ('three or more')
+NUMBER_STEMS = {
+    stem(w) for w in "one two three four five six seven eight nine ten dozen hundred".split()
+}

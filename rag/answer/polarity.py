@@ -38,12 +38,25 @@ def _directions(ws: list[Word]) -> list[tuple[str, int, set[str], int]]:
             continue
         if not cues.listed(w.text.lower()):
             continue  # another word of the stem: 'harmful' is no 'harm', 'complexity' no 'complex'
-        if acted_on(ws, i):
+        if acted_on(ws, i) or _bounds_number(ws, i):
             continue  # 'harm robustness': the verb before it says which way, not the noun
         ctx = _context(ws, i)
         for axis, pole in poles:
             out.append((axis, pole * (-1 if w.negated else 1), ctx, i))
     return out
+
+
+def _bounds_number(ws: list[Word], i: int) -> bool:
+    """'5 percent or less', 'three or more', 'less than 10': an amount word bounding a number."""
+    low = ws[i].text.lower()
+    if low not in ("less", "more", "fewer", "greater", "lower", "higher"):
+        return False
+    if i >= 2 and ws[i - 1].text.lower() == "or":
+        return any(
+            w.text[:1].isdigit() or w.stem in cues.NUMBER_STEMS for w in ws[max(0, i - 4) : i - 1]
+        )
+    nxt = ws[i + 1 : i + 3]
+    return len(nxt) == 2 and nxt[0].text.lower() == "than" and nxt[1].text[:1].isdigit()
 
 
 def direction(
@@ -405,6 +418,15 @@ def _affirmed_elsewhere(word: str, top: list[PassageSentence], s: PassageSentenc
     return any(any(w.stem == st and not w.negated for w in o.words) for o in top if o is not s)
 
 
+_HARD = {"hard", "difficult", "impossible", "tough", "challenging"}
+
+
+def _hard_to(ws: list[Word], w: Word) -> bool:
+    """``w`` follows 'hard to' ('hard to explain', 'difficult to scale')."""
+    k = next((k for k, x in enumerate(ws) if x is w), 0)
+    return k >= 2 and ws[k - 1].text.lower() == "to" and ws[k - 2].text.lower() in _HARD
+
+
 def _put_down(ws: list[Word]) -> set[str]:
     """Stems of the words in clauses that a negator or a down word puts down ('is poor')."""
     down = {w.clause for w in ws if _negates_clause(w)}
@@ -433,6 +455,8 @@ def _prefix_antonym(
                 continue
             if base in b_by_stem and base not in a_stems and not b_by_stem[base].negated:
                 other = b_by_stem[base]
+                if _hard_to(b, other):
+                    continue  # 'hard to explain' says what 'inexplainable' says
                 if any(x.clause == other.clause and _negates_clause(x) for x in b):
                     continue  # 'no approach had been explored' says what 'unexplored' says;
                     # 'the soundness is poor' what 'unsound' says

@@ -46,15 +46,46 @@ def crossed(cw: list[Word], i: int, pw: list[Word], j: int) -> bool:
     """The claim's word ``i`` and the passage's word ``j`` relate the same two sides swapped:
     the claim's subject is the passage's object and its object the passage's subject (both
     words relate two sides: 'outperforms', 'lags', 'improves'; not 'weakly')."""
-    if cw[i].stem not in RELATIONAL or pw[j].stem not in RELATIONAL:
+    if not _relates(cw, i) or not _relates(pw, j):
         return False
     if _passive(cw, i) or _passive(pw, j):
         return False  # a passive not read as its active ('is improved on by'): sides unknown
     cb, ca = _sides(cw, i)
     pb, pa = _sides(pw, j)
-    if not (cb & pa and ca & pb):
+    # 'our method outperforms B' has the paper's own method on its side: a name of the claim
+    ca_own = ca & pb or (_own(pw, j, before=True) and _named(cw, i, before=False))
+    cb_own = cb & pa or (_own(pw, j, before=False) and _named(cw, i, before=True))
+    if not ((cb & pa and ca_own) or (ca & pb and cb_own)):
         return False
-    return len(cb & pa) + len(ca & pb) > len(cb & pb) + len(ca & pa)
+    own_side = 0 if (cb & pa and ca & pb) else 1  # one side matched by 'our' and a name
+    return len(cb & pa) + len(ca & pb) + own_side > len(cb & pb) + len(ca & pa)
+
+
+def _relates(ws: list[Word], i: int) -> bool:
+    """Word ``i`` relates two sides: a comparison verb ('outperforms', 'lags'), or a direction
+    word with 'than' right after it in its clause ('a looser bound than B')."""
+    if ws[i].stem in RELATIONAL:
+        return True
+    near = [w for w in ws[i + 1 : i + 5] if w.clause == ws[i].clause]
+    return any(w.text.lower() == "than" for w in near)
+
+
+# words by which a paper names its own method on one side of a comparison
+_OWN = {"our", "we", "ours", "proposed"}
+
+
+def _own(ws: list[Word], i: int, before: bool) -> bool:
+    """The side of word ``i`` (before or after it, in its clause) names the paper's own work."""
+    clause = ws[i].clause
+    side = ws[max(0, i - SIDE) : i] if before else ws[i + 1 : i + 1 + SIDE]
+    return any(w.clause == clause and w.text.lower() in _OWN for w in side)
+
+
+def _named(ws: list[Word], i: int, before: bool) -> bool:
+    """The side of word ``i`` holds a name (a capitalised word inside the sentence)."""
+    clause = ws[i].clause
+    side = ws[max(0, i - SIDE) : i] if before else ws[i + 1 : i + 1 + SIDE]
+    return any(w.clause == clause and w.name for w in side)
 
 
 def _passive(ws: list[Word], i: int) -> bool:

@@ -86,6 +86,11 @@ def words(text: str) -> list[Word]:
             continue
         if low in cues.SCOPE_STOP or (seen and low in cues.PREPOSITIONS | DETERMINERS):
             scope = 0  # 'does not explain the drop': a new noun phrase is the head's object
+        if low in NEGATORS and low.endswith("ed") and _next(tokens, k) == "by":
+            # 'a failure mode overlooked by earlier work': the agent is not what is left out
+            out.append(Word(stem(low), low, clause, False, False, part=part))
+            scope, seen, by = 0, False, ""
+            continue
         if low in NEGATORS:
             at = _cancels(out, clause, part) if low == "without" else None
             if at is not None:

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 
 from ..text import STOPWORDS
+from .cues import POLES, listed, stem
 from .cues import PREPOSITIONS as _PREPS
-from .cues import stem
 
 _HEAD_WORDS = (
     "tuning finetuning learning network optimization optimisation minimization maximization "
@@ -103,7 +103,7 @@ def terms(text: str) -> list[tuple[list[str], str]]:
                 break  # 'without sacrificing fast inference': a verb with the term as object
             quals.insert(0, wl)
             j -= 1
-        quals = [q for q in quals if _specific(q)]
+        quals = [q for q in quals if _specific(q) and not _direction_word(q)]
         if quals:
             out.append((quals, tok))
     return out
@@ -140,6 +140,11 @@ def _count_prefix(word: str) -> int | None:
         if word.startswith(pre) and len(word) - len(pre) >= 4:
             return n
     return None
+
+
+def _direction_word(word: str) -> bool:
+    """A listed direction word ('looser', 'tighter'): the direction check reads it."""
+    return stem(word) in POLES and listed(word)
 
 
 def _specific(word: str) -> bool:
