@@ -781,3 +781,32 @@ def test_an_amount_word_bounding_a_number_is_no_direction():
     for text in ("at 5 percent or less", "three or more datasets", "with less than 10 labels"):
         assert not [d for d in polarity._directions(scope.words(text)) if d[0] == "amount"], text
     assert polarity._directions(scope.words("it uses less memory"))
+
+
+def test_round_nine_errors(verifier):
+    p = Paper(
+        "tokdef000001",
+        "TokenGuard: unlearning trigger tokens",
+        "Backdoor token parameters differ from clean token parameters in word embedding layers. "
+        "Even at very high sparsity, TokenGuard simultaneously enhances generalization and "
+        "downstream performance. Advanced strategies such as tree search yield only modest "
+        "gains.",
+        "test",
+        0,
+    )
+    for claim, verdict in (
+        # a layer of another kind
+        ("Backdoor token parameters differ from clean ones in attention layers.", UNSUPPORTED),
+        # the size of an effect turned round
+        ("Advanced strategies such as tree search yield large gains.", CONTRADICTED),
+        # a price paid where the passage improves it
+        (
+            "At very high sparsity, TokenGuard enhances downstream performance at the cost of "
+            "generalization.",
+            CONTRADICTED,
+        ),
+        ("Backdoor token parameters differ from clean ones in word embedding layers.", SUPPORTED),
+        ("Advanced strategies such as tree search bring only marginal gains.", SUPPORTED),
+    ):
+        v = check(verifier, claim, p)
+        assert v.verdict == verdict, (claim, v.reason)

@@ -252,6 +252,11 @@ AXES: dict[str, tuple[str, str]] = {
         "simplifying",
     ),
     "strength": ("strong stronger strongest", "weak weaker weakest"),
+    # how large an effect is: 'large gains' is not what 'only modest gains' says
+    "magnitude": (
+        "large huge substantial considerable dramatic sizable sizeable",
+        "modest marginal slight negligible minor",
+    ),
     "addition": (
         "add adds added adding introduce introduces introduced introducing inject injects",
         "remove removes removed removing strip strips stripped eliminate eliminates eliminated "
@@ -309,6 +314,8 @@ def stem(word: str) -> str:
 
 # words that also move an amount: 'enhances diversity' is 'increases diversity'
 ALSO_AMOUNT = "enhance enhances enhanced enhancing boost boosts"
+# a price paid also makes it worse: 'at the cost of X' is not 'enhances X'
+ALSO_WORSE = "sacrifice sacrifices sacrificed sacrificing"
 
 
 def _poles() -> dict[str, list[tuple[str, int]]]:
@@ -322,6 +329,9 @@ def _poles() -> dict[str, list[tuple[str, int]]]:
     for w in ALSO_AMOUNT.split():
         if ("amount", 1) not in out.setdefault(stem(w), []):
             out[stem(w)].append(("amount", 1))
+    for w in ALSO_WORSE.split():
+        if ("quality", -1) not in out.setdefault(stem(w), []):
+            out[stem(w)].append(("quality", -1))
     return out
 
 

@@ -26,7 +26,7 @@ _HEAD_WORDS = (
     "quantization decoding prompting policy complexity entropy metric norm bound programming "
     "inference factorization decomposition clustering propagation alignment matching tokenizer "
     "retriever reranker mechanics theory dynamics statistics geometry logic calculus "
-    "autoencoding pretraining pre-training"
+    "autoencoding pretraining pre-training layer"
 ).split()
 # nouns that hold a term without changing which it is: 'reinforcement learning framework'
 CONTAINERS = set(
