@@ -810,3 +810,9 @@ def test_round_nine_errors(verifier):
     ):
         v = check(verifier, claim, p)
         assert v.verdict == verdict, (claim, v.reason)
+
+
+def test_no_longer_is_a_negation_not_an_amount():
+    ws = scope.words("The method no longer needs labels.")
+    assert {w.text for w in ws if w.negated} == {"labels"}
+    assert not polarity._directions(ws)

@@ -79,6 +79,7 @@ NEGATORS = {
 # multi-word expressions read as the one word they mean, before anything else
 PHRASES = [
     (re.compile(r"(?i)\b(?:fails?|failed|failing)\s+to\b"), "not"),
+    (re.compile(r"(?i)\bno\s+longer\b"), "not"),
     (re.compile(r"(?i)\b(?:falls?|falling|fell)\s+short\s+of\b"), "underperforms"),
     (re.compile(r"(?i)\b(?:falls?|falling|fell|lags?|lagging|lagged)\s+behind\b"), "underperforms"),
     # a comparison in the passive is its loser underperforming: "B is surpassed by A"
