@@ -816,3 +816,32 @@ def test_no_longer_is_a_negation_not_an_amount():
     ws = scope.words("The method no longer needs labels.")
     assert {w.text for w in ws if w.negated} == {"labels"}
     assert not polarity._directions(ws)
+
+
+def test_a_count_stated_by_a_list_and_a_lack_in_other_words(verifier):
+    assert ct.list_lengths("We test on MedQA, PubMedQA and BioASQ.") == {3}
+    assert ct.list_lengths("Together, ArenaOne and BenchTwo offer a framework.") == {2}
+    assert ct.list_lengths("It improves accuracy and speed.") == set()
+    p = Paper(
+        "arena0000001",
+        "ArenaOne: judging video models",
+        "Progress is limited by the lack of high-quality training data. Together, ArenaOne and "
+        "BenchTwo offer a scalable framework for evaluating video models. We also compare four "
+        "judges, GPT-4o and Claude.",
+        "test",
+        0,
+    )
+    for claim in (
+        "The two benchmarks together give a scalable framework for evaluating video models.",
+        "Progress is held back by a shortage of high-quality training data.",
+    ):
+        v = check(verifier, claim, p)
+        assert v.verdict == SUPPORTED, (claim, v.reason)
+    for claim in (
+        "The three benchmarks together give a scalable framework for evaluating video models.",
+        # a sentence that states its count in words is read by that count, not by its list
+        "We also compare two judges, GPT-4o and Claude.",
+        "Progress is held back by an abundance of high-quality training data.",
+    ):
+        v = check(verifier, claim, p)
+        assert v.verdict != SUPPORTED, (claim, v.reason)

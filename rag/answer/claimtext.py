@@ -398,3 +398,31 @@ def expand_acronyms(text: str, defined: dict[str, str]) -> str:
             r"\b" + re.escape(short) + r"(s?)\b", lambda m, lf=long: lf + m.group(1), text
         )
     return text
+
+
+# --- counts a sentence states by listing ----------------------------------------------------------
+_NAME_ITEM = r"[A-Z][\w\-'.]*[\w]"
+_LOW_ITEM = r"[a-z][\w\-']*(?: [a-z][\w\-']*){0,3}"
+_SEP = r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+"
+_LISTS = [
+    re.compile(rf"\b{item}(?:\s*,\s*{item})*,?\s+(?:and|or)\s+{item}\b")
+    for item in (_NAME_ITEM, _LOW_ITEM)
+]
+
+
+def list_lengths(text: str) -> set[int]:
+    """How many items the lists of a sentence have: names ('MedQA, PubMedQA and BioASQ' -> 3,
+    'VideoAutoArena and VideoAutoBench' -> 2) or lower-case phrases of up to four words with
+    commas ('detective cases, situation puzzles, and guessing numbers' -> 3); the word that
+    opens the sentence is never an item."""
+    out: set[int] = set()
+    for clause in re.split(r"[;:()\u2013\u2014]|(?<=[a-z])-(?=[a-z]+ [a-z]+,)", text):
+        body = clause.strip()
+        first = re.match(r"[A-Za-z]+,?", body)
+        start = first.end() if first and first.group(0).endswith(",") else 0
+        for pat, need_comma in zip(_LISTS, (False, True), strict=True):
+            for m in pat.finditer(body, start):
+                if need_comma and "," not in m.group(0):
+                    continue  # 'accuracy and speed' is no counted list
+                out.add(len(re.split(_SEP, m.group(0))))
+    return {n for n in out if 2 <= n <= 6}

@@ -75,6 +75,12 @@ NEGATORS = {
     "overlooks",
     "overlooked",
     "overlooking",
+    # nouns of a lack: 'a shortage of data' says what 'the lack of data' says
+    "shortage",
+    "shortages",
+    "scarcity",
+    "dearth",
+    "paucity",
 }
 # multi-word expressions read as the one word they mean, before anything else
 PHRASES = [

@@ -247,6 +247,15 @@ def _quantities(claim: str, stated: list[ct.Quantity], labels: str, ranked) -> C
     if not qs:
         return Check("quantities", SUPPORTED, "no quantities")
     missing = [q for q in qs if not any(ct.same_value(q, p) for p in stated)]
+    # a small count the closest sentence states by listing that many items ('A and B'), when
+    # it states no count in words or digits itself
+    listed = {
+        n
+        for _, s in ranked[:1]
+        if not any(2 <= p.value <= 6 and not p.percent for p in ct.quantities(s.text))
+        for n in ct.list_lengths(s.text)
+    }
+    missing = [q for q in missing if q.percent or q.decimals or q.value not in listed]
     if not missing:
         return Check("quantities", SUPPORTED, "every quantity is stated")
     q = missing[0]
