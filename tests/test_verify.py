@@ -845,3 +845,20 @@ def test_a_count_stated_by_a_list_and_a_lack_in_other_words(verifier):
     ):
         v = check(verifier, claim, p)
         assert v.verdict != SUPPORTED, (claim, v.reason)
+
+
+def test_as_a_whole_is_no_universal_claim(verifier):
+    p = Paper(
+        "graphkd00001",
+        "FastKD: quick graph distillation",
+        "The approach enables efficient gradient computation, thereby accelerating the overall "
+        "distillation process.",
+        "test",
+        0,
+    )
+    v = check(
+        verifier, "Gradients are computed efficiently, which speeds up distillation as a whole.", p
+    )
+    assert v.verdict == SUPPORTED, v.reason
+    v = check(verifier, "Gradients are computed efficiently for every graph.", p)
+    assert v.verdict == UNSUPPORTED, v.reason

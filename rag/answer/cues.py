@@ -86,6 +86,8 @@ NEGATORS = {
 PHRASES = [
     (re.compile(r"(?i)\b(?:fails?|failed|failing)\s+to\b"), "not"),
     (re.compile(r"(?i)\bno\s+longer\b"), "not"),
+    # 'as a whole' is 'overall', no claim about every part
+    (re.compile(r"(?i)\bas\s+a\s+whole\b"), "overall"),
     (re.compile(r"(?i)\b(?:falls?|falling|fell)\s+short\s+of\b"), "underperforms"),
     (re.compile(r"(?i)\b(?:falls?|falling|fell|lags?|lagging|lagged)\s+behind\b"), "underperforms"),
     # a comparison in the passive is its loser underperforming: "B is surpassed by A"
