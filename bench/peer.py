@@ -61,6 +61,8 @@ PIPELINES = {
     "ours": ("ours", {}),
     "ours-spin": ("ours", {"RAG_EMBED_SPINNING": "1"}),
     "ours-1thread": ("ours", {"RAG_EMBED_THREADS": "1"}),
+    # the int8-quantised graph for chunks and queries (its own index)
+    "ours-int8": ("ours", {"RAG_EMBED_BACKEND": "int8"}),
     # chunking variants (issue 18): the older layout, 200-token chunks with 40 of overlap and the
     # title before every chunk; 252-token windows with the title counted in them ('fit'),
     # before the first chunk only ('first'), or not embedded ('none')
