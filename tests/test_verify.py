@@ -862,3 +862,27 @@ def test_as_a_whole_is_no_universal_claim(verifier):
     assert v.verdict == SUPPORTED, v.reason
     v = check(verifier, "Gradients are computed efficiently for every graph.", p)
     assert v.verdict == UNSUPPORTED, v.reason
+
+
+def test_a_negation_in_a_farther_sentence_does_not_undo_a_closer_one():
+    from rag.answer.verdicts import PassageSentence
+
+    def sent(text):
+        ws = scope.words(text)
+        return PassageSentence("[1]", text, None, ws, {w.stem for w in ws})
+
+    closer = sent(
+        "Semantic confusability among similar skills, rather than library size alone, plays a "
+        "central role in this degradation."
+    )
+    farther = sent("Rather than degrading gradually, selection accuracy remains stable.")
+    claim = (
+        "Semantic confusability among similar skills, not library size alone, plays a central "
+        "role in the degradation."
+    )
+    got = polarity.direction(claim, scope.words(claim), [closer, farther], [closer, farther])
+    assert got.verdict == SUPPORTED, got.reason
+    # the farther sentence alone still says the degradation is not gradual
+    claim = "Selection accuracy keeps degrading gradually."
+    got = polarity.direction(claim, scope.words(claim), [farther], [farther])
+    assert got.verdict == CONTRADICTED, got.reason

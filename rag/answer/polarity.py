@@ -124,7 +124,10 @@ def direction(
     said = set().union(*(s.stems for s in every)) if every else set()
     for s in top:
         # 2. a negation added or dropped over the same words (and the same object)
-        flip = _negation_flip(cw, s.words, negated_by_any)
+        # a word a closer aligned sentence affirms is not 'dropped' by this one's negation
+        closer = top[: top.index(s)]
+        elsewhere = {w.stem for o in closer for w in o.words if not w.negated}
+        flip = _negation_flip(cw, s.words, negated_by_any, elsewhere)
         if flip is not None and not prior and _of_prior(s.words, flip[1]):
             flip = None
         if flip is not None:
@@ -300,7 +303,10 @@ def _subject_missing(ws: list[Word], st: str, other: set[str]) -> bool:
 
 
 def _negation_flip(
-    cw: list[Word], pw: list[Word], agree: set[str] = frozenset()
+    cw: list[Word],
+    pw: list[Word],
+    agree: set[str] = frozenset(),
+    affirmed: set[str] = frozenset(),
 ) -> tuple[str, str] | None:
     """('dropped' or 'added', stem) when the first word a negation scopes over on one side is
     affirmed on the other side and negated nowhere there. Words of names affirm nothing; a
@@ -310,7 +316,7 @@ def _negation_flip(
     pos_p = {w.stem for w in pw if w.content and not w.negated and not w.titled}
     neg_p = {w.stem for w in pw if w.content and w.negated}
     all_c, all_p = {w.stem for w in cw}, {w.stem for w in pw}
-    dropped = (neg_p - pos_p) & (pos_c - neg_c) & {w.stem for w in pw if w.head}
+    dropped = (neg_p - pos_p - affirmed) & (pos_c - neg_c) & {w.stem for w in pw if w.head}
     # the claim keeps a negation in the clause but over no content word ("... answer correctly
     # without it", "size alone is not what drives it"): it negates a pronoun or its subject
     loose = {w.clause for w in cw if w.dangling}
