@@ -352,6 +352,10 @@ def test_llm_prompt_asks_for_every_part_and_lists_get_all_on_topic_sources(seed_
         ("Does the method degrade accuracy?", "The method improves accuracy by 3 points.", -1),
         ("Does pruning hurt accuracy?", "Pruning shows superiority in accuracy.", -1),
         ("Does pruning hurt accuracy?", "We evaluate pruning on five datasets.", 0),
+        # a '-free' word before its noun says which method is meant, not what is asked
+        ("Does the training-free pruner hurt accuracy?", "We propose a training-free pruner.", 0),
+        ("Does the training-free pruner hurt accuracy?", "The pruner improves accuracy.", -1),
+        ("Is the pruner training-free?", "We propose a training-free pruner.", 1),
     ],
 )
 def test_yes_no_stance_of_a_sentence_on_the_asked_relation(question, sentence, stance):
@@ -360,6 +364,14 @@ def test_yes_no_stance_of_a_sentence_on_the_asked_relation(question, sentence, s
     from rag.answer.yesno import stance as stance_of
 
     assert stance_of(relations(yes_no_statement(question)), sentence) == stance
+
+
+def test_a_question_that_asks_no_relation_needs_a_sentence_restating_it():
+    from rag.answer.yesno import covers
+
+    claim = "the authors release their own evaluation data"
+    assert covers(claim, "The authors release their own evaluation data on GitHub.")
+    assert not covers(claim, "We then identify key challenges in developing the system.")
 
 
 def test_yes_no_lead_needs_the_asked_relation_stated(assistant):

@@ -31,7 +31,7 @@ from .evidence import (
 from .gate import abstention_text, gate_reason
 from .listing import ListScope, states_contribution
 from .question import QuestionAnalysis, analyze, yes_no_statement
-from .yesno import AGREES, DENIES, relations, stance
+from .yesno import AGREES, DENIES, covers, relations, stance
 
 ANSWER_WORDS = 90  # a single-paper answer stops growing past this many words
 TOP_PRIOR = 0.03  # the retrieval's first paper is preferred as the one that answers
@@ -168,8 +168,8 @@ class ExtractiveAnswerer(Answerer):
         the same way (each of its directions, requirements and absences: ``rag.answer.yesno``)
         and the claim checker finds nothing of the question contradicted; "No:" when such a
         sentence that asserts states one of them the other way; no lead otherwise. A question
-        that asks no direction, requirement or absence is settled by the claim checker on the
-        answer's first sentence alone."""
+        that asks no direction, requirement or absence is settled only by a first sentence that
+        restates it (most of its words) and that the claim checker finds stating it."""
         if not chosen:
             return "", chosen
         claim = yes_no_statement(analysis.text)
@@ -205,15 +205,16 @@ class ExtractiveAnswerer(Answerer):
                     names is None or names.verdict == SUPPORTED
                 ):
                     return "Yes:", first(agree[0])
-            if deny and not agree:
+            # a denial that asserts (a finding) outweighs an agreement that only describes
+            if deny and not any(asserts(c.text) for c in agree):
                 return "No:", first(deny[0])
             return "", chosen
         # no direction, requirement or absence asked: the first sentence alone must state it
         c = chosen[0]
         alone = replace(paper, paper_id=f"{paper.paper_id}#{c.idx}", text=c.text)
         verdict = v.verify([claim], [[Source(f"[{n}]", alone)]])[0]
-        if verdict.verdict == SUPPORTED and own(c):
-            return "Yes:", chosen
+        if verdict.verdict == SUPPORTED and own(c) and covers(claim, c.text):
+            return "Yes:", chosen  # the sentence restates the question, as a statement
         direction = next((x for x in verdict.checks if x.name == "direction"), None)
         if direction is not None and direction.verdict == CONTRADICTED:
             if own(c) and asserts(c.text) and not is_problem_statement(c.text):

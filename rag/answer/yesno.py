@@ -30,6 +30,7 @@ REQUIRE = {
     "call calls necessitate necessitates".split()
 }
 NEAR = 3  # words between a requirement verb and what it requires
+COVER = 0.75  # a question that asks no relation: the share of its words a sentence must restate
 
 
 @dataclass
@@ -88,6 +89,19 @@ def _head(ws: list[Word], k: int) -> bool:
     return nxt.negated != ws[k].negated
 
 
+def _modifies(ws: list[Word], k: int) -> bool:
+    """Word ``k`` (of a '-free' compound) stands before the noun it describes."""
+    nxt = next((w for w in ws[k + 1 :] if w.by != "free" or not w.negated), None)
+    return nxt is not None and nxt.clause == ws[k].clause and nxt.content
+
+
+def covers(claim: str, sentence: str, share: float = COVER) -> bool:
+    """Does the sentence hold ``share`` of the claim's content words (by their roots)?"""
+    want = {_root(w) for w in words(claim) if w.content}
+    have = {_root(w) for w in words(sentence) if w.content}
+    return bool(want) and len(want & have) / len(want) >= share
+
+
 _ARTICLES = {"a", "an", "the", "any", "additional", "extra", "no"}
 
 
@@ -104,6 +118,8 @@ def relations(claim: str) -> list[Relation]:
             continue
         if not _head(ws, k):
             continue
+        if w.by == "free" and _modifies(ws, k):
+            continue  # "the training-free method": which method is meant, not what is asked
         if w.negated:
             sign = -1
         elif _required(ws, k):
@@ -164,4 +180,4 @@ def stance(rels: list[Relation], sentence: str) -> int:
     return AGREES if any(g > 0 for g in directions) else SILENT
 
 
-__all__ = ["AGREES", "DENIES", "SILENT", "Relation", "relations", "stance"]
+__all__ = ["AGREES", "DENIES", "SILENT", "Relation", "covers", "relations", "stance"]
