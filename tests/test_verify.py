@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from rag.answer import antonyms, polarity, scope
 from rag.answer import claimtext as ct
-from rag.answer import polarity, scope
 from rag.answer.support import scorer_for
 from rag.answer.verify import CONTRADICTED, SUPPORTED, UNSUPPORTED, Source, Verifier
 from rag.records import Paper
@@ -282,9 +282,9 @@ def test_faithful_wordings_that_once_read_as_contradictions(verifier):
     )
     assert [v.verdict for v in out[:4]] == [SUPPORTED] * 4, [v.reason for v in out]
     assert out[4].verdict == CONTRADICTED, out[4].reason  # the negation really dropped
-    assert polarity._negating_prefix("implant") is None
-    assert polarity._negating_prefix("inefficient") == "efficient"
-    assert polarity._negating_prefix("unstable") == "stable"
+    assert antonyms.negating_prefix("implant") is None
+    assert antonyms.negating_prefix("inefficient") == "efficient"
+    assert antonyms.negating_prefix("unstable") == "stable"
 
 
 def test_round_four_wordings(verifier):
@@ -886,3 +886,38 @@ def test_a_negation_in_a_farther_sentence_does_not_undo_a_closer_one():
     claim = "Selection accuracy keeps degrading gradually."
     got = polarity.direction(claim, scope.words(claim), [farther], [farther])
     assert got.verdict == CONTRADICTED, got.reason
+
+
+# a comparison stated on a measure, beside another comparison of the same paper
+TRIAGE = Paper(
+    "triage000001",
+    "WardBot: triage with several agents",
+    "Across four hospitals, WardBot outperforms rule-based triage systems, with our single "
+    "agent achieving 8.5% higher accuracy than Gemini on emergency cases.",
+    "test",
+    2,
+)
+
+
+def test_a_comparison_on_a_measure_restated_with_its_sides_swapped(verifier):
+    for claim in (
+        "On emergency cases Gemini trails the WardBot single agent.",
+        "Gemini trails the WardBot single agent, which is 8.5 percent more accurate.",
+        "The WardBot single agent is more accurate than Gemini on emergency cases.",
+    ):
+        v = check(verifier, claim, TRIAGE)
+        assert v.verdict == SUPPORTED, (claim, v.reason)
+    for claim in (
+        "On emergency cases the WardBot single agent trails Gemini.",
+        "On emergency cases Gemini outperforms the WardBot single agent.",
+        "Gemini is 8.5% more accurate than the WardBot single agent on emergency cases.",
+        "WardBot underperforms rule-based triage systems.",
+    ):
+        v = check(verifier, claim, TRIAGE)
+        assert v.verdict == CONTRADICTED, (claim, v.reason)
+
+
+def test_a_decimal_number_ends_no_clause():
+    ws = scope.words("It reaches 12.3% higher accuracy than B on 2,048 cases.")
+    assert [w.text for w in ws][:3] == ["It", "reaches", "12.3"]
+    assert len({w.clause for w in ws}) == 1 and len({w.part for w in ws}) == 1

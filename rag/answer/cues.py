@@ -321,6 +321,19 @@ def stem(word: str) -> str:
     return _stemmer().stemWord(word.lower().replace("’", "'"))
 
 
+# measures of results by which way is better: 'higher accuracy' and 'lower latency' are both
+# better results, so an amount word over one is also a quality word ('12% higher accuracy than
+# B' says what 'B trails it' says)
+METRICS_UP = {
+    stem(w)
+    for w in "accuracy accurate precision recall f1 auc auroc score scores performance bleu rouge "
+    "throughput reward rewards fidelity utility quality".split()
+}
+METRICS_DOWN = {
+    stem(w)
+    for w in "error errors latency loss losses perplexity cost costs overhead runtime".split()
+}
+
 # words that also move an amount: 'enhances diversity' is 'increases diversity'
 ALSO_AMOUNT = "enhance enhances enhanced enhancing boost boosts"
 # a price paid also makes it worse: 'at the cost of X' is not 'enhances X'

@@ -2,7 +2,8 @@
 
 ``direction`` compares a claim's direction words, negations, alternatives, prefixed antonyms
 and "from A to B" with the passage sentences aligned to it. The words and their negation scope
-come from ``rag.answer.scope``, the cue lists from ``rag.answer.cues``.
+come from ``rag.answer.scope``, the cue lists from ``rag.answer.cues``, who a direction word is
+about from ``rag.answer.roles``, prefixed antonyms from ``rag.answer.antonyms``.
 """
 
 from __future__ import annotations
@@ -10,8 +11,17 @@ from __future__ import annotations
 import re
 
 from . import cues
+from .antonyms import ADJ_END, affirmed_elsewhere, negating_prefix, prefix_antonym, put_down
 from .cues import stem
-from .roles import about_prior, acted_on, crossed, mentions_prior, restated
+from .roles import (
+    about_prior,
+    acted_on,
+    compares_other,
+    crossed,
+    mentions_prior,
+    metric_sign,
+    restated,
+)
 from .roles import object_of as _object
 from .scope import Word
 from .verdicts import CONTRADICTED, SUPPORTED, Check, PassageSentence
@@ -41,8 +51,11 @@ def _directions(ws: list[Word]) -> list[tuple[str, int, set[str], int]]:
         if acted_on(ws, i) or _bounds_number(ws, i):
             continue  # 'harm robustness': the verb before it says which way, not the noun
         ctx = _context(ws, i)
+        sign = -1 if w.negated else 1
         for axis, pole in poles:
-            out.append((axis, pole * (-1 if w.negated else 1), ctx, i))
+            out.append((axis, pole * sign, ctx, i))
+            if axis == "amount" and metric_sign(ws, i):  # 'higher accuracy' is also better
+                out.append(("quality", pole * sign * metric_sign(ws, i), ctx, i))
     return out
 
 
@@ -87,7 +100,10 @@ def direction(
             )
             for s, dirs in pdirs
             for a, ps, pc, j in dirs
-            if a == axis and ctx & pc and (prior or not about_prior(s.words, j))
+            if a == axis
+            and ctx & pc
+            and (prior or not about_prior(s.words, j))
+            and not compares_other(cw, i, s.words, j)
         ]
         if not cands:
             continue
@@ -120,7 +136,7 @@ def direction(
         and w.stem not in negated_by_any
         and any(_said_otherwise(s.words, w.stem) for s in top)
     }
-    put_down = set().union(*(_put_down(s.words) for s in top))
+    excused = set().union(*(put_down(s.words) for s in top))
     said = set().union(*(s.stems for s in every)) if every else set()
     for s in top:
         # 2. a negation added or dropped over the same words (and the same object)
@@ -165,8 +181,8 @@ def direction(
                     s.text,
                 )
         # 4. a word and its prefixed antonym (stable / unstable, efficient / inefficient)
-        flip = _prefix_antonym(cw, s, put_down)
-        if flip and _affirmed_elsewhere(flip[0], top, s):
+        flip = prefix_antonym(cw, s, excused)
+        if flip and affirmed_elsewhere(flip[0], top, s):
             flip = None  # 'backdoor learning' stated beside 'unlearning': both are there
         if flip:
             return Check(
@@ -253,26 +269,14 @@ def _absent(w: Word) -> bool:
     return ("presence", -1) in cues.POLES.get(w.stem, ()) and cues.listed(w.text.lower())
 
 
-def _negates_clause(w: Word) -> bool:
-    """A negator, or a word that puts its clause down: poor, low, absent, lacking."""
-    if not w.content and w.stem in cues.NEG_STEMS:
-        return True
-    poles = cues.POLES.get(w.stem, ())
-    return (
-        (("quality", -1) in poles or ("presence", -1) in poles)
-        and cues.listed(w.text.lower())
-        and not w.negated
-    )
-
-
 def _negative_adjective(w: Word) -> bool:
     """An un-/non- adjective or participle ('unexplored', 'unclear', 'nontrivial' no: a word
     ending like an adjective); 'unlearning' is a term, not a negation."""
     low = w.text.lower()
     if not w.content or w.name or not low.startswith(("un", "non")):
         return False
-    bare = _negating_prefix(low)
-    return bare is not None and (bare == "known" or bool(_ADJ_END.search(bare)))
+    bare = negating_prefix(low)
+    return bare is not None and (bare == "known" or bool(ADJ_END.search(bare)))
 
 
 def _subject_missing(ws: list[Word], st: str, other: set[str]) -> bool:
@@ -396,78 +400,6 @@ def _alternative_anywhere(cw: list[Word], every: list[PassageSentence]) -> Check
                     f"the claim says '{w.text}' but {s.label} says '{rival.text}'",
                     s.text,
                 )
-    return None
-
-
-_NEG_PREFIX = re.compile(r"^(un|non|in|im|ir|il|dis)-?(.{5,})$")
-# in-, im-, ir-, il- and dis- negate adjectives and their nouns (inefficient, imbalanced,
-# dissimilar), but mostly form other verbs (implant, improve, involve, discover, display)
-_ADJ_END = re.compile(
-    r"(?:able|ible|ent|ant|ive|al|ate|ete|ect|ic|ous|ar|id|ite|ful|ed|ity|ence|ance|ency|ness)$"
-)
-
-
-def _negating_prefix(word: str) -> str | None:
-    """The base of a word with a negating prefix (unstable -> stable), else None."""
-    m = _NEG_PREFIX.match(word)
-    if not m:
-        return None
-    base = m.group(2)
-    if m.group(1) not in ("un", "non") and (len(base) < 6 or not _ADJ_END.search(base)):
-        return None
-    return base
-
-
-def _affirmed_elsewhere(word: str, top: list[PassageSentence], s: PassageSentence) -> bool:
-    """Another aligned sentence than ``s`` states the claim's ``word`` itself, not negated."""
-    st = stem(word.lower())
-    return any(any(w.stem == st and not w.negated for w in o.words) for o in top if o is not s)
-
-
-_HARD = {"hard", "difficult", "impossible", "tough", "challenging"}
-
-
-def _hard_to(ws: list[Word], w: Word) -> bool:
-    """``w`` follows 'hard to' ('hard to explain', 'difficult to scale')."""
-    k = next((k for k, x in enumerate(ws) if x is w), 0)
-    return k >= 2 and ws[k - 1].text.lower() == "to" and ws[k - 2].text.lower() in _HARD
-
-
-def _put_down(ws: list[Word]) -> set[str]:
-    """Stems of the words in clauses that a negator or a down word puts down ('is poor')."""
-    down = {w.clause for w in ws if _negates_clause(w)}
-    return {w.stem for w in ws if w.clause in down}
-
-
-def _prefix_antonym(
-    cw: list[Word], s: PassageSentence, excused: set[str] = frozenset()
-) -> tuple[str, str] | None:
-    """(claim word, passage word) when one is the other with a negating prefix; a claim's
-    'unsound' is excused when an aligned sentence puts 'soundness' down ('is poor')."""
-    c_stems = {w.stem for w in cw}
-    for a, b, a_stems, b_stems, flip in (
-        (cw, s.words, c_stems, s.stems, False),
-        (s.words, cw, s.stems, c_stems, True),
-    ):
-        b_by_stem = {w.stem: w for w in b if w.content and not w.name}
-        for w in a:
-            if not w.content or w.name:
-                continue
-            bare = _negating_prefix(w.text.lower())
-            if bare is None or w.stem in b_stems:
-                continue
-            base = stem(bare)
-            if not flip and base in excused:
-                continue
-            if base in b_by_stem and base not in a_stems and not b_by_stem[base].negated:
-                other = b_by_stem[base]
-                if _hard_to(b, other):
-                    continue  # 'hard to explain' says what 'inexplainable' says
-                if any(x.clause == other.clause and _negates_clause(x) for x in b):
-                    continue  # 'no approach had been explored' says what 'unexplored' says;
-                    # 'the soundness is poor' what 'unsound' says
-                pair = (w.text, other.text)
-                return pair if not flip else (pair[1], pair[0])
     return None
 
 

@@ -31,10 +31,12 @@ _NOT_SUBJECT = {"unlike", "than", "over", "beyond", "compared", "versus", "vs", 
 
 
 def _sides(ws: list[Word], i: int) -> tuple[set[str], set[str]]:
-    """The content words (names too) of the clause before and after word ``i``."""
+    """The content words (names too) of the clause before and after word ``i``; a number says
+    how much, not who ('12% higher than B')."""
     clause = ws[i].clause
-    before = [w for w in ws[:i] if w.clause == clause and w.content][-SIDE:]
-    after = [w for w in ws[i + 1 :] if w.clause == clause and w.content][:SIDE]
+    side = [w.clause == clause and w.content and not w.text[:1].isdigit() for w in ws]
+    before = [w for k, w in enumerate(ws[:i]) if side[k]][-SIDE:]
+    after = [w for k, w in enumerate(ws[i + 1 :], i + 1) if side[k]][:SIDE]
     key = {cues.root(ws[i].stem)}
     return (
         {cues.root(w.stem) for w in before} - key,
@@ -59,6 +61,40 @@ def crossed(cw: list[Word], i: int, pw: list[Word], j: int) -> bool:
         return False
     own_side = 0 if (cb & pa and ca & pb) else 1  # one side matched by 'our' and a name
     return len(cb & pa) + len(ca & pb) + own_side > len(cb & pb) + len(ca & pa)
+
+
+def compares_other(cw: list[Word], i: int, pw: list[Word], j: int) -> bool:
+    """Both words relate two sides, and a name on one side of the claim's word is compared by
+    another relating word of the passage sentence, outside the stretch of word ``j`` (between
+    commas), which names no 'our' for it either: word ``j`` compares other things ('A
+    outperforms conventional methods, with our B 12% higher than C' is no counterpart of 'C
+    trails B')."""
+    if not _relates(cw, i) or not _relates(pw, j):
+        return False
+    cb, ca = _sides(cw, i)
+    clause = cw[i].clause
+    names = {cues.root(w.stem) for w in cw if _name_like(w) and w.clause == clause} & (cb | ca)
+    stretch = [w for w in pw if w.clause == pw[j].clause and w.part == pw[j].part]
+    if not names or any(w.text.lower() in _OWN for w in stretch):
+        return False
+    out = names - {cues.root(w.stem) for w in stretch}
+    return any(
+        out & set().union(*_sides(pw, k))
+        for k, w in enumerate(pw)
+        if w not in stretch and _relates(pw, k)
+    )
+
+
+def _name_like(w: Word) -> bool:
+    """A name, also at the start of a sentence: capitals or digits after its first letter."""
+    return w.name or (w.content and w.text[1:] != w.text[1:].lower())
+
+
+def metric_sign(ws: list[Word], i: int) -> int:
+    """1 when word ``i`` acts on a measure where higher is better ('higher accuracy'), -1 when
+    lower is better ('reduces latency'), else 0."""
+    obj = {w.stem for w in ws[i + 1 : i + 3] if w.clause == ws[i].clause and w.content}
+    return 1 if obj & cues.METRICS_UP else -1 if obj & cues.METRICS_DOWN else 0
 
 
 def _relates(ws: list[Word], i: int) -> bool:

@@ -14,7 +14,11 @@ from ..text import STOPWORDS
 from . import cues
 from .cues import NEGATORS, SCOPE_LEN, stem
 
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*|[.,;:!?()]")
+# a number with a decimal point or thousands separator ('12.3', '2,048') is one word, not the
+# end of a clause or a stretch
+_WORD = re.compile(
+    r"[0-9]+(?:[.,][0-9]+)+(?:[A-Za-z'’\-][A-Za-z0-9'’\-]*)?|[A-Za-z0-9][A-Za-z0-9'’\-]*|[.,;:!?()]"
+)
 _CONTRACTIONS = re.compile(r"(?i)\b(\w+)n['’]t\b")
 
 
