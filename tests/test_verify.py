@@ -921,3 +921,58 @@ def test_a_decimal_number_ends_no_clause():
     ws = scope.words("It reaches 12.3% higher accuracy than B on 2,048 cases.")
     assert [w.text for w in ws][:3] == ["It", "reaches", "12.3"]
     assert len({w.clause for w in ws}) == 1 and len({w.part for w in ws}) == 1
+
+
+def test_a_measure_is_the_head_of_the_phrase(verifier):
+    from rag.answer.roles import metric_sign
+
+    def sign(text, word):
+        ws = scope.words(text)
+        return metric_sign(ws, next(i for i, w in enumerate(ws) if w.text == word))
+
+    assert sign("It narrows the performance gap to experts.", "narrows") == 0  # a gap
+    assert sign("It reduces inference cost by 35%.", "reduces") == -1
+    assert sign("It has a lower error rate.", "lower") == -1
+    assert sign("It gets a higher F1 score on X.", "higher") == 1
+    p = Paper(
+        "gapgap000001",
+        "DistilMed: closing the gap",
+        "Our evaluations show that DistilMed improves rationale quality, narrowing the "
+        "performance divide between large and small models.",
+        "test",
+        3,
+    )
+    claim = "DistilMed helps narrow the performance gap between large and small models."
+    assert check(verifier, claim, p).verdict == SUPPORTED
+    claim = "DistilMed widens the performance gap between large and small models."
+    assert check(verifier, claim, p).verdict == CONTRADICTED
+
+
+def test_a_modal_ends_the_scope_of_a_negation(verifier):
+    ws = scope.words("Adding knowledge without restriction may add noise.")
+    assert [w.text for w in ws if w.negated] == ["restriction"]
+    p = Paper(
+        "noise0000001",
+        "ToolTalk",
+        "Models remain reliant on fixed knowledge bases, and unrestricted incorporation of "
+        "external knowledge can introduce noise.",
+        "test",
+        4,
+    )
+    claim = "Incorporating external knowledge without restriction may add noise."
+    assert check(verifier, claim, p).verdict == SUPPORTED
+    claim = "Incorporating external knowledge without restriction does not add noise."
+    assert check(verifier, claim, p).verdict == CONTRADICTED
+
+
+def test_a_noun_of_lacking_after_a_noun_negates_it(verifier):
+    p = Paper(
+        "lack00000001",
+        "SoilNet",
+        "Distillation alone is inadequate for addressing domain knowledge limitations in "
+        "tasks such as crop diagnosis.",
+        "test",
+        5,
+    )
+    claim = "Distillation alone cannot overcome the lack of domain knowledge in crop diagnosis."
+    assert check(verifier, claim, p).verdict == SUPPORTED

@@ -241,6 +241,12 @@ REMOVALS = VERB_NEGATORS | {
     "drops dropped prune prunes pruned delete deletes deleted purge purges filter filters".split()
 }
 _ZERO = {"zero", "nil", "null"}
+# nouns after a noun that say it is lacking ('label scarcity' is 'a lack of labels')
+LACKING = {
+    cues.stem(w)
+    for w in "scarcity shortage shortages lack limitation limitations deficiency deficiencies "
+    "absence paucity dearth insufficiency".split()
+}
 
 
 def _said_otherwise(ws: list[Word], st: str) -> bool:
@@ -255,6 +261,9 @@ def _said_otherwise(ws: list[Word], st: str) -> bool:
         before = [x for x in ws[max(0, k - 3) : k] if x.clause == w.clause]
         if any(x.stem in REMOVALS for x in before):
             continue
+        after = [x for x in ws[k + 1 : k + 3] if x.clause == w.clause and x.part == w.part]
+        if any(x.stem in LACKING for x in after):
+            continue  # 'domain knowledge limitations', 'data scarcity': the lack of it
         clause = [x for x in ws if x.clause == w.clause and x is not w]
         if any(x.text.lower() in _ZERO or _absent(x) for x in clause):
             continue

@@ -90,11 +90,23 @@ def _name_like(w: Word) -> bool:
     return w.name or (w.content and w.text[1:] != w.text[1:].lower())
 
 
+_MEASURE_HEADS = {cues.stem(w) for w in "rate rates ratio".split()}
+
+
 def metric_sign(ws: list[Word], i: int) -> int:
-    """1 when word ``i`` acts on a measure where higher is better ('higher accuracy'), -1 when
-    lower is better ('reduces latency'), else 0."""
-    obj = {w.stem for w in ws[i + 1 : i + 3] if w.clause == ws[i].clause and w.content}
-    return 1 if obj & cues.METRICS_UP else -1 if obj & cues.METRICS_DOWN else 0
+    """1 when word ``i`` acts on a measure where higher is better ('higher accuracy than'), -1
+    when lower is better ('reduces inference cost', 'a lower error rate'), else 0: the head of
+    the noun phrase after it decides ('narrows the performance gap' acts on a gap)."""
+    run: list[Word] = []
+    for w in ws[i + 1 : i + 6]:
+        if w.clause != ws[i].clause or (not w.content and run) or len(run) >= 3:
+            break
+        if w.content:
+            run.append(w)
+    if len(run) >= 2 and run[-1].stem in _MEASURE_HEADS:
+        run.pop()
+    head = run[-1].stem if run else ""
+    return 1 if head in cues.METRICS_UP else -1 if head in cues.METRICS_DOWN else 0
 
 
 def _relates(ws: list[Word], i: int) -> bool:

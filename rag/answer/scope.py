@@ -88,8 +88,9 @@ def words(text: str) -> list[Word]:
                 )
                 out[-1].part = part
             continue
-        if low in cues.SCOPE_STOP or (seen and low in cues.PREPOSITIONS | DETERMINERS):
-            scope = 0  # 'does not explain the drop': a new noun phrase is the head's object
+        if low in cues.SCOPE_STOP or (seen and low in cues.PREPOSITIONS | DETERMINERS | MODALS):
+            scope = 0  # 'does not explain the drop': a new noun phrase is the head's object;
+            # 'without restriction may add noise': a modal starts the clause's verb
         if low in NEGATORS and low.endswith("ed") and _next(tokens, k) == "by":
             # 'a failure mode overlooked by earlier work': the agent is not what is left out
             out.append(Word(stem(low), low, clause, False, False, part=part))
@@ -162,6 +163,7 @@ def _giving_up(word: str) -> bool:
     return word.endswith("ing") and (("retention", -1) in poles or ("quality", -1) in poles)
 
 
+MODALS = {"may", "might", "can", "could", "will", "would", "should", "must"}
 DETERMINERS = {"the", "a", "an", "this", "these", "those", "its", "their", "our", "his", "her"}
 _PLAIN_NOT = {"not", "cannot", "never", "no"}
 
