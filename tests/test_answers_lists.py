@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 
+from rag.answer import concepts as concepts_module
 from rag.answer.concepts import _camel_has, concepts, definitions
+from rag.answer.neighbours import WORD_NEAR, opposite, paper_words, word_vectors
+from rag.answer.question import analyze
 
 LORA_PAPERS = {"32c1a3c5ef4b", "aac3aa3a4bef"}  # LoRA, not federated (ThanoRA, LoRASculpt)
 FEDERATED_NO_LORA = {"4243c26c64a1", "5f55984b7b45", "c7788fbd4078", "9d6f994a7a31"}
 FEDGALORE, FED_MEDLORA = "ee0ff02f2bf0", "e936896dc94a"
+CLINRAGEN, HIPPO = "8b10a44ae2c9", "33add787668b"
 
 
 def test_a_request_splits_into_its_concepts_and_their_alternatives():
@@ -65,16 +69,77 @@ def test_concepts_no_paper_joins_say_which_is_missing(assistant):
     )
 
 
-def test_a_paper_that_says_a_concept_in_other_words_is_listed_as_the_nearest(assistant):
-    # ClinRaGen distils for disease diagnosis, never writing "medical"
-    ans = assistant.ask("Which papers use distillation for a medical task?")
-    assert not ans.abstained
-    assert [c.paper_id for c in ans.citations] == ["8b10a44ae2c9"]
+def test_single_words_the_embedding_model_puts_close_stand_for_each_other(assistant):
+    words = word_vectors(assistant.embedder)
+    assert words.nearest("medical", ("model", "clinical", "federated")) >= WORD_NEAR
+    assert words.nearest("medical", ("healthcare",)) >= WORD_NEAR
+    # words of the same field that name another thing stay out
+    for a, b in [("medical", "model"), ("federated", "decentralized"), ("LoRA", "LLaMA")]:
+        assert words.nearest(a, (b,)) < WORD_NEAR, (a, b)
+    # a word and its opposite by a negating prefix embed close, and are no neighbours
+    assert opposite("unlearning", "learns") and opposite("safer", "unsafe")
+    assert not opposite("medical", "clinical")
+    assert words.nearest("unlearning", ("learns", "model")) < 0.5
+    assert paper_words("Non-IID data in Fed-MedLoRA.") == (
+        "non-iid",
+        "non",
+        "iid",
+        "data",
+        "fed-medlora",
+        "fed",
+        "medlora",
+    )
+
+
+def test_a_paper_that_says_a_concept_in_other_words_holds_it(assistant, monkeypatch):
+    # ClinRaGen distils for disease diagnosis in healthcare, never writing "medical"
+    question = "Which papers use distillation for a medical task?"
+    ans = assistant.ask(question)
+    assert [c.paper_id for c in ans.citations] == [CLINRAGEN]
+    assert ans.answer.startswith("1 paper match")
+    # without its word neighbours it is only the nearest paper
+    monkeypatch.setattr(concepts_module, "WORD_NEAR", 1.01)
+    ans = assistant.ask(question)
+    assert [c.paper_id for c in ans.citations] == [CLINRAGEN]
     assert re.match(
         r"None of the \d+ retrieved papers on distillation mentions medical task "
         r"in these words; the nearest:",
         ans.answer,
     )
+
+
+def test_a_paper_nearest_to_holding_every_concept_is_listed_as_the_nearest(assistant):
+    # HIPPO is "hybrid-modal": no word of it is "multimodal", nor close enough to it
+    ans = assistant.ask("Which papers train multimodal models with preference optimization?")
+    assert not ans.abstained and ans.citations[0].paper_id == HIPPO
+    assert re.match(
+        r"None of the \d+ retrieved papers on multimodal models mentions preference "
+        r"optimization in these words; the nearest:",
+        ans.answer,
+    )
+
+
+def test_the_kind_of_paper_named_before_the_noun_is_a_concept_of_the_list():
+    fed = analyze("Which federated learning papers back their approach with theoretical analysis?")
+    assert fed.is_list
+    assert concepts(fed.topic) == [["theoretical analysis"], ["federated learning"]]
+    med = analyze("Which medical or clinical papers build an attention mechanism?")
+    assert med.is_list and concepts(med.topic) == [["attention mechanism"], ["medical", "clinical"]]
+    # a word that names no kind of paper adds no concept
+    recent = analyze("Which recent papers study machine unlearning?")
+    assert recent.is_list and recent.topic == "machine unlearning"
+    assert analyze("Which abstracts involve GPT-4o?").is_list
+    # not lists: a pick between two, a method that works, a question about what papers say
+    assert not analyze("Which paper reports more accuracy: A or B?").is_list
+    assert not analyze("Which method works best for LoRA?").is_list
+    assert not analyze("What do papers say about LoRA?").is_list
+
+
+def test_which_federated_learning_papers_use_lora(assistant):
+    ans = assistant.ask("Which federated learning papers use LoRA?")
+    cited = [c.paper_id for c in ans.citations]
+    assert set(cited) == {FEDGALORE, FED_MEDLORA}
+    assert ans.answer.startswith("2 papers match")
 
 
 def test_a_single_concept_list_keeps_papers_that_say_it_in_other_words(assistant):

@@ -29,6 +29,7 @@ import numpy as np
 from ..text import STOPWORDS, normalize_ws, split_sentences, tokenize
 from .claimtext import NameIndex
 from .cues import stem
+from .neighbours import WORD_NEAR, paper_words, word_vectors
 from .terms import GENERIC, VERBS
 
 LEXICAL = 0.6  # share of a concept's specific words (IDF-weighted) a paper must hold
@@ -58,7 +59,8 @@ _LEAD_VERBS = (
         "applied used employed combined based built identify identifies release releases "
         "construct constructs create creates publish publishes provide provides collect collects "
         "curate curates design designs establish establishes offer offers assemble assembles "
-        "compile compiles contribute contributes generate generates open-source".split()
+        "compile compiles contribute contributes generate generates open-source back backs compare "
+        "compares".split()
     )
     | VERBS
 )
@@ -221,6 +223,7 @@ class PaperText:
     tokens: set[str]
     names: NameIndex
     vectors: np.ndarray | None  # its sentences (and title), L2-normalised
+    words: tuple[str, ...] = ()  # its distinct words (``neighbours.paper_words``)
 
 
 class ConceptTest:
@@ -230,6 +233,8 @@ class ConceptTest:
         self.lexicon = lexicon
         self.idf = idf
         self.embedder = embedder
+        self.words = word_vectors(embedder)
+        self._mats: dict[str, np.ndarray] = {}  # each paper's word vectors, by its text
 
     def scores(self, topic: str, papers: dict[str, PaperText]) -> dict[str, list[float]]:
         """Per paper, for each concept of ``topic``, how well the paper holds it: 1.0 when its
@@ -300,6 +305,15 @@ class ConceptTest:
                 variants.append(words[:i] + _specific_words(d) + words[i + 1 :])
         return max(self._share(v, p) for v in variants)
 
+    def _near(self, word: str, p: PaperText) -> float:
+        """How close the paper's closest word is to ``word`` (``neighbours``)."""
+        if not p.words:
+            return 0.0
+        mat = self._mats.get(p.raw)
+        if mat is None:
+            mat = self._mats[p.raw] = self.words.matrix(p.words)
+        return self.words.nearest(word, p.words, mat)
+
     def _share(self, words: list[str], p: PaperText) -> float:
         total = got = 0.0
         for w in words:
@@ -315,7 +329,11 @@ class ConceptTest:
                 if not toks:
                     continue
                 weight = self.idf(toks[0])
-                hit = bool(self.lexicon.expand(toks[0]) & p.tokens) or _derived(toks[0], p.tokens)
+                hit = (
+                    bool(self.lexicon.expand(toks[0]) & p.tokens)
+                    or _derived(toks[0], p.tokens)
+                    or self._near(w, p) >= WORD_NEAR  # "healthcare" for "medical"
+                )
             total += weight
             got += weight if hit else 0.0
         return got / total if total else 0.0
@@ -344,7 +362,7 @@ def paper_texts(hits, cache, embedder) -> dict[str, PaperText]:
         mat = np.asarray(vecs)
         if tvecs is not None:
             mat = np.vstack([mat, tvecs[j : j + 1]]) if mat.size else tvecs[j : j + 1]
-        out[p.paper_id] = PaperText(raw, set(tokenize(raw)), NameIndex(raw), mat)
+        out[p.paper_id] = PaperText(raw, set(tokenize(raw)), NameIndex(raw), mat, paper_words(raw))
     return out
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ..text import content_words, normalize_ws
 from .sides import against_generic, comparison_sides, generic_side
+from .terms import GENERIC
 
 KINDS = (
     "reason",
@@ -43,7 +44,17 @@ _LIST = re.compile(
     r"|\b(?:which|what)\s+(?:ones?|of\s+(?:them|those|these|the\s+papers))\b"
     r"|\bwhat\s+(?:work|research|literature)\s+(?:is|exists|has been)\b"
     r"|\b(?:is|are)\s+there\s+(?:any\s+)?(?:work|papers|research|studies)\b"
-    r"|\blist\s+(?:the\s+|all\s+)?papers\b|\bpapers\s+(?:that|which|on|about)\b",
+    r"|\blist\s+(?:the\s+|all\s+)?papers\b|\bpapers\s+(?:that|which|on|about)\b"
+    r"|\b(?:which|what)\s+abstracts\b",
+    re.I,
+)
+# "Which medical papers ...?", "Which federated learning studies ...?": a list whose papers are
+# of a kind named before the noun (that kind is then one concept the papers must hold)
+_QUALIFIED = re.compile(
+    r"^\s*(?:and\s+|also\s+|so\s+)?(?:which|what)\s+(?P<qual>(?!(?:of|one|ones|"
+    rf"{_AUX})\b)"
+    r"(?:[\w-]+\s+){1,3}?)(?:papers|studies|articles|abstracts)\s+"
+    r"(?:(?:is|are|was|were|do|does|did|has|have)\s+)?",
     re.I,
 )
 _RESTRICT = re.compile(
@@ -127,7 +138,7 @@ _ANY_OF = re.compile(
 _CONTEXT = re.compile(r"\s*\(([^()]*)\)\s*$")
 _LIST_LEAD = re.compile(
     r"^\s*(?:and\s+|also\s+|so\s+)?(?:which|what)\s+(?:of\s+(?:them|those|these)\s+|one\s+|ones\s+|"
-    r"(?:papers?|works?|studies|articles|research|work|literature)\s+)"
+    r"(?:papers?|works?|studies|articles|abstracts|research|work|literature)\s+)"
     r"(?:is\s+there\s+|exists?\s+|(?:is|are|was|were|do|does|did|has|have)\s+)?"
     r"|^\s*(?:is|are)\s+there\s+(?:any\s+)?(?:work|papers|research|studies)\s+"
     r"|^\s*(?:list|show|find)\s+(?:me\s+)?(?:the\s+|all\s+)?papers\s+"
@@ -348,11 +359,26 @@ def list_request(text: str) -> str:
 
 
 def list_topic(text: str) -> str:
-    """What the papers of a list question must be about or do ("Which papers use X?" -> "use X")."""
+    """What the papers of a list question must be about or do ("Which papers use X?" -> "use X";
+    "Which medical papers use X?" -> "use X in medical": the kind of paper named before the noun
+    is a concept of the request, unless it names none: "Which recent papers ...")."""
     t = normalize_ws(text).strip().rstrip("?.! ")
+    m = _QUALIFIED.match(t)
+    if m:
+        rest = _TOPIC_LEAD.sub("", t[m.end() :], count=1).strip()
+        if rest and _names_a_kind(m.group("qual")):
+            return f"{rest} in {m.group('qual').strip()}"
+        if rest:
+            return rest
     stripped = _LIST_LEAD.sub("", t, count=1)
     stripped = _TOPIC_LEAD.sub("", stripped, count=1).strip()
     return stripped or t
+
+
+def _names_a_kind(qualifier: str) -> bool:
+    """ "medical", "federated learning": a word that says what papers are about; not "recent",
+    "other", "two", "these" (GENERIC and stop words)."""
+    return any(w not in GENERIC for w in content_words(qualifier))
 
 
 def analyze(question: str) -> QuestionAnalysis:
@@ -365,7 +391,8 @@ def analyze(question: str) -> QuestionAnalysis:
         q = q[: m.start()].strip()
     restrict = bool(context and _RESTRICT.search(q))
     texts = split_parts(q)
-    is_list = bool(_LIST.search(texts[0])) and len(texts) == 1 and not _PICK.match(q)
+    qualified = _QUALIFIED.match(q) is not None  # "Which medical / recent papers ...?"
+    is_list = bool(_LIST.search(texts[0]) or qualified) and len(texts) == 1 and not _PICK.match(q)
     if restrict and len(texts) == 1 and _ANY_OF.match(q):
         is_list = True  # "do any of them ...?": which of the earlier papers do it
     if is_list or (len(texts) == 1 and restrict and re.match(r"^\s*(?:and\s+)?which\b", q, re.I)):

@@ -56,17 +56,20 @@ WARM_PAPERS = 1000  # papers whose sentence vectors are cached before the timed 
 
 
 def warm_sentences(assistant, limit: int = WARM_PAPERS) -> int:
-    """Cache the sentence vectors of (up to ``limit``) papers, as a process that has answered
-    before has them, so the latency figures are warm; returns how many papers."""
+    """Cache the sentence and word vectors of (up to ``limit``) papers, as a process that has
+    answered before has them, so the latency figures are warm; returns how many papers."""
     cache = getattr(getattr(assistant, "extractive", None), "cache", None)
     papers = getattr(assistant, "papers", None)
     if cache is None or not callable(papers):
         return 0
+    from ..answer.neighbours import warm_words
     from ..records import Hit
 
     todo = papers()[:limit]
     for i in range(0, len(todo), 64):
         cache.get([Hit(p, 0.0) for p in todo[i : i + 64]])
+    # ... and the vectors of their words, which the concept test of list questions reads
+    warm_words(cache.embedder, [f"{p.title}. {p.text}" for p in todo])
     return len(todo)
 
 
