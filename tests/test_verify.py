@@ -976,3 +976,20 @@ def test_a_noun_of_lacking_after_a_noun_negates_it(verifier):
     )
     claim = "Distillation alone cannot overcome the lack of domain knowledge in crop diagnosis."
     assert check(verifier, claim, p).verdict == SUPPORTED
+
+
+def test_a_negated_noun_carries_its_phrase(verifier):
+    p = Paper(
+        "evol00000001",
+        "EvoPop",
+        "The released weights reproduce the framework on a single GPU without any performance "
+        "degradation. This initialization accelerates convergence.",
+        "test",
+        6,
+    )
+    claim = "The framework is reproduced on a single GPU with no loss in performance."
+    assert check(verifier, claim, p).verdict == SUPPORTED
+    claim = "The framework is reproduced on a single GPU with a loss in performance."
+    assert check(verifier, claim, p).verdict != SUPPORTED
+    claim = "This initialization slows convergence."
+    assert check(verifier, claim, p).verdict == CONTRADICTED

@@ -227,7 +227,8 @@ AXES: dict[str, tuple[str, str]] = {
         "hindered impede impedes impeded disadvantage failure fails failed "
         "shortcoming shortcomings drawback drawbacks weakness weaknesses flaw flaws "
         "flawed poor poorly ineffective unreliable struggle struggles struggled struggling "
-        "insufficient inadequate deficient deficiency bottleneck decelerate decelerates",
+        "insufficient inadequate deficient deficiency bottleneck decelerate decelerates slows "
+        "slowed slowing",
     ),
     "enable": (
         "enable enables enabled enabling facilitate facilitates facilitated allow allows "

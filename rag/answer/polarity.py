@@ -340,6 +340,7 @@ def _negation_flip(
         st
         for st in dropped
         if not any(w.clause in loose for w in cw if w.stem == st)
+        and not _phrase_negated(cw, st)
         and not _subject_missing(pw, st, all_c)
         and not _said_otherwise(cw, st)
     }
@@ -354,6 +355,17 @@ def _negation_flip(
     if added:
         return "added", sorted(added)[0]
     return None
+
+
+def _phrase_negated(ws: list[Word], st: str) -> bool:
+    """Every ``st`` of ``ws`` follows a negated noun its phrase qualifies, within three words
+    of its clause ('no loss in performance' negates what 'without performance degradation'
+    does; 'the lack of labels')."""
+    at = [k for k, w in enumerate(ws) if w.stem == st]
+    return bool(at) and all(
+        any(x.negated and x.head and x.clause == ws[k].clause for x in ws[max(0, k - 3) : k])
+        for k in at
+    )
 
 
 _PLAIN_NOT = {"not", "cannot", "never"}
