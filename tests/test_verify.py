@@ -993,3 +993,40 @@ def test_a_negated_noun_carries_its_phrase(verifier):
     assert check(verifier, claim, p).verdict != SUPPORTED
     claim = "This initialization slows convergence."
     assert check(verifier, claim, p).verdict == CONTRADICTED
+
+
+def test_a_clause_of_cause_is_not_what_a_direction_word_is_about(verifier):
+    p = Paper(
+        "screen000001",
+        "KidDraw",
+        "Early screening of at-risk children is crucial, yet challenging due to the severe "
+        "shortage of school nurses, especially in rural areas. Deployed in pilot schools, "
+        "KidDraw shows promise in supporting school nurses, particularly in remote areas.",
+        "test",
+        7,
+    )
+    claim = (
+        "Screening these children is difficult because school nurses are in short supply, "
+        "particularly in rural areas."
+    )
+    assert check(verifier, claim, p).verdict == SUPPORTED
+    claim = "KidDraw makes it harder for school nurses in remote areas."
+    assert check(verifier, claim, p).verdict == CONTRADICTED
+
+
+def test_falling_short_is_no_parity(verifier):
+    p = Paper(
+        "boxing000001",
+        "RingSense",
+        "Competitive sports require tactical analysis. The system generates recommendations "
+        "that demonstrate proficiency comparable to human coaches.",
+        "test",
+        8,
+    )
+    for claim in (
+        "The recommendations fall well short of human coaches.",
+        "The recommendations are inferior to those of human coaches.",
+    ):
+        assert check(verifier, claim, p).verdict == UNSUPPORTED, claim
+    claim = "The recommendations are comparable in proficiency to those of human coaches."
+    assert check(verifier, claim, p).verdict == SUPPORTED

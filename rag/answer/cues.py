@@ -88,7 +88,10 @@ PHRASES = [
     (re.compile(r"(?i)\bno\s+longer\b"), "not"),
     # 'as a whole' is 'overall', no claim about every part
     (re.compile(r"(?i)\bas\s+a\s+whole\b"), "overall"),
-    (re.compile(r"(?i)\b(?:falls?|falling|fell)\s+short\s+of\b"), "underperforms"),
+    (
+        re.compile(r"(?i)\b(?:falls?|falling|fell)\s+(?:well\s+|far\s+|\w+ly\s+)?short\s+of\b"),
+        "underperforms",
+    ),
     (re.compile(r"(?i)\b(?:falls?|falling|fell|lags?|lagging|lagged)\s+behind\b"), "underperforms"),
     # a comparison in the passive is its loser underperforming: "B is surpassed by A"
     (
@@ -106,6 +109,7 @@ PHRASES = [
     (re.compile(r"(?i)\bgive\s+up\b"), "sacrifice"),
     (re.compile(r"(?i)\bon\s+(?:a\s+)?par\s+with\b"), "comparable to"),
     (re.compile(r"(?i)\bat\s+odds\s+with\b"), "inconsistent with"),
+    (re.compile(r"(?i)\bin\s+short\s+supply\b"), "scarce"),
     (re.compile(r"(?i)\bin\s+line\s+with\b"), "consistent with"),
     (re.compile(r"(?i)\b(?:does|do|did)\s+away\s+with\b"), "eliminates"),
     (re.compile(r"(?i)\bgets?\s+rid\s+of\b"), "eliminates"),

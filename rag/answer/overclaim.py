@@ -172,6 +172,10 @@ _NUMBER_STEMS = _stems("two three four five six seven eight nine ten both")
 _SUPERIOR = _stems(
     "outperform outperforms surpass surpasses beat beats exceed exceeds better superior best"
 )
+# parity is no more a loss than a win: 'falls short of experts' is not 'comparable to experts'
+# (parity said outright: 'competitive' and 'similar' have other senses)
+_INFERIOR = _stems("underperform underperforms worse inferior worst trails lags")
+_EVEN = _stems("comparable comparably par matches match equivalent rivals")
 _PARITY = _stems(
     "comparable comparably par similar similarly competitive matches match rivals equivalent"
 )
@@ -182,9 +186,12 @@ def overclaim(cw: list[Word], sents: list[PassageSentence], labels: str, top=())
     top = list(top)
     said = set().union(*(s.stems for s in sents)) if sents else set()
     sup = [w for w in cw if w.stem in _SUPERIOR and not w.negated]
+    parity = _PARITY
+    if not sup:
+        sup, parity = [w for w in cw if w.stem in _INFERIOR and not w.negated], _EVEN
     for s in top[:1]:
-        par = [w for w in s.words if w.stem in _PARITY and not w.negated]
-        if sup and par and not (s.stems & _SUPERIOR):
+        par = [w for w in s.words if w.stem in parity and not w.negated]
+        if sup and par and not (s.stems & (_SUPERIOR | _INFERIOR)):
             return Check(
                 "overclaim",
                 UNSUPPORTED,

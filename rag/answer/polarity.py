@@ -14,6 +14,7 @@ from . import cues
 from .antonyms import ADJ_END, affirmed_elsewhere, negating_prefix, prefix_antonym, put_down
 from .cues import stem
 from .roles import (
+    NO_OBJECT,
     about_prior,
     acted_on,
     compares_other,
@@ -31,10 +32,14 @@ CONTEXT = 8  # words either side of a direction word that say what it is about
 
 
 def _context(ws: list[Word], i: int, width: int = CONTEXT) -> set[str]:
+    """The lower-case content words near word ``i`` in its clause, up to a word after it that
+    opens a clause of its own ('difficult because experts are scarce' is not about experts)."""
     clause = ws[i].clause
+    end = min(len(ws), i + width + 1)
+    end = next((k for k in range(i + 1, end) if ws[k].text.lower() in NO_OBJECT), end)
     return {
         cues.root(w.stem)
-        for w in ws[max(0, i - width) : i + width + 1]
+        for w in ws[max(0, i - width) : end]
         if w.content and w.clause == clause and w is not ws[i] and w.text.islower()
     }
 

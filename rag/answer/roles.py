@@ -177,11 +177,16 @@ def about_prior(ws: list[Word], j: int) -> bool:
     return False
 
 
+# words that open a clause of cause, time or contrast: what follows is not an object
+NO_OBJECT = (cues.SCOPE_STOP - {"and"}) | {"due", "if", "unless", "once"}
+
+
 def object_of(ws: list[Word], i: int, n: int = 3) -> set[str]:
-    """The first content words after word ``i`` in its clause: what it acts on."""
+    """The first content words after word ``i`` in its clause, up to a word opening a clause of
+    its own: what it acts on ('difficult because experts are scarce' acts on no experts)."""
     out: set[str] = set()
     for w in ws[i + 1 :]:
-        if w.clause != ws[i].clause or len(out) >= n:
+        if w.clause != ws[i].clause or len(out) >= n or w.text.lower() in NO_OBJECT:
             break
         if w.content and w.text.islower():
             out.add(cues.root(w.stem))
