@@ -28,6 +28,12 @@ def test_a_request_splits_into_its_concepts_and_their_alternatives():
     # pieces that name nothing of their own, or the whole field, are no concept
     assert concepts("use LoRA in several models") == [["LoRA"]]
     assert concepts("apply machine learning to mental health") == [["mental health"]]
+    # "protect X from Y", "remove X from Y": the verb names no concept, "from" joins two
+    assert concepts("protect multimodal LLMs from poisoned fine-tuning data") == [
+        ["multimodal LLMs"],
+        ["poisoned fine-tuning data"],
+    ]
+    assert concepts("remove private information from a trained model") == [["private information"]]
 
 
 def test_an_acronym_is_found_where_a_text_defines_it_and_inside_names():
@@ -168,3 +174,9 @@ def test_the_llm_path_says_the_same_without_asking_the_model(seed_store):
         )
         assert ans.abstained and "mentions diffusion models" in ans.answer
         assert not fake.chat_requests()
+
+
+def test_a_request_that_protects_one_thing_from_another_needs_both(assistant):
+    # the other papers on the topic are on poisoning or fine-tuning, not of multimodal LLMs
+    ans = assistant.ask("Which papers protect multimodal LLMs from poisoned fine-tuning data?")
+    assert [c.paper_id for c in ans.citations] == ["be8bb34b5c14"]  # Believe Your Eyes

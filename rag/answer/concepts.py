@@ -39,7 +39,7 @@ DENSE = 0.5  # ... or the cosine of its closest sentence to the concept
 _RELATE = re.compile(
     r"\s+(?:to|for|in|into|within|with|together\s+with|along\s+with|as\s+well\s+as|and|"
     r"on|onto|via|using|by\s+using|through|when|while|under|across|combined\s+with|"
-    r"applied\s+to|alongside)\s+",
+    r"applied\s+to|alongside|from)\s+",
     re.I,
 )
 _ALTERNATIVES = re.compile(r"\s*(?:,|;|/|\bor\b)\s*", re.I)
@@ -60,7 +60,16 @@ _LEAD_VERBS = (
         "construct constructs create creates publish publishes provide provides collect collects "
         "curate curates design designs establish establishes offer offers assemble assembles "
         "compile compiles contribute contributes generate generates open-source back backs compare "
-        "compares".split()
+        "compares "
+        # verbs of what a method does to its object ("protect X from Y", "remove X from Y")
+        "protect protects remove removes identify identifies defend defends prevent prevents "
+        "mitigate mitigates filter filters erase erases delete deletes spot spots block blocks "
+        "find finds recover recovers explain explains interpret interprets verify verifies "
+        "check checks estimate estimates quantify quantifies speed speeds accelerate accelerates "
+        "compress compresses shrink shrinks align aligns steer steers control controls guide "
+        "guides inject injects attack attacks fool fools break breaks fix fixes correct corrects "
+        "understand understands solve solves teach teaches turn turns keep keeps let lets help "
+        "helps allow allows mix mixes merge merges fuse fuses".split()
     )
     | VERBS
 )
@@ -72,6 +81,8 @@ _PLAIN = {
         "technique techniques task tasks framework frameworks idea ideas setting settings "
         "scenario scenarios way ways thing things problem problems application applications "
         "data information result results use case cases "
+        # a participle that says only that a model was trained: "a trained model"
+        "trained pretrained pre-trained "
         # comparatives say how much, not what: "cheaper to run"
         "cheaper faster slower smaller larger bigger easier harder safer simpler stronger "
         "lighter quicker shorter longer wider newer"
