@@ -180,3 +180,14 @@ def test_a_request_that_protects_one_thing_from_another_needs_both(assistant):
     # the other papers on the topic are on poisoning or fine-tuning, not of multimodal LLMs
     ans = assistant.ask("Which papers protect multimodal LLMs from poisoned fine-tuning data?")
     assert [c.paper_id for c in ans.citations] == ["be8bb34b5c14"]  # Believe Your Eyes
+
+
+def test_a_paper_holding_every_concept_in_its_words_answers_without_the_gate(assistant):
+    # the question's wording embeds far from every passage; AdLift holds "diffusion models"
+    # and "security" (its "protecting" is near it) in its words
+    ans = assistant.ask(
+        "Which papers deal with diffusion models for security, such as spotting generated "
+        "content or blocking unauthorized edits?"
+    )
+    assert not ans.abstained
+    assert "4f32c86235aa" in [c.paper_id for c in ans.citations]  # AdLift

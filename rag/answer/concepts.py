@@ -246,6 +246,8 @@ class ConceptTest:
         self.embedder = embedder
         self.words = word_vectors(embedder)
         self._mats: dict[str, np.ndarray] = {}  # each paper's word vectors, by its text
+        # per paper of the last ``scores``: does it hold every concept by its words?
+        self.worded: dict[str, bool] = {}
 
     def scores(self, topic: str, papers: dict[str, PaperText]) -> dict[str, list[float]]:
         """Per paper, for each concept of ``topic``, how well the paper holds it: 1.0 when its
@@ -263,20 +265,24 @@ class ConceptTest:
         texts = sorted({a for alts in cons for a in alts})
         vecs = dict(zip(texts, np.asarray(self.embedder.embed(texts)), strict=True))
         out: dict[str, list[float]] = {}
+        self.worded = {}
         for pid, p in papers.items():
             row = []
+            worded = True
             for alts in cons:
-                best = 0.0
+                best, lexical = 0.0, False
                 for alt in alts:
                     lex = self.lexical(alt, p, defs)
                     if lex >= LEXICAL:
-                        best = max(best, 1.0)
+                        best, lexical = 1.0, True
                         break
                     if p.vectors is not None and len(p.vectors):
                         cos = float((p.vectors @ vecs[alt]).max())
                         best = max(best, cos / DENSE)
                 row.append(min(best, 1.0))
+                worded = worded and lexical
             out[pid] = row
+            self.worded[pid] = worded
         return out
 
     def holds(self, topic: str, papers: dict[str, PaperText]) -> dict[str, bool]:

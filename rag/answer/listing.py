@@ -162,35 +162,37 @@ def _scored(
     kept = [c for c in cands if c.prob >= threshold]
     if obj:
         kept = [c for c in kept if states_contribution(c.hit.paper.title, c.hit.paper.text, obj)]
-    lacking, near = "", False
+    lacking, near, worded = "", False, False
     if not obj and every and kept:
         if len(concepts(topic)) > 1:
-            kept, lacking, near = _every_concept(summarizer, topic, kept)
+            kept, lacking, near, worded = _every_concept(summarizer, topic, kept)
         else:
             kept = _with_head(summarizer, topic, kept)
     # the lexical half of the summaries' coverage test: its other half (a passage close to
-    # the topic) also accepts near misses such as "graph neural networks for molecules"
-    covered = any(c.lexical >= 0.999 for c in kept)
+    # the topic) also accepts near misses such as "graph neural networks for molecules"; for
+    # a request joining concepts, a paper holding each of them by its words covers it too
+    covered = worded or any(c.lexical >= 0.999 for c in kept)
     return {c.paper_id: c.prob for c in kept}, covered, lacking, near
 
 
-def _every_concept(summarizer, topic: str, kept: list) -> tuple[list, str, bool]:
+def _every_concept(summarizer, topic: str, kept: list) -> tuple[list, str, bool, bool]:
     """The on-topic papers that hold every concept of a request that joins several ("adapt
     LoRA to federated learning": LoRA and federated learning), by ``concepts.ConceptTest``.
 
     When none does: what they lack, in words ("none of the 4 retrieved papers on federated
     learning mentions LoRA"), and the papers nearest to holding all (their weakest concept at
     least ``NEAR`` of the way and within ``NEAR_MARGIN`` of the best such paper: a paper may
-    say it in other words), flagged as near; no paper that near, none.
+    say it in other words), flagged as near; no paper that near, none. Last: whether a paper
+    kept holds every concept by its words (``ConceptTest.worded``).
     """
     if not kept:
-        return kept, "", False
+        return kept, "", False, False
     test = ConceptTest(summarizer.lexicon, summarizer.idf, summarizer.embedder)
     texts = paper_texts([c.hit for c in kept], summarizer.cache, summarizer.embedder)
     rows = test.scores(topic, texts)
     held = [c for c in kept if all(x >= 1.0 for x in rows.get(c.paper_id, [1.0]))]
     if held or not rows:
-        return held, "", False
+        return held, "", False, any(test.worded.get(c.paper_id, False) for c in held)
     cons = concepts(topic)
     lacking = f"no retrieved paper is on {' and '.join(_alts(c) for c in cons)} together"
     have = [[pid for pid, row in rows.items() if row[i] >= 1.0] for i in range(len(cons))]
@@ -207,9 +209,9 @@ def _every_concept(summarizer, topic: str, kept: list) -> tuple[list, str, bool]
     weakest = {pid: min(row) for pid, row in rows.items()}
     top = max(weakest.values())
     if top < NEAR:
-        return [], lacking, False
+        return [], lacking, False, False
     near = [c for c in kept if weakest.get(c.paper_id, 0.0) >= top - NEAR_MARGIN]
-    return near, lacking, True
+    return near, lacking, True, False
 
 
 def _with_head(summarizer, topic: str, kept: list) -> list:
