@@ -1030,3 +1030,54 @@ def test_falling_short_is_no_parity(verifier):
         assert check(verifier, claim, p).verdict == UNSUPPORTED, claim
     claim = "The recommendations are comparable in proficiency to those of human coaches."
     assert check(verifier, claim, p).verdict == SUPPORTED
+
+
+def test_a_passive_comparison_with_its_agent_after_a_phrase_or_the_proposed_method(verifier):
+    p = Paper(
+        "graphs000001",
+        "PromptGraph",
+        "Our evaluation shows that general LLMs equipped with PromptGraph outperform specialized "
+        "graph models in low-resource settings. On the RoadSeg dataset, our method outperforms "
+        "current segmentation baselines on segmentation metrics.",
+        "test",
+        9,
+    )
+    for claim in (
+        "Specialized graph models are outperformed in low-resource settings by general LLMs "
+        "equipped with PromptGraph.",
+        "On RoadSeg, current segmentation baselines are outperformed by the proposed method on "
+        "segmentation metrics.",
+    ):
+        v = check(verifier, claim, p)
+        assert v.verdict == SUPPORTED, (claim, v.reason)
+    for claim in (
+        "General LLMs equipped with PromptGraph are outperformed in low-resource settings by "
+        "specialized graph models.",
+        "On RoadSeg, the proposed method is outperformed by current segmentation baselines.",
+    ):
+        v = check(verifier, claim, p)
+        assert v.verdict == CONTRADICTED, (claim, v.reason)
+
+
+def test_from_a_to_b_over_phrases_and_the_pace_of_a_change(verifier):
+    p = Paper(
+        "distil000001",
+        "TinyTeach",
+        "Distillation transfers knowledge from large language models (LLMs) to small language "
+        "models. The parameter space becomes rapidly saturated as more models are merged.",
+        "test",
+        10,
+    )
+    claim = "Distillation moves knowledge from LLMs to small language models."
+    assert check(verifier, claim, p).verdict == SUPPORTED
+    claim = "Distillation moves knowledge from small language models up to LLMs."
+    assert check(verifier, claim, p).verdict == CONTRADICTED
+    claim = "The parameter space saturates only gradually as more models are merged."
+    assert check(verifier, claim, p).verdict == CONTRADICTED
+
+
+def test_a_participle_after_an_auxiliary_qualifies_no_term():
+    from rag.answer.terms import terms
+
+    assert terms("Their use in medicine has received little attention.") == []
+    assert terms("It relies on gated attention.") == [(["gated"], "attention")]

@@ -102,6 +102,15 @@ PHRASES = [
         ),
         "underperforms",
     ),
+    # ... also with the agent after a phrase: "B is outperformed in X settings by A"
+    (
+        re.compile(
+            r"(?i)\b(?:is|are|was|were|be|been|being|gets?|got)\s+(?:\w+ly\s+)?(?:outperformed|"
+            r"surpassed|beaten|bested|outclassed|outmatched|outdone|eclipsed)\b"
+            r"(?=(?:\s+(?!by\b)[\w'-]+,?){1,8}\s+by\s+(?!\d))"
+        ),
+        "underperforms",
+    ),
     # a price paid is something given up: "at the cost of accuracy" is "sacrificing accuracy"
     (re.compile(r"(?i)\bat\s+the\s+(?:cost|expense|price)\s+of\b"), "sacrificing"),
     (re.compile(r"(?i)\bgiving\s+up\b"), "sacrificing"),
@@ -290,7 +299,10 @@ AXES: dict[str, tuple[str, str]] = {
         "sacrifice sacrifices sacrificed sacrificing forfeit forfeits forfeiting compromises "
         "compromising",
     ),
-    "pace": ("gradual gradually slowly steadily smoothly", "sharp sharply abrupt abruptly sudden"),
+    "pace": (
+        "gradual gradually slowly steadily smoothly",
+        "sharp sharply abrupt abruptly sudden suddenly rapid rapidly quick quickly swift swiftly",
+    ),
 }
 # mutually exclusive alternatives: naming one where the passage names another is a contradiction
 ALTERNATIVES = [

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from ..text import STOPWORDS
 from . import cues
 from .antonyms import ADJ_END, affirmed_elsewhere, negating_prefix, prefix_antonym, put_down
 from .cues import stem
@@ -198,14 +199,15 @@ def direction(
             )
         # 5. "from A to B" reversed
         fc, fp = _from_to(claim), _from_to(s.text)
-        for a, b in fc:
-            if (b, a) in fp:
-                return Check(
-                    "direction",
-                    CONTRADICTED,
-                    f"the claim goes from {a} to {b}; {s.label} from {b} to {a}",
-                    s.text,
-                )
+        for a, b, ta, tb in fc:
+            for pa, pb, tpa, tpb in fp:
+                if a & pb and b & pa and len(a & pb) + len(b & pa) > len(a & pa) + len(b & pb):
+                    return Check(
+                        "direction",
+                        CONTRADICTED,
+                        f"the claim goes from {ta} to {tb}; {s.label} from {tpa} to {tpb}",
+                        s.text,
+                    )
         # 6. "A ... more than B" where the passage has B before A
         tc, tp = _than(cw), _than(s.words)
         for a_set, b, wa in tc:
@@ -429,13 +431,31 @@ def _alternative_anywhere(cw: list[Word], every: list[PassageSentence]) -> Check
     return None
 
 
-_FROM_TO = re.compile(
-    r"\bfrom\s+(?:the\s+)?([A-Za-z\-]+)\s+(?:\w+\s+)?to\s+(?:the\s+)?([A-Za-z\-]+)"
-)
+_FT_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*|[.;:!?,]")
+_FT_SKIP = STOPWORDS | {"up"}
 
 
-def _from_to(text: str) -> set[tuple[str, str]]:
-    return {(stem(a), stem(b)) for a, b in _FROM_TO.findall(text)}
+def _from_to(text: str) -> list[tuple[set[str], set[str], str, str]]:
+    """(stems of A, stems of B, A, B) of each 'from A to B' (A up to seven words, B up to
+    four, parentheses read through: 'from large language models (LLMs) to smaller ones')."""
+    toks = _FT_TOKEN.findall(text)
+    out = []
+    for k, t in enumerate(toks):
+        if t.lower() != "from":
+            continue
+        m = next((m for m in range(k + 1, min(len(toks), k + 9)) if toks[m].lower() == "to"), None)
+        if m is None or any(x in ".;:!?" for x in toks[k + 1 : m]):
+            continue
+        a = [x for x in toks[k + 1 : m] if x.lower() not in _FT_SKIP and x != ","]
+        b: list[str] = []
+        for x in toks[m + 1 : m + 6]:
+            if x in ".;:!?," or (b and x.lower() in STOPWORDS) or len(b) >= 4:
+                break
+            if x.lower() not in _FT_SKIP:
+                b.append(x)
+        if a and b:
+            out.append(({stem(x) for x in a}, {stem(x) for x in b}, " ".join(a), " ".join(b)))
+    return out
 
 
 def _phrase(ws: list[Word], i: int, width: int = 3) -> str:

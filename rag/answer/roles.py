@@ -55,8 +55,9 @@ def crossed(cw: list[Word], i: int, pw: list[Word], j: int) -> bool:
     cb, ca = _sides(cw, i)
     pb, pa = _sides(pw, j)
     # 'our method outperforms B' has the paper's own method on its side: a name of the claim
-    ca_own = ca & pb or (_own(pw, j, before=True) and _named(cw, i, before=False))
-    cb_own = cb & pa or (_own(pw, j, before=False) and _named(cw, i, before=True))
+    # (or 'the proposed method' on the claim's side too)
+    ca_own = ca & pb or (_own(pw, j, before=True) and _names_own(cw, i, before=False))
+    cb_own = cb & pa or (_own(pw, j, before=False) and _names_own(cw, i, before=True))
     if not ((cb & pa and ca_own) or (ca & pb and cb_own)):
         return False
     own_side = 0 if (cb & pa and ca & pb) else 1  # one side matched by 'our' and a name
@@ -134,6 +135,11 @@ def _named(ws: list[Word], i: int, before: bool) -> bool:
     clause = ws[i].clause
     side = ws[max(0, i - SIDE) : i] if before else ws[i + 1 : i + 1 + SIDE]
     return any(w.clause == clause and w.name for w in side)
+
+
+def _names_own(ws: list[Word], i: int, before: bool) -> bool:
+    """The side of word ``i`` holds a name or names the paper's own work ('the proposed')."""
+    return _named(ws, i, before) or _own(ws, i, before)
 
 
 def _passive(ws: list[Word], i: int) -> bool:

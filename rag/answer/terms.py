@@ -73,6 +73,7 @@ PREPOSITIONS = _PREPS | set(
 DETERMINERS = set(
     "a an the this that these those its their our his her my your each every any some no".split()
 )
+AUXILIARIES = set("has have had having is are was were be been being".split())
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9'’\-]*|[^\sA-Za-z]")
 MAX_QUALIFIERS = 2
 REQUIRE_HEAD = False
@@ -101,6 +102,8 @@ def terms(text: str) -> list[tuple[list[str], str]]:
                 break  # an adverb, a possessive, a plural noun or a verb: not a qualifier
             if _acts_on(toks, j):
                 break  # 'without sacrificing fast inference': a verb with the term as object
+            if wl.endswith("ed") and j > 0 and toks[j - 1].lower() in AUXILIARIES:
+                break  # 'has received little attention': a verb, not a qualifier
             quals.insert(0, wl)
             j -= 1
         quals = [q for q in quals if _specific(q) and not _direction_word(q)]
