@@ -6,6 +6,7 @@ import re
 
 from rag.answer import concepts as concepts_module
 from rag.answer.concepts import _camel_has, concepts, definitions
+from rag.answer.listing import contribution_object
 from rag.answer.neighbours import WORD_NEAR, opposite, paper_words, word_vectors
 from rag.answer.question import analyze
 
@@ -191,3 +192,17 @@ def test_a_paper_holding_every_concept_in_its_words_answers_without_the_gate(ass
     )
     assert not ans.abstained
     assert "4f32c86235aa" in [c.paper_id for c in ans.citations]  # AdLift
+
+
+def test_a_contribution_with_its_purpose_needs_the_contribution_and_every_concept(assistant):
+    ans = assistant.ask(
+        "Which papers introduce a benchmark for how well large multimodal models understand "
+        "video or code?"
+    )
+    cited = [c.paper_id for c in ans.citations]
+    assert cited[:2] == ["896592127675", "1b11f7722196"]  # VideoAutoArena, ScratchEval
+    # on-topic multimodal papers that introduce no benchmark are not listed (ThanoRA, UNITE)
+    assert not {"32c1a3c5ef4b", "c94b8c195426"} & set(cited)
+    assert contribution_object("introduce a benchmark for how well X understand video") == (
+        "benchmark"
+    )

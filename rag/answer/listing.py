@@ -107,6 +107,8 @@ def contribution_object(topic: str) -> str:
     if not m:
         return ""
     obj = m.group("obj").strip(" ,.?")
+    if len(tokenize(obj)) > 4:  # "a benchmark for how well X ...": the thing, not its purpose
+        obj = _OBJ_TAIL.sub("", obj).strip(" ,.?")
     return obj if 1 <= len(tokenize(obj)) <= 4 else ""
 
 
@@ -151,10 +153,11 @@ def _scored(
 ) -> tuple[dict[str, float], bool, str, bool]:
     """The on-topic papers (as ``_on_topic``) and whether one of them holds every content word
     of the topic (or of one of its named examples). With ``obj`` (what the papers must
-    contribute): on topic for that object, and only the papers that state it as theirs; else
-    with ``every``, only the papers that hold each concept of a topic joining several (when
-    none does, which concept the on-topic papers lack, in words, and the papers nearest to
-    holding them all, flagged: ``_every_concept``)."""
+    contribute): on topic for that object, and only the papers that state it as theirs. With
+    ``every`` (with ``obj`` too: "a benchmark for how well X understand Y"), only the papers
+    that hold each concept of a topic joining several (when none does, which concept the
+    on-topic papers lack, in words, and the papers nearest to holding them all, flagged:
+    ``_every_concept``)."""
     if not hits:
         return {}, False, "", False
     parts = [topic, obj] if obj else example_parts(topic)
@@ -163,7 +166,7 @@ def _scored(
     if obj:
         kept = [c for c in kept if states_contribution(c.hit.paper.title, c.hit.paper.text, obj)]
     lacking, near, worded = "", False, False
-    if not obj and every and kept:
+    if every and kept:  # also for a contribution: "a benchmark for how well X ..."
         if len(concepts(topic)) > 1:
             kept, lacking, near, worded = _every_concept(summarizer, topic, kept)
         else:
