@@ -1081,3 +1081,23 @@ def test_a_participle_after_an_auxiliary_qualifies_no_term():
 
     assert terms("Their use in medicine has received little attention.") == []
     assert terms("It relies on gated attention.") == [(["gated"], "attention")]
+
+
+def test_refraining_negates_and_less_turns_a_quality_round(verifier):
+    p = Paper(
+        "fedfed000001",
+        "OneWayFL",
+        "The strategy lets clients refrain from incorporating noisy updates from less robust "
+        "collaborators.",
+        "test",
+        11,
+    )
+    claim = "The strategy makes clients incorporate noisy updates from their collaborators."
+    v = check(verifier, claim, p)
+    assert v.verdict == CONTRADICTED and "negates" in v.reason, v.reason
+    claim = "Clients avoid incorporating noisy updates from less robust collaborators."
+    assert check(verifier, claim, p).verdict == SUPPORTED
+    ws = scope.words("updates from less robust collaborators")
+    assert [d[:2] for d in polarity._directions(ws) if ws[d[3]].text == "robust"] == [
+        ("quality", -1)
+    ]

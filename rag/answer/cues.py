@@ -86,6 +86,7 @@ NEGATORS = {
 PHRASES = [
     (re.compile(r"(?i)\b(?:fails?|failed|failing)\s+to\b"), "not"),
     (re.compile(r"(?i)\bno\s+longer\b"), "not"),
+    (re.compile(r"(?i)\b(?:refrain|abstain)(?:s|ed|ing)?\s+from\b"), "not"),
     # 'as a whole' is 'overall', no claim about every part
     (re.compile(r"(?i)\bas\s+a\s+whole\b"), "overall"),
     (

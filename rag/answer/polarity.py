@@ -58,8 +58,10 @@ def _directions(ws: list[Word]) -> list[tuple[str, int, set[str], int]]:
             continue  # 'harm robustness': the verb before it says which way, not the noun
         ctx = _context(ws, i)
         sign = -1 if w.negated else 1
+        less = i > 0 and ws[i - 1].text.lower() == "less" and ws[i - 1].clause == w.clause
         for axis, pole in poles:
-            out.append((axis, pole * sign, ctx, i))
+            # 'less robust' is the other pole of 'robust' (not of 'more': an amount)
+            out.append((axis, pole * sign * (-1 if less and axis != "amount" else 1), ctx, i))
             if axis == "amount" and metric_sign(ws, i):  # 'higher accuracy' is also better
                 out.append(("quality", pole * sign * metric_sign(ws, i), ctx, i))
     return out
