@@ -46,7 +46,7 @@ class WordVectors:
     """Vectors of single words by one embedder, computed once per process (least recently
     used dropped past ``size``)."""
 
-    def __init__(self, embedder, size: int = 100_000) -> None:
+    def __init__(self, embedder, size: int = 50_000) -> None:
         self.embedder = embedder
         self.size = size
         self._data: OrderedDict[str, np.ndarray] = OrderedDict()
