@@ -39,7 +39,7 @@ DENSE = 0.5  # ... or the cosine of its closest sentence to the concept
 _RELATE = re.compile(
     r"\s+(?:to|for|in|into|within|with|together\s+with|along\s+with|as\s+well\s+as|and|"
     r"on|onto|via|using|by\s+using|through|when|while|under|across|combined\s+with|"
-    r"applied\s+to|alongside|from)\s+",
+    r"applied\s+to|alongside|from|against)\s+",
     re.I,
 )
 _ALTERNATIVES = re.compile(r"\s*(?:,|;|/|\bor\b)\s*", re.I)
@@ -137,10 +137,19 @@ def _is_field(alt: str) -> bool:
     return " ".join(w for w in words if w not in STOPWORDS) in _FIELD
 
 
+# a word right before one of these is a verb taking an object ("mitigate the bias", "back
+# their approach"), whatever the verb: a concept's noun phrase has no article inside it
+_DETERMINERS = set("a an the their its our his her each every".split())
+
+
 def _strip_lead(text: str) -> str:
+    """A piece without the verbs and stop words it starts with ("use a new X" -> "new X")."""
     words = text.strip(" ,;").split()
     while words and (
-        words[0].lower() in _LEAD_VERBS or words[0].lower() in STOPWORDS or words[0] == "-"
+        words[0].lower() in _LEAD_VERBS
+        or words[0].lower() in STOPWORDS
+        or words[0] == "-"
+        or (len(words) > 1 and words[1].lower() in _DETERMINERS and words[0].islower())
     ):
         words = words[1:]
     return " ".join(words)
