@@ -1101,3 +1101,30 @@ def test_refraining_negates_and_less_turns_a_quality_round(verifier):
     assert [d[:2] for d in polarity._directions(ws) if ws[d[3]].text == "robust"] == [
         ("quality", -1)
     ]
+
+
+def test_trading_gives_up_and_the_lesser_side_of_more_than(verifier):
+    p = Paper(
+        "skills000001",
+        "SkillLib",
+        "A multi-agent system can be compiled into one agent, trading inter-agent communication "
+        "for skill selection. We find that confusability among similar skills, rather than "
+        "library size alone, plays a central role in this degradation. Rather than degrading "
+        "gradually, accuracy remains stable up to a critical library size.",
+        "test",
+        12,
+    )
+    for claim in (
+        "The compiled agent selects skills instead of communicating.",
+        "Confusability between similar skills matters more for the degradation than library "
+        "size alone.",
+    ):
+        v = check(verifier, claim, p)
+        assert v.verdict == SUPPORTED, (claim, v.reason)
+    for claim in (
+        "The compiled agent communicates between agents instead of selecting skills.",
+        "Library size alone matters more for the degradation than confusability between "
+        "similar skills.",
+    ):
+        v = check(verifier, claim, p)
+        assert v.verdict == CONTRADICTED, (claim, v.reason)

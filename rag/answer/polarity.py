@@ -247,7 +247,9 @@ VERB_NEGATORS = {
 REMOVALS = VERB_NEGATORS | {
     cues.stem(w)
     for w in "remove removes removed removing strip strips stripped erase erases erased drop "
-    "drops dropped prune prunes pruned delete deletes deleted purge purges filter filters".split()
+    "drops dropped prune prunes pruned delete deletes deleted purge purges filter filters "
+    # 'trading X for Y' gives X up
+    "trade trades traded trading".split()
 }
 _ZERO = {"zero", "nil", "null"}
 # nouns after a noun that say it is lacking ('label scarcity' is 'a lack of labels')
@@ -345,6 +347,9 @@ def _negation_flip(
     # a word in a stretch with a 'not' is no plain affirmation: 'size alone does not explain
     # the drop' says what 'rather than size alone' says, and does not affirm the drop
     dropped -= _near_not(cw)
+    # nor is the lesser side of a comparison: 'matters more than size alone' says what
+    # 'rather than size alone' says
+    dropped -= _after_than(cw)
     dropped = {
         st
         for st in dropped
@@ -375,6 +380,17 @@ def _phrase_negated(ws: list[Word], st: str) -> bool:
         any(x.negated and x.head and x.clause == ws[k].clause for x in ws[max(0, k - 3) : k])
         for k in at
     )
+
+
+def _after_than(ws: list[Word], n: int = 4) -> set[str]:
+    """Stems of the first content words after each 'than', in its stretch of the clause."""
+    out: set[str] = set()
+    for k, w in enumerate(ws):
+        if w.text.lower() != "than":
+            continue
+        side = [x for x in ws[k + 1 :] if x.clause == w.clause and x.part == w.part]
+        out |= {x.stem for x in [y for y in side if y.content][:n]}
+    return out
 
 
 _PLAIN_NOT = {"not", "cannot", "never"}

@@ -187,12 +187,16 @@ def about_prior(ws: list[Word], j: int) -> bool:
 NO_OBJECT = (cues.SCOPE_STOP - {"and"}) | {"due", "if", "unless", "once"}
 
 
+# ... nor is what a comparison is compared with ('matters more for X than size alone')
+_NOT_AN_OBJECT = NO_OBJECT | {"than"}
+
+
 def object_of(ws: list[Word], i: int, n: int = 3) -> set[str]:
     """The first content words after word ``i`` in its clause, up to a word opening a clause of
     its own: what it acts on ('difficult because experts are scarce' acts on no experts)."""
     out: set[str] = set()
     for w in ws[i + 1 :]:
-        if w.clause != ws[i].clause or len(out) >= n or w.text.lower() in NO_OBJECT:
+        if w.clause != ws[i].clause or len(out) >= n or w.text.lower() in _NOT_AN_OBJECT:
             break
         if w.content and w.text.islower():
             out.add(cues.root(w.stem))
