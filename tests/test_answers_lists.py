@@ -35,6 +35,9 @@ def test_a_request_splits_into_its_concepts_and_their_alternatives():
         ["poisoned fine-tuning data"],
     ]
     assert concepts("remove private information from a trained model") == [["private information"]]
+    # a word right before an article is a verb, whichever verb it is; "against" joins two
+    assert concepts("mitigate the bias of LLM judges") == [["bias of LLM judges"]]
+    assert concepts("harden an LLM against jailbreaks") == [["LLM"], ["jailbreaks"]]
 
 
 def test_an_acronym_is_found_where_a_text_defines_it_and_inside_names():
