@@ -1128,3 +1128,26 @@ def test_trading_gives_up_and_the_lesser_side_of_more_than(verifier):
     ):
         v = check(verifier, claim, p)
         assert v.verdict == CONTRADICTED, (claim, v.reason)
+
+
+def test_under_before_a_participle_negates_it_and_little_puts_a_clause_down(verifier):
+    assert antonyms.negating_prefix("underexplored") == "explored"
+    assert antonyms.negating_prefix("understand") is None
+    assert antonyms.negating_prefix("underperform") is None
+    p = Paper(
+        "fedvlm000001",
+        "FedPrompt",
+        "However, prompt learning for vision-language models in federated scenarios remains "
+        "underexplored.",
+        "test",
+        13,
+    )
+    claim = "Prompt learning for vision-language models in federated scenarios is well explored."
+    assert check(verifier, claim, p).verdict == CONTRADICTED
+    for claim in (
+        "Prompt learning for vision-language models in federated scenarios has been little "
+        "explored.",
+        "Prompt learning for vision-language models in federated scenarios is rarely explored.",
+    ):
+        v = check(verifier, claim, p)
+        assert v.verdict == SUPPORTED, (claim, v.reason)

@@ -14,10 +14,13 @@ from .cues import stem
 from .scope import Word
 from .verdicts import PassageSentence
 
+# words of rarity, which put their clause down as a negator does ('little explored')
+_FEW = {"little", "rarely", "seldom", "barely", "hardly", "scarcely", "few"}
+
 
 def negates_clause(w: Word) -> bool:
-    """A negator, or a word that puts its clause down: poor, low, absent, lacking."""
-    if not w.content and w.stem in cues.NEG_STEMS:
+    """A negator, or a word that puts its clause down: poor, low, absent, lacking, little."""
+    if (not w.content and w.stem in cues.NEG_STEMS) or w.text.lower() in _FEW:
         return True
     poles = cues.POLES.get(w.stem, ())
     return (
@@ -36,7 +39,12 @@ ADJ_END = re.compile(
 
 
 def negating_prefix(word: str) -> str | None:
-    """The base of a word with a negating prefix (unstable -> stable), else None."""
+    """The base of a word with a negating prefix (unstable -> stable, underexplored ->
+    explored), else None."""
+    low = word.lower()
+    if low.startswith("under"):
+        # under- before a participle says too little of it: 'underexplored', 'understudied'
+        return low[5:] if low.endswith("ed") and len(low) >= 11 else None
     m = _NEG_PREFIX.match(word)
     if not m:
         return None
