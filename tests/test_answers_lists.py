@@ -146,10 +146,22 @@ def test_the_kind_of_paper_named_before_the_noun_is_a_concept_of_the_list():
 
 
 def test_which_federated_learning_papers_use_lora(assistant):
-    ans = assistant.ask("Which federated learning papers use LoRA?")
-    cited = [c.paper_id for c in ans.citations]
-    assert set(cited) == {FEDGALORE, FED_MEDLORA}
-    assert ans.answer.startswith("2 papers match")
+    # the kind of paper before the noun or after it ("papers on X"): 8 papers were listed for
+    # "papers on federated learning use LoRA", read as one concept
+    for q in (
+        "Which federated learning papers use LoRA?",
+        "Which papers on federated learning use LoRA?",
+    ):
+        ans = assistant.ask(q)
+        assert {c.paper_id for c in ans.citations} == {FEDGALORE, FED_MEDLORA}, q
+        assert ans.answer.startswith("2 papers match “LoRA in federated learning”")
+    on = analyze("Which papers about LLM agents use reinforcement learning?")
+    assert concepts(on.topic) == [["reinforcement learning"], ["LLM agents"]]
+    # no verb after the kind: one request as before
+    assert analyze("Which papers on LoRA are federated?").topic == "LoRA are federated"
+    # "medicine": ClinRaGen's "healthcare" is at 0.72 from it
+    ans = assistant.ask("Which papers in medicine use distillation?")
+    assert [c.paper_id for c in ans.citations] == [CLINRAGEN]
 
 
 def test_a_single_concept_list_keeps_papers_that_say_it_in_other_words(assistant):

@@ -69,7 +69,8 @@ _LEAD_VERBS = (
         "compress compresses shrink shrinks align aligns steer steers control controls guide "
         "guides inject injects attack attacks fool fools break breaks fix fixes correct corrects "
         "understand understands solve solves teach teaches turn turns keep keeps let lets help "
-        "helps allow allows mix mixes merge merges fuse fuses".split()
+        "helps allow allows mix mixes merge merges fuse fuses report reports mention mentions "
+        "discuss discusses consider considers show shows".split()
     )
     | VERBS
 )

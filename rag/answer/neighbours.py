@@ -21,11 +21,14 @@ import numpy as np
 
 from ..text import STOPWORDS
 
-# the cosine of two single words above which one stands for the other; set on the dev halves
-# (bundled dev and the transfer-check set): 'medical'~'clinical' 0.73, 'medical'~'healthcare'
-# 0.76, while unrelated words of a field stay below ('federated'~'decentralized' 0.46,
-# 'images'~'videos' 0.64, 'LoRA'~'LLaMA' 0.53)
-WORD_NEAR = 0.72
+# the cosine of two single words above which one stands for the other: 'medical'~'clinical'
+# 0.73, 'medical'~'healthcare' 0.76, 'medicine'~'healthcare' 0.72, while other words of a field
+# stay below ('federated'~'decentralized' 0.46, 'images'~'videos' 0.64, 'LoRA'~'LLaMA' 0.53).
+# On the dev halves (bundled dev and the transfer-check set) every answer is the same from 0.68
+# to 0.80 but one (a medical paper held for 'medical' instead of listed as the nearest); at
+# 0.64 list precision falls; the low end of that range is taken, a paraphrase being the
+# commoner miss of unseen questions
+WORD_NEAR = 0.70
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
 

@@ -358,10 +358,24 @@ def list_request(text: str) -> str:
     return _LIST_LEAD.sub("", t, count=1).strip() or t
 
 
+# "Which papers on X use Y?": papers of a kind (X, after the noun) that do something (Y)
+_SCOPED = re.compile(
+    r"^(?:on|about|in|regarding|concerning)\s+(?P<kind>\S.*?)\s+(?:that\s+|which\s+)?"
+    r"(?:also\s+)?(?:(?:are|do|does|have|has)\s+)?(?P<rest>(?:use|apply|adapt|study|propose|"
+    r"combine|address|tackle|evaluate|introduce|present|develop|build|train|improve|reduce|"
+    r"extend|leverage|employ|exploit|rely|report|compare|explore|investigate|analy[sz]e|"
+    r"detect|protect|remove|integrate|incorporate|release|achieve|handle|deal|focus|involve|"
+    r"mention|discuss|consider|show|find|measure|provide|offer|support|enable|target)\b.*)$",
+    re.I,
+)
+
+
 def list_topic(text: str) -> str:
     """What the papers of a list question must be about or do ("Which papers use X?" -> "use X";
-    "Which medical papers use X?" -> "use X in medical": the kind of paper named before the noun
-    is a concept of the request, unless it names none: "Which recent papers ...")."""
+    "Which medical papers use X?" -> "X in medical": the kind of paper named before the noun
+    is a concept of the request, unless it names none: "Which recent papers ..."; so is the kind
+    named after it: "Which papers on federated learning use LoRA?" -> "LoRA in federated
+    learning")."""
     t = normalize_ws(text).strip().rstrip("?.! ")
     m = _QUALIFIED.match(t)
     if m:
@@ -371,6 +385,10 @@ def list_topic(text: str) -> str:
         if rest:
             return rest
     stripped = _LIST_LEAD.sub("", t, count=1)
+    if stripped != t and (s := _SCOPED.match(stripped)) and _names_a_kind(s.group("kind")):
+        rest = _TOPIC_LEAD.sub("", s.group("rest"), count=1).strip()
+        if rest:
+            return f"{rest} in {s.group('kind').strip()}"
     stripped = _TOPIC_LEAD.sub("", stripped, count=1).strip()
     return stripped or t
 
