@@ -38,6 +38,10 @@ def test_a_request_splits_into_its_concepts_and_their_alternatives():
     # a word right before an article is a verb, whichever verb it is; "against" joins two
     assert concepts("mitigate the bias of LLM judges") == [["bias of LLM judges"]]
     assert concepts("harden an LLM against jailbreaks") == [["LLM"], ["jailbreaks"]]
+    # "the area / field of X" is X; a word such as "domain" or "context" elsewhere stays
+    assert concepts("use LLMs in the field of law") == [["LLMs"], ["law"]]
+    assert concepts("domain adaptation for LLMs") == [["domain adaptation"], ["LLMs"]]
+    assert concepts("in-context learning") == [["in-context learning"]]
 
 
 def test_an_acronym_is_found_where_a_text_defines_it_and_inside_names():

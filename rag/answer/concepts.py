@@ -42,6 +42,8 @@ _RELATE = re.compile(
     r"applied\s+to|alongside|from|against)\s+",
     re.I,
 )
+# "the area / field / domain of X" names where X is, and X is the concept
+_WHERE_OF = re.compile(r"\b(?:the\s+)?(?:area|field|domain|realm|context)s?\s+of\s+", re.I)
 _ALTERNATIVES = re.compile(r"\s*(?:,|;|/|\bor\b)\s*", re.I)
 # words that say what the papers do, not what they are about: dropped from a concept's start
 _LEAD_VERBS = (
@@ -120,7 +122,8 @@ def concepts(topic: str) -> list[list[str]]:
     learning" -> [["LoRA"], ["federated learning"]]); pieces that name nothing of their own
     ("several models", "a setting") are left out."""
     out = []
-    for i, piece in enumerate(_RELATE.split(normalize_ws(topic).strip(" ?.!"))):
+    topic = _WHERE_OF.sub("", normalize_ws(topic))  # "in the area of healthcare": healthcare
+    for i, piece in enumerate(_RELATE.split(topic.strip(" ?.!"))):
         alts = []
         for j, alt in enumerate(_ALTERNATIVES.split(piece)):
             bare = _strip_lead(alt)
