@@ -670,6 +670,8 @@ def test_a_bound_or_a_rounded_multiple_states_the_passage_number():
     assert not states("over 2,000 cases", "in 2023")
     assert not states("about 40%", "31%") and not states("about 25%", "23.1 points")
     assert not states("up to 7.46%", "4.76%")
+    assert not states("up to 400 models", "200 samples")  # 'up to' is the most, not a bound
+    assert states("up to 40 models", "up to 40 LLMs")
     assert not states("1.2 thousand cases", "1,290 cases")
 
 

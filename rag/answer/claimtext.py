@@ -172,7 +172,8 @@ _BOUNDS = [
             r"in excess of"
         ),
     ),
-    ("max", re.compile(r"(?:less|fewer|lower|smaller) than|under|below|at most|up to")),
+    # ('up to N' names the most reached, an exact figure: 'up to 400' is not 200)
+    ("max", re.compile(r"(?:less|fewer|lower|smaller) than|under|below|at most")),
     ("about", re.compile(r"about|around|approximately|roughly|nearly|almost|some|circa")),
 ]
 
