@@ -142,6 +142,8 @@ def test_the_kind_of_paper_named_before_the_noun_is_a_concept_of_the_list():
     # a word that names no kind of paper adds no concept
     recent = analyze("Which recent papers study machine unlearning?")
     assert recent.is_list and recent.topic == "machine unlearning"
+    assert analyze("Which research papers study machine unlearning?").topic == "machine unlearning"
+    assert analyze("Which medical research papers use LoRA?").topic == "LoRA in medical"
     assert analyze("Which abstracts involve GPT-4o?").is_list
     # not lists: a pick between two, a method that works, a question about what papers say
     assert not analyze("Which paper reports more accuracy: A or B?").is_list

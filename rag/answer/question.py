@@ -381,7 +381,8 @@ def list_topic(text: str) -> str:
     if m:
         rest = _TOPIC_LEAD.sub("", t[m.end() :], count=1).strip()
         if rest and _names_a_kind(m.group("qual")):
-            return f"{rest} in {m.group('qual').strip()}"
+            kind = [w for w in m.group("qual").split() if not (content_words(w) & _AS_PAPERS)]
+            return f"{rest} in {' '.join(kind)}"
         if rest:
             return rest
     stripped = _LIST_LEAD.sub("", t, count=1)
@@ -393,10 +394,17 @@ def list_topic(text: str) -> str:
     return stripped or t
 
 
+# words that say what kind of publication a paper is, not what it is about
+_AS_PAPERS = content_words(
+    "research scientific academic published publications arxiv conference journal "
+    "peer-reviewed open-access preprint"
+)
+
+
 def _names_a_kind(qualifier: str) -> bool:
     """ "medical", "federated learning": a word that says what papers are about; not "recent",
-    "other", "two", "these" (GENERIC and stop words)."""
-    return any(w not in GENERIC for w in content_words(qualifier))
+    "other", "two", "these" (GENERIC and stop words), nor "research", "published"."""
+    return any(w not in GENERIC and w not in _AS_PAPERS for w in content_words(qualifier))
 
 
 def analyze(question: str) -> QuestionAnalysis:
