@@ -4,12 +4,14 @@
 learning: the on-topic test of the summaries scores the request as a whole, and a paper close to
 one of the two concepts (a federated paper without LoRA, a LoRA paper that is not federated)
 passes it. Here the request is split at the words that relate two concepts ("adapt A to B",
-"A for B", "A in B", "A with B", "A and B", "use A to do B", ...), each concept into its
+"A for B", "A in B", "A with B", "A and B", "use A to do B", "protect A from B", ...), the
+request's verbs left out, each concept into its
 alternatives ("A or B", "A, B"), and a paper is kept only when it holds every concept:
 
 * its words: the IDF-weighted share of the concept's specific words found in the title and
-  abstract (stems, with the summaries' fuzzy stem matching: federated ~ federation) reaches
-  ``LEXICAL``; an acronym counts as found when the paper states it (as a word, inside a
+  abstract (stems, with the summaries' fuzzy stem matching: federated ~ federation; or a word
+  of the paper the embedding model puts close to the concept's word: healthcare ~ medical,
+  ``neighbours``) reaches ``LEXICAL``; an acronym counts as found when the paper states it (as a word, inside a
   CamelCase name such as "MedLoRA", or spelled out, by the claim checker's acronym logic),
   and an acronym of the question is also tried as the words it stands for wherever a retrieved
   paper defines it ("Low-Rank Adaptation (LoRA)");
