@@ -1153,3 +1153,30 @@ def test_under_before_a_participle_negates_it_and_little_puts_a_clause_down(veri
     ):
         v = check(verifier, claim, p)
         assert v.verdict == SUPPORTED, (claim, v.reason)
+
+
+def test_a_clause_of_condition_is_the_setting_not_the_finding(verifier):
+    from rag.answer.roles import in_condition
+
+    ws = scope.words("Performance degrades as system depth grows, such as TextGrad shows.")
+    at = {w.text: i for i, w in enumerate(ws)}
+    assert in_condition(ws, at["grows"]) and not in_condition(ws, at["degrades"])
+    assert not in_condition(ws, at["shows"])  # 'such as' opens no condition
+    p = Paper(
+        "deep00000001",
+        "TextProp",
+        "Global methods such as TextGrad make pipelines optimizable, but we find that "
+        "performance degrades as system depth grows. Rather than degrading gradually, accuracy "
+        "remains stable up to a critical depth, then drops sharply.",
+        "test",
+        14,
+    )
+    claim = "With TextGrad, performance drops as the system gets deeper."
+    assert check(verifier, claim, p).verdict == SUPPORTED
+    claim = "With TextGrad, performance improves as system depth grows."
+    assert check(verifier, claim, p).verdict == CONTRADICTED
+    # an adverb after a negated word is negated with it
+    claim = "Accuracy declines gradually and steadily with depth."
+    assert check(verifier, claim, p).verdict == CONTRADICTED
+    ws = scope.words("Rather than degrading gradually, it holds.")
+    assert [w.text for w in ws if w.negated] == ["degrading", "gradually"]

@@ -20,6 +20,7 @@ from .roles import (
     acted_on,
     compares_other,
     crossed,
+    in_condition,
     mentions_prior,
     metric_sign,
     restated,
@@ -54,7 +55,7 @@ def _directions(ws: list[Word]) -> list[tuple[str, int, set[str], int]]:
             continue
         if not cues.listed(w.text.lower()):
             continue  # another word of the stem: 'harmful' is no 'harm', 'complexity' no 'complex'
-        if acted_on(ws, i) or _bounds_number(ws, i):
+        if acted_on(ws, i) or _bounds_number(ws, i) or _degree(ws, i):
             continue  # 'harm robustness': the verb before it says which way, not the noun
         ctx = _context(ws, i)
         sign = -1 if w.negated else 1
@@ -65,6 +66,20 @@ def _directions(ws: list[Word]) -> list[tuple[str, int, set[str], int]]:
             if axis == "amount" and metric_sign(ws, i):  # 'higher accuracy' is also better
                 out.append(("quality", pole * sign * metric_sign(ws, i), ctx, i))
     return out
+
+
+def _degree(ws: list[Word], i: int) -> bool:
+    """'matters more for X than Y', 'relies less on': 'more' or 'less' after a verb, before a
+    preposition or 'than', says to what degree (a comparison), not that an amount changes."""
+    if ws[i].text.lower() not in ("more", "less") or i == 0 or i + 1 >= len(ws):
+        return False
+    prev, nxt = ws[i - 1], ws[i + 1]
+    return (
+        prev.content
+        and not prev.text[:1].isdigit()
+        and nxt.clause == ws[i].clause
+        and (nxt.text.lower() == "than" or nxt.text.lower() in cues.PREPOSITIONS)
+    )
 
 
 def _bounds_number(ws: list[Word], i: int) -> bool:
@@ -112,6 +127,7 @@ def direction(
             and ctx & pc
             and (prior or not about_prior(s.words, j))
             and not compares_other(cw, i, s.words, j)
+            and in_condition(cw, i) == in_condition(s.words, j)
         ]
         if not cands:
             continue

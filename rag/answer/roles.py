@@ -240,3 +240,22 @@ def acted_on(ws: list[Word], i: int) -> bool:
         if w.content:
             return w.stem in cues.POLES and cues.listed(w.text.lower()) and not w.name
     return False
+
+
+# words opening a clause of condition or time: what a direction word there says is the
+# setting, not the finding ('performance degrades as depth grows')
+_CONDITION = {"as", "when", "whenever", "once", "if", "until"}
+
+
+def in_condition(ws: list[Word], i: int, reach: int = 6) -> bool:
+    """Word ``i`` is in a clause of condition or time opened within ``reach`` words before it in
+    its stretch ('as system depth grows'; not 'such as', 'as well as')."""
+    for k in range(i - 1, max(-1, i - 1 - reach), -1):
+        w = ws[k]
+        if w.clause != ws[i].clause or w.part != ws[i].part:
+            return False
+        low = w.text.lower()
+        if low in _CONDITION:
+            prev = ws[k - 1].text.lower() if k else ""
+            return not (low == "as" and prev in ("such", "well", "as", "so"))
+    return False

@@ -112,6 +112,8 @@ def words(text: str) -> list[Word]:
         adverb = bare.endswith("ly") and len(bare) > 4 and "-" not in low
         content = bare not in cues.SCOPE_SKIP and len(bare) > 1 and not adverb
         neg = scope > 0 and content
+        # an adverb after a negated word is negated with it ('rather than degrading gradually')
+        neg = neg or (adverb and bool(out) and out[-1].negated and out[-1].clause == clause)
         out.append(
             Word(stem(bare), raw, clause, neg, content, name, neg and not seen, by if neg else "")
         )
