@@ -1180,3 +1180,16 @@ def test_a_clause_of_condition_is_the_setting_not_the_finding(verifier):
     assert check(verifier, claim, p).verdict == CONTRADICTED
     ws = scope.words("Rather than degrading gradually, it holds.")
     assert [w.text for w in ws if w.negated] == ["degrading", "gradually"]
+
+
+def test_incorporating_adds(verifier):
+    p = Paper(
+        "fedmed000001",
+        "FedMed",
+        "FedMed+ further incorporates adaptive, data-aware aggregation to improve convergence.",
+        "test",
+        15,
+    )
+    assert check(verifier, "FedMed+ removes data-aware aggregation.", p).verdict == CONTRADICTED
+    claim = "FedMed+ adds data-aware aggregation to improve convergence."
+    assert check(verifier, claim, p).verdict == SUPPORTED

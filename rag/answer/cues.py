@@ -282,7 +282,8 @@ AXES: dict[str, tuple[str, str]] = {
         "modest marginal slight negligible minor",
     ),
     "addition": (
-        "add adds added adding introduce introduces introduced introducing inject injects",
+        "add adds added adding introduce introduces introduced introducing inject injects "
+        "incorporate incorporates incorporated incorporating",
         "remove removes removed removing strip strips stripped eliminate eliminates eliminated "
         "eliminating discard discards discarded discarding",
     ),
