@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from rag.answer import antonyms, polarity, scope
+from rag.answer import antonyms, negation, polarity, scope
 from rag.answer import claimtext as ct
 from rag.answer.support import scorer_for
 from rag.answer.verify import CONTRADICTED, SUPPORTED, UNSUPPORTED, Source, Verifier
@@ -352,9 +352,9 @@ def test_round_five_wordings(verifier):
     assert ct.NameIndex("Retrieval-augmented generation helps.").has("RAG")
     free = scope.words("We propose a fast data-free knowledge distillation approach for graphs.")
     other = {w.stem for w in scope.words("Methods do not work well on graph data.")}
-    assert polarity._subject_missing(free, "data", other)  # what is data-free goes unnamed
+    assert negation.subject_missing(free, "data", other)  # what is data-free goes unnamed
     named = {w.stem for w in scope.words("The distillation approach needs real data.")}
-    assert not polarity._subject_missing(free, "data", named)
+    assert not negation.subject_missing(free, "data", named)
 
 
 def test_round_six_wordings(verifier):
@@ -1193,3 +1193,41 @@ def test_incorporating_adds(verifier):
     assert check(verifier, "FedMed+ removes data-aware aggregation.", p).verdict == CONTRADICTED
     claim = "FedMed+ adds data-aware aggregation to improve convergence."
     assert check(verifier, claim, p).verdict == SUPPORTED
+
+
+def test_negations_said_around_a_verb(verifier):
+    p = Paper(
+        "negs00000001",
+        "QuickLoRA",
+        "We build an estimator through temporal modeling without complex motion decomposition. "
+        "QuickLoRA achieves superior performance over strong baselines without introducing "
+        "additional inference overhead. Plain LoRA degrades downstream task performance, while "
+        "our method simultaneously enhances generalization and downstream task performance. "
+        "QuickLoRA transmits only low-rank adapter parameters.",
+        "test",
+        16,
+    )
+    for claim in (
+        "The estimator does not rely on complex motion decomposition.",
+        "QuickLoRA adds no inference overhead.",
+        "QuickLoRA not only improves generalization but also improves downstream task performance.",
+        "QuickLoRA does not transmit the full model, only the low-rank adapter parameters.",
+    ):
+        v = check(verifier, claim, p)
+        assert v.verdict == SUPPORTED, (claim, v.reason)
+    for claim in (
+        "The estimator relies on complex motion decomposition.",
+        "QuickLoRA adds substantial inference overhead.",
+        "QuickLoRA does not transmit low-rank adapter parameters.",
+    ):
+        v = check(verifier, claim, p)
+        assert v.verdict == CONTRADICTED, (claim, v.reason)
+    ws = scope.words("It does not rely on complex motion decomposition.")
+    assert [w.text for w in ws if w.negated][:2] == ["rely", "complex"]
+
+
+def test_between_a_and_b_lists_two():
+    assert 2 in ct.list_lengths(
+        "This paper studies the differences between language prompt learning (LPT) and vision "
+        "prompt learning (VPT)."
+    )

@@ -426,4 +426,6 @@ def list_lengths(text: str) -> set[int]:
                 if need_comma and "," not in m.group(0):
                     continue  # 'accuracy and speed' is no counted list
                 out.add(len(re.split(_SEP, m.group(0))))
+    if re.search(r"\bbetween\b[^;:.]{1,80}?\band\b", text, re.I):
+        out.add(2)  # 'the differences between A (LPT) and B (VPT)'
     return {n for n in out if 2 <= n <= 6}

@@ -203,11 +203,25 @@ def object_of(ws: list[Word], i: int, n: int = 3) -> set[str]:
     return out
 
 
+_IMPROVE = {cues.stem(w) for w in "improve improves improved improving".split()}
+
+
+def compares(ws: list[Word], i: int) -> bool:
+    """Word ``i`` compares two sides: a relating word, except 'improves X' said of one thing
+    ('improves downstream performance'; 'improves on B' and 'improves over B' compare)."""
+    if ws[i].stem not in RELATIONAL:
+        return False
+    if ws[i].stem not in _IMPROVE:
+        return True
+    nxt = ws[i + 1].text.lower() if i + 1 < len(ws) and ws[i + 1].clause == ws[i].clause else ""
+    return nxt in ("on", "upon", "over", "than")
+
+
 def restated(cw: list[Word], i: int, axis: str, sign: int, pdirs) -> bool:
     """An aligned passage sentence has a word of the claim's direction word ``i``'s axis and
     pole over one of the same next two words ('smaller models', 'eliminates harmful X' for
     'removes harmful X'): the claim restates it, whatever else is near."""
-    if cw[i].stem in RELATIONAL:
+    if compares(cw, i):
         return False  # a comparison: which side is which matters ('B improves upon A')
     obj = object_of(cw, i, 2) | passive_subject(cw, i)
     return bool(obj) and any(

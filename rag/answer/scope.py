@@ -88,6 +88,16 @@ def words(text: str) -> list[Word]:
                 )
                 out[-1].part = part
             continue
+        if (
+            scope
+            and low in ("on", "upon", "for")
+            and out
+            and out[-1].negated
+            and out[-1].text.lower() in DEPENDING
+        ):
+            # 'does not rely on X', 'no need for X': X is what is done without
+            scope, seen = SCOPE_LEN, False
+            continue
         if low in cues.SCOPE_STOP or (seen and low in cues.PREPOSITIONS | DETERMINERS | MODALS):
             scope = 0  # 'does not explain the drop': a new noun phrase is the head's object;
             # 'without restriction may add noise': a modal starts the clause's verb
@@ -165,6 +175,10 @@ def _giving_up(word: str) -> bool:
     return word.endswith("ing") and (("retention", -1) in poles or ("quality", -1) in poles)
 
 
+# verbs and nouns of depending: a negation over them carries over to what they depend on
+DEPENDING = set(
+    "rely relies relying relied depend depends depending depended reliance dependence need".split()
+)
 MODALS = {"may", "might", "can", "could", "will", "would", "should", "must"}
 DETERMINERS = {"the", "a", "an", "this", "these", "those", "its", "their", "our", "his", "her"}
 _PLAIN_NOT = {"not", "cannot", "never", "no"}
