@@ -1231,3 +1231,32 @@ def test_between_a_and_b_lists_two():
         "This paper studies the differences between language prompt learning (LPT) and vision "
         "prompt learning (VPT)."
     )
+
+
+def test_negations_over_what_is_given_and_what_earlier_work_does(verifier):
+    p = Paper(
+        "negs00000002",
+        "CauseNet",
+        "Existing research uses clause selection methods to locate the reason utterance, without "
+        "providing a detailed explanation of the causes. In contrast to existing approaches "
+        "that mainly derive features in the image space, CauseNet captures features in latent "
+        "shape spaces. Under CauseNet, each agent selects responses without requiring costly "
+        "inter-agent exchanges.",
+        "test",
+        17,
+    )
+    for claim in (
+        "Clause selection methods locate the reason utterance but give no detailed explanation "
+        "of the causes.",
+        "CauseNet does not derive its features mainly in the image space, unlike existing "
+        "approaches.",
+        "Agents in CauseNet do not need to exchange costly messages with each other.",
+    ):
+        v = check(verifier, claim, p)
+        assert v.verdict == SUPPORTED, (claim, v.reason)
+    claim = "Existing research provides a detailed explanation of the causes."
+    assert check(verifier, claim, p).verdict == CONTRADICTED
+    ws = scope.words("It works without providing a detailed explanation.")
+    assert [w.text for w in ws if w.negated] == ["providing", "detailed", "explanation"]
+    ws = scope.words("They do not explain the drop.")
+    assert [w.text for w in ws if w.negated] == ["explain"]

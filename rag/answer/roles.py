@@ -162,8 +162,19 @@ def _opens_field(ws: list[Word], k: int) -> bool:
 
 
 def mentions_prior(ws: list[Word]) -> bool:
-    """The sentence names earlier work anywhere ('existing methods', 'prior defenses')."""
-    return any(w.stem in PRIOR or _opens_field(ws, k) for k, w in enumerate(ws))
+    """The sentence speaks of earlier work ('existing methods', 'prior defenses'), not only as
+    what it compares with ('unlike existing approaches, X ...', 'better than prior work')."""
+
+    def compared(k: int) -> bool:
+        prev = {x.text.lower() for x in ws[max(0, k - 2) : k] if x.clause == ws[k].clause}
+        return bool(prev & _NOT_SUBJECT)
+
+    return any(
+        (w.stem in PRIOR and not compared(k)) or _opens_field(ws, k) for k, w in enumerate(ws)
+    )
+
+
+_RELATIVE = {"that", "which", "who"}
 
 
 def about_prior(ws: list[Word], j: int) -> bool:
@@ -179,7 +190,10 @@ def about_prior(ws: list[Word], j: int) -> bool:
             return True
         if w.stem in PRIOR:
             prev = [x.text.lower() for x in ws[max(0, k - 2) : k] if x.clause == clause]
-            return not (set(prev) & (_NOT_SUBJECT | set(cues.PREPOSITIONS)))
+            if not (set(prev) & (_NOT_SUBJECT | set(cues.PREPOSITIONS))):
+                return True
+            # 'in contrast to existing approaches that derive X': said of them all the same
+            return any(x.text.lower() in _RELATIVE for x in ws[k + 1 : j])
     return False
 
 

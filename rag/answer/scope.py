@@ -98,6 +98,9 @@ def words(text: str) -> list[Word]:
             # 'does not rely on X', 'no need for X': X is what is done without
             scope, seen = SCOPE_LEN, False
             continue
+        if low in DETERMINERS and scope and out and out[-1].negated and out[-1].head:
+            if out[-1].text.lower() in PROVIDING:
+                continue  # 'without providing a detailed explanation': none is given
         if low in cues.SCOPE_STOP or (seen and low in cues.PREPOSITIONS | DETERMINERS | MODALS):
             scope = 0  # 'does not explain the drop': a new noun phrase is the head's object;
             # 'without restriction may add noise': a modal starts the clause's verb
@@ -122,8 +125,10 @@ def words(text: str) -> list[Word]:
         adverb = bare.endswith("ly") and len(bare) > 4 and "-" not in low
         content = bare not in cues.SCOPE_SKIP and len(bare) > 1 and not adverb
         neg = scope > 0 and content
-        # an adverb after a negated word is negated with it ('rather than degrading gradually')
-        neg = neg or (adverb and bool(out) and out[-1].negated and out[-1].clause == clause)
+        # an adverb inside a negation's scope is negated with it ('rather than degrading
+        # gradually'), without using the scope up
+        after_negated = bool(out) and out[-1].negated and out[-1].clause == clause
+        neg = neg or (adverb and bare not in LY_ADJECTIVES and (scope > 0 or after_negated))
         out.append(
             Word(stem(bare), raw, clause, neg, content, name, neg and not seen, by if neg else "")
         )
@@ -179,6 +184,15 @@ def _giving_up(word: str) -> bool:
 DEPENDING = set(
     "rely relies relying relied depend depends depending depended reliance dependence need".split()
 )
+# verbs of giving and having: what they take is not there when they are negated (unlike 'does
+# not explain the drop', where the drop is)
+PROVIDING = set(
+    "provide provides providing provided give gives giving offer offers offering yield yields "
+    "yielding produce produces producing generate generates generating contain contains "
+    "containing include includes including have has having".split()
+)
+# words ending in -ly that are adjectives, not adverbs ('costly labels')
+LY_ADJECTIVES = set("costly early likely unlikely timely friendly only daily elderly".split())
 MODALS = {"may", "might", "can", "could", "will", "would", "should", "must"}
 DETERMINERS = {"the", "a", "an", "this", "these", "those", "its", "their", "our", "his", "her"}
 _PLAIN_NOT = {"not", "cannot", "never", "no"}
