@@ -1260,3 +1260,35 @@ def test_negations_over_what_is_given_and_what_earlier_work_does(verifier):
     assert [w.text for w in ws if w.negated] == ["providing", "detailed", "explanation"]
     ws = scope.words("They do not explain the drop.")
     assert [w.text for w in ws if w.negated] == ["explain"]
+
+
+def test_a_swapped_head_of_an_operation_is_an_unnamed_term(verifier):
+    """'called equilibrium distillation' where the passage has only 'equilibrium propagation':
+    the qualifier is stated, the operation is not. Before the participle rule the verb
+    ('called', 'adopted') was read as a qualifier and flagged such claims by chance (and faithful
+    ones with them); the head of an operation is now checked itself. A head that names a carrier
+    ('process', 'algorithm', 'layer') may be added by a paraphrase."""
+    p = Paper(
+        "ripple000001",
+        "RippleNet: local credit assignment for deep pipelines",
+        "We introduce RippleNet, a local learning rule inspired by equilibrium propagation. "
+        "Its modules are grouped by unsupervised clustering before training, and it reaches "
+        "higher accuracy than end-to-end backpropagation on four benchmarks.",
+        "test",
+        0,
+    )
+    for claim in (
+        "Its learning rule is called equilibrium distillation.",
+        "RippleNet has adopted unsupervised regression to group its modules.",
+        "The modules are grouped by unsupervised pruning before training.",
+    ):
+        v = check(verifier, claim, p)
+        assert v.verdict == UNSUPPORTED and "is not named" in v.reason, (claim, v.reason)
+    for claim in (
+        "Its local learning rule is called equilibrium propagation.",
+        "RippleNet has adopted unsupervised clustering to group its modules before training.",
+        "RippleNet groups its modules with an unsupervised clustering algorithm.",
+        "Its training process groups the modules by unsupervised clustering.",
+    ):
+        v = check(verifier, claim, p)
+        assert v.verdict == SUPPORTED, (claim, v.reason)

@@ -28,6 +28,17 @@ _HEAD_WORDS = (
     "retriever reranker mechanics theory dynamics statistics geometry logic calculus "
     "autoencoding pretraining pre-training layer"
 ).split()
+# heads that name the operation itself (what is done to the data or model): swapping one swaps
+# the method ('equilibrium distillation' for 'equilibrium propagation'), so such a head must be
+# stated too; the other heads name a carrier or a measure ('process', 'layer', 'algorithm',
+# 'network', 'policy', 'metric') that a paraphrase often adds, so only their qualifiers count
+OPERATION_HEADS = set(
+    "tuning finetuning learning optimization optimisation minimization maximization equilibrium "
+    "equilibria regression distillation attention estimation sampling divergence regularization "
+    "regularisation normalization normalisation adaptation augmentation pruning quantization "
+    "decoding prompting factorization decomposition clustering propagation alignment matching "
+    "autoencoding pretraining pre-training".split()
+)
 # nouns that hold a term without changing which it is: 'reinforcement learning framework'
 CONTAINERS = set(
     "framework frameworks paradigm paradigms scheme schemes pipeline pipelines objective "
@@ -76,7 +87,6 @@ DETERMINERS = set(
 AUXILIARIES = set("has have had having is are was were be been being".split())
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9'’\-]*|[^\sA-Za-z]")
 MAX_QUALIFIERS = 2
-REQUIRE_HEAD = False
 
 
 def terms(text: str) -> list[tuple[list[str], str]]:
@@ -178,16 +188,20 @@ class TermIndex:
         }
 
     def missing(self, quals: list[str], head: str) -> list[str]:
-        """The qualifying words of a term the passage does not state; a counting prefix is
-        stated by a compound of the same count before the same head ('unidirectional learning'
-        by 'one-way learning')."""
+        """The qualifying words of a term the passage does not state, else a head of an
+        operation it does not state (``OPERATION_HEADS``: 'equilibrium distillation' where the
+        passage has only 'equilibrium propagation'); a counting prefix is stated by a compound
+        of the same count before the same head ('unidirectional learning' by 'one-way
+        learning')."""
         lacking = [
             q
             for q in quals
             if not all(stem(p) in self.stems for p in q.split("-") if len(p) > 2)
             and (_count_prefix(q), stem(head)) not in self.counted
         ]
-        if not lacking or (REQUIRE_HEAD and stem(head) not in self.stems):
+        if not lacking and head.lower() in OPERATION_HEADS and stem(head) not in self.stems:
+            lacking = [head]
+        if not lacking:
             return []
         initials = "".join(p[0] for q in quals for p in q.split("-") if p) + head[0]
         if initials in self.acronyms or initials + "s" in self.acronyms:
