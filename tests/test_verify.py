@@ -1292,3 +1292,48 @@ def test_a_swapped_head_of_an_operation_is_an_unnamed_term(verifier):
     ):
         v = check(verifier, claim, p)
         assert v.verdict == SUPPORTED, (claim, v.reason)
+
+
+def test_a_qualifier_swapped_before_the_same_noun_is_an_unnamed_term(verifier):
+    """'sonar images' where the passage images by radar only, though it names sonar elsewhere:
+    the passage's noun takes another qualifier in the sentence saying the same thing, and never
+    the claim's. A paraphrase keeping the qualifier near its noun ('images from radar'), a word
+    of the same family ('text' for 'textual') or a noun the passage qualifies in no one way
+    stays supported."""
+    p = Paper(
+        "tideway00001",
+        "Tideway: coastal mapping from the air",
+        "We present Tideway, a mapper that segments shorelines in radar images captured by "
+        "pre-trained drone models. A sonar survey of the same bay serves only as a reference. "
+        "Tideway aligns textual reports with radar images in a shared space.",
+        "test",
+        0,
+    )
+    for claim in (
+        "Tideway segments shorelines in sonar images captured by drones.",
+        "Tideway segments shorelines using images from pre-trained satellite models.",
+    ):
+        v = check(verifier, claim, p)
+        assert v.verdict == UNSUPPORTED and "is not named" in v.reason, (claim, v.reason)
+        assert "which says" in v.reason, v.reason
+    for claim in (
+        "Tideway segments shorelines in radar images captured by pre-trained drone models.",
+        "Tideway segments shorelines in images from radar taken by drones.",
+        "Tideway aligns text reports with radar images in a shared space.",
+        "A sonar survey of the bay is used only as a reference for Tideway.",
+    ):
+        v = check(verifier, claim, p)
+        assert v.verdict == SUPPORTED, (claim, v.reason)
+
+
+def test_an_acronym_is_checked_against_the_expansion_the_passage_gives():
+    """The passage names 'vision prompt learning' VPT; a claim calling it VPL names nothing
+    there, though the words spell VPL. An acronym the passage spells out without naming it
+    otherwise still counts."""
+    idx = ct.NameIndex(
+        "We compare language prompt learning (LPT) with vision prompt learning (VPT) "
+        "and study mixture of experts routing."
+    )
+    assert idx.has("VPT") and idx.has("LPT")
+    assert not idx.has("VPL")
+    assert idx.has("MoE")

@@ -295,6 +295,12 @@ class NameIndex:
             if parts:
                 self.phrases.append([_part(p) for p in parts])
         self._squash_re: dict[str, bool] = {}
+        # the letters each acronym the passage defines has, by the initials of its long form:
+        # 'vision prompt learning (VPT)' names those words VPT, so they spell no 'VPL'
+        self.named_as = {
+            _initials(long): re.sub(r"[^a-z]", "", short.lower())
+            for short, long in acronym_definitions(text).items()
+        }
 
     def has(self, name: str) -> bool:
         toks = name_tokens(name)
@@ -312,8 +318,9 @@ class NameIndex:
                 return True
         letters = re.sub(r"[^a-z]", "", name.lower().removesuffix("s"))
         if name.isupper() or re.fullmatch(r"[A-Z][A-Za-z]*[A-Z]s?", name):
-            if 2 <= len(letters) <= 8 and self.spelled_out(letters):
-                return True  # an acronym of words the passage spells out
+            named = self.named_as.get(letters, letters)
+            if 2 <= len(letters) <= 8 and named == letters and self.spelled_out(letters):
+                return True  # an acronym of words the passage spells out and names no other way
         return self._squashed_has("".join(toks))
 
     def spelled_out(self, letters: str) -> bool:
@@ -353,6 +360,12 @@ class NameIndex:
 
 
 # --- acronyms a passage defines -------------------------------------------------------------------
+def _initials(long: str) -> str:
+    """The initials of a long form's words, linking words left out: 'mixture of experts' -> me."""
+    words = re.findall(r"[A-Za-z][a-z0-9]*", long)
+    return "".join(w[0].lower() for w in words if w.lower() not in _LINKS)
+
+
 _DEFINED = re.compile(r"\(\s*([A-Z][A-Za-z0-9\-]*[A-Z0-9])s?\s*[),;]")
 
 

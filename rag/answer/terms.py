@@ -72,7 +72,9 @@ GENERIC = {
         # degree and amount: 'too little attention' names no kind of attention
         "little much more less fewer most least enough sufficient insufficient excessive "
         "limited greater higher lower reduced increased considerable substantial significant "
-        "minimal maximal partial complete too"
+        "minimal maximal partial complete too "
+        # everyday: 'ordinary tasks' for 'regular tasks' names no other kind
+        "ordinary regular usual normal everyday routine"
     ).split()
 }
 # prepositions, which end a noun phrase (the listed ones and those missing from the stopwords)

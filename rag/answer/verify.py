@@ -35,9 +35,12 @@ import numpy as np
 from ..records import Hit
 from ..text import split_sentences, tokenize
 from . import claimtext as ct
+from .cues import stem
 from .evidence import SentenceCache
 from .overclaim import overclaim
 from .polarity import direction
+from .rivals import PhraseIndex
+from .rivals import pairs as rival_pairs
 from .scope import words
 from .support import SupportScorer, clean_claim
 from .terms import TermIndex, terms
@@ -144,13 +147,16 @@ class Verifier:
             self._defs[key] = got
         return got
 
-    def _facts(self, src: Source) -> tuple[list[ct.Quantity], ct.NameIndex, TermIndex]:
+    def _facts(self, src: Source) -> tuple[list[ct.Quantity], ct.NameIndex, TermIndex, PhraseIndex]:
         """The quantities and names a source states (with its title), parsed once."""
         key = src.paper.paper_id + "\x00" + src.paper.text[:64]
         got = self._stated.get(key)
         if got is None:
             text = src.paper.title + " . " + src.paper.text
-            got = (ct.quantities(text), ct.NameIndex(text), TermIndex(text))
+            # phrases read with the passage's acronyms spelled out: 'PFT variants' is
+            # 'personalized fine-tuning variants'
+            spelled = ct.expand_acronyms(text, self._defined(src))
+            got = (ct.quantities(text), ct.NameIndex(text), TermIndex(text), PhraseIndex(spelled))
             if len(self._stated) > 4096:
                 self._stated.clear()
             self._stated[key] = got
@@ -193,7 +199,7 @@ class Verifier:
         facts = [self._facts(s) for s in srcs]
         checks = [
             _quantities(claim, [q for f in facts for q in f[0]], labels, ranked),
-            _names(claim, [f[1] for f in facts], [f[2] for f in facts], labels),
+            _names(claim, facts, labels),
             direction(claim, cw, top, sents),
             overclaim(cw, sents, labels, top),
             _closeness(sup, self.threshold, labels),
@@ -288,7 +294,12 @@ def _digits(v: float) -> str:
 
 
 # --- names ------------------------------------------------------------------------------------
-def _names(claim: str, idx: list[ct.NameIndex], tidx: list[TermIndex], labels: str) -> Check:
+def _names(claim: str, facts: list, labels: str) -> Check:
+    """Every name and lower-case term of the claim is stated by one of the cited passages, and
+    no qualifier of a noun is a rival of the passage's qualifier of it (``rivals``)."""
+    idx = [f[1] for f in facts]
+    tidx = [f[2] for f in facts]
+    pidx = [f[3] for f in facts]
     found = ct.names(claim)
     missing = [n for n in found if not any(i.has(n) for i in idx)]
     if missing:
@@ -301,6 +312,15 @@ def _names(claim: str, idx: list[ct.NameIndex], tidx: list[TermIndex], labels: s
             term = " ".join([*quals, head])
             return Check(
                 "names", UNSUPPORTED, f"'{term}' is not named in {labels} ('{lacking[0][0]}')"
+            )
+    cstems = {stem(w) for w in re.findall(r"[A-Za-z]+", claim)}
+    for qual, noun in rival_pairs(claim):
+        other = [p.rival(qual, noun, cstems) for p in pidx]
+        if pidx and all(other):
+            return Check(
+                "names",
+                UNSUPPORTED,
+                f"'{qual} {noun}' is not named in {labels}, which says '{other[0]} {noun}'",
             )
     if not found:
         return Check("names", SUPPORTED, "no names")
