@@ -1337,3 +1337,26 @@ def test_an_acronym_is_checked_against_the_expansion_the_passage_gives():
     assert idx.has("VPT") and idx.has("LPT")
     assert not idx.has("VPL")
     assert idx.has("MoE")
+
+
+def test_a_name_built_from_the_words_states_the_qualifier_with_its_noun(verifier):
+    """'the automatic arena' for a passage whose arena is named 'RoboAutoArena' and which
+    elsewhere names another arena ('Open Chess Arena'): the name puts 'auto' with 'arena', so
+    the pair is stated; a qualifier the name does not hold ('tabletop arena') is still a rival."""
+    p = Paper(
+        "roboarena001",
+        "RoboAutoArena: ranking robot policies",
+        "Inspired by the Open Chess Arena's format, we build RoboAutoArena, a platform that "
+        "ranks robot policies through simulated matches without human referees. Its rankings "
+        "agree with expert referees on most matches.",
+        "test",
+        0,
+    )
+    v = check(
+        verifier, "The automatic arena for robot policies ranks them without human referees.", p
+    )
+    assert v.verdict == SUPPORTED, v.reason
+    v = check(
+        verifier, "The tabletop arena for robot policies ranks them without human referees.", p
+    )
+    assert v.verdict == UNSUPPORTED and "is not named" in v.reason, v.reason

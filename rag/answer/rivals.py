@@ -40,6 +40,8 @@ MIN_SHARED = 2
 # resonance images' (2 content words before), 'post stance and claim class labels' (3, the
 # 'and' not counted), 'images of the brain' (3 words after)
 BEFORE, AFTER = 3, 3
+# the word parts of a name written in CamelCase: 'VideoAutoArena' -> Video, Auto, Arena
+_CAMEL = re.compile(r"[A-Z][a-z]+|[a-z]+|[A-Z]+(?![a-z])")
 
 
 def _parts(word: str) -> set[str]:
@@ -140,6 +142,12 @@ class PhraseIndex:
                     (stem(t), _parts(t), _qualifier(toks, k, True), t) for k, t in enumerate(toks)
                 ]
                 self.phrases.append((words, stems))
+        # names built from words ('VideoAutoArena'): each one's lower-case parts
+        self.compounds = [
+            [x.lower() for x in _CAMEL.findall(t)]
+            for t in set(_TOKEN.findall(text))
+            if re.search(r"[a-z][A-Z]", t)
+        ]
 
     def rival(self, qual: str, noun: str, claim_stems: set[str]) -> str | None:
         """The passage's qualifier of ``noun`` in the sentences that share most words with the
@@ -148,6 +156,8 @@ class PhraseIndex:
         share most words around the noun), when it is one word, not a word of the claim, and the passage never states ``qual`` near ``noun`` ('facial' for
         'vocal emotions'); else None. Several qualifiers there name no one kind."""
         want, hs = _parts(qual), stem(noun)
+        if self._in_a_name(qual, hs):
+            return None
         shared = claim_stems - want - {hs}
         best, others = (MIN_SHARED, 0), {}
         for ph, sent in self.phrases:
@@ -173,3 +183,15 @@ class PhraseIndex:
                 if n == best:
                     others.setdefault(ps, word)
         return next(iter(others.values())) if len(others) == 1 else None
+
+    def _in_a_name(self, qual: str, noun_stem: str) -> bool:
+        """A name of the passage built from the noun and a part that opens the qualifier states
+        the pair: 'VideoAutoArena' for 'automatic arena', 'MedLoRA' is no such case (no noun)."""
+        q = qual.lower()
+        for parts in self.compounds:
+            if any(stem(x) == noun_stem for x in parts) and any(
+                len(x) >= 4 and stem(x) != noun_stem and (q.startswith(x) or x.startswith(q))
+                for x in parts
+            ):
+                return True
+        return False
