@@ -243,13 +243,18 @@ class ExtractiveAnswerer(Answerer):
                 mine.setdefault(c.n, []).append((x, c))
         ranked = {n: [c for _x, c in sorted(xs, key=lambda t: -t[0])] for n, xs in mine.items()}
         lines_of = {n: [ranked[n][0]] for n in scope.kept if n in ranked}
-        # a short list (one or two papers) says more of each, up to a single answer's length
+        # a short list (one or two papers) says more of each, up to a single answer's length,
+        # from the paper's own work (its contribution statement on), not the background before it
+        own = {
+            n: min((c.idx for c in cs if _CONTRIB.search(c.text)), default=0)
+            for n, cs in ranked.items()
+        }
         floor = self.settings.abstain_sentence * FILL_FLOOR
         more = True
         while more and _words([c for cs in lines_of.values() for c in cs]) < ANSWER_WORDS:
             more = False
             for n, cs in lines_of.items():
-                nxt = [c for c in ranked[n][len(cs) :] if c.score >= floor]
+                nxt = [c for c in ranked[n][len(cs) :] if c.score >= floor and c.idx >= own[n]]
                 if nxt and _words([c for v in lines_of.values() for c in v]) < ANSWER_WORDS:
                     cs.append(nxt[0])
                     ranked[n].remove(nxt[0])
