@@ -341,9 +341,8 @@ def wire_collections(h: Handlers, c) -> None:
 
     def picked(result, bid, request):
         names, chosen, msg = result
-        if (
-            chosen is None
-        ):  # refused, or not confirmed: the choice, the typed name and the chat stay
+        # refused, or not confirmed: the choice, the typed name and the chat stay
+        if chosen is None:
             return gr.Dropdown(choices=names), msg, gr.skip(), *([gr.skip()] * len(chat_state))
         return gr.Dropdown(choices=names, value=chosen), msg, "", *on_new(bid, request)
 
