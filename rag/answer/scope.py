@@ -101,7 +101,7 @@ def words(text: str) -> list[Word]:
         if low in DETERMINERS and scope and out and out[-1].negated and out[-1].head:
             if out[-1].text.lower() in PROVIDING:
                 continue  # 'without providing a detailed explanation': none is given
-        if low in cues.SCOPE_STOP or (seen and low in cues.PREPOSITIONS | DETERMINERS | MODALS):
+        if low in cues.SCOPE_STOP or (seen and low in _NEW_PHRASE):
             scope = 0  # 'does not explain the drop': a new noun phrase is the head's object;
             # 'without restriction may add noise': a modal starts the clause's verb
         if low in NEGATORS and low.endswith("ed") and _next(tokens, k) == "by":
@@ -195,6 +195,9 @@ PROVIDING = set(
 LY_ADJECTIVES = set("costly early likely unlikely timely friendly only daily elderly".split())
 MODALS = {"may", "might", "can", "could", "will", "would", "should", "must"}
 DETERMINERS = {"the", "a", "an", "this", "these", "those", "its", "their", "our", "his", "her"}
+# words that, once the negated head has its object, open a new phrase or the clause's verb
+# (built once here, not per word of every sentence read)
+_NEW_PHRASE = cues.PREPOSITIONS | DETERMINERS | MODALS
 _PLAIN_NOT = {"not", "cannot", "never", "no"}
 
 
