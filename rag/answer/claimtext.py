@@ -164,17 +164,19 @@ def _round_figure(q: Quantity) -> bool:
     return q.scale > 1 or whole < 10 or whole % 5 == 0
 
 
+# each bound's words, anchored to end the text before the number (compiled once, not per number)
 _BOUNDS = [
-    (
-        "min",
-        re.compile(
+    (kind, re.compile(r"(?:^|\W)(?:" + words + r")$"))
+    for kind, words in (
+        (
+            "min",
             r"(?:more|greater|higher|larger) than|over|above|at least|exceeding|upwards of|"
-            r"in excess of"
+            r"in excess of",
         ),
-    ),
-    # ('up to N' names the most reached, an exact figure: 'up to 400' is not 200)
-    ("max", re.compile(r"(?:less|fewer|lower|smaller) than|under|below|at most")),
-    ("about", re.compile(r"about|around|approximately|roughly|nearly|almost|some|circa")),
+        # ('up to N' names the most reached, an exact figure: 'up to 400' is not 200)
+        ("max", r"(?:less|fewer|lower|smaller) than|under|below|at most"),
+        ("about", r"about|around|approximately|roughly|nearly|almost|some|circa"),
+    )
 ]
 
 
@@ -182,7 +184,7 @@ def _bound(text: str, at: int) -> str:
     """How the words right before a number bound it: 'more than 8,000' -> 'min'."""
     before = text[max(0, at - 24) : at].lower().rstrip()
     for kind, pat in _BOUNDS:
-        if re.search(r"(?:^|\W)(?:" + pat.pattern + r")$", before):
+        if pat.search(before):
             return kind
     return ""
 
