@@ -167,6 +167,9 @@ def direction(
     }
     excused = set().union(*(put_down(s.words) for s in top))
     said = set().union(*(s.stems for s in every)) if every else set()
+    # the claim's side of checks 3, 5 and 6, read once for all aligned sentences
+    c_alts = {w.stem: i for i, w in enumerate(cw) if w.stem in cues.ALT_OF and not w.negated}
+    fc, tc = _from_to(claim), _than(cw)
     for s in top:
         # 2. a negation added or dropped over the same words (and the same object)
         # a word a closer aligned sentence affirms is not 'dropped' by this one's negation
@@ -188,7 +191,6 @@ def direction(
         # 3. one of mutually exclusive alternatives swapped for another
         # (when the passage uses the claim's alternative elsewhere, only a rival that qualifies
         # the same thing: 'global propagation' is no 'local learning')
-        c_alts = {w.stem: i for i, w in enumerate(cw) if w.stem in cues.ALT_OF and not w.negated}
         p_alts = {
             w.stem: j for j, w in enumerate(s.words) if w.stem in cues.ALT_OF and not w.negated
         }
@@ -221,7 +223,7 @@ def direction(
                 s.text,
             )
         # 5. "from A to B" reversed
-        fc, fp = _from_to(claim), _from_to(s.text)
+        fp = _from_to(s.text)
         for a, b, ta, tb in fc:
             for pa, pb, tpa, tpb in fp:
                 if a & pb and b & pa and len(a & pb) + len(b & pa) > len(a & pa) + len(b & pb):
@@ -232,7 +234,7 @@ def direction(
                         s.text,
                     )
         # 6. "A ... more than B" where the passage has B before A
-        tc, tp = _than(cw), _than(s.words)
+        tp = _than(s.words)
         for a_set, b, wa in tc:
             for pa_set, pb, wp in tp:
                 if b != pb and b in pa_set and pb in a_set:
