@@ -183,7 +183,7 @@ class ExtractiveAnswerer(Answerer):
         n = chosen[0].n
         paper = hits[n - 1].paper
         mine = [c for c in cands if c.n == n]
-        at = min((c.idx for c in mine if _CONTRIB.search(c.text)), default=None)
+        at = _own_start(mine).get(n)
 
         def own(c: Candidate) -> bool:  # the paper's own work, not the background it starts from
             return at is None or c.idx >= at
@@ -245,16 +245,15 @@ class ExtractiveAnswerer(Answerer):
         lines_of = {n: [ranked[n][0]] for n in scope.kept if n in ranked}
         # a short list (one or two papers) says more of each, up to a single answer's length,
         # from the paper's own work (its contribution statement on), not the background before it
-        own = {
-            n: min((c.idx for c in cs if _CONTRIB.search(c.text)), default=0)
-            for n, cs in ranked.items()
-        }
+        own = _own_start([c for cs in ranked.values() for c in cs])
         floor = self.settings.abstain_sentence * FILL_FLOOR
         more = True
         while more and _words([c for cs in lines_of.values() for c in cs]) < ANSWER_WORDS:
             more = False
             for n, cs in lines_of.items():
-                nxt = [c for c in ranked[n][len(cs) :] if c.score >= floor and c.idx >= own[n]]
+                nxt = [
+                    c for c in ranked[n][len(cs) :] if c.score >= floor and c.idx >= own.get(n, 0)
+                ]
                 if nxt and _words([c for v in lines_of.values() for c in v]) < ANSWER_WORDS:
                     cs.append(nxt[0])
                     ranked[n].remove(nxt[0])
@@ -360,10 +359,7 @@ class ExtractiveAnswerer(Answerer):
 
             # what tells two papers apart is their own work (method, results), not the
             # background both start from: sentences from the contribution statement on count more
-            own: dict[int, int] = {}
-            for c in cands:
-                if _CONTRIB.search(c.text) and c.idx < own.get(c.n, 10**6):
-                    own[c.n] = c.idx
+            own = _own_start(cands)
 
             def states(i: int, j: int) -> float:
                 # the side picked the paper; within it, what is asked decides
@@ -389,10 +385,7 @@ class ExtractiveAnswerer(Answerer):
                 if part.kind == "method" and is_problem_statement(cands[i].text):
                     # "how is it done" is answered by the paper's own work, not by the problem
                     # it starts from: a sentence from its contribution statement on
-                    at = min(
-                        (cands[x].idx for x in by_paper[n] if _CONTRIB.search(cands[x].text)),
-                        default=None,
-                    )
+                    at = _own_start([cands[x] for x in by_paper[n]]).get(n)
                     if at is not None and cands[i].idx < at:
                         i = max(
                             (x for x in by_paper[n] if cands[x].idx >= at),
@@ -441,7 +434,7 @@ class ExtractiveAnswerer(Answerer):
     def _follow_contribution(self, n: int, cands, chosen, add, stop_at_results: bool) -> None:
         """After the paper's contribution sentence, the next ones while they go on about it."""
         mine = sorted((c for c in cands if c.n == n), key=lambda c: c.idx)
-        at = next((c.idx for c in mine if _CONTRIB.search(c.text)), None)
+        at = _own_start(mine).get(n)
         if at is None:
             return
         for c in mine:
@@ -466,6 +459,16 @@ class ExtractiveAnswerer(Answerer):
             if all(o.n != c.n or o.idx != i for o in chosen):
                 chosen.append(nxt)
             prev = sents[i]
+
+
+def _own_start(cands: list[Candidate]) -> dict[int, int]:
+    """Per paper (by its number), the index of its first sentence among ``cands`` that states
+    its contribution ("we propose ..."): where its own work starts, after the background."""
+    out: dict[int, int] = {}
+    for c in cands:
+        if (c.n not in out or c.idx < out[c.n]) and _CONTRIB.search(c.text):
+            out[c.n] = c.idx
+    return out
 
 
 def _short(title: str) -> str:
