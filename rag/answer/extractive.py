@@ -194,10 +194,9 @@ class ExtractiveAnswerer(Answerer):
         rels = relations(claim)
         if rels:
             order = list(chosen) + [c for c in mine if all(c is not o for o in chosen)]
-            agree = [c for c in order if own(c) and stance(rels, c.text) == AGREES]
-            deny = [
-                c for c in order if own(c) and asserts(c.text) and stance(rels, c.text) == DENIES
-            ]
+            says = {id(c): stance(rels, c.text) for c in order if own(c)}  # each read once
+            agree = [c for c in order if says.get(id(c)) == AGREES]
+            deny = [c for c in order if says.get(id(c)) == DENIES and asserts(c.text)]
             if agree and not deny:
                 verdict = v.verify([claim], [[Source(f"[{n}]", paper)]])[0]
                 names = next((x for x in verdict.checks if x.name == "names"), None)
