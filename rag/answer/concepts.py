@@ -215,6 +215,17 @@ def definitions(acronym: str, texts: list[str]) -> list[str]:
     return found
 
 
+def _variants(alt: str, defs: dict[str, list[str]]) -> list[list[str]]:
+    """The word lists a paper may hold one alternative by: its specific words, and each with
+    an acronym replaced by the words it stands for (``definitions``)."""
+    words = concept_words(alt)
+    out = [words]
+    for i, w in enumerate(words):
+        for d in defs.get(w, []):
+            out.append(words[:i] + _specific_words(d) + words[i + 1 :])
+    return out
+
+
 # derivational endings a short stem takes ("text" -> "textual"); longer stems are matched by
 # the summaries' prefix matching (``Lexicon.expand``)
 _SUFFIXES = ("ual", "al", "ic", "ical", "ion", "ation", "er", "ive", "ed", "ing", "s")
@@ -279,6 +290,7 @@ class ConceptTest:
                         defs[w] = definitions(w, raws)
         texts = sorted({a for alts in cons for a in alts})
         vecs = dict(zip(texts, np.asarray(self.embedder.embed(texts)), strict=True))
+        forms = {alt: _variants(alt, defs) for alt in texts}  # the same for every paper
         out: dict[str, list[float]] = {}
         self.worded = {}
         for pid, p in papers.items():
@@ -287,7 +299,7 @@ class ConceptTest:
             for alts in cons:
                 best, lexical = 0.0, False
                 for alt in alts:
-                    lex = self.lexical(alt, p, defs)
+                    lex = max(self._share(v, p) for v in forms[alt])
                     if lex >= LEXICAL:
                         best, lexical = 1.0, True
                         break
@@ -313,12 +325,12 @@ class ConceptTest:
             return {}
         alts = cons[0]
         vecs = np.asarray(self.embedder.embed(alts))
+        heads = [concept_words(alt)[-1:] for alt in alts]  # the same for every paper
         out = {}
         for pid, p in papers.items():
             ok = False
-            for alt, vec in zip(alts, vecs, strict=True):
-                words = concept_words(alt)
-                if words and self._share(words[-1:], p) >= 1.0:
+            for words, vec in zip(heads, vecs, strict=True):
+                if words and self._share(words, p) >= 1.0:
                     ok = True
                 elif p.vectors is not None and len(p.vectors):
                     ok = float((p.vectors @ vec).max()) >= DENSE
@@ -326,16 +338,6 @@ class ConceptTest:
                     break
             out[pid] = ok
         return out
-
-    def lexical(self, alt: str, p: PaperText, defs: dict[str, list[str]]) -> float:
-        """IDF-weighted share of an alternative's specific words the paper holds (an acronym
-        also as the words it stands for)."""
-        words = concept_words(alt)
-        variants = [words]
-        for i, w in enumerate(words):
-            for d in defs.get(w, []):
-                variants.append(words[:i] + _specific_words(d) + words[i + 1 :])
-        return max(self._share(v, p) for v in variants)
 
     def _near(self, word: str, p: PaperText) -> float:
         """How close the paper's closest word is to ``word`` (``neighbours``)."""
@@ -347,6 +349,7 @@ class ConceptTest:
         return self.words.nearest(word, p.words, mat)
 
     def _share(self, words: list[str], p: PaperText) -> float:
+        """IDF-weighted share of ``words`` the paper holds."""
         total = got = 0.0
         for w in words:
             if is_acronym(w):
