@@ -19,6 +19,7 @@ import re
 from ..text import STOPWORDS, split_sentences
 from .cues import stem
 from .terms import (
+    _TOKEN,
     COUNT_WORDS,
     GENERIC,
     PREPOSITIONS,
@@ -29,7 +30,6 @@ from .terms import (
     _specific,
 )
 
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9'’\-]*|[^\sA-Za-z]")
 # words before which the next word is a verb: 'can plant backdoors', 'to encourage diversity'
 _VERB_BEFORE = set("to can could may might must shall should will would".split())
 # adverbs that end in no '-ly': 'often fail'
