@@ -68,8 +68,9 @@ def _directions(ws: list[Word]) -> list[tuple[str, int, set[str], int]]:
         for axis, pole in poles:
             # 'less robust' is the other pole of 'robust' (not of 'more': an amount)
             out.append((axis, pole * sign * (-1 if less and axis != "amount" else 1), ctx, i))
-            if axis == "amount" and metric_sign(ws, i):  # 'higher accuracy' is also better
-                out.append(("quality", pole * sign * metric_sign(ws, i), ctx, i))
+            m = metric_sign(ws, i) if axis == "amount" else 0
+            if m:  # 'higher accuracy' is also better
+                out.append(("quality", pole * sign * m, ctx, i))
     return out
 
 
