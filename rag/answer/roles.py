@@ -123,23 +123,21 @@ def _relates(ws: list[Word], i: int) -> bool:
 _OWN = {"our", "we", "ours", "proposed"}
 
 
+def _side(ws: list[Word], i: int, before: bool) -> list[Word]:
+    """The words of word ``i``'s clause on one side of it (up to ``SIDE`` words away)."""
+    span = ws[max(0, i - SIDE) : i] if before else ws[i + 1 : i + 1 + SIDE]
+    return [w for w in span if w.clause == ws[i].clause]
+
+
 def _own(ws: list[Word], i: int, before: bool) -> bool:
     """The side of word ``i`` (before or after it, in its clause) names the paper's own work."""
-    clause = ws[i].clause
-    side = ws[max(0, i - SIDE) : i] if before else ws[i + 1 : i + 1 + SIDE]
-    return any(w.clause == clause and w.text.lower() in _OWN for w in side)
-
-
-def _named(ws: list[Word], i: int, before: bool) -> bool:
-    """The side of word ``i`` holds a name (a capitalised word inside the sentence)."""
-    clause = ws[i].clause
-    side = ws[max(0, i - SIDE) : i] if before else ws[i + 1 : i + 1 + SIDE]
-    return any(w.clause == clause and w.name for w in side)
+    return any(w.text.lower() in _OWN for w in _side(ws, i, before))
 
 
 def _names_own(ws: list[Word], i: int, before: bool) -> bool:
-    """The side of word ``i`` holds a name or names the paper's own work ('the proposed')."""
-    return _named(ws, i, before) or _own(ws, i, before)
+    """The side of word ``i`` holds a name (a capitalised word inside the sentence) or names
+    the paper's own work ('the proposed')."""
+    return any(w.name or w.text.lower() in _OWN for w in _side(ws, i, before))
 
 
 def _passive(ws: list[Word], i: int) -> bool:
