@@ -28,9 +28,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..text import STOPWORDS, normalize_ws, split_sentences, tokenize
+from ..text import STOPWORDS, normalize_ws, tokenize
 from .claimtext import NameIndex
 from .cues import stem
+from .evidence import SentenceCache
 from .neighbours import WORD_NEAR, paper_words, word_vectors
 from .terms import GENERIC, VERBS
 
@@ -375,19 +376,14 @@ class ConceptTest:
 
 
 def paper_texts(hits, cache, embedder) -> dict[str, PaperText]:
-    """The concept test's view of each paper of ``hits`` (sentence vectors from ``cache``, a
-    ``SentenceCache``, when given; else embedded here)."""
+    """The concept test's view of each paper of ``hits`` (sentence vectors from ``cache``, the
+    answerers' ``SentenceCache``; without one, or for a paper it dropped meanwhile, from a
+    cache of this call alone)."""
     got = cache.get(hits) if cache is not None else {}
+    missing = [h for h in hits if h.paper.paper_id not in got]
+    if missing:
+        got |= SentenceCache(embedder).get(missing)
     out = {}
-    need = [h for h in hits if h.paper.paper_id not in got]
-    if need:
-        sents = [split_sentences(h.paper.text) or [h.paper.text] for h in need]
-        flat = [s for ss in sents for s in ss]
-        vecs = np.asarray(embedder.embed(flat)) if flat else np.zeros((0, 0))
-        i = 0
-        for h, ss in zip(need, sents, strict=True):
-            got[h.paper.paper_id] = (ss, vecs[i : i + len(ss)])
-            i += len(ss)
     titles = [h.paper.title for h in hits]
     tvecs = np.asarray(embedder.embed(titles)) if titles else None
     for j, h in enumerate(hits):
