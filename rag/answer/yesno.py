@@ -150,10 +150,12 @@ def _object_sign(ws: list[Word], st: str) -> int:
     return signs.pop() if len(signs) == 1 else 0
 
 
-def _direction_sign(ws: list[Word], rel: Relation) -> int:
+def _direction_sign(ws: list[Word], dirs, rel: Relation) -> int:
+    """How the sentence (its words ``ws``, their directions ``dirs``) states ``rel``'s
+    direction: its pole, or 0 when it states none or both."""
     signs = {
         pole
-        for axis, pole, ctx, j in _dirs(ws)
+        for axis, pole, ctx, j in dirs
         if axis == rel.axis and ctx & rel.context and not about_prior(ws, j)
     }
     return signs.pop() if len(signs) == 1 else 0
@@ -167,12 +169,14 @@ def stance(rels: list[Relation], sentence: str) -> int:
     if not rels:
         return SILENT
     ws = words(sentence)
+    dirs = None  # the sentence's directions, found once for all the relations that ask one
     objects, directions = [], []
     for r in rels:
         if r.what == "object":
             objects.append(_object_sign(ws, r.stem) * r.sign)
         else:
-            directions.append(_direction_sign(ws, r) * r.sign)
+            dirs = _dirs(ws) if dirs is None else dirs
+            directions.append(_direction_sign(ws, dirs, r) * r.sign)
     if any(g < 0 for g in objects + directions):
         return DENIES
     if objects:
