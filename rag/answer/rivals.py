@@ -44,13 +44,15 @@ BEFORE, AFTER = 3, 3
 _CAMEL = re.compile(r"[A-Z][a-z]+|[a-z]+|[A-Z]+(?![a-z])")
 
 
+# stems no kind is told by: generic words and '-based' ('energy-based' is a kind of energy)
+_NOT_CONTENT = GENERIC | {stem("based")}
+
+
 def _parts(word: str) -> set[str]:
     """The stems of a word's hyphen parts that carry content ('energy-based' -> energy)."""
-    return (
-        {stem(p) for p in word.lower().split("-") if len(p) > 2 and p not in STOPWORDS}
-        - GENERIC
-        - {stem("based")}
-    )
+    return {
+        stem(p) for p in word.lower().split("-") if len(p) > 2 and p not in STOPWORDS
+    } - _NOT_CONTENT
 
 
 def _qualifier(toks: list[str], j: int, titled: bool = False) -> bool:

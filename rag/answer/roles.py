@@ -28,6 +28,8 @@ PRIOR = {
 }
 # a marker after one of these names what is compared with, not who acts ("unlike prior work")
 _NOT_SUBJECT = {"unlike", "than", "over", "beyond", "compared", "versus", "vs", "against"}
+# ... and after a preposition it is governed by it, no subject either (built once, not per word)
+_COMPARED_OR_GOVERNED = _NOT_SUBJECT | set(cues.PREPOSITIONS)
 
 
 def _sides(ws: list[Word], i: int) -> tuple[set[str], set[str]]:
@@ -188,7 +190,7 @@ def about_prior(ws: list[Word], j: int) -> bool:
             return True
         if w.stem in PRIOR:
             prev = [x.text.lower() for x in ws[max(0, k - 2) : k] if x.clause == clause]
-            if not (set(prev) & (_NOT_SUBJECT | set(cues.PREPOSITIONS))):
+            if not (set(prev) & _COMPARED_OR_GOVERNED):
                 return True
             # 'in contrast to existing approaches that derive X': said of them all the same
             return any(x.text.lower() in _RELATIVE for x in ws[k + 1 : j])
