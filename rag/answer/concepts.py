@@ -376,16 +376,16 @@ class ConceptTest:
 
 
 def paper_texts(hits, cache, embedder) -> dict[str, PaperText]:
-    """The concept test's view of each paper of ``hits`` (sentence vectors from ``cache``, the
-    answerers' ``SentenceCache``; without one, or for a paper it dropped meanwhile, from a
-    cache of this call alone)."""
-    got = cache.get(hits) if cache is not None else {}
+    """The concept test's view of each paper of ``hits`` (sentence and title vectors from
+    ``cache``, the answerers' ``SentenceCache``; without one, or for a paper it dropped
+    meanwhile, from a cache of this call alone)."""
+    cache = cache if cache is not None else SentenceCache(embedder)
+    got = cache.get(hits)
     missing = [h for h in hits if h.paper.paper_id not in got]
     if missing:
         got |= SentenceCache(embedder).get(missing)
     out = {}
-    titles = [h.paper.title for h in hits]
-    tvecs = np.asarray(embedder.embed(titles)) if titles else None
+    tvecs = np.asarray(cache.titles(hits)) if hits else None
     for j, h in enumerate(hits):
         p = h.paper
         raw = f"{p.title}. {p.text}"
