@@ -315,8 +315,13 @@ def _names(claim: str, facts: list, labels: str) -> Check:
             )
     cstems = {stem(w) for w in re.findall(r"[A-Za-z]+", claim)}
     for qual, noun in rival_pairs(claim):
-        other = [p.rival(qual, noun, cstems) for p in pidx]
-        if pidx and all(other):
+        # the first passage with no rival clears the pair: the rest need not be read
+        other = []
+        for p in pidx:
+            if not (found_rival := p.rival(qual, noun, cstems)):
+                break
+            other.append(found_rival)
+        if pidx and len(other) == len(pidx):
             return Check(
                 "names",
                 UNSUPPORTED,
