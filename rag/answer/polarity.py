@@ -119,7 +119,7 @@ def direction(
     cdirs = _directions(cw)
     pdirs = [(s, _directions(s.words)) for s in top]
     for axis, sign, ctx, i in cdirs:
-        obj = _object(cw, i)
+        obj, cond = _object(cw, i), in_condition(cw, i)
         cands = [
             (
                 len(ctx & pc) + 2 * len(obj & _object(s.words, j)),
@@ -133,7 +133,7 @@ def direction(
             and ctx & pc
             and (prior or not about_prior(s.words, j))
             and not compares_other(cw, i, s.words, j)
-            and in_condition(cw, i) == in_condition(s.words, j)
+            and cond == in_condition(s.words, j)
         ]
         if not cands:
             continue
