@@ -283,7 +283,8 @@ def _part(word: str) -> tuple[str, bool, str]:
 class NameIndex:
     """The names a passage (and its title) states, for lookups of a claim's names."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, defined: dict[str, str] | None = None) -> None:
+        """``defined``: the text's ``acronym_definitions`` when the caller has read them."""
         self.tokens = name_tokens(text)
         self.joined = " " + " ".join(self.tokens) + " "
         self.vocab = set(self.tokens)
@@ -301,7 +302,7 @@ class NameIndex:
         # 'vision prompt learning (VPT)' names those words VPT, so they spell no 'VPL'
         self.named_as = {
             _initials(long): re.sub(r"[^a-z]", "", short.lower())
-            for short, long in acronym_definitions(text).items()
+            for short, long in (acronym_definitions(text) if defined is None else defined).items()
         }
 
     def has(self, name: str) -> bool:

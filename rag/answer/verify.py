@@ -155,8 +155,10 @@ class Verifier:
             text = src.paper.title + " . " + src.paper.text
             # phrases read with the passage's acronyms spelled out: 'PFT variants' is
             # 'personalized fine-tuning variants'
-            spelled = ct.expand_acronyms(text, self._defined(src))
-            got = (ct.quantities(text), ct.NameIndex(text), TermIndex(text), PhraseIndex(spelled))
+            defined = self._defined(src)  # of this same text: read once for both
+            spelled = ct.expand_acronyms(text, defined)
+            names = ct.NameIndex(text, defined)
+            got = (ct.quantities(text), names, TermIndex(text), PhraseIndex(spelled))
             if len(self._stated) > 4096:
                 self._stated.clear()
             self._stated[key] = got
