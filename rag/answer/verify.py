@@ -99,10 +99,10 @@ class Verifier:
         if got is not None:
             return got
         vecs = self.cache.get([Hit(src.paper, 0.0)]).get(src.paper.paper_id)
-        if vecs is not None and vecs[0] == (split_sentences(src.paper.text) or [src.paper.text]):
+        sents = split_sentences(src.paper.text) or [src.paper.text]  # split once, not twice
+        if vecs is not None and vecs[0] == sents:
             sents, mat = vecs
         else:
-            sents = split_sentences(src.paper.text) or [src.paper.text]
             mat = self.scorer.embedder.embed(sents)
         out = []
         for s, v in zip(sents, mat, strict=True):
