@@ -1339,6 +1339,20 @@ def test_an_acronym_is_checked_against_the_expansion_the_passage_gives():
     assert idx.has("MoE")
 
 
+def test_a_name_index_given_the_definitions_reads_as_one_that_finds_them():
+    """The verifier hands NameIndex the acronym definitions it has already read from the same
+    text: the index must answer as one that read them itself."""
+    text = (
+        "We compare language prompt learning (LPT) with vision prompt learning (VPT) "
+        "and study mixture of experts routing."
+    )
+    own, given = ct.NameIndex(text), ct.NameIndex(text, ct.acronym_definitions(text))
+    assert given.named_as == own.named_as
+    for name in ("VPT", "LPT", "VPL", "MoE", "LPL"):
+        assert given.has(name) == own.has(name)
+    assert not given.has("VPL") and given.has("VPT")
+
+
 def test_a_name_built_from_the_words_states_the_qualifier_with_its_noun(verifier):
     """'the automatic arena' for a passage whose arena is named 'RoboAutoArena' and which
     elsewhere names another arena ('Open Chess Arena'): the name puts 'auto' with 'arena', so
