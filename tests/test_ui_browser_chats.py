@@ -48,6 +48,24 @@ def loaded(page) -> None:
     page.wait_for_selector("#rag-question textarea:not([disabled])")
 
 
+def rename(page, title: str, new: str) -> None:
+    """Rename the open chat as a user does, once its title shows in the box (the box is filled
+    by the event that opened the chat); a rename that does not reach the sidebar fails with
+    what the page showed."""
+    box = "#rag-chat-title textarea"
+    page.wait_for_function(
+        "([sel, t]) => (document.querySelector(sel)?.value || '').startsWith(t)", arg=[box, title]
+    )
+    page.fill(box, new)
+    assert page.input_value(box) == new
+    page.click("#rag-rename-chat")
+    try:
+        page.wait_for_selector(f"#rag-chats label:has-text('{new}')")
+    except Exception as e:  # what the page shows, for the failure's message
+        shown = {"sidebar": listed(page), "title box": page.input_value(box)}
+        raise AssertionError(f"the rename to {new!r} never reached the sidebar: {shown}") from e
+
+
 def listed(page) -> list[str]:
     return [t.strip() for t in page.locator("#rag-chats label").all_inner_texts()]
 
@@ -92,9 +110,7 @@ def test_chats_survive_a_reload_reopen_and_delete(browser, chats_url, tmp_path):
 
         # rename it, export it, then delete it: one chat is left
         page.get_by_text("Rename, delete, export").click()
-        page.fill("#rag-chat-title textarea", "Unlearning")
-        page.click("#rag-rename-chat")
-        page.wait_for_selector("#rag-chats label:has-text('Unlearning')")
+        rename(page, "How can a model forget", "Unlearning")
         with page.expect_download() as dl:
             page.click("#rag-export-chat")
         md = open(dl.value.path(), encoding="utf-8").read()
