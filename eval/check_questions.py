@@ -47,6 +47,7 @@ KNOWN = {
     "parts",
     "part_facts",
     "none_expected",
+    "note",  # free text for the reader (e.g. why a borderline paper is or is not gold)
 }
 MAX_FACTS = 3
 # a held-out question whose content words overlap a reference question's this much is a near copy

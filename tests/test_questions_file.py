@@ -192,3 +192,35 @@ def test_transfer_file_loads_for_rag_eval():
     qs = load_questions(DEV2)
     assert len(qs) >= 100 and all(q.split == "dev" for q in qs)
     assert all(q.parts and len(q.parts) == len(q.part_facts) for q in qs if q.kind == "compound")
+
+
+LISTS = REPO / "eval" / "questions_lists.jsonl"
+
+
+def test_list_question_file_is_clean(checker):
+    problems, rows = checker.check_file(LISTS, CORPUS)
+    assert problems == []
+    assert [d["id"] for d in rows] == [f"L{i:03d}" for i in range(1, len(rows) + 1)]
+    assert len(rows) >= 48
+    assert {(d["type"], d["kind"]) for d in rows} == {("multi", "list")}
+    assert all(len(d["gold"]) >= 2 and d["facts"] == [] for d in rows)
+    splits = Counter(d["split"] for d in rows)
+    assert abs(splits["dev"] - splits["test"]) <= 1
+
+
+def test_checker_accepts_a_note_but_still_rejects_other_unknown_fields(checker, tmp_path):
+    row = json.loads(LISTS.read_text(encoding="utf-8").splitlines()[0])
+    f = _write(
+        tmp_path, [dict(row, note="why a paper is left out"), dict(row, id="L999", noet="x")]
+    )
+    problems, _ = checker.check_file(f, CORPUS)
+    text = "\n".join(problems)
+    assert "L999: unknown field(s) ['noet']" in text
+    assert f"{row['id']}: unknown" not in text
+
+
+def test_list_file_loads_for_rag_eval():
+    from rag.eval.questions import load_questions
+
+    qs = load_questions(LISTS)
+    assert len(qs) >= 48 and all(q.kind == "list" and len(q.gold) >= 2 for q in qs)
