@@ -42,6 +42,8 @@ def test_a_request_splits_into_its_concepts_and_their_alternatives():
     assert concepts("use LLMs in the field of law") == [["LLMs"], ["law"]]
     assert concepts("domain adaptation for LLMs") == [["domain adaptation"], ["LLMs"]]
     assert concepts("in-context learning") == [["in-context learning"]]
+    # a word standing for a noun said before names nothing: "into one", "a simpler one"
+    assert concepts("merge several fine-tuned models into one") == [["several fine-tuned models"]]
 
 
 def test_an_acronym_is_found_where_a_text_defines_it_and_inside_names():
@@ -227,3 +229,28 @@ def test_a_contribution_with_its_purpose_needs_the_contribution_and_every_concep
     assert contribution_object("introduce a benchmark for how well X understand video") == (
         "benchmark"
     )
+
+
+def test_a_concept_no_retrieved_paper_words_asks_nothing_and_is_named(assistant):
+    # "outside systems" is the asker's wording: no abstract says it (AR-Bench says "external
+    # systems", EKTC "tool calling"); the papers on the rest are listed as the nearest, and the
+    # answer says which words no paper uses
+    ans = assistant.ask(
+        "Which papers have language models call tools or interact with outside systems?"
+    )
+    assert ans.answer.startswith("No retrieved paper mentions outside systems in these words")
+    assert {"722ea5a1b10d", "25169a79edca"} <= {c.paper_id for c in ans.citations}  # EKTC, AR-Bench
+    # a concept that one retrieved paper words is asked of every paper, as before
+    ans = assistant.ask("Which papers adapt LoRA to federated learning for protein design?")
+    assert ans.abstained and "mentions protein design" in ans.answer
+
+
+def test_a_contribution_told_of_is_a_contribution(assistant):
+    from rag.answer.listing import contribution_object
+
+    assert contribution_object("describe assembling a new dataset") == "dataset"
+    assert contribution_object("report building a corpus of dialogues") == "corpus of dialogues"
+    assert contribution_object("describe the brain") == ""
+    ans = assistant.ask("Which papers report collecting a new dataset?")
+    made = {"0da228b708b4", "722ea5a1b10d", "cf115066227d", "f18d22164350", "f5f798f4af7e"}
+    assert not ans.abstained and len({c.paper_id for c in ans.citations} & made) >= 4

@@ -87,6 +87,8 @@ _PLAIN = {
         "technique techniques task tasks framework frameworks idea ideas setting settings "
         "scenario scenarios way ways thing things problem problems application applications "
         "data information result results use case cases "
+        # words that stand for a noun said elsewhere: "merge several models into one"
+        "one ones other others another itself themselves "
         # a participle that says only that a model was trained: "a trained model"
         "trained pretrained pre-trained "
         # comparatives say how much, not what: "cheaper to run"
@@ -275,29 +277,47 @@ class ConceptTest:
         self._mats: dict[str, np.ndarray] = {}  # each paper's word vectors, by its text
         # per paper of the last ``scores``: does it hold every concept by its words?
         self.worded: dict[str, bool] = {}
+        # the concepts of the last ``scores`` that no retrieved paper words (``known``)
+        self.unworded: list[list[str]] = []
 
-    def scores(self, topic: str, papers: dict[str, PaperText]) -> dict[str, list[float]]:
+    def scores(
+        self, topic: str, papers: dict[str, PaperText], known: set[str] | None = None
+    ) -> dict[str, list[float]]:
         """Per paper, for each concept of ``topic``, how well the paper holds it: 1.0 when its
-        words are there, else the closest sentence's cosine (scaled so ``DENSE`` maps to 1)."""
+        words are there, else the closest sentence's cosine (scaled so ``DENSE`` maps to 1).
+
+        With ``known`` (``known_words``: the words some retrieved paper holds), a concept none
+        of whose words any retrieved paper holds is the asker's wording, not the collection's
+        ("interact with outside systems" where the papers say "external tools"), and asks
+        nothing of a paper (1.0; listed in ``unworded``); a paper then does not hold it by its
+        words (``worded``): what keeps such a request behind the abstention gate. A concept with one known word
+        keeps all of its words: its unknown word is often what it is about ("poisoned
+        fine-tuning data" is not any fine-tuning data)."""
         cons = concepts(topic)
         if not cons or not papers:
             return {}
-        defs = {}
-        raws = [p.raw for p in papers.values()]
-        for alts in cons:
-            for alt in alts:
-                for w in concept_words(alt):
-                    if is_acronym(w) and w not in defs:
-                        defs[w] = definitions(w, raws)
+        defs = self._definitions(cons, papers)
         texts = sorted({a for alts in cons for a in alts})
         vecs = dict(zip(texts, np.asarray(self.embedder.embed(texts)), strict=True))
         forms = {alt: _variants(alt, defs) for alt in texts}  # the same for every paper
+        unasked: set[int] = set()
+        if known is not None:
+            unasked = {
+                i
+                for i, alts in enumerate(cons)
+                if not any(w in known for a in alts for v in forms[a] for w in v)
+            }
         out: dict[str, list[float]] = {}
         self.worded = {}
+        self.unworded = [alts for i, alts in enumerate(cons) if i in unasked]
         for pid, p in papers.items():
             row = []
             worded = True
-            for alts in cons:
+            for i, alts in enumerate(cons):
+                if i in unasked:
+                    row.append(1.0)
+                    worded = False
+                    continue
                 best, lexical = 0.0, False
                 for alt in alts:
                     lex = max(self._share(v, p) for v in forms[alt])
@@ -312,6 +332,25 @@ class ConceptTest:
             out[pid] = row
             self.worded[pid] = worded
         return out
+
+    def known_words(self, topic: str, papers: dict[str, PaperText]) -> set[str]:
+        """The words of ``topic``'s concepts (acronyms spelled out included) that at least
+        one of ``papers`` holds."""
+        cons = concepts(topic)
+        defs = self._definitions(cons, papers)
+        words = {w for alts in cons for a in alts for v in _variants(a, defs) for w in v}
+        return {w for w in words if any(self._share([w], p) >= 1.0 for p in papers.values())}
+
+    def _definitions(self, cons: list[list[str]], papers: dict[str, PaperText]) -> dict:
+        """What the concepts' acronyms stand for where ``papers`` define them."""
+        defs: dict[str, list[str]] = {}
+        raws = [p.raw for p in papers.values()]
+        for alts in cons:
+            for alt in alts:
+                for w in concept_words(alt):
+                    if is_acronym(w) and w not in defs:
+                        defs[w] = definitions(w, raws)
+        return defs
 
     def holds(self, topic: str, papers: dict[str, PaperText]) -> dict[str, bool]:
         """Per paper: does it hold every concept of ``topic``?"""

@@ -88,8 +88,10 @@ _VERB = (
     r"contribut|design|provid|establish|generat|publish|open-sourc|offer|assembl|compil)"
     r"(?:e|es|ed|ing|s|d|ding|ds)?"
 )
+# a verb of telling before it says the same: "describe building a new X", "report collecting"
+_TELL = r"(?:(?:describ|report|detail|document|explain)(?:e|es|ed|ing|s)?\s+)?"
 _ASK_CONTRIB = re.compile(
-    rf"^\s*{_VERB}(?:\s*(?:,|\band\b|\bor\b)\s*{_VERB})*\s+(?!(?:and|or)\b)"
+    rf"^\s*{_TELL}{_VERB}(?:\s*(?:,|\band\b|\bor\b)\s*{_VERB})*\s+(?!(?:and|or)\b)"
     r"(?:(?:an?|the|any|some|their|its)\s+)?(?:(?:own|new|novel|original|fresh)\s+)*(?P<obj>\S.*)$",
     re.I,
 )
@@ -168,7 +170,7 @@ def _scored(
     lacking, near, worded = "", False, False
     if every and kept:  # also for a contribution: "a benchmark for how well X ..."
         if len(concepts(topic)) > 1:
-            kept, lacking, near, worded = _every_concept(summarizer, topic, kept)
+            kept, lacking, near, worded = _every_concept(summarizer, topic, kept, cands)
         else:
             kept = _with_head(summarizer, topic, kept)
     # the lexical half of the summaries' coverage test: its other half (a passage close to
@@ -178,22 +180,30 @@ def _scored(
     return {c.paper_id: c.prob for c in kept}, covered, lacking, near
 
 
-def _every_concept(summarizer, topic: str, kept: list) -> tuple[list, str, bool, bool]:
+def _every_concept(summarizer, topic: str, kept: list, pool: list) -> tuple[list, str, bool, bool]:
     """The on-topic papers that hold every concept of a request that joins several ("adapt
     LoRA to federated learning": LoRA and federated learning), by ``concepts.ConceptTest``.
 
     When none does: what they lack, in words ("none of the 4 retrieved papers on federated
     learning mentions LoRA"), and the papers nearest to holding all (their weakest concept at
     least ``NEAR`` of the way and within ``NEAR_MARGIN`` of the best such paper: a paper may
-    say it in other words), flagged as near; no paper that near, none. Last: whether a paper
-    kept holds every concept by its words (``ConceptTest.worded``).
+    say it in other words), flagged as near; no paper that near, none. A concept that no paper
+    of the whole retrieved ``pool`` words is the asker's wording, not the collection's: the
+    papers holding the other concepts are listed, flagged as near, saying which concept no
+    paper mentions. Last: whether a paper kept holds every concept by its words
+    (``ConceptTest.worded``).
     """
     if not kept:
         return kept, "", False, False
     test = ConceptTest(summarizer.lexicon, summarizer.idf, summarizer.embedder)
-    texts = paper_texts([c.hit for c in kept], summarizer.cache, summarizer.embedder)
-    rows = test.scores(topic, texts)
+    hits = {c.paper_id: c.hit for c in pool} | {c.paper_id: c.hit for c in kept}
+    every = paper_texts(list(hits.values()), summarizer.cache, summarizer.embedder)
+    texts = {c.paper_id: every[c.paper_id] for c in kept}
+    rows = test.scores(topic, texts, test.known_words(topic, every))
     held = [c for c in kept if all(x >= 1.0 for x in rows.get(c.paper_id, [1.0]))]
+    if held and test.unworded:  # the papers holding the rest, said to be the nearest
+        missing = " or ".join(_alts(alts) for alts in test.unworded)
+        return held, f"no retrieved paper mentions {missing}", True, False
     if held or not rows:
         return held, "", False, any(test.worded.get(c.paper_id, False) for c in held)
     cons = concepts(topic)
