@@ -208,6 +208,24 @@ def test_list_question_file_is_clean(checker):
     assert abs(splits["dev"] - splits["test"]) <= 1
 
 
+LISTS_NONE = REPO / "eval" / "questions_lists_none.jsonl"
+LIST_OPENERS = ("Which papers ", "What work is there on ", "Any papers on ", "List the papers ")
+
+
+def test_list_none_question_file_is_clean(checker):
+    problems, rows = checker.check_file(LISTS_NONE, CORPUS)
+    assert problems == []
+    assert [d["id"] for d in rows] == [f"X{i:03d}" for i in range(1, len(rows) + 1)]
+    assert len(rows) >= 48
+    assert {(d["type"], d["kind"]) for d in rows} == {("unanswerable", "none")}
+    assert all(d["gold"] == [] and d["facts"] == [] for d in rows)
+    # list-shaped, the way researchers ask for a list of papers
+    assert all(d["question"].startswith(LIST_OPENERS + ("Papers about ",)) for d in rows)
+    assert len({d["question"].lower() for d in rows}) == len(rows)
+    splits = Counter(d["split"] for d in rows)
+    assert abs(splits["dev"] - splits["test"]) <= 1
+
+
 def test_checker_accepts_a_note_but_still_rejects_other_unknown_fields(checker, tmp_path):
     row = json.loads(LISTS.read_text(encoding="utf-8").splitlines()[0])
     f = _write(
