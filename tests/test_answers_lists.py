@@ -254,3 +254,16 @@ def test_a_contribution_told_of_is_a_contribution(assistant):
     ans = assistant.ask("Which papers report collecting a new dataset?")
     made = {"0da228b708b4", "722ea5a1b10d", "cf115066227d", "f18d22164350", "f5f798f4af7e"}
     assert not ans.abstained and len({c.paper_id for c in ans.citations} & made) >= 4
+
+
+def test_a_paper_just_below_the_cut_holding_every_concept_in_its_words_is_listed(assistant):
+    # MoodAngels (psychiatric diagnosis, "12.3% higher accuracy than GPT-4o") embeds a little
+    # far from the wording but holds both concepts in its words
+    ans = assistant.ask("Which medical papers compare their system against GPT-4o?")
+    assert {"e936896dc94a", "f18d22164350"} <= {c.paper_id for c in ans.citations}
+
+
+def test_a_one_concept_list_whose_head_no_retrieved_paper_says_lists_nothing(assistant):
+    # no abstract says music (or a word near it); a paper on graph networks is not an answer
+    ans = assistant.ask("What work is there on generating music with neural networks?")
+    assert ans.abstained and not ans.citations

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from ..records import Retrieval
 from ..text import split_sentences, tokenize
-from .concepts import ConceptTest, concepts, paper_texts
+from .concepts import ConceptTest, concept_words, concepts, paper_texts
 from .question import QuestionAnalysis, list_request
 
 LIST_POOL = 30  # papers retrieved for a list question before the on-topic cut
@@ -25,6 +25,9 @@ BROAD_MAX = 6
 # a one-concept list keeps an on-topic paper below this probability only when it holds the
 # concept's head word (or a sentence close to it); set on the dev half of the question set
 HEAD_SURE = 0.7
+# a paper this little below the on-topic cut is listed when it holds every concept of a
+# request joining several in its words; set on the dev halves (0.2 let in wrong papers)
+LOW_BAND = 0.1
 # a request joining concepts no on-topic paper holds all of lists the papers whose weakest
 # concept is at least NEAR of the way (a closest sentence at cosine NEAR * concepts.DENSE)
 # and within NEAR_MARGIN of the best such paper, saying they are the nearest; set on dev
@@ -167,17 +170,32 @@ def _scored(
     kept = [c for c in cands if c.prob >= threshold]
     if obj:
         kept = [c for c in kept if states_contribution(c.hit.paper.title, c.hit.paper.text, obj)]
+    if every and not obj and len(concepts(topic)) > 1:
+        kept += _worded_below(summarizer, topic, cands, threshold)
     lacking, near, worded = "", False, False
     if every and kept:  # also for a contribution: "a benchmark for how well X ..."
         if len(concepts(topic)) > 1:
             kept, lacking, near, worded = _every_concept(summarizer, topic, kept, cands)
         else:
-            kept = _with_head(summarizer, topic, kept)
+            kept = _with_head(summarizer, topic, kept, cands)
     # the lexical half of the summaries' coverage test: its other half (a passage close to
     # the topic) also accepts near misses such as "graph neural networks for molecules"; for
     # a request joining concepts, a paper holding each of them by its words covers it too
     covered = worded or any(c.lexical >= 0.999 for c in kept)
     return {c.paper_id: c.prob for c in kept}, covered, lacking, near
+
+
+def _worded_below(summarizer, topic: str, cands: list, threshold: float) -> list:
+    """The papers just below the on-topic cut (within ``LOW_BAND``) that hold every concept
+    of a request joining several in their words ("Which medical papers compare their system
+    against GPT-4o?": a psychiatric paper that names GPT-4o and clinical work): the words
+    make up for an embedding that puts the paper a little far from the request's wording."""
+    low = [c for c in cands if threshold - LOW_BAND <= c.prob < threshold]
+    if not low:
+        return []
+    test = ConceptTest(summarizer.lexicon, summarizer.idf, summarizer.embedder)
+    test.scores(topic, paper_texts([c.hit for c in low], summarizer.cache, summarizer.embedder))
+    return [c for c in low if test.worded.get(c.paper_id)]
 
 
 def _every_concept(summarizer, topic: str, kept: list, pool: list) -> tuple[list, str, bool, bool]:
@@ -227,15 +245,25 @@ def _every_concept(summarizer, topic: str, kept: list, pool: list) -> tuple[list
     return near, lacking, True, False
 
 
-def _with_head(summarizer, topic: str, kept: list) -> list:
+def _with_head(summarizer, topic: str, kept: list, pool: list) -> list:
     """The on-topic papers of a one-concept request that the on-topic test is sure of
     (``HEAD_SURE``) or that hold the concept's head word ("unlearning" of "machine
     unlearning"; ``ConceptTest.head_holds``): a paper sharing only a broad word of the request
-    ("machine") is not on it."""
+    ("machine") is not on it. When no paper of the whole retrieved ``pool`` holds the head
+    word of any alternative (or a word the embedding model puts close to it), none is kept:
+    "Which papers generate music?" is not answered by papers on generating graphs."""
+    test = ConceptTest(summarizer.lexicon, summarizer.idf, summarizer.embedder)
+    cons = concepts(topic)
+    heads = [concept_words(a)[-1:] for a in cons[0]] if len(cons) == 1 else []
+    if heads and all(heads):
+        hits = {c.paper_id: c.hit for c in pool} | {c.paper_id: c.hit for c in kept}
+        every = paper_texts(list(hits.values()), summarizer.cache, summarizer.embedder)
+        known = test.known_words(topic, every)
+        if not any(h[0] in known for h in heads):
+            return []
     unsure = [c for c in kept if c.prob < HEAD_SURE]
     if not unsure:
         return kept
-    test = ConceptTest(summarizer.lexicon, summarizer.idf, summarizer.embedder)
     texts = paper_texts([c.hit for c in unsure], summarizer.cache, summarizer.embedder)
     holds = test.head_holds(topic, texts)
     return [c for c in kept if c.prob >= HEAD_SURE or holds.get(c.paper_id, True)]
