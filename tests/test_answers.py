@@ -207,6 +207,10 @@ def test_what_a_list_asks_the_papers_to_contribute():
     assert contribution_object("introduce a novel benchmark") == "benchmark"
     assert contribution_object("propose or study protein design") == ""  # "study" is not one
     assert contribution_object("use knowledge distillation") == ""
+    # "make X (publicly) available" releases X; what prose calls code is asked as code
+    assert contribution_object("make their implementation publicly available") == "code"
+    assert contribution_object("make the source code open-source") == "code"
+    assert contribution_object("make models safer") == ""
     said = "Building on prior corpora, we develop a new dataset of annotated dialogues."
     assert states_contribution("", said, "dataset")
     assert not states_contribution("", "We evaluate on three public datasets.", "dataset")

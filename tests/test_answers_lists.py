@@ -267,3 +267,10 @@ def test_a_one_concept_list_whose_head_no_retrieved_paper_says_lists_nothing(ass
     # no abstract says music (or a word near it); a paper on graph networks is not an answer
     ans = assistant.ask("What work is there on generating music with neural networks?")
     assert ans.abstained and not ans.citations
+
+
+def test_papers_that_make_their_code_available_are_those_that_say_so(assistant):
+    ans = assistant.ask("Which papers make their implementation publicly available?")
+    assert not ans.abstained and len(ans.citations) >= 5
+    for c in ans.citations:
+        assert "code" in c.snippet.lower() or "github" in c.snippet.lower()

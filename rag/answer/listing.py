@@ -105,15 +105,31 @@ PASSIVE_WINDOW = 4  # ... or its verb follows it closely ("the code is released"
 _AVAILABLE = re.compile(r"^(?:available|accessible|public|publicly|open-source[ds]?)$", re.I)
 
 
+# "make X (publicly) available": X is released
+_MAKE_AVAILABLE = re.compile(
+    r"^\s*(?:make|makes|made|making)\s+(?:(?:an?|the|their|its|our|all)\s+)?(?P<obj>.+?)\s+"
+    r"(?:(?:publicly|freely|openly)\s+)?(?:available|public|accessible|open[- ]?sourced?)\s*$",
+    re.I,
+)
+# what research prose calls the code it releases: asked as any of them, it is "code"
+_CODE_WORDS = {
+    "code", "codes", "implementation", "implementations", "software", "codebase",
+    "source code", "source", "toolkit", "library",
+}  # fmt: skip
+
+
 def contribution_object(topic: str) -> str:
-    """ "release a new dataset" -> "dataset": what a list question asks the papers to
-    contribute, or "" when the topic asks for something else ("use X", "study X")."""
-    m = _ASK_CONTRIB.match(topic.strip())
+    """ "release a new dataset" -> "dataset", "make their implementation publicly available"
+    -> "code": what a list question asks the papers to contribute, or "" when the topic asks
+    for something else ("use X", "study X")."""
+    m = _ASK_CONTRIB.match(topic.strip()) or _MAKE_AVAILABLE.match(topic.strip(" ?.!"))
     if not m:
         return ""
     obj = m.group("obj").strip(" ,.?")
     if len(tokenize(obj)) > 4:  # "a benchmark for how well X ...": the thing, not its purpose
         obj = _OBJ_TAIL.sub("", obj).strip(" ,.?")
+    if obj.lower() in _CODE_WORDS:
+        return "code"
     return obj if 1 <= len(tokenize(obj)) <= 4 else ""
 
 
