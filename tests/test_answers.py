@@ -214,6 +214,9 @@ def test_what_a_list_asks_the_papers_to_contribute():
     said = "Building on prior corpora, we develop a new dataset of annotated dialogues."
     assert states_contribution("", said, "dataset")
     assert not states_contribution("", "We evaluate on three public datasets.", "dataset")
+    # an object of alternatives is contributed when one of them is
+    assert states_contribution("", said, "benchmark or dataset")
+    assert not states_contribution("", said, "benchmark or toolkit")
     assert states_contribution("SpeechBench: a benchmark for ASR", "Nothing here.", "benchmark")
     assert states_contribution("", "Our code is publicly available online.", "code")
     assert not states_contribution("", "Models excel at code generation and repair.", "code")

@@ -133,10 +133,18 @@ def contribution_object(topic: str) -> str:
     return obj if 1 <= len(tokenize(obj)) <= 4 else ""
 
 
+_OBJ_ALTERNATIVES = re.compile(r"\s*(?:,|;|/|\bor\b)\s*", re.I)
+
+
 def states_contribution(title: str, text: str, obj: str) -> bool:
     """Does the paper say it contributes ``obj``: a sentence with a verb of contributing
     ("we build", "introduces", "release") followed closely by the object's head noun, with
-    every word of the object in it (or the title holds them all)?"""
+    every word of the object in it (or the title holds them all)? An object of alternatives
+    ("a dataset or benchmark", "an attention mechanism or attention layer") is contributed
+    when one of them is."""
+    alts = [a for a in _OBJ_ALTERNATIVES.split(obj) if tokenize(a)]
+    if len(alts) > 1:
+        return any(states_contribution(title, text, a) for a in alts)
     terms = set(tokenize(obj))
     head_terms = tokenize(_OBJ_TAIL.sub("", obj)) or tokenize(obj)
     head = head_terms[-1] if head_terms else ""
