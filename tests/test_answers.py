@@ -70,6 +70,17 @@ def test_compound_question_splits_where_each_side_is_a_question():
 def test_list_questions_name_their_topic_and_follow_ups_their_scope():
     assert list_topic("Which papers use knowledge distillation?") == "knowledge distillation"
     assert list_topic("What work is there on machine unlearning?") == "machine unlearning"
+    # the other ways a reader asks for a list
+    for q, topic in [
+        ("Any papers that use clustering?", "clustering"),
+        ("Papers on robustness?", "robustness"),
+        ("Papers using data augmentation?", "using data augmentation"),
+        ("I'm looking for papers that study machine unlearning.", "machine unlearning"),
+        ("Which of the papers compare against GPT-4o?", "compare against GPT-4o"),
+        ("Are there papers on LoRA? Which ones?", "LoRA"),
+    ]:
+        a = analyze(q)
+        assert a.is_list and a.topic == topic, q
     a = analyze("Which of them use LoRA? (Which papers study LLM-based multi-agent systems?)")
     assert a.is_list and a.restrict
     assert a.topic == "LoRA" or a.topic.endswith("LoRA")

@@ -44,7 +44,9 @@ _LIST = re.compile(
     r"|\b(?:which|what)\s+(?:ones?|of\s+(?:them|those|these|the\s+papers))\b"
     r"|\bwhat\s+(?:work|research|literature)\s+(?:is|exists|has been)\b"
     r"|\b(?:is|are)\s+there\s+(?:any\s+)?(?:work|papers|research|studies)\b"
-    r"|\blist\s+(?:the\s+|all\s+)?papers\b|\bpapers\s+(?:that|which|on|about)\b"
+    r"|\blist\s+(?:the\s+|all\s+)?papers\b"
+    r"|\bpapers\s+(?:that|which|on|about|using|applying|covering|addressing|proposing|"
+    r"studying|where|whose)\b|^\s*any\s+papers\b"
     r"|\b(?:which|what)\s+abstracts\b",
     re.I,
 )
@@ -137,11 +139,15 @@ _ANY_OF = re.compile(
 )
 _CONTEXT = re.compile(r"\s*\(([^()]*)\)\s*$")
 _LIST_LEAD = re.compile(
-    r"^\s*(?:and\s+|also\s+|so\s+)?(?:which|what)\s+(?:of\s+(?:them|those|these)\s+|one\s+|ones\s+|"
+    r"^\s*(?:and\s+|also\s+|so\s+)?(?:which|what)\s+(?:of\s+(?:them|those|these|the\s+papers)\s+|"
+    r"one\s+|ones\s+|"
     r"(?:papers?|works?|studies|articles|abstracts|research|work|literature)\s+)"
     r"(?:is\s+there\s+|exists?\s+|(?:is|are|was|were|do|does|did|has|have)\s+)?"
     r"|^\s*(?:is|are)\s+there\s+(?:any\s+)?(?:work|papers|research|studies)\s+"
     r"|^\s*(?:list|show|find)\s+(?:me\s+)?(?:the\s+|all\s+)?papers\s+"
+    # "Any papers that ...?", "Papers on ...?", "I'm looking for papers that ..."
+    r"|^\s*(?:(?:i'?m|i\s+am)\s+looking\s+for\s+|(?:are\s+there\s+)?any\s+)?"
+    r"(?:papers|studies|work)\s+(?:(?:that|which)\s+(?:(?:is|are|do|does)\s+)?)?"
     rf"|^\s*(?:and\s+)?{_AUX}\s+(?:any|some|one|none)\s+of\s+(?:them|those|these)\s+",
     re.I,
 )
@@ -370,13 +376,19 @@ _SCOPED = re.compile(
 )
 
 
+# "Are there papers that study X? Which?": the second question asks for the list again
+_WHICH_TAIL = re.compile(
+    r"[?.!]\s*(?:which|which\s+ones?|which\s+papers?|name\s+them|list\s+them)\s*[?.!]*\s*$", re.I
+)
+
+
 def list_topic(text: str) -> str:
     """What the papers of a list question must be about or do ("Which papers use X?" -> "use X";
     "Which medical papers use X?" -> "X in medical": the kind of paper named before the noun
     is a concept of the request, unless it names none: "Which recent papers ..."; so is the kind
     named after it: "Which papers on federated learning use LoRA?" -> "LoRA in federated
     learning")."""
-    t = normalize_ws(text).strip().rstrip("?.! ")
+    t = _WHICH_TAIL.sub("", normalize_ws(text)).strip().rstrip("?.! ")
     m = _QUALIFIED.match(t)
     if m:
         rest = _TOPIC_LEAD.sub("", t[m.end() :], count=1).strip()
