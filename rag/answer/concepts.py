@@ -290,9 +290,9 @@ class ConceptTest:
         of whose words any retrieved paper holds is the asker's wording, not the collection's
         ("interact with outside systems" where the papers say "external tools"), and asks
         nothing of a paper (1.0; listed in ``unworded``); a paper then does not hold it by its
-        words (``worded``): what keeps such a request behind the abstention gate. A concept with one known word
-        keeps all of its words: its unknown word is often what it is about ("poisoned
-        fine-tuning data" is not any fine-tuning data)."""
+        words (``worded``): what keeps such a request behind the abstention gate. A concept
+        with one known word keeps all of its words: its unknown word is often what it is
+        about ("poisoned fine-tuning data" is not any fine-tuning data)."""
         cons = concepts(topic)
         if not cons or not papers:
             return {}
