@@ -197,15 +197,22 @@ def test_transfer_file_loads_for_rag_eval():
 LISTS = REPO / "eval" / "questions_lists.jsonl"
 
 
-def test_list_question_file_is_clean(checker):
-    problems, rows = checker.check_file(LISTS, CORPUS)
+def _clean_rows(checker, path, prefix: str, type_kind: tuple[str, str]) -> list[dict]:
+    """The rows of a blind set: no problem, ids numbered from 1, one type and kind, at least
+    48 questions, halves within one question."""
+    problems, rows = checker.check_file(path, CORPUS)
     assert problems == []
-    assert [d["id"] for d in rows] == [f"L{i:03d}" for i in range(1, len(rows) + 1)]
+    assert [d["id"] for d in rows] == [f"{prefix}{i:03d}" for i in range(1, len(rows) + 1)]
     assert len(rows) >= 48
-    assert {(d["type"], d["kind"]) for d in rows} == {("multi", "list")}
-    assert all(len(d["gold"]) >= 2 and d["facts"] == [] for d in rows)
+    assert {(d["type"], d["kind"]) for d in rows} == {type_kind}
     splits = Counter(d["split"] for d in rows)
     assert abs(splits["dev"] - splits["test"]) <= 1
+    return rows
+
+
+def test_list_question_file_is_clean(checker):
+    rows = _clean_rows(checker, LISTS, "L", ("multi", "list"))
+    assert all(len(d["gold"]) >= 2 and d["facts"] == [] for d in rows)
 
 
 LISTS_NONE = REPO / "eval" / "questions_lists_none.jsonl"
@@ -213,17 +220,11 @@ LIST_OPENERS = ("Which papers ", "What work is there on ", "Any papers on ", "Li
 
 
 def test_list_none_question_file_is_clean(checker):
-    problems, rows = checker.check_file(LISTS_NONE, CORPUS)
-    assert problems == []
-    assert [d["id"] for d in rows] == [f"X{i:03d}" for i in range(1, len(rows) + 1)]
-    assert len(rows) >= 48
-    assert {(d["type"], d["kind"]) for d in rows} == {("unanswerable", "none")}
+    rows = _clean_rows(checker, LISTS_NONE, "X", ("unanswerable", "none"))
     assert all(d["gold"] == [] and d["facts"] == [] for d in rows)
     # list-shaped, the way researchers ask for a list of papers
     assert all(d["question"].startswith(LIST_OPENERS + ("Papers about ",)) for d in rows)
     assert len({d["question"].lower() for d in rows}) == len(rows)
-    splits = Counter(d["split"] for d in rows)
-    assert abs(splits["dev"] - splits["test"]) <= 1
 
 
 def test_checker_accepts_a_note_but_still_rejects_other_unknown_fields(checker, tmp_path):
