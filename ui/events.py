@@ -222,7 +222,17 @@ def wire_chat(
         pick = gr.Dropdown(value=where) if where in h.collections() else gr.skip()
         return (*on_open(chat_id, bid, request), pick)
 
-    chat_list.input(on_open_in, [chat_list, sess_browser], [*chat_state, collection], **private)
+    def on_pick(chat_id, current, bid, request: gr.Request):
+        """A chat chosen in the sidebar; the one already open is left as it is (a second
+        opening of it, delivered late, put back the sidebar and title it had read before a
+        rename made meanwhile)."""
+        if chat_id and chat_id == current:
+            return tuple(gr.skip() for _ in range(len(chat_state) + 1))
+        return on_open_in(chat_id, bid, request)
+
+    chat_list.input(
+        on_pick, [chat_list, sess_chat, sess_browser], [*chat_state, collection], **private
+    )
 
     def on_rename(chat_id, title, bid, request: gr.Request):
         owner = _whose(request, bid)
