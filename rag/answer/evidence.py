@@ -11,6 +11,7 @@ import numpy as np
 
 from ..records import Hit
 from ..text import BOILERPLATE, split_sentences, tokenize
+from .vectors import VectorCache
 
 # --- scoring shared by the answerers -----------------------------------------------------------
 _CONTRIB = re.compile(
@@ -36,26 +37,13 @@ class SentenceCache:
         self.embedder = embedder
         self.size = size
         self._data: OrderedDict[str, tuple[list[str], np.ndarray]] = OrderedDict()
-        self._titles: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._titles = VectorCache(embedder, size, batch_size=64)
         self._lock = threading.Lock()
 
     def titles(self, hits: list[Hit]) -> np.ndarray:
         """The vectors of the titles of ``hits``' papers, one row each, in order (the concept
         test of list questions reads them for every question)."""
-        with self._lock:
-            need = {h.paper.paper_id: h.paper.title for h in hits}
-            need = {pid: t for pid, t in need.items() if pid not in self._titles}
-        if need:
-            vecs = self.embedder.embed(list(need.values()), batch_size=64)
-            with self._lock:
-                for pid, v in zip(need, vecs, strict=True):
-                    self._titles[pid] = v
-                while len(self._titles) > self.size:
-                    self._titles.popitem(last=False)
-        with self._lock:
-            rows = [self._titles.get(h.paper.paper_id) for h in hits]
-        if any(r is None for r in rows):  # dropped meanwhile by another thread: embed again
-            return np.asarray(self.embedder.embed([h.paper.title for h in hits]))
+        rows = self._titles.rows([h.paper.paper_id for h in hits], [h.paper.title for h in hits])
         return np.vstack(rows)
 
     def get(self, hits: list[Hit]) -> dict[str, tuple[list[str], np.ndarray]]:

@@ -15,11 +15,11 @@ from __future__ import annotations
 import re
 import threading
 import weakref
-from collections import OrderedDict
 
 import numpy as np
 
 from ..text import STOPWORDS
+from .vectors import VectorCache
 
 # the cosine of two single words above which one stands for the other: 'medical'~'clinical'
 # 0.73, 'medical'~'healthcare' 0.76, 'medicine'~'healthcare' 0.72, while other words of a field
@@ -52,26 +52,15 @@ class WordVectors:
     def __init__(self, embedder, size: int = 50_000) -> None:
         self.embedder = embedder
         self.size = size
-        self._data: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+        self._vectors = VectorCache(embedder, size)
 
     def matrix(self, words) -> np.ndarray:
         """The L2-normalised vectors of ``words``, one row each, in order."""
         words = list(words)
-        with self._lock:
-            need = list(dict.fromkeys(w for w in words if w not in self._data))
-        if need:
-            vecs = np.asarray(self.embedder.embed(need), dtype=np.float32)
-            with self._lock:
-                for w, v in zip(need, vecs, strict=True):
-                    self._data[w] = v
-                while len(self._data) > self.size:
-                    self._data.popitem(last=False)
-        with self._lock:
-            rows = [self._data.get(w) for w in words]
-        if any(r is None for r in rows):  # dropped meanwhile by another thread: embed again
-            return np.asarray(self.embedder.embed(words), dtype=np.float32)
-        return np.vstack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
+        rows = self._vectors.rows(words, words)
+        return (
+            np.vstack(rows).astype(np.float32, copy=False) if rows else np.zeros((0, 0), np.float32)
+        )
 
     def nearest(self, word: str, words: tuple[str, ...], mat: np.ndarray | None = None) -> float:
         """The cosine of the word of ``words`` closest to ``word`` (0 when there are none), its
