@@ -212,7 +212,7 @@ def test_comparison_answers_each_side_from_its_own_paper(assistant):
 
 
 def test_what_a_list_asks_the_papers_to_contribute():
-    from rag.answer.listing import contribution_object, states_contribution
+    from rag.answer.contribution import contribution_object, states_contribution
 
     assert contribution_object("construct and release a new dataset") == "dataset"
     assert contribution_object("introduce a novel benchmark") == "benchmark"

@@ -13,6 +13,7 @@ from ..config import Settings
 from ..records import Answer, AnswerSentence, Citation, Hit, Retrieval
 from ..text import BOILERPLATE, tokenize
 from .base import Answerer
+from .contribution import states_contribution
 from .evidence import (
     _CONTRIB,
     CUE_WEIGHT,
@@ -29,7 +30,7 @@ from .evidence import (
     states_number,
 )
 from .gate import abstention_text, gate_reason
-from .listing import ListScope, states_contribution
+from .listing import ListScope
 from .question import QuestionAnalysis, analyze, yes_no_statement
 from .yesno import AGREES, DENIES, covers, relations, stance
 

@@ -1,0 +1,94 @@
+"""What a list question asks the papers to contribute ("Which papers release a new dataset?")
+and whether a paper says it contributes it ("we build a new dataset of ...", "our code is
+available at https://github.com/...")."""
+
+from __future__ import annotations
+
+import re
+
+from ..text import split_sentences, tokenize
+
+# "Which papers release / introduce / construct a new X?": what the papers must contribute
+_VERB = (
+    r"(?:introduc|propos|present|releas|construct|buil[dt]|creat|develop|collect|curat|"
+    r"contribut|design|provid|establish|generat|publish|open-sourc|offer|assembl|compil)"
+    r"(?:e|es|ed|ing|s|d|ding|ds)?"
+)
+# a verb of telling before it says the same: "describe building a new X", "report collecting"
+_TELL = r"(?:(?:describ|report|detail|document|explain)(?:e|es|ed|ing|s)?\s+)?"
+_ASK_CONTRIB = re.compile(
+    rf"^\s*{_TELL}{_VERB}(?:\s*(?:,|\band\b|\bor\b)\s*{_VERB})*\s+(?!(?:and|or)\b)"
+    r"(?:(?:an?|the|any|some|their|its)\s+)?(?:(?:own|new|novel|original|fresh)\s+)*(?P<obj>\S.*)$",
+    re.I,
+)
+_VERB_WORD = re.compile(rf"^{_VERB}$", re.I)
+_OBJ_TAIL = re.compile(r"\s+(?:for|of|on|to|that|which|with|in|about|from|by)\s+.*$", re.I)
+CONTRIB_WINDOW = 10  # the thing contributed follows its verb within this many words
+PASSIVE_WINDOW = 4  # ... or its verb follows it closely ("the code is released")
+_AVAILABLE = re.compile(r"^(?:available|accessible|public|publicly|open-source[ds]?)$", re.I)
+
+
+# "make X (publicly) available": X is released
+_MAKE_AVAILABLE = re.compile(
+    r"^\s*(?:make|makes|made|making)\s+(?:(?:an?|the|their|its|our|all)\s+)?(?P<obj>.+?)\s+"
+    r"(?:(?:publicly|freely|openly)\s+)?(?:available|public|accessible|open[- ]?sourced?)\s*$",
+    re.I,
+)
+# what research prose calls the code it releases: asked as any of them, it is "code"
+_CODE_WORDS = {
+    "code", "codes", "implementation", "implementations", "software", "codebase",
+    "source code", "source", "toolkit", "library",
+}  # fmt: skip
+
+
+def contribution_object(topic: str) -> str:
+    """ "release a new dataset" -> "dataset", "make their implementation publicly available"
+    -> "code": what a list question asks the papers to contribute, or "" when the topic asks
+    for something else ("use X", "study X")."""
+    m = _ASK_CONTRIB.match(topic.strip()) or _MAKE_AVAILABLE.match(topic.strip(" ?.!"))
+    if not m:
+        return ""
+    obj = m.group("obj").strip(" ,.?")
+    if len(tokenize(obj)) > 4:  # "a benchmark for how well X ...": the thing, not its purpose
+        obj = _OBJ_TAIL.sub("", obj).strip(" ,.?")
+    if obj.lower() in _CODE_WORDS:
+        return "code"
+    return obj if 1 <= len(tokenize(obj)) <= 4 else ""
+
+
+_OBJ_ALTERNATIVES = re.compile(r"\s*(?:,|;|/|\bor\b)\s*", re.I)
+
+
+def states_contribution(title: str, text: str, obj: str) -> bool:
+    """Does the paper say it contributes ``obj``: a sentence with a verb of contributing
+    ("we build", "introduces", "release") followed closely by the object's head noun, with
+    every word of the object in it (or the title holds them all)? An object of alternatives
+    ("a dataset or benchmark", "an attention mechanism or attention layer") is contributed
+    when one of them is."""
+    alts = [a for a in _OBJ_ALTERNATIVES.split(obj) if tokenize(a)]
+    if len(alts) > 1:
+        return any(states_contribution(title, text, a) for a in alts)
+    terms = set(tokenize(obj))
+    head_terms = tokenize(_OBJ_TAIL.sub("", obj)) or tokenize(obj)
+    head = head_terms[-1] if head_terms else ""
+    if not terms or not head:
+        return False
+    if terms <= set(tokenize(title)):
+        return True
+    if not terms <= set(tokenize(title + " " + text)):
+        return False
+    for sent in split_sentences(text) or [text]:
+        words = re.findall(r"[\w-]+", sent)
+        verbs = [i for i, w in enumerate(words) if _VERB_WORD.match(w)]
+        heads = [i for i, w in enumerate(words) if head in tokenize(w)]
+        if any(0 < h - v <= CONTRIB_WINDOW for v in verbs for h in heads):
+            return True  # "we build a new X", "introduces X, a benchmark"
+        if any(0 < v - h <= PASSIVE_WINDOW for v in verbs for h in heads):
+            return True  # "X is released", "our X are publicly available"
+        avail = [i for i, w in enumerate(words) if _AVAILABLE.match(w)]
+        if any(0 < a - h <= PASSIVE_WINDOW for a in avail for h in heads):
+            return True
+    return False
+
+
+__all__ = ["contribution_object", "states_contribution"]
