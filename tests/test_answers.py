@@ -231,6 +231,28 @@ def test_what_a_list_asks_the_papers_to_contribute():
     assert states_contribution("SpeechBench: a benchmark for ASR", "Nothing here.", "benchmark")
     assert states_contribution("", "Our code is publicly available online.", "code")
     assert not states_contribution("", "Models excel at code generation and repair.", "code")
+    # code is out when a sentence says so or links to a code host, whatever the verb
+    for said in (
+        "The source code will be released upon acceptance.",
+        "We release our implementation to the community.",
+        "Our benchmark can be accessed at https://github.com/x/y .",
+        "We have open-sourced the code on GitHub.",
+        "Codes are available at https://example.org/z.",
+    ):
+        assert states_contribution("", f"We study X. {said}", "code"), said
+    for said in (
+        "Code generation models are publicly available to many users.",
+        "The dataset is available at https://zenodo.org/record/1.",
+        "An encoder is released with each model.",
+    ):
+        assert not states_contribution("", f"We study X. {said}", "code"), said
+    # asked in other ways, code is still what is asked for; an adjective alone asks no other
+    assert contribution_object("have publicly available code") == "code"
+    assert contribution_object("their code released") == "code"
+    assert contribution_object("release their code and data") == "code"
+    assert contribution_object("share their code") == "code"
+    assert contribution_object("public health") == ""
+    assert contribution_object("use publicly available datasets") == ""
 
 
 def test_a_list_of_contributions_keeps_the_papers_that_make_one(assistant):

@@ -270,7 +270,16 @@ def test_a_one_concept_list_whose_head_no_retrieved_paper_says_lists_nothing(ass
 
 
 def test_papers_that_make_their_code_available_are_those_that_say_so(assistant):
-    ans = assistant.ask("Which papers make their implementation publicly available?")
-    assert not ans.abstained and len(ans.citations) >= 5
-    for c in ans.citations:
-        assert "code" in c.snippet.lower() or "github" in c.snippet.lower()
+    # 18 of the 50 abstracts link their code (17 on GitHub); releasing code is a property of a
+    # paper, not its topic, so each is listed whatever it is about, with the sentence saying so
+    linked = {p.paper_id for p in assistant.papers() if "github" in p.text.lower()}
+    assert len(linked) >= 15
+    for q in (
+        "Which papers make their implementation publicly available?",
+        "Which papers have publicly available code?",
+    ):
+        ans = assistant.ask(q)
+        cited = {c.paper_id for c in ans.citations}
+        assert not ans.abstained and len(cited & linked) >= len(linked) - 2, q
+        for c in ans.citations:
+            assert "code" in c.snippet.lower() or "github" in c.snippet.lower()

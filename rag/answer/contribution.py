@@ -11,7 +11,7 @@ from ..text import split_sentences, tokenize
 # "Which papers release / introduce / construct a new X?": what the papers must contribute
 _VERB = (
     r"(?:introduc|propos|present|releas|construct|buil[dt]|creat|develop|collect|curat|"
-    r"contribut|design|provid|establish|generat|publish|open-sourc|offer|assembl|compil)"
+    r"contribut|design|provid|establish|generat|publish|open-sourc|offer|assembl|compil|shar)"
     r"(?:e|es|ed|ing|s|d|ding|ds)?"
 )
 # a verb of telling before it says the same: "describe building a new X", "report collecting"
@@ -34,6 +34,15 @@ _MAKE_AVAILABLE = re.compile(
     r"(?:(?:publicly|freely|openly)\s+)?(?:available|public|accessible|open[- ]?sourced?)\s*$",
     re.I,
 )
+# "have publicly available X", "with open-source X", "whose X is available", "X available":
+# X is released (asked so, only code is: "public health" is a topic)
+_HAVE_AVAILABLE = re.compile(
+    r"^\s*(?:(?:(?:have|has|having|with|provide|provides)\s+)?(?:(?:an?|the|their|its)\s+)?"
+    r"(?:(?:publicly|freely|openly)\s+)?(?:available|public|released|open[- ]?sourced?)\s+"
+    r"(?P<obj>.+?)|(?:whose\s+)?(?P<whose>.+?)\s+(?:(?:is|are)\s+)?(?:(?:publicly|freely|openly)\s+)?"
+    r"(?:available|public|released|open[- ]?sourced?))\s*$",
+    re.I,
+)
 # what research prose calls the code it releases: asked as any of them, it is "code"
 _CODE_WORDS = {
     "code", "codes", "implementation", "implementations", "software", "codebase",
@@ -41,18 +50,58 @@ _CODE_WORDS = {
 }  # fmt: skip
 
 
+# a sentence saying the paper's code is out: "our code is available", "the source code will be
+# released", "we release our implementation" (not "code generation is a task"); or a link to a
+# code host ("The benchmark can be accessed at https://github.com/...")
+_CODE_NOUN = r"(?:source\s+)?(?:codes?|implementations?|software|codebases?|repositor(?:y|ies))"
+_CODE_OUT = re.compile(
+    rf"\b{_CODE_NOUN}(?:\s+(?:and|&)\s+[\w-]+)?"
+    r"(?:\s+(?:is|are|will|be|has|have|been|was|were|can|shall|made|now|also|all|publicly|"
+    r"freely|openly))*\s+(?:available|availiable|accessible|released|open[- ]?sourced|public|"
+    r"shared|hosted|provided)\b",
+    re.I,
+)
+_CODE_RELEASED = re.compile(
+    r"\b(?:releas\w*|open[- ]?sourc\w*|publish\w*|shar(?:e|es|ed|ing))\s+"
+    rf"(?:(?:our|the|their|its|all|an?|full|complete|public)\s+)*{_CODE_NOUN}\b",
+    re.I,
+)
+_LINK = re.compile(r"\bhttps?://\S+|\bwww\.\S+", re.I)
+_CODE_HOST = re.compile(r"\b(?:github|gitlab|bitbucket|codeberg|sourceforge)\b", re.I)
+
+
+def states_code(text: str) -> bool:
+    """Does the abstract say its code is out: a sentence saying the code (implementation,
+    software, repository) is available or released, or a link to a code host, or a link in a
+    sentence naming the code? Whether a paper releases code is a property of the paper, not
+    its topic: the sentence is the whole evidence."""
+    for sent in split_sentences(text) or [text]:
+        if _CODE_OUT.search(sent) or _CODE_RELEASED.search(sent):
+            return True
+        if _LINK.search(sent) and (
+            _CODE_HOST.search(sent) or re.search(rf"\b{_CODE_NOUN}\b", sent, re.I)
+        ):
+            return True
+    return False
+
+
 def contribution_object(topic: str) -> str:
     """ "release a new dataset" -> "dataset", "make their implementation publicly available"
     -> "code": what a list question asks the papers to contribute, or "" when the topic asks
     for something else ("use X", "study X")."""
-    m = _ASK_CONTRIB.match(topic.strip()) or _MAKE_AVAILABLE.match(topic.strip(" ?.!"))
-    if not m:
+    bare = topic.strip(" ?.!")
+    m = _ASK_CONTRIB.match(topic.strip()) or _MAKE_AVAILABLE.match(bare)
+    h = None if m else _HAVE_AVAILABLE.match(bare)
+    if not m and not h:
         return ""
-    obj = m.group("obj").strip(" ,.?")
+    obj = (m.group("obj") if m else h.group("obj") or h.group("whose")).strip(" ,.?")
+    obj = re.sub(r"^(?:an?|the|their|its|our)\s+", "", obj, flags=re.I)
     if len(tokenize(obj)) > 4:  # "a benchmark for how well X ...": the thing, not its purpose
         obj = _OBJ_TAIL.sub("", obj).strip(" ,.?")
-    if obj.lower() in _CODE_WORDS:
-        return "code"
+    if any(part.lower() in _CODE_WORDS for part in re.split(r"\s*(?:,|&|\band\b)\s*", obj)):
+        return "code"  # "code and data": the papers releasing their code
+    if h:  # "public health" is a topic: only code is asked for by an adjective
+        return ""
     return obj if 1 <= len(tokenize(obj)) <= 4 else ""
 
 
@@ -64,7 +113,9 @@ def states_contribution(title: str, text: str, obj: str) -> bool:
     ("we build", "introduces", "release") followed closely by the object's head noun, with
     every word of the object in it (or the title holds them all)? An object of alternatives
     ("a dataset or benchmark", "an attention mechanism or attention layer") is contributed
-    when one of them is."""
+    when one of them is. Code is contributed when the paper says it is out (``states_code``)."""
+    if obj == "code":
+        return states_code(text)
     alts = [a for a in _OBJ_ALTERNATIVES.split(obj) if tokenize(a)]
     if len(alts) > 1:
         return any(states_contribution(title, text, a) for a in alts)
@@ -91,4 +142,4 @@ def states_contribution(title: str, text: str, obj: str) -> bool:
     return False
 
 
-__all__ = ["contribution_object", "states_contribution"]
+__all__ = ["contribution_object", "states_code", "states_contribution"]

@@ -10,11 +10,14 @@ from dataclasses import dataclass, field
 from ..records import Retrieval
 from ..text import tokenize
 from .concepts import ConceptTest, concept_words, concepts, paper_texts
-from .contribution import contribution_object, states_contribution
+from .contribution import contribution_object, states_code, states_contribution
 from .question import QuestionAnalysis, list_request
 
 LIST_POOL = 30  # papers retrieved for a list question before the on-topic cut
 LIST_MAX = 15  # at most this many papers listed (the most probable first)
+# what "Which papers release their code?" retrieves besides its wording: the words of the
+# sentences that say so (BM25 finds the links, the dense side the phrasing)
+CODE_QUERY = "our code is publicly available at https://github.com"
 # "How do X ...?": broad when the runner-up paper is within BROAD_MARGIN of the most probable
 # one on the on-topic test (no paper stands out); it then draws on every on-topic paper within
 # BROAD_SPREAD of the best, at most BROAD_MAX (and at most the k sources asked for), from a
@@ -109,6 +112,9 @@ def _scored(
         return {}, False, "", False
     parts = [topic, obj] if obj else example_parts(topic)
     cands = summarizer.score(topic, parts, hits)
+    if obj == "code":  # a property, not a topic: every paper saying its code is out
+        kept = [c for c in cands if states_code(c.hit.paper.text)]
+        return {c.paper_id: c.prob for c in kept}, bool(kept), "", False
     kept = [c for c in cands if c.prob >= threshold]
     if obj:
         kept = [c for c in kept if states_contribution(c.hit.paper.title, c.hit.paper.text, obj)]
@@ -255,9 +261,11 @@ def list_retrieval(
     retrieval = _union(by_topic, asked)
     obj = contribution_object(list_request(analysis.text))
     if obj:  # "release a new dataset": the papers about datasets, then those that make one
-        retrieval = _union(retrieval, retrieve(obj, pool))
+        retrieval = _union(retrieval, retrieve(CODE_QUERY if obj == "code" else obj, pool))
     probs, covered, lacking, near = _scored(summarizer, topic, retrieval.hits, threshold, obj)
-    hits = [h for h in retrieval.hits if h.paper.paper_id in probs][:LIST_MAX]
+    # papers releasing code are listed as deep as retrieved: each says so in a sentence
+    cap = pool if obj == "code" else LIST_MAX
+    hits = [h for h in retrieval.hits if h.paper.paper_id in probs][:cap]
     if hits:
         rest = [h for h in retrieval.hits if h.paper.paper_id not in probs]
         retrieval.hits = hits + rest[: max(0, k - len(hits))]
