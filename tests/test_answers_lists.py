@@ -283,3 +283,42 @@ def test_papers_that_make_their_code_available_are_those_that_say_so(assistant):
         assert not ans.abstained and len(cited & linked) >= len(linked) - 2, q
         for c in ans.citations:
             assert "code" in c.snippet.lower() or "github" in c.snippet.lower()
+
+
+def test_a_property_is_what_a_sentence_of_the_paper_states():
+    from rag.answer.properties import SOTA, THEORY, asked_property, only_property, states
+
+    assert only_property("claim state-of-the-art results") is SOTA
+    assert only_property("back their claims with mathematical analysis rather than experiments")
+    assert asked_property("prove convergence") is THEORY and not only_property("prove convergence")
+    assert asked_property("study theory of mind") is None  # a field's name, not a proof
+    assert states(SOTA, "Experiments show that X achieves state-of-the-art performance.")
+    assert states(SOTA, "Our method consistently outperforms eleven state-of-the-art methods.")
+    assert not states(SOTA, "AdLift protects against state-of-the-art editing methods.")
+    assert not states(SOTA, "It shows promising performance compared to state-of-the-art methods.")
+    assert states(THEORY, "We derive an upper bound on the error, proving that it shrinks.")
+    assert states(THEORY, "Our theoretical analysis shows that the estimate is unbiased.")
+    assert not states(THEORY, "Multi-agent systems have proved effective for complex tasks.")
+
+
+def test_papers_claiming_the_state_of_the_art_are_those_whose_sentence_says_so(assistant):
+    # a property of what a paper says of its results, not a topic: every paper with such a
+    # sentence is listed whatever it is about, and the sentence leads its line
+    from rag.answer.properties import SOTA, states
+
+    says = {p.paper_id for p in assistant.papers() if states(SOTA, p.text)}
+    assert len(says) >= 8
+    ans = assistant.ask("Which papers claim state-of-the-art results?")
+    cited = {c.paper_id for c in ans.citations}
+    assert not ans.abstained and cited == says
+    for c in ans.citations:
+        assert states(SOTA, c.snippet)
+
+
+def test_a_topic_with_a_property_keeps_the_on_topic_papers_stating_it(assistant):
+    # FedGaLore's "with-high-probability robustness analysis" is theory in other words; the
+    # federated papers without such a sentence are not listed
+    ans = assistant.ask(
+        "Which federated learning papers back their approach with theoretical analysis?"
+    )
+    assert {c.paper_id for c in ans.citations} == {"ee0ff02f2bf0", "9d6f994a7a31"}

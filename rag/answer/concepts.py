@@ -33,6 +33,7 @@ from .claimtext import NameIndex
 from .cues import stem
 from .evidence import SentenceCache
 from .neighbours import WORD_NEAR, paper_words, word_vectors
+from .properties import asked_property, remainder, states
 from .terms import GENERIC, VERBS
 
 LEXICAL = 0.6  # share of a concept's specific words (IDF-weighted) a paper must hold
@@ -297,15 +298,23 @@ class ConceptTest:
         if not cons or not papers:
             return {}
         defs = self._definitions(cons, papers)
-        texts = sorted({a for alts in cons for a in alts})
-        vecs = dict(zip(texts, np.asarray(self.embedder.embed(texts)), strict=True))
-        forms = {alt: _variants(alt, defs) for alt in texts}  # the same for every paper
+        # a concept asking for a kind of evidence ("theoretical analysis", "prove convergence")
+        # is held by a paper stating it in a sentence (``properties``) and holding its other
+        # words; it is never the asker's wording alone
+        props = {a: asked_property(a) for alts in cons for a in alts}
+        ask = {a: remainder(prop, a) if prop else a for a, prop in props.items()}
+        texts = sorted({t for t in ask.values() if t})
+        vecs = (
+            dict(zip(texts, np.asarray(self.embedder.embed(texts)), strict=True)) if texts else {}
+        )
+        forms = {a: _variants(ask[a], defs) if ask[a] else [] for a in props}  # every paper's
         unasked: set[int] = set()
         if known is not None:
             unasked = {
                 i
                 for i, alts in enumerate(cons)
-                if not any(w in known for a in alts for v in forms[a] for w in v)
+                if not any(props[a] for a in alts)
+                and not any(w in known for a in alts for v in forms[a] for w in v)
             }
         out: dict[str, list[float]] = {}
         self.worded = {}
@@ -320,12 +329,17 @@ class ConceptTest:
                     continue
                 best, lexical = 0.0, False
                 for alt in alts:
+                    if props[alt] is not None and not states(props[alt], p.raw):
+                        continue
+                    if not ask[alt]:
+                        best, lexical = 1.0, True
+                        break
                     lex = max(self._share(v, p) for v in forms[alt])
                     if lex >= LEXICAL:
                         best, lexical = 1.0, True
                         break
                     if p.vectors is not None and len(p.vectors):
-                        cos = float((p.vectors @ vecs[alt]).max())
+                        cos = float((p.vectors @ vecs[ask[alt]]).max())
                         best = max(best, cos / DENSE)
                 row.append(min(best, 1.0))
                 worded = worded and lexical

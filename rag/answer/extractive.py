@@ -13,7 +13,6 @@ from ..config import Settings
 from ..records import Answer, AnswerSentence, Citation, Hit, Retrieval
 from ..text import BOILERPLATE, tokenize
 from .base import Answerer
-from .contribution import states_contribution
 from .evidence import (
     _CONTRIB,
     CUE_WEIGHT,
@@ -238,8 +237,8 @@ class ExtractiveAnswerer(Answerer):
         for c in cands:
             if c.n in scope.kept:
                 x = c.score + 0.3 * lexical_overlap(terms, c.text, self.idf)
-                if scope.obj and states_contribution("", c.text, scope.obj):
-                    x += CONTRIB_LINE  # "we release X": the sentence that says it
+                if scope.says(c.text):
+                    x += CONTRIB_LINE  # "we release X", "we prove": the sentence that says it
                 mine.setdefault(c.n, []).append((x, c))
         ranked = {n: [c for _x, c in sorted(xs, key=lambda t: -t[0])] for n, xs in mine.items()}
         lines_of = {n: [ranked[n][0]] for n in scope.kept if n in ranked}

@@ -11,6 +11,7 @@ from ..records import Retrieval
 from ..text import tokenize
 from .concepts import ConceptTest, concept_words, concepts, paper_texts
 from .contribution import contribution_object, states_code, states_contribution
+from .properties import Property, asked_property, only_property, remainder, states
 from .question import QuestionAnalysis, list_request
 
 LIST_POOL = 30  # papers retrieved for a list question before the on-topic cut
@@ -58,6 +59,12 @@ class ListScope:
     # and whether ``kept`` are then the papers nearest to holding them all
     lacking: str = ""
     near: bool = False
+    prop: Property | None = None  # the kind of evidence asked for (``properties``)
+
+    def says(self, sentence: str) -> bool:
+        """Does ``sentence`` state what the listed papers were kept for (the contribution or
+        the property asked for)? It then leads the paper's line."""
+        return bool(self.obj or self.prop) and evidence_stated(sentence, self.obj, self.prop)
 
     @property
     def answerable(self) -> bool:
@@ -89,6 +96,13 @@ def example_parts(topic: str) -> list[str]:
     return [topic, m.group("head").strip(" ,")] + items
 
 
+def evidence_stated(text: str, obj: str, prop: Property | None) -> bool:
+    """Does ``text`` state the contribution ``obj`` or the property ``prop``?"""
+    if prop is not None:
+        return states(prop, text)
+    return states_code(text) if obj == "code" else states_contribution("", text, obj)
+
+
 def _on_topic(
     summarizer, topic: str, hits, threshold: float, every: bool = False
 ) -> dict[str, float]:
@@ -110,12 +124,21 @@ def _scored(
     ``_every_concept``)."""
     if not hits:
         return {}, False, "", False
-    parts = [topic, obj] if obj else example_parts(topic)
-    cands = summarizer.score(topic, parts, hits)
-    if obj == "code":  # a property, not a topic: every paper saying its code is out
-        kept = [c for c in cands if states_code(c.hit.paper.text)]
+    # "federated learning papers backed by theoretical analysis": on the topic of federated
+    # learning (the property is a sentence's, tested on its own: ``ConceptTest``)
+    asked = None if obj else asked_property(topic)
+    subject = remainder(asked, topic) if asked else ""
+    if subject:
+        cands = summarizer.score(subject, example_parts(subject), hits)
+    else:
+        cands = summarizer.score(topic, [topic, obj] if obj else example_parts(topic), hits)
+    prop = None if obj else only_property(topic)
+    if obj == "code" or prop:  # a property, not a topic: every paper saying it has it
+        kept = [c for c in cands if evidence_stated(c.hit.paper.text, obj, prop)]
         return {c.paper_id: c.prob for c in kept}, bool(kept), "", False
     kept = [c for c in cands if c.prob >= threshold]
+    if asked:  # ... and that state the property in a sentence
+        kept = [c for c in kept if states(asked, c.hit.paper.text)]
     if obj:
         kept = [c for c in kept if states_contribution(c.hit.paper.title, c.hit.paper.text, obj)]
     if every and not obj and len(concepts(topic)) > 1:
@@ -262,9 +285,13 @@ def list_retrieval(
     obj = contribution_object(list_request(analysis.text))
     if obj:  # "release a new dataset": the papers about datasets, then those that make one
         retrieval = _union(retrieval, retrieve(CODE_QUERY if obj == "code" else obj, pool))
+    prop = None if obj else only_property(topic)
+    if prop:  # "claim state-of-the-art results": also the sentences that say so
+        retrieval = _union(retrieval, retrieve(prop.query, pool))
     probs, covered, lacking, near = _scored(summarizer, topic, retrieval.hits, threshold, obj)
-    # papers releasing code are listed as deep as retrieved: each says so in a sentence
-    cap = pool if obj == "code" else LIST_MAX
+    # papers releasing code or stating a property are listed as deep as retrieved: each says
+    # so in a sentence
+    cap = pool if obj == "code" or prop else LIST_MAX
     hits = [h for h in retrieval.hits if h.paper.paper_id in probs][:cap]
     if hits:
         rest = [h for h in retrieval.hits if h.paper.paper_id not in probs]
@@ -273,7 +300,15 @@ def list_retrieval(
         retrieval.hits = retrieval.hits[:k]
     kept = list(range(1, len(hits) + 1))
     scope = ListScope(
-        topic, kept, probs, gates=gates, covered=covered, obj=obj, lacking=lacking, near=near
+        topic,
+        kept,
+        probs,
+        gates=gates,
+        covered=covered,
+        obj=obj,
+        lacking=lacking,
+        near=near,
+        prop=prop or (None if obj else asked_property(topic)),
     )
     return _ranked(retrieval), scope
 
