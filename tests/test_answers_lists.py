@@ -322,3 +322,27 @@ def test_a_topic_with_a_property_keeps_the_on_topic_papers_stating_it(assistant)
         "Which federated learning papers back their approach with theoretical analysis?"
     )
     assert {c.paper_id for c in ans.citations} == {"ee0ff02f2bf0", "9d6f994a7a31"}
+
+
+def test_a_count_asked_is_a_count_a_sentence_states():
+    from rag.answer.properties import UNSEEN, count_property, only_property, states
+
+    ten = count_property("run their experiments on ten or more datasets or benchmarks")
+    assert ten is not None and only_property("run experiments on ten or more datasets") is not None
+    assert states(ten, "Empirical results on 12 benchmarks validate the analysis.")
+    # a list of counts of one noun is summed; a percentage counts nothing
+    assert states(ten, "Experiments on six homophilic and five heterophilic graph datasets.")
+    assert not states(ten, "Experiments on seven datasets and six PFT variants.")
+    assert not states(ten, "It gains 16.00% on three datasets.")
+    more = count_property("cover more than five languages")
+    assert more is not None and states(more, "It covers 6 languages.")
+    assert not states(more, "It covers five languages.")
+    assert count_property("use LoRA in federated learning") is None
+    assert states(UNSEEN, "It generalizes to novel views.")
+    assert not states(UNSEEN, "It is evaluated on three standard benchmarks.")
+
+
+def test_papers_with_ten_or_more_datasets_are_those_that_count_them(assistant):
+    ans = assistant.ask("Which papers run their experiments on ten or more datasets or benchmarks?")
+    # 12 datasets, 12 benchmarks, six + five graph datasets; not LP-FT's seven
+    assert {c.paper_id for c in ans.citations} == {"8e23ee2d89db", "f0d81edd3971", "c7788fbd4078"}

@@ -13,19 +13,21 @@ papers back their approach with theoretical analysis?") keeps the on-topic paper
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..text import STOPWORDS, split_sentences
+from .cues import stem
 
 
 @dataclass(frozen=True)
 class Property:
-    """A kind of evidence: how a request asks for it, how a paper's sentence states it, and
-    what the retrieval asks for besides the question (the words of such sentences)."""
+    """A kind of evidence: how a request asks for it, whether a sentence of a paper states
+    it, and what the retrieval asks for besides the question (the words of such sentences)."""
 
     name: str
     asked: re.Pattern
-    stated: re.Pattern
+    stated: Callable[[str], bool]
     query: str
 
 
@@ -46,7 +48,7 @@ THEORY = Property(
         r"(?:upper|lower|regret|error|generali[sz]ation)\s+bounds?|"
         r"convergence\s+(?:analysis|rates?|guarantees?))\b",
         re.I,
-    ),
+    ).search,
     "we prove a theorem and give a theoretical analysis with guarantees",
 )
 SOTA = Property(
@@ -60,10 +62,94 @@ SOTA = Property(
         + _SOTA
         + r"\b",
         re.I,
-    ),
+    ).search,
     "our method achieves state-of-the-art performance and outperforms state-of-the-art methods",
 )
-PROPERTIES = (THEORY, SOTA)
+UNSEEN = Property(
+    "tests on unseen conditions",
+    re.compile(
+        r"\b(?:unseen|held[- ]out|out[- ]of[- ](?:domain|distribution)|OOD|zero[- ]shot|"
+        r"generali[sz]\w*\s+to\s+(?:new|unseen|novel)|new\s+(?:domains?|sites?|views?|tasks)|"
+        r"novel\s+(?:domains?|sites?|views?|tasks))\b",
+        re.I,
+    ),
+    re.compile(
+        r"\b(?:unseen|held[- ]out|out[- ]of[- ](?:domain|distribution)|OOD|zero[- ]shot|"
+        r"novel\s+(?:views?|domains?|sites?|tasks)|new[- ]sites?|external(?:ly)?\s+validat\w*|"
+        r"cross[- ]domain|generali[sz]\w*\s+(?:well\s+)?to\s+(?:new|unseen|novel|other))\b",
+        re.I,
+    ).search,
+    "generalizes to unseen held-out tasks and out-of-domain data",
+)
+PROPERTIES = (THEORY, SOTA, UNSEEN)
+
+# "ten or more datasets", "at least 3 benchmarks", "more than five languages"
+_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "dozen": 12,
+}  # fmt: skip
+_NUM = r"(?:\d+|" + "|".join(_NUMBERS) + ")"
+_COUNT_ASKED = re.compile(
+    rf"\b(?:(?P<ormore>{_NUM})\s+or\s+more|at\s+least\s+(?P<least>{_NUM})|"
+    rf"more\s+than\s+(?P<than>{_NUM})|over\s+(?P<over>{_NUM})|(?P<plus>\d+)\s*\+)\s+"
+    r"(?P<nouns>[\w-]+(?:\s+(?:(?:or|and|/)\s+)?[\w-]+){0,3}?)"
+    r"(?=\s+(?:for|of|on|in|to|that|which|with|across|from|at|by)\b|\s*[?.!,;]|\s*$)",
+    re.I,
+)
+COUNT_BACK = 8  # a count of a noun is said within this many words before it
+
+
+def _number(word: str) -> int | None:
+    w = word.lower().replace(",", "")
+    if w.isdigit():
+        return int(w)
+    return _NUMBERS.get(w)
+
+
+def count_property(request: str) -> Property | None:
+    """ "run experiments on ten or more datasets or benchmarks": a paper has it when a sentence
+    counts at least ten of the nouns asked ("on 12 benchmarks"; "six homophilic and five
+    heterophilic graph datasets" are eleven)."""
+    m = _COUNT_ASKED.search(request)
+    if not m:
+        return None
+    raw = next(m.group(g) for g in ("ormore", "least", "than", "over", "plus") if m.group(g))
+    least = (_number(raw) or 0) + (1 if m.group("than") or m.group("over") else 0)
+    alts = re.split(r"\s+(?:or|and|/)\s+", m.group("nouns"))
+    heads = {stem(a.split()[-1]) for a in alts if a.split()}
+    if not least or not heads:
+        return None
+    asked = re.compile(re.escape(m.group(0)), re.I)
+    return Property(
+        f"{least} or more {m.group('nouns')}",
+        asked,
+        lambda sent: _counted(sent, heads) >= least,
+        f"experiments on {least} {m.group('nouns')}",
+    )
+
+
+def _counted(sentence: str, heads: set[str]) -> int:
+    """The largest count of a noun of ``heads`` the sentence states: the numbers within
+    ``COUNT_BACK`` words before the noun, summed over a list ("six A and five B datasets");
+    a percentage or a decimal is no count."""
+    words = re.findall(r"[\w.%,-]+", sentence)
+    best = 0
+    for i, w in enumerate(words):
+        if stem(w.strip(".,")) not in heads:
+            continue
+        total = 0
+        for back in reversed(words[max(0, i - COUNT_BACK) : i]):
+            b = back.strip(",")
+            n = _number(b)
+            if n is not None:
+                total += n
+            elif b.lower() in STOPWORDS and b.lower() not in {"and", "or"}:
+                break  # "on", "of": the phrase counting the noun starts after it
+        best = max(best, total)
+    return best
+
 
 # the words a property request says besides the property and the topic, in research questions
 # ("back their claims with theoretical analysis rather than experiments alone"): when only
@@ -80,14 +166,17 @@ GENERIC = {
     "empirical", "empirically", "evidence", "alone", "only", "rather", "just", "purely",
     "solely", "instead", "new", "own", "analysis", "analyses", "justify", "justified",
     "formal", "formally", "rigorous", "rigorously", "solid", "strong", "grounding",
-    "foundation", "foundations", "ones", "one", "any", "some",
+    "foundation", "foundations", "ones", "one", "any", "some", "test", "tests", "tested",
+    "testing", "evaluate", "evaluates", "evaluated", "evaluation", "run", "runs", "conditions",
+    "condition", "settings", "setting", "scenarios", "inputs", "training", "such", "tasks",
+    "task", "cover", "covers", "span", "spans", "use", "uses", "using",
 }  # fmt: skip
 _WORD = re.compile(r"[A-Za-z][\w-]*")
 
 
 def asked_property(request: str) -> Property | None:
     """The kind of evidence ``request`` asks for, or None."""
-    return next((p for p in PROPERTIES if p.asked.search(request)), None)
+    return count_property(request) or next((p for p in PROPERTIES if p.asked.search(request)), None)
 
 
 def remainder(prop: Property, request: str) -> str:
@@ -110,7 +199,7 @@ def only_property(request: str) -> Property | None:
 def states(prop: Property, text: str) -> bool:
     """Does one sentence of ``text`` state ``prop`` ("we prove an upper bound", "achieves
     state-of-the-art performance"; not "protects against state-of-the-art editors")?"""
-    return any(prop.stated.search(s) for s in split_sentences(text) or [text])
+    return any(prop.stated(s) for s in split_sentences(text) or [text])
 
 
 __all__ = ["PROPERTIES", "Property", "asked_property", "only_property", "remainder", "states"]
