@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -38,6 +39,7 @@ from .terms import GENERIC, VERBS
 
 LEXICAL = 0.6  # share of a concept's specific words (IDF-weighted) a paper must hold
 DENSE = 0.5  # ... or the cosine of its closest sentence to the concept
+TEXT_VIEWS = 2048  # papers whose tokens, names and words stay read (``_text_view``)
 
 # words that relate two concepts of one request: "adapt A to B", "A for B", "A with B", ...
 _RELATE = re.compile(
@@ -261,7 +263,7 @@ class PaperText:
     """What the concept test reads of one paper."""
 
     raw: str  # title and abstract
-    tokens: set[str]
+    tokens: frozenset[str]
     names: NameIndex
     vectors: np.ndarray | None  # its sentences (and title), L2-normalised
     words: tuple[str, ...] = ()  # its distinct words (``neighbours.paper_words``)
@@ -446,8 +448,17 @@ def paper_texts(hits, cache, embedder) -> dict[str, PaperText]:
         mat = np.asarray(vecs)
         if tvecs is not None:
             mat = np.vstack([mat, tvecs[j : j + 1]]) if mat.size else tvecs[j : j + 1]
-        out[p.paper_id] = PaperText(raw, set(tokenize(raw)), NameIndex(raw), mat, paper_words(raw))
+        tokens, names, words = _text_view(raw)
+        out[p.paper_id] = PaperText(raw, tokens, names, mat, words)
     return out
+
+
+@lru_cache(maxsize=TEXT_VIEWS)
+def _text_view(raw: str) -> tuple[frozenset[str], NameIndex, tuple[str, ...]]:
+    """A paper's tokens, names and distinct words: functions of its text alone, kept for the
+    papers read most recently (a list question reads its whole retrieved pool, and the next
+    question mostly the same papers)."""
+    return frozenset(tokenize(raw)), NameIndex(raw), paper_words(raw)
 
 
 __all__ = ["ConceptTest", "PaperText", "concepts", "definitions", "is_acronym", "paper_texts"]
