@@ -99,6 +99,18 @@ _COUNT_ASKED = re.compile(
     re.I,
 )
 COUNT_BACK = 8  # a count of a noun is said within this many words before it
+# what the experiments of a paper count ("on 12 datasets", "with 1,173 patients"): asked with
+# a number, these are a count; any other noun stays a topic
+_COUNTED = {
+    stem(w)
+    for w in (
+        "datasets", "benchmarks", "tasks", "languages", "models", "LLMs", "domains", "metrics",
+        "baselines", "corpora", "environments", "scenarios", "architectures", "backbones",
+        "clients", "participants", "patients", "subjects", "samples", "cases", "hospitals",
+        "sites", "games", "robots", "users", "documents", "images", "videos", "questions",
+        "sizes", "scales", "variants",
+    )
+}  # fmt: skip
 
 
 def _number(word: str) -> int | None:
@@ -119,8 +131,8 @@ def count_property(request: str) -> Property | None:
     least = (_number(raw) or 0) + (1 if m.group("than") or m.group("over") else 0)
     alts = re.split(r"\s+(?:or|and|/)\s+", m.group("nouns"))
     heads = {stem(a.split()[-1]) for a in alts if a.split()}
-    if not least or not heads:
-        return None
+    if not least or not heads or not heads <= _COUNTED:
+        return None  # "two or more modalities" asks for multimodal work, not a count
     asked = re.compile(re.escape(m.group(0)), re.I)
     return Property(
         f"{least} or more {m.group('nouns')}",
@@ -169,7 +181,9 @@ GENERIC = {
     "foundation", "foundations", "ones", "one", "any", "some", "test", "tests", "tested",
     "testing", "evaluate", "evaluates", "evaluated", "evaluation", "run", "runs", "conditions",
     "condition", "settings", "setting", "scenarios", "inputs", "training", "such", "tasks",
-    "task", "cover", "covers", "span", "spans", "use", "uses", "using",
+    "task", "cover", "covers", "span", "spans", "use", "uses", "using", "compare", "compared",
+    "against", "baseline", "baselines", "outperform", "outperforms", "beat", "beats",
+    "surpass", "surpasses",
 }  # fmt: skip
 _WORD = re.compile(r"[A-Za-z][\w-]*")
 
