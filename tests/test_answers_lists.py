@@ -346,3 +346,10 @@ def test_papers_with_ten_or_more_datasets_are_those_that_count_them(assistant):
     ans = assistant.ask("Which papers run their experiments on ten or more datasets or benchmarks?")
     # 12 datasets, 12 benchmarks, six + five graph datasets; not LP-FT's seven
     assert {c.paper_id for c in ans.citations} == {"8e23ee2d89db", "f0d81edd3971", "c7788fbd4078"}
+
+
+def test_a_number_before_a_noun_that_is_not_counted_stays_a_topic():
+    from rag.answer.properties import count_property
+
+    assert count_property("combine two or more modalities") is None  # multimodal work
+    assert count_property("evaluate on at least three model sizes") is not None

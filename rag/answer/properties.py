@@ -216,4 +216,12 @@ def states(prop: Property, text: str) -> bool:
     return any(prop.stated(s) for s in split_sentences(text) or [text])
 
 
-__all__ = ["PROPERTIES", "Property", "asked_property", "only_property", "remainder", "states"]
+__all__ = [
+    "PROPERTIES",
+    "Property",
+    "asked_property",
+    "count_property",
+    "only_property",
+    "remainder",
+    "states",
+]
