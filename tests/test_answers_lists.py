@@ -353,3 +353,19 @@ def test_a_number_before_a_noun_that_is_not_counted_stays_a_topic():
 
     assert count_property("combine two or more modalities") is None  # multimodal work
     assert count_property("evaluate on at least three model sizes") is not None
+
+
+def test_a_topic_with_code_keeps_the_on_topic_papers_whose_code_is_out(assistant):
+    # of the federated-learning papers only RAHFL and EPEAgent link their code; each line
+    # starts with the sentence that says so
+    from rag.answer.contribution import states_code
+
+    for q in (
+        "Which federated learning papers release their code?",
+        "Which papers on federated learning make their code available?",
+    ):
+        ans = assistant.ask(q)
+        assert {c.paper_id for c in ans.citations} == {"4243c26c64a1", "f5f798f4af7e"}, q
+        for c in ans.citations:
+            assert states_code(c.snippet.split(" … ")[0])
+    assert assistant.ask("Which music generation papers release their code?").abstained

@@ -70,19 +70,38 @@ _LINK = re.compile(r"\bhttps?://\S+|\bwww\.\S+", re.I)
 _CODE_HOST = re.compile(r"\b(?:github|gitlab|bitbucket|codeberg|sourceforge)\b", re.I)
 
 
+def code_sentence(sent: str) -> bool:
+    """Does this sentence say the paper's code is out: the code (implementation, software,
+    repository) is available or released, or a link to a code host, or a link in a sentence
+    naming the code?"""
+    if _CODE_OUT.search(sent) or _CODE_RELEASED.search(sent):
+        return True
+    return bool(
+        _LINK.search(sent)
+        and (_CODE_HOST.search(sent) or re.search(rf"\b{_CODE_NOUN}\b", sent, re.I))
+    )
+
+
 def states_code(text: str) -> bool:
-    """Does the abstract say its code is out: a sentence saying the code (implementation,
-    software, repository) is available or released, or a link to a code host, or a link in a
-    sentence naming the code? Whether a paper releases code is a property of the paper, not
-    its topic: the sentence is the whole evidence."""
-    for sent in split_sentences(text) or [text]:
-        if _CODE_OUT.search(sent) or _CODE_RELEASED.search(sent):
-            return True
-        if _LINK.search(sent) and (
-            _CODE_HOST.search(sent) or re.search(rf"\b{_CODE_NOUN}\b", sent, re.I)
-        ):
-            return True
-    return False
+    """Does the abstract say its code is out (``code_sentence``)? Whether a paper releases
+    code is a property of the paper, not its topic: the sentence is the whole evidence."""
+    return any(code_sentence(s) for s in split_sentences(text) or [text])
+
+
+# what "Which papers release their code?" retrieves besides its wording: the words of the
+# sentences that say so (BM25 finds the links, the dense side the phrasing)
+CODE_QUERY = "our code is publicly available at https://github.com"
+# a request for code joined to a topic ("Which federated learning papers release their
+# code?"): the words asking for it
+CODE_ASKED = re.compile(
+    r"\b(?:(?:releas\w*|shar(?:e|es|ed|ing)|publish\w*|open[- ]?sourc\w*|provid\w*|make|makes|"
+    r"made|making)\s+(?:(?:their|its|the|our|all|an?)\s+)?(?:(?:source|public|open[- ]source)\s+)?"
+    rf"{_CODE_NOUN}(?:\s+(?:and|&)\s+[\w-]+)?(?:\s+(?:(?:publicly|freely|openly)\s+)?"
+    r"(?:available|public|accessible|open[- ]?sourced?))?|(?:publicly\s+available|public|"
+    rf"open[- ]source[ds]?|released)\s+{_CODE_NOUN}|{_CODE_NOUN}\s+(?:(?:is|are)\s+)?"
+    r"(?:(?:publicly|freely|openly)\s+)?(?:available|released|public))\b",
+    re.I,
+)
 
 
 def contribution_object(topic: str) -> str:
@@ -142,4 +161,11 @@ def states_contribution(title: str, text: str, obj: str) -> bool:
     return False
 
 
-__all__ = ["contribution_object", "states_code", "states_contribution"]
+__all__ = [
+    "CODE_ASKED",
+    "CODE_QUERY",
+    "code_sentence",
+    "contribution_object",
+    "states_code",
+    "states_contribution",
+]

@@ -55,7 +55,6 @@ _REFERS_BACK = re.compile(
 )
 FILL_FLOOR = 0.8  # context sentences score at least this share of the abstention floor
 REASON_CHAIN = 2  # sentences after a problem statement that may carry it on
-CONTRIB_LINE = 0.3  # a contribution list: the sentence stating the contribution leads its line
 
 
 def _words(cs) -> int:
@@ -237,10 +236,11 @@ class ExtractiveAnswerer(Answerer):
         for c in cands:
             if c.n in scope.kept:
                 x = c.score + 0.3 * lexical_overlap(terms, c.text, self.idf)
-                if scope.says(c.text):
-                    x += CONTRIB_LINE  # "we release X", "we prove": the sentence that says it
                 mine.setdefault(c.n, []).append((x, c))
         ranked = {n: [c for _x, c in sorted(xs, key=lambda t: -t[0])] for n, xs in mine.items()}
+        for cs in ranked.values():  # "we release X", "our code is at": what it was kept for
+            said = next((i for i, c in enumerate(cs) if scope.says(c.text)), 0)
+            cs.insert(0, cs.pop(said))
         lines_of = {n: [ranked[n][0]] for n in scope.kept if n in ranked}
         # a short list (one or two papers) says more of each, up to a single answer's length,
         # from the paper's own work (its contribution statement on), not the background before it

@@ -10,15 +10,12 @@ from dataclasses import dataclass, field
 from ..records import Retrieval
 from ..text import tokenize
 from .concepts import ConceptTest, concept_words, concepts, paper_texts
-from .contribution import contribution_object, states_code, states_contribution
+from .contribution import CODE_QUERY, contribution_object, states_code, states_contribution
 from .properties import Property, asked_property, only_property, remainder, states
 from .question import QuestionAnalysis, list_request
 
 LIST_POOL = 30  # papers retrieved for a list question before the on-topic cut
 LIST_MAX = 15  # at most this many papers listed (the most probable first)
-# what "Which papers release their code?" retrieves besides its wording: the words of the
-# sentences that say so (BM25 finds the links, the dense side the phrasing)
-CODE_QUERY = "our code is publicly available at https://github.com"
 # "How do X ...?": broad when the runner-up paper is within BROAD_MARGIN of the most probable
 # one on the on-topic test (no paper stands out); it then draws on every on-topic paper within
 # BROAD_SPREAD of the best, at most BROAD_MAX (and at most the k sources asked for), from a

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..text import STOPWORDS, split_sentences
+from .contribution import CODE_ASKED, CODE_QUERY, code_sentence
 from .cues import stem
 
 
@@ -81,7 +82,8 @@ UNSEEN = Property(
     ).search,
     "generalizes to unseen held-out tasks and out-of-domain data",
 )
-PROPERTIES = (THEORY, SOTA, UNSEEN)
+CODE = Property("code", CODE_ASKED, code_sentence, CODE_QUERY)
+PROPERTIES = (CODE, THEORY, SOTA, UNSEEN)
 
 # "ten or more datasets", "at least 3 benchmarks", "more than five languages"
 _NUMBERS = {
