@@ -299,6 +299,11 @@ def test_a_property_is_what_a_sentence_of_the_paper_states():
     assert states(THEORY, "We derive an upper bound on the error, proving that it shrinks.")
     assert states(THEORY, "Our theoretical analysis shows that the estimate is unbiased.")
     assert not states(THEORY, "Multi-agent systems have proved effective for complex tasks.")
+    from rag.answer.properties import TRAINING_FREE
+
+    assert only_property("need no gradient updates or no training at all") is TRAINING_FREE
+    assert states(TRAINING_FREE, "The population adapts to the task without any gradients.")
+    assert not states(TRAINING_FREE, "It distils knowledge from GNNs without training data.")
 
 
 def test_papers_claiming_the_state_of_the_art_are_those_whose_sentence_says_so(assistant):

@@ -82,8 +82,28 @@ UNSEEN = Property(
     ).search,
     "generalizes to unseen held-out tasks and out-of-domain data",
 )
+# "training-free", "without any gradients", "no fine-tuning" (not "without training data")
+_NO_TRAINING = (
+    r"(?:training|fine-tuning|retraining|re-training|gradient\s+updates?|gradients?|"
+    r"backpropagation|parameter\s+updates?|weight\s+updates?)(?!\s+(?:data|sets?|samples))"
+)
+TRAINING_FREE = Property(
+    "no training",
+    re.compile(
+        r"\b(?:training[- ]free|tuning[- ]free|gradient[- ]free|backprop\w*[- ]free|forward[- ]only|"
+        rf"(?:no|without)\s+(?:any\s+)?{_NO_TRAINING})\b",
+        re.I,
+    ),
+    re.compile(
+        r"\b(?:training[- ]free|tuning[- ]free|gradient[- ]free|backprop\w*[- ]free|forward[- ]only|"
+        rf"without\s+(?:any\s+|additional\s+|further\s+|extra\s+)?{_NO_TRAINING}|"
+        rf"(?:requires?|needs?|with)\s+no\s+(?:additional\s+|further\s+|extra\s+)?{_NO_TRAINING})\b",
+        re.I,
+    ).search,
+    "a training-free method that works without any gradient updates or fine-tuning",
+)
 CODE = Property("code", CODE_ASKED, code_sentence, CODE_QUERY)
-PROPERTIES = (CODE, THEORY, SOTA, UNSEEN)
+PROPERTIES = (CODE, THEORY, SOTA, UNSEEN, TRAINING_FREE)
 
 # "ten or more datasets", "at least 3 benchmarks", "more than five languages"
 _NUMBERS = {
@@ -185,7 +205,7 @@ GENERIC = {
     "condition", "settings", "setting", "scenarios", "inputs", "training", "such", "tasks",
     "task", "cover", "covers", "span", "spans", "use", "uses", "using", "compare", "compared",
     "against", "baseline", "baselines", "outperform", "outperforms", "beat", "beats",
-    "surpass", "surpasses",
+    "surpass", "surpasses", "need", "needs", "require", "requires", "all",
 }  # fmt: skip
 _WORD = re.compile(r"[A-Za-z][\w-]*")
 
