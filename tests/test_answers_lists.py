@@ -6,7 +6,7 @@ import re
 
 from rag.answer import concepts as concepts_module
 from rag.answer.concepts import _camel_has, concepts, definitions
-from rag.answer.listing import contribution_object
+from rag.answer.contribution import contribution_object
 from rag.answer.neighbours import WORD_NEAR, opposite, paper_words, word_vectors
 from rag.answer.question import analyze
 
@@ -351,6 +351,13 @@ def test_papers_with_ten_or_more_datasets_are_those_that_count_them(assistant):
     ans = assistant.ask("Which papers run their experiments on ten or more datasets or benchmarks?")
     # 12 datasets, 12 benchmarks, six + five graph datasets; not LP-FT's seven
     assert {c.paper_id for c in ans.citations} == {"8e23ee2d89db", "f0d81edd3971", "c7788fbd4078"}
+
+
+def test_which_approaches_and_methods_lead_a_list_as_papers_do():
+    assert analyze("Which approaches need no training at all?").topic == "need no training at all"
+    assert analyze("Which methods adapt LoRA to federated learning?").topic == (
+        "adapt LoRA to federated learning"
+    )
 
 
 def test_a_number_before_a_noun_that_is_not_counted_stays_a_topic():

@@ -141,7 +141,7 @@ _CONTEXT = re.compile(r"\s*\(([^()]*)\)\s*$")
 _LIST_LEAD = re.compile(
     r"^\s*(?:and\s+|also\s+|so\s+)?(?:which|what)\s+(?:of\s+(?:them|those|these|the\s+papers)\s+|"
     r"one\s+|ones\s+|"
-    r"(?:papers?|works?|studies|articles|abstracts|research|work|literature)\s+)"
+    r"(?:papers?|works?|studies|articles|abstracts|research|work|literature|approaches|methods)\s+)"
     r"(?:is\s+there\s+|exists?\s+|(?:is|are|was|were|do|does|did|has|have)\s+)?"
     r"|^\s*(?:is|are)\s+there\s+(?:any\s+)?(?:work|papers|research|studies)\s+"
     r"|^\s*(?:list|show|find)\s+(?:me\s+)?(?:the\s+|all\s+)?papers\s+"
