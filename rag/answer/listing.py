@@ -101,16 +101,23 @@ def evidence_stated(text: str, obj: str, prop: Property | None) -> bool:
 
 
 def _on_topic(
-    summarizer, topic: str, hits, threshold: float, every: bool = False
+    summarizer, topic: str, hits, threshold: float, every: bool = False, evidence: bool = True
 ) -> dict[str, float]:
     """The papers among ``hits`` that the calibrated test puts on ``topic`` (the whole of it:
     a list question's "X or Y" is one request, not a paper on either part); with ``every``,
-    only those holding each concept the topic joins (``_every_concept``)."""
-    return _scored(summarizer, topic, hits, threshold, every=every)[0]
+    only those holding each concept the topic joins (``_every_concept``); ``evidence``: as
+    ``_scored``."""
+    return _scored(summarizer, topic, hits, threshold, every=every, evidence=evidence)[0]
 
 
 def _scored(
-    summarizer, topic: str, hits, threshold: float, obj: str = "", every: bool = True
+    summarizer,
+    topic: str,
+    hits,
+    threshold: float,
+    obj: str = "",
+    every: bool = True,
+    evidence: bool = True,
 ) -> tuple[dict[str, float], bool, str, bool]:
     """The on-topic papers (as ``_on_topic``) and whether one of them holds every content word
     of the topic (or of one of its named examples). With ``obj`` (what the papers must
@@ -118,18 +125,19 @@ def _scored(
     ``every`` (with ``obj`` too: "a benchmark for how well X understand Y"), only the papers
     that hold each concept of a topic joining several (when none does, which concept the
     on-topic papers lack, in words, and the papers nearest to holding them all, flagged:
-    ``_every_concept``)."""
+    ``_every_concept``). With ``evidence`` (a list's request, not a "how" question's topic),
+    a kind of evidence asked for is tested by the sentence stating it (``properties``)."""
     if not hits:
         return {}, False, "", False
     # "federated learning papers backed by theoretical analysis": on the topic of federated
     # learning (the property is a sentence's, tested on its own: ``ConceptTest``)
-    asked = None if obj else asked_property(topic)
+    asked = None if obj or not evidence else asked_property(topic)
     subject = remainder(asked, topic) if asked else ""
     if subject:
         cands = summarizer.score(subject, example_parts(subject), hits)
     else:
         cands = summarizer.score(topic, [topic, obj] if obj else example_parts(topic), hits)
-    prop = None if obj else only_property(topic)
+    prop = None if obj or not evidence else only_property(topic)
     if obj == "code" or prop:  # a property, not a topic: every paper saying it has it
         kept = [c for c in cands if evidence_stated(c.hit.paper.text, obj, prop)]
         return {c.paper_id: c.prob for c in kept}, bool(kept), "", False
@@ -320,12 +328,13 @@ def broad_retrieval(
     topic = analysis.broad_topic
     if not topic or len(retrieval.hits) < 2:
         return retrieval, None
-    probs = _on_topic(summarizer, topic, retrieval.hits, threshold)
+    # "how can a model unlearn without retraining": a topic, not a request for evidence
+    probs = _on_topic(summarizer, topic, retrieval.hits, threshold, evidence=False)
     best = sorted(probs.values(), reverse=True)
     if len(best) < 2 or best[1] < best[0] - BROAD_MARGIN:
         return retrieval, None
     deep = _union(retrieval, retrieve(topic, max(BROAD_POOL, k)))
-    probs = _on_topic(summarizer, topic, deep.hits, threshold)
+    probs = _on_topic(summarizer, topic, deep.hits, threshold, evidence=False)
     top = max(probs.values())
     keep = [h for h in deep.hits if probs.get(h.paper.paper_id, 0.0) >= top - BROAD_SPREAD]
     keep.sort(key=lambda h: -probs[h.paper.paper_id])
