@@ -360,6 +360,29 @@ def test_which_approaches_and_methods_lead_a_list_as_papers_do():
     )
 
 
+def test_a_list_asked_in_another_frame_has_the_same_topic():
+    for q in (
+        "Can you list papers about machine unlearning?",
+        "Show me papers on machine unlearning",
+        "Name the papers that study machine unlearning.",
+        "Tell me which papers study machine unlearning.",
+        "What are the papers that study machine unlearning?",
+        "Are any of the papers about machine unlearning?",
+        "Do any papers study machine unlearning?",
+        "Give me all papers on machine unlearning, please.",
+        "List all the work on machine unlearning.",
+        "I need papers on machine unlearning.",
+        "Which research addresses machine unlearning?",
+        "Which of these abstracts study machine unlearning?",
+    ):
+        a = analyze(q)
+        assert (a.kind, a.topic) == ("list", "machine unlearning"), q
+    # about the earlier papers, or about one paper: not a new list
+    follow = analyze("Do any of these papers use LoRA? (Which papers study unlearning?)")
+    assert follow.restrict and follow.topic == "LoRA"
+    assert analyze("Find the paper that proposes For-Value.").kind != "list"
+
+
 def test_a_number_before_a_noun_that_is_not_counted_stays_a_topic():
     from rag.answer.properties import count_property
 

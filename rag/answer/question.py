@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..text import content_words, normalize_ws
+from .frames import plain_list_request
 from .sides import against_generic, comparison_sides, generic_side
 from .terms import GENERIC
 
@@ -148,11 +149,13 @@ _LIST_LEAD = re.compile(
     # "Any papers that ...?", "Papers on ...?", "I'm looking for papers that ..."
     r"|^\s*(?:(?:i'?m|i\s+am)\s+looking\s+for\s+|(?:are\s+there\s+)?any\s+)?"
     r"(?:papers|studies|work)\s+(?:(?:that|which)\s+(?:(?:is|are|do|does)\s+)?)?"
-    rf"|^\s*(?:and\s+)?{_AUX}\s+(?:any|some|one|none)\s+of\s+(?:them|those|these)\s+",
+    rf"|^\s*(?:and\s+)?{_AUX}\s+(?:any|some|one|none)\s+of\s+(?:them|those|these)\s+"
+    r"(?:(?:papers|abstracts|studies|works)\s+)?",
     re.I,
 )
 _TOPIC_LEAD = re.compile(
     r"^\s*(?:that\s+|which\s+)?(?:(?:are|is)\s+)?(?:(?:propose|study|studies|address|tackle|"
+    r"addresses|tackles|investigates|explores|"
     r"use|uses|involve|involves|investigate|explore|deal\s+with|work\s+on|focus\s+on|"
     r"are\s+about|is\s+about|about|on|in|into|of)\s+(?:or\s+\w+\s+)?)+",
     re.I,
@@ -427,6 +430,8 @@ def analyze(question: str) -> QuestionAnalysis:
     if m and m.start() > 0:
         context = m.group(1).strip()
         q = q[: m.start()].strip()
+    if not (context and _RESTRICT.search(q)):  # "Can you list papers on X?": "Which papers on X?"
+        q = plain_list_request(q)
     restrict = bool(context and _RESTRICT.search(q))
     texts = split_parts(q)
     qualified = _QUALIFIED.match(q) is not None  # "Which medical / recent papers ...?"
