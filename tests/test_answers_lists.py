@@ -388,6 +388,20 @@ def test_a_number_before_a_noun_that_is_not_counted_stays_a_topic():
 
     assert count_property("combine two or more modalities") is None  # multimodal work
     assert count_property("evaluate on at least three model sizes") is not None
+    assert count_property("use more than one model") is None  # several, not a count
+    assert count_property("evaluate on two or more datasets") is None
+
+
+def test_a_property_named_as_an_adjective_of_the_topic_asks_for_no_evidence():
+    from rag.answer.properties import SOTA, UNSEEN, asked_property
+
+    # what a paper uses or works on, not what it claims or is tested on
+    assert asked_property("improve state-of-the-art LLMs for medicine") is None
+    assert asked_property("zero-shot classification") is None
+    assert asked_property("use proven techniques") is None
+    assert asked_property("report state-of-the-art performance in multimodal") is SOTA
+    assert asked_property("generalize to unseen domains in medical imaging") is UNSEEN
+    assert analyze("Does any paper study machine unlearning?").kind == "yesno"
 
 
 def test_a_topic_with_code_keeps_the_on_topic_papers_whose_code_is_out(assistant):

@@ -25,10 +25,11 @@ _FRAMES = [
     ),
     # "What are the papers that ...?"
     re.compile(rf"^what\s+are\s+{_DETS}{_PAPERS}\s+(?P<rest>\S.*)$", re.I),
-    # "Are any of the papers about ...?", "Do any papers ...?", "Does any of the papers ...?"
+    # "Are any of the papers about ...?", "Do any papers ...?" ("Does any paper ...?" stays a
+    # yes-or-no question)
     re.compile(
         rf"^(?:are|is|do|does|did|have|has)\s+(?:there\s+)?any\s+(?:of\s+)?{_DETS}"
-        rf"(?:{_PAPERS}|paper)\s+(?P<rest>\S.*)$",
+        rf"{_PAPERS}\s+(?P<rest>\S.*)$",
         re.I,
     ),
     # "I need / want / would like papers on ...", "I'm after papers that ..."
