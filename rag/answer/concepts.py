@@ -300,22 +300,20 @@ class ConceptTest:
         if not cons or not papers:
             return {}
         defs = self._definitions(cons, papers)
-        # a concept asking for a kind of evidence ("theoretical analysis", "prove convergence")
-        # is held by a paper stating it in a sentence (``properties``) and holding its other
-        # words; it is never the asker's wording alone
+        # a concept asking for a kind of evidence and nothing else ("theoretical analysis") is
+        # also held by a paper stating it in a sentence (``properties``: "with-high-probability
+        # analysis"), besides by its words or meaning; it is never the asker's wording alone
         props = {a: asked_property(a) for alts in cons for a in alts}
-        ask = {a: remainder(prop, a) if prop else a for a, prop in props.items()}
-        texts = sorted({t for t in ask.values() if t})
-        vecs = (
-            dict(zip(texts, np.asarray(self.embedder.embed(texts)), strict=True)) if texts else {}
-        )
-        forms = {a: _variants(ask[a], defs) if ask[a] else [] for a in props}  # every paper's
+        stated = {a: prop for a, prop in props.items() if prop and not remainder(prop, a)}
+        texts = sorted(props)
+        vecs = dict(zip(texts, np.asarray(self.embedder.embed(texts)), strict=True))
+        forms = {alt: _variants(alt, defs) for alt in texts}  # the same for every paper
         unasked: set[int] = set()
         if known is not None:
             unasked = {
                 i
                 for i, alts in enumerate(cons)
-                if not any(props[a] for a in alts)
+                if not any(a in stated for a in alts)
                 and not any(w in known for a in alts for v in forms[a] for w in v)
             }
         out: dict[str, list[float]] = {}
@@ -331,17 +329,18 @@ class ConceptTest:
                     continue
                 best, lexical = 0.0, False
                 for alt in alts:
-                    if props[alt] is not None and not states(props[alt], p.raw):
-                        continue
-                    if not ask[alt]:
-                        best, lexical = 1.0, True
-                        break
+                    if alt in stated:
+                        if states(stated[alt], p.raw):
+                            best, lexical = 1.0, True
+                            break
+                        if stated[alt].decisive:
+                            continue  # no sentence says its code is out: it is not
                     lex = max(self._share(v, p) for v in forms[alt])
                     if lex >= LEXICAL:
                         best, lexical = 1.0, True
                         break
                     if p.vectors is not None and len(p.vectors):
-                        cos = float((p.vectors @ vecs[ask[alt]]).max())
+                        cos = float((p.vectors @ vecs[alt]).max())
                         best = max(best, cos / DENSE)
                 row.append(min(best, 1.0))
                 worded = worded and lexical

@@ -130,19 +130,22 @@ def _scored(
     if not hits:
         return {}, False, "", False
     # "federated learning papers backed by theoretical analysis": on the topic of federated
-    # learning (the property is a sentence's, tested on its own: ``ConceptTest``)
+    # learning too (the property is also held by a sentence stating it: ``ConceptTest``)
     asked = None if obj or not evidence else asked_property(topic)
     subject = remainder(asked, topic) if asked else ""
-    if subject:
-        cands = summarizer.score(subject, example_parts(subject), hits)
-    else:
-        cands = summarizer.score(topic, [topic, obj] if obj else example_parts(topic), hits)
+    cands = summarizer.score(topic, [topic, obj] if obj else example_parts(topic), hits)
+    if subject:  # on the topic part, or on the whole request as before
+        by_subject = {
+            c.paper_id: c for c in summarizer.score(subject, example_parts(subject), hits)
+        }
+        cands = [max(c, by_subject.get(c.paper_id, c), key=lambda x: x.prob) for c in cands]
+        cands.sort(key=lambda c: (-c.prob, c.paper_id))
     prop = None if obj or not evidence else only_property(topic)
     if obj == "code" or prop:  # a property, not a topic: every paper saying it has it
         kept = [c for c in cands if evidence_stated(c.hit.paper.text, obj, prop)]
         return {c.paper_id: c.prob for c in kept}, bool(kept), "", False
     kept = [c for c in cands if c.prob >= threshold]
-    if asked:  # ... and that state the property in a sentence
+    if asked and asked.decisive:  # "federated papers releasing code": those that say so
         kept = [c for c in kept if states(asked, c.hit.paper.text)]
     if obj:
         kept = [c for c in kept if states_contribution(c.hit.paper.title, c.hit.paper.text, obj)]

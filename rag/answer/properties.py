@@ -30,6 +30,10 @@ class Property:
     asked: re.Pattern
     stated: Callable[[str], bool]
     query: str
+    # the sentence is the whole evidence (code out, a count): a paper without one lacks it,
+    # whatever its words; else (theory, ...) prose says it in more ways than the cues know,
+    # and a paper may still hold the request by its words or meaning
+    decisive: bool = False
 
 
 _SOTA = r"(?:state[- ]of[- ]the[- ]art|SOTA)"
@@ -117,7 +121,7 @@ TRAINING_FREE = Property(
     ).search,
     "a training-free method that works without any gradient updates or fine-tuning",
 )
-CODE = Property("code", CODE_ASKED, code_sentence, CODE_QUERY)
+CODE = Property("code", CODE_ASKED, code_sentence, CODE_QUERY, decisive=True)
 PROPERTIES = (CODE, THEORY, SOTA, UNSEEN, TRAINING_FREE)
 
 # "ten or more datasets", "at least 3 benchmarks", "more than five languages"
@@ -178,6 +182,7 @@ def count_property(request: str) -> Property | None:
         asked,
         lambda sent: _counted(sent, heads) >= least,
         f"experiments on {least} {m.group('nouns')}",
+        decisive=True,
     )
 
 
