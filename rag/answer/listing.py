@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from ..records import Retrieval
 from ..text import tokenize
 from .concepts import ConceptTest, concept_words, concepts, paper_texts
-from .contribution import CODE_QUERY, contribution_object, states_code, states_contribution
-from .properties import Property, asked_property, only_property, remainder, states
+from .contribution import contribution_object, states_contribution
+from .properties import CODE, Property, asked_evidence, remainder, states
 from .question import QuestionAnalysis, list_request
 
 LIST_POOL = 30  # papers retrieved for a list question before the on-topic cut
@@ -94,10 +94,18 @@ def example_parts(topic: str) -> list[str]:
 
 
 def evidence_stated(text: str, obj: str, prop: Property | None) -> bool:
-    """Does ``text`` state the contribution ``obj`` or the property ``prop``?"""
-    if prop is not None:
-        return states(prop, text)
-    return states_code(text) if obj == "code" else states_contribution("", text, obj)
+    """Does ``text`` state the property ``prop``, or else the contribution ``obj``?"""
+    return states(prop, text) if prop is not None else states_contribution("", text, obj)
+
+
+def _evidence(topic: str, obj: str) -> tuple[Property | None, bool]:
+    """The kind of evidence a list's request asks for, and whether it asks for nothing else:
+    code when the contribution asked for is the papers' code ("make their implementation
+    publicly available"), else what ``properties`` reads in the topic ("claim state-of-the-art
+    results" alone; "theoretical analysis in federated learning" with a topic)."""
+    if obj == "code":
+        return CODE, True
+    return (None, False) if obj else asked_evidence(topic)
 
 
 def _on_topic(
@@ -131,8 +139,8 @@ def _scored(
         return {}, False, "", False
     # "federated learning papers backed by theoretical analysis": on the topic of federated
     # learning too (the property is also held by a sentence stating it: ``ConceptTest``)
-    asked = None if obj or not evidence else asked_property(topic)
-    subject = remainder(asked, topic) if asked else ""
+    asked, alone = _evidence(topic, obj) if evidence else (None, False)
+    subject = remainder(asked, topic) if asked and not alone else ""
     cands = summarizer.score(topic, [topic, obj] if obj else example_parts(topic), hits)
     if subject:  # on the topic part, or on the whole request as before
         by_subject = {
@@ -140,9 +148,8 @@ def _scored(
         }
         cands = [max(c, by_subject.get(c.paper_id, c), key=lambda x: x.prob) for c in cands]
         cands.sort(key=lambda c: (-c.prob, c.paper_id))
-    prop = None if obj or not evidence else only_property(topic)
-    if obj == "code" or prop:  # a property, not a topic: every paper saying it has it
-        kept = [c for c in cands if evidence_stated(c.hit.paper.text, obj, prop)]
+    if alone:  # a property, not a topic: every paper saying it has it
+        kept = [c for c in cands if states(asked, c.hit.paper.text)]
         return {c.paper_id: c.prob for c in kept}, bool(kept), "", False
     kept = [c for c in cands if c.prob >= threshold]
     if asked and asked.decisive:  # "federated papers releasing code": those that say so
@@ -291,15 +298,15 @@ def list_retrieval(
     gates = [_top(asked, k)]
     retrieval = _union(by_topic, asked)
     obj = contribution_object(list_request(analysis.text))
-    if obj:  # "release a new dataset": the papers about datasets, then those that make one
-        retrieval = _union(retrieval, retrieve(CODE_QUERY if obj == "code" else obj, pool))
-    prop = None if obj else only_property(topic)
-    if prop:  # "claim state-of-the-art results": also the sentences that say so
-        retrieval = _union(retrieval, retrieve(prop.query, pool))
+    asked, alone = _evidence(topic, obj)
+    if alone:  # "claim state-of-the-art results", "release code": the sentences that say so
+        retrieval = _union(retrieval, retrieve(asked.query, pool))
+    elif obj:  # "release a new dataset": the papers about datasets, then those that make one
+        retrieval = _union(retrieval, retrieve(obj, pool))
     probs, covered, lacking, near = _scored(summarizer, topic, retrieval.hits, threshold, obj)
     # papers releasing code or stating a property are listed as deep as retrieved: each says
     # so in a sentence
-    cap = pool if obj == "code" or prop else LIST_MAX
+    cap = pool if alone else LIST_MAX
     hits = [h for h in retrieval.hits if h.paper.paper_id in probs][:cap]
     if hits:
         rest = [h for h in retrieval.hits if h.paper.paper_id not in probs]
@@ -316,7 +323,7 @@ def list_retrieval(
         obj=obj,
         lacking=lacking,
         near=near,
-        prop=prop or (None if obj else asked_property(topic)),
+        prop=asked,
     )
     return _ranked(retrieval), scope
 

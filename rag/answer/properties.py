@@ -230,6 +230,7 @@ GENERIC = {
     "surpass", "surpasses", "need", "needs", "require", "requires", "all", "handle",
     "handles", "cope", "copes",
 }  # fmt: skip
+_SAY_NOTHING = STOPWORDS | GENERIC
 _WORD = re.compile(r"[A-Za-z][\w-]*")
 
 
@@ -242,17 +243,21 @@ def remainder(prop: Property, request: str) -> str:
     """``request`` without the words asking for ``prop`` and the generic words of research
     questions ("prove convergence" -> "convergence"; "" when nothing else is asked)."""
     rest = prop.asked.sub(" ", request)
-    words = [w for w in _WORD.findall(rest) if w.lower() not in STOPWORDS | GENERIC]
+    words = [w for w in _WORD.findall(rest) if w.lower() not in _SAY_NOTHING]
     return " ".join(words)
 
 
-def only_property(request: str) -> Property | None:
-    """The property ``request`` asks for when it asks for nothing else (what is left once the
-    property's words are out is generic: "claim state-of-the-art results"), else None."""
+def asked_evidence(request: str) -> tuple[Property | None, bool]:
+    """The property ``request`` asks for (or None), and whether it asks for nothing else (what
+    is left once the property's words are out is generic: "claim state-of-the-art results")."""
     prop = asked_property(request)
-    if prop is None or remainder(prop, request):
-        return None
-    return prop
+    return prop, prop is not None and not remainder(prop, request)
+
+
+def only_property(request: str) -> Property | None:
+    """The property ``request`` asks for when it asks for nothing else, else None."""
+    prop, alone = asked_evidence(request)
+    return prop if alone else None
 
 
 def states(prop: Property, text: str) -> bool:
@@ -262,8 +267,10 @@ def states(prop: Property, text: str) -> bool:
 
 
 __all__ = [
+    "CODE",
     "PROPERTIES",
     "Property",
+    "asked_evidence",
     "asked_property",
     "count_property",
     "only_property",
