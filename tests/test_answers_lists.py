@@ -380,6 +380,9 @@ def test_a_list_asked_in_another_frame_has_the_same_topic():
     # about the earlier papers, or about one paper: not a new list
     follow = analyze("Do any of these papers use LoRA? (Which papers study unlearning?)")
     assert follow.restrict and follow.topic == "LoRA"
+    # the earlier question of a follow-up is read the same way
+    after = analyze("Which of them use LoRA? (Can you list papers about federated learning?)")
+    assert after.restrict and after.context_topic == "federated learning"
     assert analyze("Find the paper that proposes For-Value.").kind != "list"
 
 

@@ -390,8 +390,9 @@ def list_topic(text: str) -> str:
     "Which medical papers use X?" -> "X in medical": the kind of paper named before the noun
     is a concept of the request, unless it names none: "Which recent papers ..."; so is the kind
     named after it: "Which papers on federated learning use LoRA?" -> "LoRA in federated
-    learning")."""
-    t = _WHICH_TAIL.sub("", normalize_ws(text)).strip().rstrip("?.! ")
+    learning"). A list asked in another frame is read as "Which papers ...?" first (also the
+    earlier question of a follow-up: "Can you list papers on X?")."""
+    t = _WHICH_TAIL.sub("", normalize_ws(plain_list_request(text))).strip().rstrip("?.! ")
     m = _QUALIFIED.match(t)
     if m:
         rest = _TOPIC_LEAD.sub("", t[m.end() :], count=1).strip()
