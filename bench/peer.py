@@ -161,7 +161,7 @@ class Starter:
 class Ours:
     """`rag.ingest.ingest` with the default settings (RAG_* variables of a variant apply)."""
 
-    def __init__(self, store: Path) -> None:
+    def __init__(self, store: Path, slice_papers: int = 0) -> None:
         t0 = time.perf_counter()
         from rag.assistant import Assistant
         from rag.config import get_settings
@@ -171,8 +171,11 @@ class Ours:
         self.import_s = time.perf_counter() - t0
         t1 = time.perf_counter()
         self.settings = get_settings(store=store / "store")
-        self.label = f"rag ingest ({resolve_backend(self.settings)})"
-        emb = get_embedder(self.settings)
+        # the embedder ingest will use on slices of this size (bf16 for large ones on a CPU
+        # with AMX, else the query backend)
+        self.bulk = slice_papers
+        self.label = f"rag ingest ({resolve_backend(self.settings, bulk=slice_papers)})"
+        emb = get_embedder(self.settings, bulk=slice_papers)
         emb.load()
         emb.embed(["warm up"])
         # what the starter's setup does too: its chunker imported and its Chroma client started
@@ -202,7 +205,7 @@ class Ours:
 
         # a few texts at a time: the encodings of a whole slice at once raised this process's
         # peak RSS by ~80 MB, which the peak RSS column would have charged to the pipeline
-        session, n = get_embedder(self.settings).session, 0
+        session, n = get_embedder(self.settings, bulk=self.bulk).session, 0
         for p in parse_paths([path]).papers:
             texts = embed_texts(p, chunk_paper(p, self.settings), self.settings)
             n += sum(len(e.ids) for e in session.tokenize(texts))
@@ -255,6 +258,7 @@ def child_main(argv: list[str]) -> None:
     ap.add_argument("kind", choices=("starter", "ours"))
     ap.add_argument("--store", type=Path, required=True)
     ap.add_argument("--scifact", type=Path, required=True)
+    ap.add_argument("--slice-papers", type=int, default=0)
     a = ap.parse_args(argv)
     # the protocol owns the real stdout; anything a library prints goes to stderr
     proto = os.fdopen(os.dup(1), "w", buffering=1)
@@ -263,7 +267,7 @@ def child_main(argv: list[str]) -> None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    pipe = (Starter if a.kind == "starter" else Ours)(a.store)
+    pipe = Starter(a.store) if a.kind == "starter" else Ours(a.store, a.slice_papers)
     ready = {"label": pipe.label, "import_s": round(pipe.import_s, 2)}
     ready["model_load_s"] = round(pipe.model_s, 2)
     proto.write(json.dumps(ready) + "\n")
@@ -286,10 +290,11 @@ def child_main(argv: list[str]) -> None:
 class Child:
     """One pipeline's process; ``ask`` sends a command and waits for its answer."""
 
-    def __init__(self, name: str, store: Path, scifact: Path, log) -> None:
+    def __init__(self, name: str, store: Path, scifact: Path, log, slice_papers: int = 0) -> None:
         kind, env = PIPELINES[name]
         cmd = [sys.executable, str(Path(__file__).resolve()), "_child", kind]
         cmd += ["--store", str(store), "--scifact", str(scifact)]
+        cmd += ["--slice-papers", str(slice_papers)]
         self.name = name
         self.proc = subprocess.Popen(
             cmd,
@@ -378,7 +383,7 @@ def run(
     try:
         for name in pipelines:
             say(f"[peer] starting {name}")
-            children[name] = Child(name, work / name, scifact, log)
+            children[name] = Child(name, work / name, scifact, log, slice_papers=step)
         rows = {
             name: {"wall_s": 0.0, "cpu_s": 0.0, "papers": 0, "tokens": 0, **c.ready}
             for name, c in children.items()

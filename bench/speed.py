@@ -230,7 +230,8 @@ def worker_ingest(args) -> dict:
     from rag.ingest import chunk_paper, embed_text, ingest
     from rag.parse import parse_paths
 
-    settings = get_settings(store=args.store, embed_backend=args.backend)
+    # each row is its named backend, ingest included (bf16 is a row of its own: --backends bf16)
+    settings = get_settings(store=args.store, embed_backend=args.backend, embed_ingest="query")
     corpus = Path(args.corpus)
     lines = [line for line in corpus.read_text().splitlines() if line.strip()]
     n = max(1, args.parts)
@@ -245,7 +246,7 @@ def worker_ingest(args) -> dict:
         part: [embed_text(p, c) for p in ps for c in chunk_paper(p, settings)]
         for part, ps in papers.items()
     }
-    emb = get_embedder(settings)
+    emb = get_embedder(settings, bulk=len(lines))  # the one ingest embeds with
     emb.load()
     emb.embed(texts[parts[0]][:16], batch_size=16)  # warm: both sides start with a used model
     wall = {"ingest": 0.0, "raw": 0.0}

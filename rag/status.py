@@ -44,6 +44,17 @@ def describe(settings: Settings, papers: Callable[[], int], check: bool = False)
     info["embed_model"] = s.embed_model
     if s.embed_model == LOCAL_EMBED_MODEL:
         info["embedding"] = f"{s.embed_model} (local, packaged)"
+        try:
+            from .embed import resolve_backend
+            from .embed.bf16 import MIN_PAPERS
+
+            query, big = resolve_backend(s), resolve_backend(s, bulk=MIN_PAPERS)
+            info["embed_backend"] = query
+            info["embedding"] += f" · {query}" + (
+                f"; ingests of {MIN_PAPERS}+ papers: {big}" if big != query else ""
+            )
+        except RagError as e:
+            info["embedding"] += f" (not usable: {e})"
     else:
         try:
             from .embed.openai import embed_endpoint

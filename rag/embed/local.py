@@ -183,3 +183,43 @@ class OnnxEmbedder(_BatchedLocal):
 
     def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
         return self.session.encode(texts)
+
+
+class Bf16Embedder(_BatchedLocal):
+    """all-MiniLM-L6-v2 in bfloat16 on PyTorch, for CPUs with AMX (``rag.embed.bf16``): the
+    fp32 index's vectors (cosine >= 0.9999), in about half the time of ONNX Runtime fp32."""
+
+    backend = "bf16"
+
+    def __init__(self, threads: int | None = None) -> None:
+        from .bf16 import BATCH
+
+        self.max_batch = BATCH
+        self.threads = threads
+        self._session = None
+        self._lock = threading.Lock()
+
+    @property
+    def session(self):
+        with self._lock:
+            if self._session is None:
+                from .bf16 import Bf16Session
+
+                self._session = Bf16Session(local_model_path(), threads=self.threads)
+            return self._session
+
+    def load(self) -> None:
+        _ = self.session
+
+    def _units(self, texts: list[str]) -> tuple[list, list[int]]:
+        encs = self.session.tokenize(texts)
+        return encs, [len(e.ids) for e in encs]
+
+    def _step(self, batch_size: int) -> int:
+        return max(1, min(batch_size, self.max_batch))
+
+    def _run(self, units: list, batch_size: int) -> np.ndarray:
+        return self.session.run(units)
+
+    def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+        return self.session.run(self.session.tokenize(texts))
