@@ -26,7 +26,6 @@ needs_amx = pytest.mark.skipif(
 @pytest.fixture
 def amx(monkeypatch):
     """Pretend the CPU has AMX (the flags only; no model is loaded by the choice)."""
-    monkeypatch.delenv("RAG_NO_BF16", raising=False)
     monkeypatch.setattr(bf16, "cpu_flags", lambda: frozenset({"avx512f", "amx_bf16"}))
 
 
