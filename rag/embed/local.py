@@ -122,7 +122,30 @@ class TorchEmbedder(_BatchedLocal):
         )
 
 
-class OnnxEmbedder(_BatchedLocal):
+class _Tokenised(_BatchedLocal):
+    """An embedder over a ``session`` that tokenises (``tokenize``) and runs a batch of
+    encodings (``run``): texts are tokenised once and sorted by token count, so almost no
+    padding is fed to the model."""
+
+    @property
+    def session(self):
+        raise NotImplementedError
+
+    def load(self) -> None:
+        _ = self.session
+
+    def _units(self, texts: list[str]) -> tuple[list, list[int]]:
+        encs = self.session.tokenize(texts)
+        return encs, [len(e.ids) for e in encs]
+
+    def _run(self, units: list, batch_size: int) -> np.ndarray:
+        return self.session.run(units)
+
+    def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+        return self.session.run(self.session.tokenize(texts))
+
+
+class OnnxEmbedder(_Tokenised):
     """all-MiniLM-L6-v2 on ONNX Runtime (fp32 or int8), exported locally on first use."""
 
     def __init__(
@@ -167,25 +190,11 @@ class OnnxEmbedder(_BatchedLocal):
                     ) from None
             return self._session
 
-    def load(self) -> None:
-        _ = self.session
-
-    def _units(self, texts: list[str]) -> tuple[list, list[int]]:
-        """Tokenised once and sorted by token count: almost no padding is fed to the model."""
-        encs = self.session.tokenize(texts)
-        return encs, [len(e.ids) for e in encs]
-
     def _step(self, batch_size: int) -> int:
         return max(1, min(batch_size, ONNX_MAX_BATCH))
 
-    def _run(self, units: list, batch_size: int) -> np.ndarray:
-        return self.session.run(units)
 
-    def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
-        return self.session.encode(texts)
-
-
-class Bf16Embedder(_BatchedLocal):
+class Bf16Embedder(_Tokenised):
     """all-MiniLM-L6-v2 in bfloat16 on PyTorch, for CPUs with AMX (``rag.embed.bf16``): the
     fp32 index's vectors (cosine >= 0.9999), in about half the time of ONNX Runtime fp32."""
 
@@ -208,13 +217,6 @@ class Bf16Embedder(_BatchedLocal):
                 self._session = Bf16Session(local_model_path(), threads=self.threads)
             return self._session
 
-    def load(self) -> None:
-        _ = self.session
-
-    def _units(self, texts: list[str]) -> tuple[list, list[int]]:
-        encs = self.session.tokenize(texts)
-        return encs, [len(e.ids) for e in encs]
-
     def embed(self, texts: list[str], *, batch_size: int = 64, progress=None) -> np.ndarray:
         try:
             return super().embed(texts, batch_size=batch_size, progress=progress)
@@ -225,9 +227,3 @@ class Bf16Embedder(_BatchedLocal):
 
     def _step(self, batch_size: int) -> int:
         return max(1, min(batch_size, self.max_batch))
-
-    def _run(self, units: list, batch_size: int) -> np.ndarray:
-        return self.session.run(units)
-
-    def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
-        return self.session.run(self.session.tokenize(texts))

@@ -199,6 +199,21 @@ def load_tokenizer(model_dir: Path, padding: bool = True):
     return tok
 
 
+def padded(encs: list, pad_id: int, width: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Token ids, attention mask and token types of a batch of encodings as int64 arrays,
+    padded to its longest encoding (or to ``width``, if longer)."""
+    width = max(width, *(len(e.ids) for e in encs))
+    ids = np.full((len(encs), width), pad_id, dtype=np.int64)
+    mask = np.zeros((len(encs), width), dtype=np.int64)
+    types = np.zeros((len(encs), width), dtype=np.int64)
+    for row, e in enumerate(encs):
+        n = len(e.ids)
+        ids[row, :n] = e.ids
+        mask[row, :n] = e.attention_mask
+        types[row, :n] = e.type_ids
+    return ids, mask, types
+
+
 class OnnxSession:
     """An ONNX Runtime session over the exported graph plus its tokenizer (thread-safe).
 
@@ -237,15 +252,7 @@ class OnnxSession:
     def run(self, encs: list) -> np.ndarray:
         """L2-normalised float32 sentence vectors of one batch of encodings, padded to its
         longest (the padding is masked out: a text's vector does not depend on its batch)."""
-        width = max(len(e.ids) for e in encs)
-        ids = np.full((len(encs), width), self.pad_id, dtype=np.int64)
-        mask = np.zeros((len(encs), width), dtype=np.int64)
-        types = np.zeros((len(encs), width), dtype=np.int64)
-        for row, e in enumerate(encs):
-            n = len(e.ids)
-            ids[row, :n] = e.ids
-            mask[row, :n] = e.attention_mask
-            types[row, :n] = e.type_ids
+        ids, mask, types = padded(encs, self.pad_id)
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
         feeds = {k: v for k, v in feeds.items() if k in self.input_names}
         (out,) = self.session.run(None, feeds)
