@@ -142,15 +142,22 @@ def test_chats_survive_a_reload_reopen_and_delete(browser, chats_url, tmp_path):
     ctx.close()
 
 
-def in_view(page, selector: str) -> bool:
-    """Is the middle of the element's part on screen uncovered (by the sidebar, say)?"""
-    return page.evaluate(
-        """sel => { const e = document.querySelector(sel); const r = e.getBoundingClientRect();
+IN_VIEW = """sel => { const e = document.querySelector(sel); const r = e.getBoundingClientRect();
         const top = Math.max(r.top, 0), bottom = Math.min(r.bottom, innerHeight);
         const x = r.left + r.width / 2, y = (top + bottom) / 2;  // the middle of what is shown
         if (bottom <= top || x < 0 || x > innerWidth) return false;
-        const hit = document.elementFromPoint(x, y); return !!hit && e.contains(hit); }""",
-        selector,
+        const hit = document.elementFromPoint(x, y); return !!hit && e.contains(hit); }"""
+
+
+def in_view(page, selector: str) -> bool:
+    """Is the middle of the element's part on screen uncovered (by the sidebar, say)?"""
+    return page.evaluate(IN_VIEW, selector)
+
+
+def wait_in_view(page, selector: str, shown: bool = True) -> None:
+    """Wait until ``selector`` is in view (or out of it): the sidebar slides, it does not jump."""
+    page.wait_for_function(
+        f"sel => ({IN_VIEW})(sel) === {'true' if shown else 'false'}", arg=selector
     )
 
 
@@ -166,6 +173,9 @@ def test_on_a_phone_the_sidebar_starts_closed_and_the_chat_stays_usable(browser,
     pg.wait_for_selector("#rag-sidebar .toggle-button")
     loaded(pg)
     pg.wait_for_function("() => !document.querySelector('#rag-sidebar').classList.contains('open')")
+    # once its slide has ended, the closed sidebar covers nothing and shows none of its buttons
+    wait_in_view(pg, "#rag-new-chat", shown=False)
+    wait_in_view(pg, "#rag-question textarea")
     assert not in_view(pg, "#rag-new-chat") and in_view(pg, "#rag-question textarea")
     ask(pg, Q2, 0)
     assert in_view(pg, "#rag-conversation")  # nothing covers the chat
