@@ -125,11 +125,27 @@ class TorchEmbedder(_BatchedLocal):
 class _Tokenised(_BatchedLocal):
     """An embedder over a ``session`` that tokenises (``tokenize``) and runs a batch of
     encodings (``run``): texts are tokenised once and sorted by token count, so almost no
-    padding is fed to the model."""
+    padding is fed to the model. The session is opened once, on first use (``_open``)."""
+
+    max_batch = ONNX_MAX_BATCH  # texts per model call at most
+
+    def __init__(self, threads: int | None = None) -> None:
+        self.threads = threads
+        self._session = None
+        self._lock = threading.Lock()
+
+    def _open(self):
+        raise NotImplementedError
 
     @property
     def session(self):
-        raise NotImplementedError
+        with self._lock:
+            if self._session is None:
+                self._session = self._open()
+            return self._session
+
+    def _step(self, batch_size: int) -> int:
+        return max(1, min(batch_size, self.max_batch))
 
     def load(self) -> None:
         _ = self.session
@@ -157,41 +173,30 @@ class OnnxEmbedder(_Tokenised):
     ) -> None:
         from .onnx import default_cache_dir
 
+        super().__init__(threads)
         self.variant = variant
         self.backend = "onnx" if variant == "fp32" else variant
         self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
-        self.threads = threads
         self.spinning = spinning
-        self._session = None
-        self._lock = threading.Lock()
 
-    @property
-    def session(self):
-        with self._lock:
-            if self._session is None:
-                from .onnx import OnnxSession, ensure_model, model_file
+    def _open(self):
+        from .onnx import OnnxSession, ensure_model, model_file
 
-                model_dir = local_model_path()
-                if not model_file(self.cache_dir, model_dir, self.variant).exists():
-                    print(
-                        f"rag: exporting the embedding model to ONNX ({self.variant}) once, "
-                        f"into {self.cache_dir} (about 20 s)",
-                        file=sys.stderr,
-                    )
-                path = ensure_model(self.cache_dir, model_dir, self.variant)
-                try:
-                    self._session = OnnxSession(
-                        path, model_dir, threads=self.threads, spinning=self.spinning
-                    )
-                except Exception as e:  # noqa: BLE001 - a corrupt cache file: say how to fix
-                    raise ConfigError(
-                        f"cannot load the ONNX embedding model {path} ({type(e).__name__}: {e}); "
-                        f"delete {path.parent} to export it again, or set RAG_EMBED_BACKEND=torch"
-                    ) from None
-            return self._session
-
-    def _step(self, batch_size: int) -> int:
-        return max(1, min(batch_size, ONNX_MAX_BATCH))
+        model_dir = local_model_path()
+        if not model_file(self.cache_dir, model_dir, self.variant).exists():
+            print(
+                f"rag: exporting the embedding model to ONNX ({self.variant}) once, "
+                f"into {self.cache_dir} (about 20 s)",
+                file=sys.stderr,
+            )
+        path = ensure_model(self.cache_dir, model_dir, self.variant)
+        try:
+            return OnnxSession(path, model_dir, threads=self.threads, spinning=self.spinning)
+        except Exception as e:  # noqa: BLE001 - a corrupt cache file: say how to fix
+            raise ConfigError(
+                f"cannot load the ONNX embedding model {path} ({type(e).__name__}: {e}); "
+                f"delete {path.parent} to export it again, or set RAG_EMBED_BACKEND=torch"
+            ) from None
 
 
 class Bf16Embedder(_Tokenised):
@@ -203,19 +208,13 @@ class Bf16Embedder(_Tokenised):
     def __init__(self, threads: int | None = None) -> None:
         from .bf16 import BATCH
 
+        super().__init__(threads)
         self.max_batch = BATCH
-        self.threads = threads
-        self._session = None
-        self._lock = threading.Lock()
 
-    @property
-    def session(self):
-        with self._lock:
-            if self._session is None:
-                from .bf16 import Bf16Session
+    def _open(self):
+        from .bf16 import Bf16Session
 
-                self._session = Bf16Session(local_model_path(), threads=self.threads)
-            return self._session
+        return Bf16Session(local_model_path(), threads=self.threads)
 
     def embed(self, texts: list[str], *, batch_size: int = 64, progress=None) -> np.ndarray:
         try:
@@ -224,6 +223,3 @@ class Bf16Embedder(_Tokenised):
             from .bf16 import release_memory
 
             release_memory()
-
-    def _step(self, batch_size: int) -> int:
-        return max(1, min(batch_size, self.max_batch))
