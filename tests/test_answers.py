@@ -322,6 +322,65 @@ def test_comparison_phrasings_name_their_two_sides(question, sides):
         assert a.sides == sides
 
 
+@pytest.mark.parametrize(
+    ("question", "sides"),
+    [
+        (
+            "How were the voice-cloning benchmark and the video arena each evaluated?",
+            ["the voice-cloning benchmark", "the video arena"],
+        ),
+        (
+            "What did the merging study and the evolution framework each find?",
+            ["the merging study", "the evolution framework"],
+        ),
+        (
+            "In the table model and the coordination framework, how is accuracy measured?",
+            ["the table model", "the coordination framework"],
+        ),
+        (
+            "How do the table model and the coordination framework evaluate their models each?",
+            ["the table model", "the coordination framework"],
+        ),
+        (
+            "The pruning method versus the distillation approach: how does each shrink a model?",
+            ["The pruning method", "the distillation approach"],
+        ),
+    ],
+)
+def test_what_each_of_two_works_does_is_a_comparison(question, sides):
+    a = analyze(question)
+    assert a.kind == "comparison" and a.sides == sides
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How do the clients and the server each update their weights?",
+        "How did the two papers each measure speed?",
+        "In federated learning and split learning, how are gradients shared?",
+    ],
+)
+def test_one_setting_or_each_of_one_kind_is_no_comparison(question):
+    # "each" and "In A and B, ..." make two sides only when both name a work of their own
+    assert analyze(question).sides == []
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did the federated low-rank adaptation study for healthcare and the federated "
+        "GaLore method each test on?",
+        "In the federated LoRA paper for medicine and the GaLore-style federated fine-tuning "
+        "paper, what data was used?",
+    ],
+)
+def test_each_side_of_a_comparison_fits_the_paper_its_words_name(assistant, question):
+    # "for medicine" is in the medical paper's title and abstract, not in the one sentence
+    # closest to the side: the side is fitted to the whole paper as well
+    ans = assistant.ask(question)
+    assert {c.paper_id for c in ans.citations} == {"e936896dc94a", "ee0ff02f2bf0"}
+
+
 def test_comparison_names_each_side_before_its_papers_sentence(assistant):
     ans = assistant.ask(
         "What does the backdoor-token defense do differently from the attention-entropy data "

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ..text import content_words, normalize_ws
 from .frames import plain_list_request
-from .sides import against_generic, comparison_sides, generic_side
+from .sides import against_generic, comparison_sides, each_sides, generic_side
 from .terms import GENERIC
 
 KINDS = (
@@ -453,7 +453,8 @@ def analyze(question: str) -> QuestionAnalysis:
             context_topic=ctx_topic,
         )
     if (
-        (_COMPARE.search(q) and not _YESNO.match(q))
+        each_sides(q)
+        or (_COMPARE.search(q) and not _YESNO.match(q))
         or (_COMPARE_SIDES.search(q) and not _YESNO.match(q) and len(comparison_sides(q)) == 2)
         or (_CHOICE.match(q) and len(comparison_sides(q)) == 2)
     ):

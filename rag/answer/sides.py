@@ -96,6 +96,48 @@ _SIDES = (
 )
 
 
+# "How were A and B each evaluated?", "What did A and B each find?", "In A and B, how is ...
+# measured?", "How do A and B evaluate their models each?" (side B up to its work noun): sides only when both name a work
+# (a paper, method, system, ...), so that "How do the clients and the server each update?"
+# stays a question about one paper
+_WORK = (
+    r"(?:paper|study|studies|work|method|approach|system|model|framework|benchmark|dataset|"
+    r"corpus|technique|algorithm|pipeline|architecture|tool|toolkit|agent|attack|defen[cs]e|"
+    r"survey|analysis|detector|filter|arena|suite|protocol|scheme|strategy|encoder|student|"
+    r"network|policy|metric|task)s?"
+)
+_EACH_SIDES = (
+    re.compile(
+        r"^\s*(?:how|what|which|why|where|in\s+what\s+ways?)\s+(?:\w+\s+){0,2}?"
+        r"(?:do|does|did|are|is|were|was|have|has)\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\s+each\b",
+        re.I,
+    ),
+    re.compile(
+        r"^\s*in\s+(?P<a>.+?)\s+and\s+(?P<b>[^,]+?)\s*,\s*(?:how|what|which|why|where)\b",
+        re.I,
+    ),
+)
+_IS_WORK = re.compile(rf"\b{_WORK}\b", re.I)
+# side B of "How do A and B evaluate their models each?" ends at its work noun
+_TO_WORK = re.compile(rf"^.*?\b{_WORK}(?:\s+{_WORK})*\b", re.I)
+# "A versus B: how does each ...?": the question after the colon is no part of side B
+_ASK_AFTER = re.compile(r"\s*[:;]\s+(?:how|what|which|why|where|who|when|in\s+what)\b.*$", re.I)
+
+
+def each_sides(text: str) -> list[str]:
+    """The two works of "How were A and B each ...?" and the like, or []."""
+    t = normalize_ws(text).strip()
+    for rx in _EACH_SIDES:
+        m = rx.search(t)
+        if m:
+            a, b = m.group("a").strip(" ,;"), m.group("b").strip(" ,;?.")
+            if cut := _TO_WORK.match(b):
+                b = cut.group(0)
+            if _IS_WORK.search(a) and _IS_WORK.search(b) and a.lower() != b.lower():
+                return [a, b]
+    return []
+
+
 # the last resort: two definite descriptions joined ("the X method and the Y model ...")
 _TWO_THE = re.compile(
     r"(?P<a>\bthe\s+[^,?:;]+?)\s+(?:and|or|with|to|from|versus|vs\.?)\s+(?P<b>the\s+[^,?:;]+?)"
@@ -129,11 +171,13 @@ _GENERIC_REF = re.compile(
 def comparison_sides(text: str) -> list[str]:
     """The two things a comparison compares ("...: A or B?" -> [A, B]), or [] when unclear."""
     t = normalize_ws(text).strip()
+    if each := each_sides(t):
+        return each
     for rx in (*_SIDES, _TWO_THE):
         m = rx.search(t)
         if m:
             a = _SIDE_HEAD.sub("", m.group("a").strip(" ,;"), count=1).strip(" ,;")
-            b = m.group("b").strip(" ,;?.")
+            b = _ASK_AFTER.sub("", m.group("b")).strip(" ,;?.")
             if content_words(a) and content_words(b) and a.lower() != b.lower():
                 return [a, b]
     return []
@@ -149,4 +193,4 @@ def against_generic(question: str) -> bool:
     return bool(_GENERIC_REF.search(question))
 
 
-__all__ = ["against_generic", "comparison_sides", "generic_side"]
+__all__ = ["against_generic", "comparison_sides", "each_sides", "generic_side"]
