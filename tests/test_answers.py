@@ -345,6 +345,20 @@ def test_comparison_phrasings_name_their_two_sides(question, sides):
             "The pruning method versus the distillation approach: how does each shrink a model?",
             ["The pruning method", "the distillation approach"],
         ),
+        (  # a work noun inside a side ("task") does not end it
+            "In the token unlearning paper and the per-parameter task arithmetic paper, how is "
+            "importance measured?",
+            ["the token unlearning paper", "the per-parameter task arithmetic paper"],
+        ),
+        (  # "Both A and B <verb> ...:": side B ends where its verb starts
+            "Both the lab-test model and the small rationale model combine time series with "
+            "text: how do they differ?",
+            ["the lab-test model", "the small rationale model"],
+        ),
+        (
+            "Both the model for medicine and the graph method handle skew: how do they differ?",
+            ["the model for medicine", "the graph method"],
+        ),
     ],
 )
 def test_what_each_of_two_works_does_is_a_comparison(question, sides):

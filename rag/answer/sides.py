@@ -11,6 +11,69 @@ import re
 
 from ..text import content_words, normalize_ws
 
+# "How were A and B each evaluated?", "What did A and B each find?", "In A and B, how is ...
+# measured?", "How do A and B evaluate their models each?" (side B up to its work noun): sides
+# only when both name a work (a paper, method, system, ...), so that "How do the clients and
+# the server each update?" stays a question about one paper
+_WORK = (
+    r"(?:paper|study|studies|work|method|approach|system|model|framework|benchmark|dataset|"
+    r"corpus|technique|algorithm|pipeline|architecture|tool|toolkit|agent|attack|defen[cs]e|"
+    r"survey|analysis|detector|filter|arena|suite|protocol|scheme|strategy|encoder|student|"
+    r"network|policy|metric|task)s?"
+)
+_EACH_SIDES = (
+    re.compile(
+        r"^\s*(?:how|what|which|why|where|in\s+what\s+ways?)\s+(?:\w+\s+){0,2}?"
+        r"(?:do|does|did|are|is|were|was|have|has)\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\s+each\b",
+        re.I,
+    ),
+    re.compile(
+        r"^\s*in\s+(?P<a>.+?)\s+and\s+(?P<b>[^,]+?)\s*,\s*(?:how|what|which|why|where)\b",
+        re.I,
+    ),
+)
+_IS_WORK = re.compile(rf"\b{_WORK}\b", re.I)
+# side B of "How do A and B evaluate their models each?" (a trailing "each") ends at its work
+# noun; "Both A and B <verb> ...: how ...?" likewise at the verb after its work noun
+_TO_WORK = re.compile(rf"^.*?\b{_WORK}(?:\s+{_WORK})*\b", re.I)
+_TAIL_EACH = re.compile(r"\beach\s*\??\s*$", re.I)
+_BOTH = re.compile(r"^\s*both\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\s*[:;,]\s", re.I)
+# a work noun that the side's description goes on after ("the model for medicine", "the
+# method that ...", "the paper's ...")
+_GOES_ON = re.compile(
+    r"^(?:of|for|that|which|who|with|without|on|in|from|to|by|based|using|trained|built|"
+    r"where|whose|and|or)\b|^['’]s\b",
+    re.I,
+)
+
+
+def _up_to_verb(side: str) -> str:
+    """Side B of "Both A and B <verb> ...:": up to the first work noun the verb follows."""
+    for m in _IS_WORK.finditer(side):
+        rest = side[m.end() :].strip()
+        if rest and not _IS_WORK.match(rest) and not _GOES_ON.match(rest):
+            return side[: m.end()]
+    return side
+
+
+# "A versus B: how does each ...?": the question after the colon is no part of side B
+_ASK_AFTER = re.compile(r"\s*[:;]\s+(?:how|what|which|why|where|who|when|in\s+what)\b.*$", re.I)
+
+
+def each_sides(text: str) -> list[str]:
+    """The two works of "How were A and B each ...?" and the like, or []."""
+    t = normalize_ws(text).strip()
+    for rx in _EACH_SIDES:
+        m = rx.search(t)
+        if m:
+            a, b = m.group("a").strip(" ,;"), m.group("b").strip(" ,;?.")
+            if _TAIL_EACH.search(t) and (cut := _TO_WORK.match(b)):
+                b = cut.group(0)
+            if _IS_WORK.search(a) and _IS_WORK.search(b) and a.lower() != b.lower():
+                return [a, b]
+    return []
+
+
 _SIDES = (
     # "Which reports more ...: A or B?"
     re.compile(r":\s*(?P<a>.+?)\s+or\s+(?P<b>.+?)\s*\??$", re.I),
@@ -56,8 +119,8 @@ _SIDES = (
         r"differ|share|achieve|perform|work|handle)\b)",
         re.I,
     ),
-    # "Both A and B do X: how do they differ?"
-    re.compile(r"^\s*both\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\s*[:;,]\s", re.I),
+    # "Both A and B do X: how do they differ?" (side B up to the verb after its work noun)
+    _BOTH,
     # "What does A do differently from B (when ...)?", "How is A different from B?"
     re.compile(
         r"^\s*(?:what|how|in\s+what\s+ways?|where)\s+(?:does|do|did|is|are|was|were)\s+"
@@ -94,48 +157,6 @@ _SIDES = (
     ),
     re.compile(r"^\s*(?P<a>.+?)\s+(?:versus|vs\.?)\s+(?P<b>.+?)\s*\??$", re.I),
 )
-
-
-# "How were A and B each evaluated?", "What did A and B each find?", "In A and B, how is ...
-# measured?", "How do A and B evaluate their models each?" (side B up to its work noun): sides only when both name a work
-# (a paper, method, system, ...), so that "How do the clients and the server each update?"
-# stays a question about one paper
-_WORK = (
-    r"(?:paper|study|studies|work|method|approach|system|model|framework|benchmark|dataset|"
-    r"corpus|technique|algorithm|pipeline|architecture|tool|toolkit|agent|attack|defen[cs]e|"
-    r"survey|analysis|detector|filter|arena|suite|protocol|scheme|strategy|encoder|student|"
-    r"network|policy|metric|task)s?"
-)
-_EACH_SIDES = (
-    re.compile(
-        r"^\s*(?:how|what|which|why|where|in\s+what\s+ways?)\s+(?:\w+\s+){0,2}?"
-        r"(?:do|does|did|are|is|were|was|have|has)\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\s+each\b",
-        re.I,
-    ),
-    re.compile(
-        r"^\s*in\s+(?P<a>.+?)\s+and\s+(?P<b>[^,]+?)\s*,\s*(?:how|what|which|why|where)\b",
-        re.I,
-    ),
-)
-_IS_WORK = re.compile(rf"\b{_WORK}\b", re.I)
-# side B of "How do A and B evaluate their models each?" ends at its work noun
-_TO_WORK = re.compile(rf"^.*?\b{_WORK}(?:\s+{_WORK})*\b", re.I)
-# "A versus B: how does each ...?": the question after the colon is no part of side B
-_ASK_AFTER = re.compile(r"\s*[:;]\s+(?:how|what|which|why|where|who|when|in\s+what)\b.*$", re.I)
-
-
-def each_sides(text: str) -> list[str]:
-    """The two works of "How were A and B each ...?" and the like, or []."""
-    t = normalize_ws(text).strip()
-    for rx in _EACH_SIDES:
-        m = rx.search(t)
-        if m:
-            a, b = m.group("a").strip(" ,;"), m.group("b").strip(" ,;?.")
-            if cut := _TO_WORK.match(b):
-                b = cut.group(0)
-            if _IS_WORK.search(a) and _IS_WORK.search(b) and a.lower() != b.lower():
-                return [a, b]
-    return []
 
 
 # the last resort: two definite descriptions joined ("the X method and the Y model ...")
@@ -178,6 +199,8 @@ def comparison_sides(text: str) -> list[str]:
         if m:
             a = _SIDE_HEAD.sub("", m.group("a").strip(" ,;"), count=1).strip(" ,;")
             b = _ASK_AFTER.sub("", m.group("b")).strip(" ,;?.")
+            if rx is _BOTH:
+                b = _up_to_verb(b)
             if content_words(a) and content_words(b) and a.lower() != b.lower():
                 return [a, b]
     return []
