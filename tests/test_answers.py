@@ -395,6 +395,30 @@ def test_each_side_of_a_comparison_fits_the_paper_its_words_name(assistant, ques
     assert {c.paper_id for c in ans.citations} == {"e936896dc94a", "ee0ff02f2bf0"}
 
 
+def test_a_bigger_improvement_is_answered_by_each_papers_result_number(assistant):
+    # "the bigger improvement" compares results: the sentence with a number *and* a result
+    # ("outperforms ... achieving gains of up to 54.8%"), not one with any number ("up to 40
+    # LLMs")
+    ans = assistant.ask(
+        "Which reports the bigger improvement: the equilibrium-seeking coordination of several "
+        "LLMs, or the evolution of a population of LLMs?"
+    )
+    assert {"64cf6d454e05", "8e23ee2d89db"} <= {c.paper_id for c in ans.citations}
+    assert "11.2%" in ans.answer and "54.8%" in ans.answer
+
+
+def test_which_with_a_comparative_then_two_works_is_a_comparison():
+    a = analyze(
+        "Which gains more over its baselines, the game-theoretic coordination or the merging?"
+    )
+    assert a.kind == "comparison" and a.sides == ["the game-theoretic coordination", "the merging"]
+    assert analyze("Which is faster, the pruned encoder or the distilled one?").kind == "comparison"
+    # a list of alternatives stays a list
+    assert analyze(
+        "Which papers study federated learning, split learning or swarm learning?"
+    ).is_list
+
+
 def test_comparison_names_each_side_before_its_papers_sentence(assistant):
     ans = assistant.ask(
         "What does the backdoor-token defense do differently from the attention-entropy data "

@@ -366,6 +366,12 @@ class ExtractiveAnswerer(Answerer):
                 kind = "finding"
             else:
                 kind = "method"
+            # "the bigger improvement", "higher accuracy": a number that is a result
+            kinds = (
+                ["quantity", "finding"]
+                if kind == "quantity" and _RESULT_ASK.search(ask)
+                else [kind]
+            )
 
             # what tells two papers apart is their own work (method, results), not the
             # background both start from: sentences from the contribution statement on count more
@@ -374,7 +380,7 @@ class ExtractiveAnswerer(Answerer):
             def states(i: int, j: int) -> float:
                 # the side picked the paper; within it, what is asked decides
                 c = cands[i]
-                x = 0.8 * wanted[i] + 0.2 * sides[j, i] + cue_score(c.text, kind)
+                x = 0.8 * wanted[i] + 0.2 * sides[j, i] + sum(cue_score(c.text, k) for k in kinds)
                 if c.idx >= own.get(c.n, 10**6) or (
                     c.n not in own and not is_problem_statement(c.text)
                 ):

@@ -69,6 +69,11 @@ _COMPARE = re.compile(
     r"(?:larger|higher|lower|smaller|better|bigger|more))\b"
     r"|\bhow\s+do\b.*\bdiffer\b|^\s*both\b"
     r"|^\s*which(?:\s+one)?\s+\w+\b[^:?]*:\s*\S.*\bor\b"
+    # "Which gains more over its baselines, A or B?" (a comparative, then the two after a comma;
+    # "Which papers study X, Y or Z?" is a list)
+    r"|^\s*which(?:\s+one)?\s+(?!(?:papers?|works?|studies|articles?|ones)\b)\w+\b[^,:?]*"
+    r"\b(?:larger|higher|lower|smaller|better|bigger|more|less|fewer|faster|slower|worse|"
+    r"cheaper|stronger|weaker)\b[^,:?]*,\s*\S.*\bor\b"
     r"|\bcompares?\s+(?:with|to|against)\b|\bhave\s+in\s+common\b"
     r"|\bdiffer(?:s|ent|ently)?\s+from\b|\bunlike\b|\bin\s+contrast\s+(?:to|with)\b"
     r"|\bas\s+opposed\s+to\b|\bcompared\s+(?:to|with)\b"
