@@ -407,6 +407,17 @@ def test_a_bigger_improvement_is_answered_by_each_papers_result_number(assistant
     assert "11.2%" in ans.answer and "54.8%" in ans.answer
 
 
+def test_each_side_of_a_comparison_gets_its_next_answering_sentence(assistant):
+    # how each measures importance: ViKeR's entropy sentence and PerTA's Fisher sentence are
+    # each their paper's second sentence for what is asked; they come before any context
+    ans = assistant.ask(
+        "In the key-token unlearning paper for MLLMs and the per-parameter task arithmetic "
+        "paper, how is importance measured?"
+    )
+    assert {c.paper_id for c in ans.citations} == {"aa8decd43dfb", "a0114bf9ae90"}
+    assert "information entropy" in ans.answer and "Fisher information" in ans.answer
+
+
 def test_which_with_a_comparative_then_two_works_is_a_comparison():
     a = analyze(
         "Which gains more over its baselines, the game-theoretic coordination or the merging?"

@@ -389,6 +389,20 @@ class ExtractiveAnswerer(Answerer):
 
             for j, n in enumerate(main):
                 add(cands[max(by_paper[n], key=lambda i: states(i, j))])
+            # then each side's next sentence stating what is asked, before any context (the
+            # context is what is closest to the whole question, side descriptions included)
+            for j, n in enumerate(main):
+                if _words(chosen) >= ANSWER_WORDS:
+                    break
+                order = sorted(by_paper[n], key=lambda i: -states(i, j))
+                next(
+                    (
+                        True
+                        for i in order[1:]
+                        if cands[i].score >= FILL_FLOOR * s.abstain_sentence and add(cands[i])
+                    ),
+                    False,
+                )
         for j, part in enumerate(parts if sides is None else []):
             order = np.argsort(-ps[j].scores)
             for n in main:
