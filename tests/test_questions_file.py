@@ -243,3 +243,43 @@ def test_list_file_loads_for_rag_eval():
 
     qs = load_questions(LISTS)
     assert len(qs) >= 48 and all(q.kind == "list" and len(q.gold) >= 2 for q in qs)
+
+
+# round 3 of the blind sets: held out (all test), ids after the earlier rounds'
+LISTS_R3 = REPO / "eval" / "questions_lists_r3_heldout.jsonl"
+LISTS_NONE_R3 = REPO / "eval" / "questions_lists_none_r3_heldout.jsonl"
+
+
+def _heldout_rows(checker, path, first: int, prefix: str, type_kind: tuple[str, str]) -> list:
+    problems, rows = checker.check_file(path, CORPUS, heldout=True)
+    assert problems == []
+    assert [d["id"] for d in rows] == [f"{prefix}{i:03d}" for i in range(first, first + len(rows))]
+    assert {(d["type"], d["kind"]) for d in rows} == {type_kind}
+    assert {d["split"] for d in rows} == {"test"}
+    return rows
+
+
+def test_round_3_list_sets_are_clean_and_held_out(checker):
+    earlier = {json.loads(x)["id"] for x in LISTS.read_text(encoding="utf-8").splitlines()}
+    rows = _heldout_rows(checker, LISTS_R3, len(earlier) + 1, "L", ("multi", "list"))
+    assert len(rows) >= 48 and all(d["gold"] and d["facts"] == [] for d in rows)
+    assert not earlier & {d["id"] for d in rows}
+    none = _heldout_rows(checker, LISTS_NONE_R3, 49, "X", ("unanswerable", "none"))
+    assert len(none) >= 16 and all(d["gold"] == [] for d in none)
+    frames = ("Which papers ", "What work ", "Any papers ", "List the papers ", "Papers ")
+    assert all(d["question"].startswith(frames) for d in none)  # list-shaped
+    # no question of an earlier blind set asked again
+    asked = {
+        json.loads(x)["question"].lower()
+        for f in (LISTS, LISTS_NONE)
+        for x in f.read_text(encoding="utf-8").splitlines()
+    }
+    assert not asked & {d["question"].lower() for d in rows + none}
+
+
+def test_round_3_list_sets_load_for_rag_eval():
+    from rag.eval.questions import load_questions
+
+    qs = load_questions(LISTS_R3)
+    assert len(qs) >= 48 and all(q.kind == "list" and q.gold for q in qs)
+    assert all(not q.gold for q in load_questions(LISTS_NONE_R3))
