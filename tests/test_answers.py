@@ -395,6 +395,22 @@ def test_each_side_of_a_comparison_fits_the_paper_its_words_name(assistant, ques
     assert {c.paper_id for c in ans.citations} == {"e936896dc94a", "ee0ff02f2bf0"}
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which datasets was the attention-decoupling fix for retrieval-augmented vision-language "
+        "models evaluated on?",
+        "What benchmarks were used to evaluate the method that keeps retrieved text from "
+        "distracting an LVLM's visual attention?",
+    ],
+)
+def test_where_a_work_was_evaluated_is_answered_by_the_sentence_naming_it(assistant, question):
+    # the background sentence is closest to the wording; the answer names the datasets
+    ans = assistant.ask(question)
+    assert [c.paper_id for c in ans.citations] == ["952c7c774394"]
+    assert ans.answer.startswith("Extensive experiments on OK-VQA, E-VQA, and InfoSeek")
+
+
 def test_a_bigger_improvement_is_answered_by_each_papers_result_number(assistant):
     # "the bigger improvement" compares results: the sentence with a number *and* a result
     # ("outperforms ... achieving gains of up to 54.8%"), not one with any number ("up to 40

@@ -291,6 +291,20 @@ def states_number(sentence: str) -> bool:
     return bool(_NUMBER.search(sentence))
 
 
+def asks_where_evaluated(target: str) -> bool:
+    """Is the artifact asked for where the work was evaluated ("which datasets/benchmarks")?"""
+    return bool(target and _EVAL_TARGET.match(target))
+
+
+def names_evaluation(sentence: str, asked: set[str]) -> bool:
+    """Does the sentence say where the work was evaluated, by name ("experiments on X, Y and
+    Z")? At least two names the question does not already hold."""
+    names = {
+        m.group(0) for m in _NAMEISH.finditer(sentence) if not set(tokenize(m.group(0))) <= asked
+    }
+    return len(names) >= 2 and bool(_EVAL_ON.search(sentence))
+
+
 def introduces(sentence: str) -> bool:
     """Does the sentence introduce the paper's own work ("we propose X", "this paper presents")?"""
     return bool(_INTRODUCES.search(sentence))

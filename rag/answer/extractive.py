@@ -18,11 +18,13 @@ from .evidence import (
     CUE_WEIGHT,
     Candidate,
     SentenceCache,
+    asks_where_evaluated,
     asserts,
     continues,
     cue_score,
     is_problem_statement,
     lexical_overlap,
+    names_evaluation,
     score_parts,
     score_sentences,
     side_scores,
@@ -412,6 +414,16 @@ class ExtractiveAnswerer(Answerer):
                     nums = [x for x in by_paper[n] if states_number(cands[x].text)]
                     if nums:
                         i = max(nums, key=lambda x: ps[j].scores[x])
+                if (
+                    part.kind == "name"
+                    and asks_where_evaluated(part.target)
+                    and not names_evaluation(cands[i].text, qterms)
+                ):
+                    # "on which datasets was it evaluated" is answered by the sentence that
+                    # names them ("experiments on X, Y and Z"), however far from the wording
+                    named = [x for x in by_paper[n] if names_evaluation(cands[x].text, qterms)]
+                    if named:
+                        i = max(named, key=lambda x: ps[j].scores[x])
                 if part.kind == "method" and is_problem_statement(cands[i].text):
                     # "how is it done" is answered by the paper's own work, not by the problem
                     # it starts from: a sentence from its contribution statement on
