@@ -34,6 +34,9 @@ from tests.fake_openai import FakeOpenAI, Reply
         ("Which papers study protein design?", "list"),
         ("What work is there on speech synthesis?", "list"),
         ("How do the two pruning methods differ in what they remove?", "comparison"),
+        # a leading setting does not hide what is asked
+        ("In the speech model, how are accents turned into features?", "method"),
+        ("For the graph method, how does it handle missing edges?", "method"),
     ],
 )
 def test_kind_of_answer_wanted(question, kind):

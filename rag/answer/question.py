@@ -241,6 +241,7 @@ _ONE_WORK = re.compile(
     re.I,
 )
 _NAMED = re.compile(r"(?<![\w-])(?=[\w-]*[a-z][A-Z])[A-Za-z][\w-]*|(?<![\w-])[A-Za-z]+-?\d[\w-]*")
+_LEADING_SETTING = re.compile(r"^\s*(?:according\s+to|in|for|within|across)\b[^,?]*,\s*", re.I)
 _HOW_METHOD = re.compile(r"^\s*how\s+(?:can|could|do|does|did|is|are|should|to|would)\b", re.I)
 
 
@@ -253,7 +254,9 @@ def part_kind(text: str) -> str:
         if _NAME.search(t) and re.search(r"\b(?:called|named)\b", t, re.I):
             return "name"
         return "method" if _METHOD.search(t) else "yesno"
-    if _HOW_METHOD.match(t) and not _FINDING.search(t):
+    # "In the medical framework, how do ...?": how it is done, after a leading setting
+    how = _LEADING_SETTING.sub("", t, count=1)
+    if _HOW_METHOD.match(how) and not _FINDING.search(t):
         return "method"
     if _QUANTITY.search(t):
         return "quantity"
@@ -265,7 +268,7 @@ def part_kind(text: str) -> str:
         return "method"
     if _YESNO.match(t):
         return "yesno"
-    if re.match(r"^\s*how\b", t, re.I):
+    if re.match(r"^\s*how\b", how, re.I):
         return "method"
     return "finding"
 
