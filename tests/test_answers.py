@@ -326,63 +326,6 @@ def test_comparison_phrasings_name_their_two_sides(question, sides):
 
 
 @pytest.mark.parametrize(
-    ("question", "sides"),
-    [
-        (
-            "How were the voice-cloning benchmark and the video arena each evaluated?",
-            ["the voice-cloning benchmark", "the video arena"],
-        ),
-        (
-            "What did the merging study and the evolution framework each find?",
-            ["the merging study", "the evolution framework"],
-        ),
-        (
-            "In the table model and the coordination framework, how is accuracy measured?",
-            ["the table model", "the coordination framework"],
-        ),
-        (
-            "How do the table model and the coordination framework evaluate their models each?",
-            ["the table model", "the coordination framework"],
-        ),
-        (
-            "The pruning method versus the distillation approach: how does each shrink a model?",
-            ["The pruning method", "the distillation approach"],
-        ),
-        (  # a work noun inside a side ("task") does not end it
-            "In the token unlearning paper and the per-parameter task arithmetic paper, how is "
-            "importance measured?",
-            ["the token unlearning paper", "the per-parameter task arithmetic paper"],
-        ),
-        (  # "Both A and B <verb> ...:": side B ends where its verb starts
-            "Both the lab-test model and the small rationale model combine time series with "
-            "text: how do they differ?",
-            ["the lab-test model", "the small rationale model"],
-        ),
-        (
-            "Both the model for medicine and the graph method handle skew: how do they differ?",
-            ["the model for medicine", "the graph method"],
-        ),
-    ],
-)
-def test_what_each_of_two_works_does_is_a_comparison(question, sides):
-    a = analyze(question)
-    assert a.kind == "comparison" and a.sides == sides
-
-
-@pytest.mark.parametrize(
-    "question",
-    [
-        "How do the clients and the server each update their weights?",
-        "How did the two papers each measure speed?",
-        "In federated learning and split learning, how are gradients shared?",
-    ],
-)
-def test_one_setting_or_each_of_one_kind_is_no_comparison(question):
-    # "each" and "In A and B, ..." make two sides only when both name a work of their own
-    assert analyze(question).sides == []
-
-
-@pytest.mark.parametrize(
     "question",
     [
         "What did the federated low-rank adaptation study for healthcare and the federated "
@@ -614,6 +557,41 @@ def test_finding_answer_leads_with_the_result_not_the_contribution(assistant):
             ["the table model", "the coordination framework"],
         ),
         ("Which of the two unlearning methods reweights tokens rather than parameters?", []),
+        # what each of two works did
+        (
+            "How were the voice-cloning benchmark and the video arena each evaluated?",
+            ["the voice-cloning benchmark", "the video arena"],
+        ),
+        (
+            "What did the merging study and the evolution framework each find?",
+            ["the merging study", "the evolution framework"],
+        ),
+        (
+            "In the table model and the coordination framework, how is accuracy measured?",
+            ["the table model", "the coordination framework"],
+        ),
+        (
+            "How do the table model and the coordination framework evaluate their models each?",
+            ["the table model", "the coordination framework"],
+        ),
+        (
+            "The pruning method versus the distillation approach: how does each shrink a model?",
+            ["The pruning method", "the distillation approach"],
+        ),
+        (  # a work noun inside a side ("task") does not end it
+            "In the token unlearning paper and the per-parameter task arithmetic paper, how is "
+            "importance measured?",
+            ["the token unlearning paper", "the per-parameter task arithmetic paper"],
+        ),
+        (  # "Both A and B <verb> ...:": side B ends where its verb starts
+            "Both the lab-test model and the small rationale model combine time series with "
+            "text: how do they differ?",
+            ["the lab-test model", "the small rationale model"],
+        ),
+        (
+            "Both the model for medicine and the graph method handle skew: how do they differ?",
+            ["the model for medicine", "the graph method"],
+        ),
     ],
 )
 def test_more_comparison_phrasings(question, sides):
@@ -629,6 +607,10 @@ def test_more_comparison_phrasings(question, sides):
         "What does the defense do differently from standard fine-tuning?",
         "How do clients and servers share gradients in the federated method?",
         "How does the graph method deal with clients whose node features differ?",
+        # "each" and "In A and B, ..." make two sides only when both name a work of their own
+        "How do the clients and the server each update their weights?",
+        "How did the two papers each measure speed?",
+        "In federated learning and split learning, how are gradients shared?",
     ],
 )
 def test_one_paper_against_its_baselines_is_no_comparison(question):
