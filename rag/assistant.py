@@ -18,6 +18,8 @@ from .store import Store
 from .store import collections as colls
 from .store.lock import READERS
 
+SIDE_K = 2  # a comparison: each side's closest papers added to the question's own top k
+
 
 def _per_collection(fn):
     """Adds ``collection=NAME`` to a method: the call runs on that collection's assistant
@@ -205,6 +207,17 @@ class Assistant:
         analysis = analyze(question)
         k = k or self.settings.top_k
         filters = filters or self.filters
+        if analysis.kind == "comparison" and len(analysis.sides) == 2:
+            # each side compared is a paper of its own: its closest papers join the question's
+            # own top k (a side named by its method, "ProMedTS", may rank below it)
+            retrieval = self.retrieve(question, k, filters=filters)
+            have = {h.paper.paper_id for h in retrieval.hits}
+            for side in analysis.sides:
+                for h in self.retrieve(side, SIDE_K, filters=filters).hits:
+                    if h.paper.paper_id not in have:
+                        have.add(h.paper.paper_id)
+                        retrieval.hits.append(h)
+            return retrieval, {"analysis": analysis}
         if not analysis.is_list and not analysis.broad_topic:
             return self.retrieve(question, k, filters=filters), {"analysis": analysis}
         from .summarize import Summarizer

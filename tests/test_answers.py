@@ -357,6 +357,24 @@ def test_where_a_work_was_evaluated_is_answered_by_the_sentence_naming_it(assist
     assert ans.answer.startswith("Extensive experiments on OK-VQA, E-VQA, and InfoSeek")
 
 
+def test_each_side_of_a_comparison_is_retrieved_on_its_own(assistant):
+    # ProMedTS is not among the question's own top 5: its side's retrieval brings it in
+    q = "How do SeLLa-Rec and ProMedTS each align another modality with an LLM?"
+    assert "407c1c3f9ef5" not in {h.paper.paper_id for h in assistant.retrieve(q).hits}
+    ans = assistant.ask(q)
+    assert {c.paper_id for c in ans.citations} == {"395d34e1be7b", "407c1c3f9ef5"}
+
+
+def test_how_each_does_it_is_told_by_its_own_work_not_its_problem(assistant):
+    ans = assistant.ask(
+        "How do the Bayesian-game coordination of LLMs and the distilled multi-agent debate "
+        "framework each make multi-agent reasoning cheaper?"
+    )
+    first = ans.answer.split(" [", 1)[0]
+    assert "incur heavy computational costs" not in first  # ECON's problem statement
+    assert "without requiring costly inter-agent exchanges" in ans.answer
+
+
 def test_a_bigger_improvement_is_answered_by_each_papers_result_number(assistant):
     # "the bigger improvement" compares results: the sentence with a number *and* a result
     # ("outperforms ... achieving gains of up to 54.8%"), not one with any number ("up to 40
@@ -558,6 +576,28 @@ def test_finding_answer_leads_with_the_result_not_the_contribution(assistant):
         ),
         ("Which of the two unlearning methods reweights tokens rather than parameters?", []),
         # what each of two works did
+        (
+            "Explain how the erasure method and the moral judgment approach each use reasoning.",
+            ["the erasure method", "the moral judgment approach"],
+        ),
+        (
+            "The influence estimator for language and vision models and the backdoor filter each "
+            "advertise something they do not need; what is it?",
+            ["The influence estimator for language and vision models", "the backdoor filter"],
+        ),
+        (
+            "What does each prove: the equilibrium coordination of LLMs, and the merging study?",
+            ["the equilibrium coordination of LLMs", "the merging study"],
+        ),
+        ("Compare ViKeR and PerTA on what they weight during unlearning.", ["ViKeR", "PerTA"]),
+        (  # a side named by its method is a work
+            "How do SeLLa-Rec and ProMedTS each align another modality with an LLM?",
+            ["SeLLa-Rec", "ProMedTS"],
+        ),
+        (
+            "In the data valuation method and the LLM that cleans its own data, how is noise found?",
+            ["the data valuation method", "the LLM that cleans its own data"],
+        ),
         (
             "How were the voice-cloning benchmark and the video arena each evaluated?",
             ["the voice-cloning benchmark", "the video arena"],

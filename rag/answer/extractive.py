@@ -390,7 +390,20 @@ class ExtractiveAnswerer(Answerer):
                 return x
 
             for j, n in enumerate(main):
-                add(cands[max(by_paper[n], key=lambda i: states(i, j))])
+                i = max(by_paper[n], key=lambda i: states(i, j))
+                at = own.get(n)
+                if (
+                    kind == "method"
+                    and at is not None
+                    and cands[i].idx < at
+                    and is_problem_statement(cands[i].text)
+                ):
+                    # how each does it is told by its own work, not by the problem it starts
+                    # from (as for a one-paper "how" question)
+                    i = max(
+                        (x for x in by_paper[n] if cands[x].idx >= at), key=lambda x: states(x, j)
+                    )
+                add(cands[i])
             # then each side's next sentence stating what is asked, before any context (the
             # context is what is closest to the whole question, side descriptions included)
             for j, n in enumerate(main):

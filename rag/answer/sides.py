@@ -19,9 +19,26 @@ _WORK = (
     r"(?:paper|study|studies|work|method|approach|system|model|framework|benchmark|dataset|"
     r"corpus|technique|algorithm|pipeline|architecture|tool|toolkit|agent|attack|defen[cs]e|"
     r"survey|analysis|detector|filter|arena|suite|protocol|scheme|strategy|encoder|student|"
-    r"network|policy|metric|task)s?"
+    r"network|policy|metric|task|llm|mllm|vlm|lvlm|estimator|classifier|recommender|generator|"
+    r"solver|engine|simulator|regularizer|planner|retriever|paradigm|mechanism|variant|"
+    r"objective|score|measure|principle|equation|formulation|collection|resource|platform|"
+    r"assistant|interface)s?"
 )
 _EACH_SIDES = (
+    # "Explain how A and B each ...", "Describe what A and B each ..."
+    re.compile(
+        r"^\s*(?:explain|describe|tell\s+me|show|say|summari[sz]e|outline)\s+(?:how|what|why|"
+        r"where|which\s+\w+)\s+(?P<ab>.+?)\s+each\b",
+        re.I,
+    ),
+    # "A and B each advertise something ...; what is it in each case?"
+    re.compile(r"^\s*(?P<ab>.+?)\s+each\s+\w+[^;:?]*[;:,]\s*(?:what|how|which|why|where)\b", re.I),
+    # "What does each conclude: A, and B?", "Which data does each use: A and B?"
+    re.compile(
+        r"^\s*(?:what|how|which|why|where)\b[^:?]*?\b(?:does|do|did|is|was)\s+each\b[^:?]*:\s*"
+        r"(?P<ab>.+?)\s*\??$",
+        re.I,
+    ),
     re.compile(
         r"^\s*(?:how|what|which|why|where|in\s+what\s+ways?)\s+(?:\w+\s+){0,2}?"
         r"(?:do|does|did|are|is|were|was|have|has)\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\s+each\b",
@@ -33,6 +50,13 @@ _EACH_SIDES = (
     ),
 )
 _IS_WORK = re.compile(rf"\b{_WORK}\b", re.I)
+# ... or by the work's own name ("ProMedTS", "SeLLa-Rec", "ECON")
+_WORK_NAME = re.compile(r"^(?:the\s+)?[A-Z][\w-]*[A-Z0-9][\w-]*$")
+
+
+def _names_work(side: str) -> bool:
+    """Does the side name a work: a work noun ("the table model") or the work's name?"""
+    return bool(_IS_WORK.search(side) or _WORK_NAME.match(side.strip()))
 # side B of "How do A and B evaluate their models each?" (a trailing "each") ends at its work
 # noun; "Both A and B <verb> ...: how ...?" likewise at the verb after its work noun
 _TO_WORK = re.compile(rf"^.*?\b{_WORK}(?:\s+{_WORK})*\b", re.I)
@@ -60,16 +84,37 @@ def _up_to_verb(side: str) -> str:
 _ASK_AFTER = re.compile(r"\s*[:;]\s+(?:how|what|which|why|where|who|when|in\s+what)\b.*$", re.I)
 
 
+# a determiner or a name that starts side B ("... the X and the Y", "... X and PerTA")
+_SIDE_START = re.compile(r"^(?:the|a|an|its|their|our|[A-Z][\w-]*[A-Z0-9][\w-]*|[A-Z][a-z])", re.U)
+
+
+def _split_and(ab: str) -> tuple[str, str] | None:
+    """ "A and B" where A may hold an "and" itself ("the estimator for language and vision
+    models and the backdoor filter"): the split whose two sides each name a work, side B
+    starting with a determiner or a name; the last such split."""
+    best = None
+    for m in re.finditer(r",?\s+and\s+", ab):
+        a, b = ab[: m.start()].strip(" ,;"), ab[m.end() :].strip(" ,;?.")
+        if _names_work(a) and _names_work(b) and _SIDE_START.match(b):
+            best = (a, b)
+    return best
+
+
 def each_sides(text: str) -> list[str]:
     """The two works of "How were A and B each ...?" and the like, or []."""
     t = normalize_ws(text).strip()
     for rx in _EACH_SIDES:
         m = rx.search(t)
+        if m and "ab" in m.groupdict():
+            split = _split_and(m.group("ab"))
+            if split and split[0].lower() != split[1].lower():
+                return [_SIDE_HEAD.sub("", split[0], count=1).strip(" ,;"), split[1]]
+            continue
         if m:
             a, b = m.group("a").strip(" ,;"), m.group("b").strip(" ,;?.")
             if _TAIL_EACH.search(t) and (cut := _TO_WORK.match(b)):
                 b = cut.group(0)
-            if _IS_WORK.search(a) and _IS_WORK.search(b) and a.lower() != b.lower():
+            if _names_work(a) and _names_work(b) and a.lower() != b.lower():
                 return [a, b]
     return []
 
@@ -152,7 +197,9 @@ _SIDES = (
     ),
     # "Compare A with B", "A versus B"
     re.compile(
-        r"\b(?:compare[sd]?|contrast(?:s|ed)?)\s+(?P<a>.+?)\s+(?:and|with|to)\s+(?P<b>.+?)\s*[?.]?$",
+        r"\b(?:compare[sd]?|contrast(?:s|ed)?)\s+(?P<a>.+?)\s+(?:and|with|to)\s+(?P<b>.+?)"
+        r"(?:\s+(?:on|in\s+terms\s+of|regarding|with\s+respect\s+to|in\s+how|as\s+to)\s+.*)?"
+        r"\s*[?.]?$",
         re.I,
     ),
     re.compile(r"^\s*(?P<a>.+?)\s+(?:versus|vs\.?)\s+(?P<b>.+?)\s*\??$", re.I),
