@@ -197,13 +197,15 @@ def test_transfer_file_loads_for_rag_eval():
 LISTS = REPO / "eval" / "questions_lists.jsonl"
 
 
-def _clean_rows(checker, path, prefix: str, type_kind: tuple[str, str]) -> list[dict]:
+def _clean_rows(
+    checker, path, prefix: str, type_kind: tuple[str, str], least: int = 48
+) -> list[dict]:
     """The rows of a blind set: no problem, ids numbered from 1, one type and kind, at least
-    48 questions, halves within one question."""
+    ``least`` questions, halves within one question."""
     problems, rows = checker.check_file(path, CORPUS)
     assert problems == []
     assert [d["id"] for d in rows] == [f"{prefix}{i:03d}" for i in range(1, len(rows) + 1)]
-    assert len(rows) >= 48
+    assert len(rows) >= least
     assert {(d["type"], d["kind"]) for d in rows} == {type_kind}
     splits = Counter(d["split"] for d in rows)
     assert abs(splits["dev"] - splits["test"]) <= 1
@@ -283,3 +285,19 @@ def test_round_3_list_sets_load_for_rag_eval():
     qs = load_questions(LISTS_R3)
     assert len(qs) >= 48 and all(q.kind == "list" and q.gold for q in qs)
     assert all(not q.gold for q in load_questions(LISTS_NONE_R3))
+
+
+COMPARISONS = REPO / "eval" / "questions_comparisons.jsonl"
+
+
+def test_comparison_question_file_is_clean(checker):
+    rows = _clean_rows(checker, COMPARISONS, "C", ("multi", "comparison"), least=40)
+    # two papers compared, one fact from each, in the order of gold
+    assert all(len(d["gold"]) == 2 == len(d["facts"]) for d in rows)
+    texts = checker.corpus_texts(CORPUS)
+    assert all(
+        f.lower() in texts[g].lower()
+        for d in rows
+        for g, f in zip(d["gold"], d["facts"], strict=True)
+    )
+    assert len({tuple(sorted(d["gold"])) + (d["question"],) for d in rows}) == len(rows)
