@@ -57,6 +57,8 @@ _WORK_NAME = re.compile(r"^(?:the\s+)?[A-Z][\w-]*[A-Z0-9][\w-]*$")
 def _names_work(side: str) -> bool:
     """Does the side name a work: a work noun ("the table model") or the work's name?"""
     return bool(_IS_WORK.search(side) or _WORK_NAME.match(side.strip()))
+
+
 # side B of "How do A and B evaluate their models each?" (a trailing "each") ends at its work
 # noun; "Both A and B <verb> ...: how ...?" likewise at the verb after its work noun
 _TO_WORK = re.compile(rf"^.*?\b{_WORK}(?:\s+{_WORK})*\b", re.I)
