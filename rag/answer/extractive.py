@@ -389,35 +389,31 @@ class ExtractiveAnswerer(Answerer):
                     x += CUE_WEIGHT["place"]
                 return x
 
-            for j, n in enumerate(main):
-                i = max(by_paper[n], key=lambda i: states(i, j))
+            # per side, its paper's sentences by how well they state what is asked, once
+            orders = [
+                sorted(by_paper[n], key=lambda i, j=j: -states(i, j)) for j, n in enumerate(main)
+            ]
+            for n, order in zip(main, orders, strict=True):
                 at = own.get(n)
                 if (
                     kind == "method"
                     and at is not None
-                    and cands[i].idx < at
-                    and is_problem_statement(cands[i].text)
+                    and cands[order[0]].idx < at
+                    and is_problem_statement(cands[order[0]].text)
                 ):
                     # how each does it is told by its own work, not by the problem it starts
                     # from (as for a one-paper "how" question)
-                    i = max(
-                        (x for x in by_paper[n] if cands[x].idx >= at), key=lambda x: states(x, j)
-                    )
-                add(cands[i])
+                    order = [x for x in order if cands[x].idx >= at] + order
+                add(cands[order[0]])
             # then each side's next sentence stating what is asked, before any context (the
             # context is what is closest to the whole question, side descriptions included)
-            for j, n in enumerate(main):
+            floor = FILL_FLOOR * s.abstain_sentence
+            for order in orders:
                 if _words(chosen) >= ANSWER_WORDS:
                     break
-                order = sorted(by_paper[n], key=lambda i: -states(i, j))
-                next(
-                    (
-                        True
-                        for i in order[1:]
-                        if cands[i].score >= FILL_FLOOR * s.abstain_sentence and add(cands[i])
-                    ),
-                    False,
-                )
+                for i in order[1:]:
+                    if cands[i].score >= floor and add(cands[i]):
+                        break
         for j, part in enumerate(parts if sides is None else []):
             order = np.argsort(-ps[j].scores)
             for n in main:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ..text import content_words, normalize_ws
 from .frames import plain_list_request
-from .sides import against_generic, comparison_sides, each_sides, generic_side
+from .sides import against_generic, comparison_sides, each_sides, generic_side, pattern_sides
 from .terms import GENERIC
 
 KINDS = (
@@ -460,13 +460,14 @@ def analyze(question: str) -> QuestionAnalysis:
             restrict=restrict,
             context_topic=ctx_topic,
         )
+    each = each_sides(q)  # the sides, read once
+    sides = each or pattern_sides(q)
     if (
-        each_sides(q)
+        each
         or (_COMPARE.search(q) and not _YESNO.match(q))
-        or (_COMPARE_SIDES.search(q) and not _YESNO.match(q) and len(comparison_sides(q)) == 2)
-        or (_CHOICE.match(q) and len(comparison_sides(q)) == 2)
+        or (_COMPARE_SIDES.search(q) and not _YESNO.match(q) and len(sides) == 2)
+        or (_CHOICE.match(q) and len(sides) == 2)
     ):
-        sides = comparison_sides(q)
         # "compared with its baselines / existing methods": one paper's result, not two papers
         generic = any(generic_side(x) for x in sides) or (not sides and against_generic(q))
         if not generic:

@@ -59,9 +59,8 @@ def _names_work(side: str) -> bool:
     return bool(_IS_WORK.search(side) or _WORK_NAME.match(side.strip()))
 
 
-# side B of "How do A and B evaluate their models each?" (a trailing "each") ends at its work
-# noun; "Both A and B <verb> ...: how ...?" likewise at the verb after its work noun
-_TO_WORK = re.compile(rf"^.*?\b{_WORK}(?:\s+{_WORK})*\b", re.I)
+# side B of "How do A and B evaluate their models each?" (a trailing "each") and of "Both A
+# and B <verb> ...: how ...?" ends at the verb after its work noun (``_up_to_verb``)
 _TAIL_EACH = re.compile(r"\beach\s*\??\s*$", re.I)
 _BOTH = re.compile(r"^\s*both\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\s*[:;,]\s", re.I)
 # a work noun that the side's description goes on after ("the model for medicine", "the
@@ -74,7 +73,8 @@ _GOES_ON = re.compile(
 
 
 def _up_to_verb(side: str) -> str:
-    """Side B of "Both A and B <verb> ...:": up to the first work noun the verb follows."""
+    """Side B of "Both A and B <verb> ...:" or of a trailing "each": up to the first work noun
+    the verb follows."""
     for m in _IS_WORK.finditer(side):
         rest = side[m.end() :].strip()
         if rest and not _IS_WORK.match(rest) and not _GOES_ON.match(rest):
@@ -87,7 +87,7 @@ _ASK_AFTER = re.compile(r"\s*[:;]\s+(?:how|what|which|why|where|who|when|in\s+wh
 
 
 # a determiner or a name that starts side B ("... the X and the Y", "... X and PerTA")
-_SIDE_START = re.compile(r"^(?:the|a|an|its|their|our|[A-Z][\w-]*[A-Z0-9][\w-]*|[A-Z][a-z])", re.U)
+_SIDE_START = re.compile(r"^(?:(?:the|a|an|its|their|our)\b|[A-Z])")
 
 
 def _split_and(ab: str) -> tuple[str, str] | None:
@@ -114,8 +114,8 @@ def each_sides(text: str) -> list[str]:
             continue
         if m:
             a, b = m.group("a").strip(" ,;"), m.group("b").strip(" ,;?.")
-            if _TAIL_EACH.search(t) and (cut := _TO_WORK.match(b)):
-                b = cut.group(0)
+            if _TAIL_EACH.search(t):
+                b = _up_to_verb(b)
             if _names_work(a) and _names_work(b) and a.lower() != b.lower():
                 return [a, b]
     return []
@@ -240,9 +240,12 @@ _GENERIC_REF = re.compile(
 
 def comparison_sides(text: str) -> list[str]:
     """The two things a comparison compares ("...: A or B?" -> [A, B]), or [] when unclear."""
+    return each_sides(text) or pattern_sides(text)
+
+
+def pattern_sides(text: str) -> list[str]:
+    """The two sides by the comparison patterns other than the "each" forms, or []."""
     t = normalize_ws(text).strip()
-    if each := each_sides(t):
-        return each
     for rx in (*_SIDES, _TWO_THE):
         m = rx.search(t)
         if m:
@@ -265,4 +268,4 @@ def against_generic(question: str) -> bool:
     return bool(_GENERIC_REF.search(question))
 
 
-__all__ = ["against_generic", "comparison_sides", "each_sides", "generic_side"]
+__all__ = ["against_generic", "comparison_sides", "each_sides", "generic_side", "pattern_sides"]
